@@ -1,0 +1,19 @@
+import type { Pool } from 'pg';
+import type { Mailer } from '../notifications/mailer';
+import { createSendCaseNotification } from './notifications';
+import { createProjectCaseSchedule } from './projection';
+
+export interface ActivityDeps {
+  pool: Pool;
+  mailer: Mailer;
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+/** Every activity, built over injected dependencies so tests can hand in real or test instances. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    sendCaseNotification: createSendCaseNotification(deps),
+    projectCaseSchedule: createProjectCaseSchedule(deps),
+  };
+}

@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
+import { initials, renderCaseMail } from '../notifications/templates';
+import type { CaseNotificationRequest, NotificationResult } from './types';
+
+export interface NotificationDeps {
+  pool: Pool;
+  mailer: Mailer;
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+/** Case, obligation, due time, ladder step, recipient: the same decision always yields the same key. */
+export function notificationKey(r: CaseNotificationRequest): string {
+  return ['case', r.caseId, r.obligationId, r.dueAt, r.stepId, r.recipientStaffId].join('/');
+}
+
+export function messageIdFor(key: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@caseloop>`;
+}
+
+interface CaseRow {
+  reference: string;
+  given_name: string;
+  family_name: string;
+  program_name: string;
+  allow_names: boolean;
+  case_manager_name: string;
+  supervisor_name: string;
+}
+
+interface StaffRow {
+  email: string;
+  full_name: string;
+  time_zone: string;
+  active: boolean;
+}
+
+/**
+ * Sends one case notification exactly once. The notification row is written before sending and
+ * marked after; a retry finds it sent and stops. A crash between SMTP acceptance and the mark
+ * resends with the same Message-ID, which receiving systems use to drop the copy.
+ */
+export function createSendCaseNotification(deps: NotificationDeps) {
+  const now = deps.now ?? (() => new Date());
+  return async function sendCaseNotification(req: CaseNotificationRequest): Promise<NotificationResult> {
+    const key = notificationKey(req);
+    const messageId = messageIdFor(key);
+
+    const recipient = (
+      await deps.pool.query<StaffRow>('SELECT email, full_name, time_zone, active FROM staff WHERE id = $1', [
+        req.recipientStaffId,
+      ])
+    ).rows[0];
+    if (!recipient) return { status: 'no_recipient', reason: `staff ${req.recipientStaffId} not found` };
+
+    const caseRow = (
+      await deps.pool.query<CaseRow>(
+        `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
+                coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
+                cm.full_name AS case_manager_name, sv.full_name AS supervisor_name
+           FROM cases c
+           JOIN clients cl ON cl.id = c.client_id
+           JOIN programs p ON p.id = c.program_id
+           JOIN staff cm ON cm.id = c.case_manager_id
+           JOIN staff sv ON sv.id = c.supervisor_id
+           LEFT JOIN LATERAL (SELECT policy FROM program_policies WHERE program_id = p.id
+                               ORDER BY version DESC LIMIT 1) pp ON true
+          WHERE c.id = $1`,
+        [req.caseId],
+      )
+    ).rows[0];
+    if (!caseRow) return { status: 'no_recipient', reason: `case ${req.caseId} not found` };
+
+    const mail = renderCaseMail({
+      obligationKind: req.obligationKind,
+      step: req.step,
+      n: req.n,
+      dueAt: new Date(req.dueAt),
+      now: now(),
+      recipient: req.recipient,
+      recipientName: recipient.full_name,
+      recipientTimeZone: recipient.time_zone,
+      caseReference: caseRow.reference,
+      clientLabel: caseRow.allow_names
+        ? `${caseRow.given_name} ${caseRow.family_name}`
+        : initials(caseRow.given_name, caseRow.family_name),
+      programName: caseRow.program_name,
+      caseManagerName: caseRow.case_manager_name,
+      supervisorName: caseRow.supervisor_name,
+      caseUrl: `${deps.publicBaseUrl}/cases/${req.caseId}`,
+    });
+
+    await deps.pool.query(
+      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (notification_key) DO NOTHING`,
+      [key, req.caseId, req.recipientStaffId, recipient.email, `${req.obligationKind}:${req.step}`, mail.subject, messageId],
+    );
+    await deps.pool.query(
+      `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
+       VALUES ('system', 'read', 'client', NULL, $1, $2)`,
+      [req.caseId, { purpose: 'notification', notificationKey: key, fields: ['initials'] }],
+    );
+    const existing = (
+      await deps.pool.query<{ status: string; last_error: string | null }>(
+        'SELECT status, last_error FROM notifications WHERE notification_key = $1',
+        [key],
+      )
+    ).rows[0];
+    if (existing?.status === 'sent') return { status: 'already_sent', notificationKey: key };
+    if (existing?.status === 'failed') {
+      return { status: 'failed', notificationKey: key, reason: existing.last_error ?? 'delivery failed' };
+    }
+
+    try {
+      await deps.mailer.send({
+        to: recipient.email,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId,
+        headers: { 'X-Caseloop-Notification-Key': key },
+      });
+    } catch (err) {
+      const permanent = err instanceof PermanentDeliveryError;
+      await deps.pool.query(
+        `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
+                status = CASE WHEN $3 THEN 'failed' ELSE status END
+          WHERE notification_key = $1`,
+        [key, (err as Error).message.slice(0, 500), permanent],
+      );
+      if (permanent) return { status: 'failed', notificationKey: key, reason: (err as Error).message };
+      throw err; // transient: the activity retries with backoff
+    }
+    await deps.pool.query(
+      `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
+      [key],
+    );
+    return { status: 'sent', notificationKey: key };
+  };
+}

@@ -1,0 +1,29 @@
+import type { LadderStepKind } from '../domain/ladder';
+import type { CaseStatus, ObligationKind, Recipient } from '../workflows/types';
+
+export interface CaseNotificationRequest {
+  caseId: string;
+  obligationId: string;
+  obligationKind: ObligationKind;
+  step: LadderStepKind;
+  stepId: string;
+  /** Overdue repeat number, 0 otherwise. */
+  n: number;
+  dueAt: string;
+  recipient: Recipient;
+  recipientStaffId: string;
+}
+
+export type NotificationResult =
+  | { status: 'sent' | 'already_sent'; notificationKey: string }
+  | { status: 'failed'; notificationKey: string; reason: string }
+  | { status: 'no_recipient'; reason: string };
+
+export interface CaseProjection {
+  caseId: string;
+  status: CaseStatus;
+  nextDueAt: string | null;
+  nextDueKind: string | null;
+  overdueCount: number;
+  escalationLevel: number;
+}

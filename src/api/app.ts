@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { createCaseWorkflows } from '../temporal/case-workflows';
+import type { Logger } from '../shared/logger';
+import { requireStaff } from './middleware/auth';
+import { notFoundRoute, problemMiddleware } from './middleware/problem';
+import { ApiRouter } from './route';
+import { registerCaseRoutes } from './routes/cases';
+import { healthRoutes, postgresProbe } from './routes/health';
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  publicBaseUrl: string;
+}
+
+const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use((req, res, next) => {
+    res.locals.requestId = req.header('x-request-id') ?? randomUUID();
+    next();
+  });
+
+  app.use(
+    healthRoutes([
+      postgresProbe(deps.pool),
+      {
+        name: 'temporal',
+        check: async () => {
+          await deps.temporal.workflowService.getSystemInfo({});
+        },
+      },
+    ]),
+  );
+
+  const api = new ApiRouter();
+  registerCaseRoutes(api, { pool: deps.pool, workflows: createCaseWorkflows(deps.temporal, deps.taskQueue) });
+
+  const openapi = api.document({ title: 'Caseloop API', version: '1', serverUrl: deps.publicBaseUrl });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+  app.get('/docs/init.js', (_req, res) => {
+    res.type('js').send("window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swagger-ui' });");
+  });
+  app.use('/docs/assets', express.static(SWAGGER_UI_DIR, { index: false }));
+
+  // Authenticate before parsing: a stranger's body is never read.
+  app.use('/api/v1', requireStaff(deps.pool), express.json({ limit: '100kb', strict: true }), api.router);
+  app.use(notFoundRoute);
+  app.use(problemMiddleware(deps.logger));
+  return app;
+}
+
+/** Swagger UI served from the installed package: no CDN, works offline. */
+function docsPage(): string {
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Caseloop API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script>
+</body></html>`;
+}

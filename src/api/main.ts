@@ -1,0 +1,38 @@
+import { loadApiConfig, loadOrExit } from '../config/config';
+import { createPool } from '../db/pool';
+import { createLogger } from '../shared/logger';
+import { connectClient } from '../temporal/connection';
+import { startApi } from './server';
+
+/** API entry point (`npm run api`): configured only by environment variables. */
+async function main(): Promise<void> {
+  const config = loadOrExit(() => loadApiConfig());
+  const logger = createLogger('caseloop-api', config.logLevel);
+  const pool = createPool(config.databaseUrl);
+  const temporal = await connectClient(config.temporal);
+  const api = await startApi({
+    pool,
+    temporal,
+    taskQueue: config.temporal.taskQueue,
+    logger,
+    publicBaseUrl: config.publicBaseUrl,
+    host: config.host,
+    port: config.port,
+  });
+  logger.info({ url: api.url }, 'api listening');
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'draining in-flight requests');
+    void api
+      .close()
+      .then(() => temporal.connection.close())
+      .then(() => pool.end())
+      .then(() => process.exit(0));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

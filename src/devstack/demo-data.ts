@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Pool } from 'pg';
+import type { Actor } from '../domain/actor';
+import { issueToken } from '../domain/auth';
+import { openCase, recordAssessment } from '../domain/cases';
+import { DEFAULT_POLICY, DEMO_MINUTE_POLICY } from '../domain/policy';
+import type { CaseWorkflows } from '../domain/ports';
+
+export interface DemoStaff {
+  name: string;
+  role: string;
+  email: string;
+  token: string;
+}
+
+interface DemoState {
+  staff: DemoStaff[];
+}
+
+const STAFF = [
+  { key: 'admin', name: 'Avery Admin', role: 'admin', email: 'avery.admin@demo.caseloop.local', tz: 'UTC' },
+  { key: 'pm', name: 'Priya Program', role: 'program_manager', email: 'priya.program@demo.caseloop.local', tz: 'Europe/London' },
+  { key: 'sup', name: 'Sam Supervisor', role: 'supervisor', email: 'sam.supervisor@demo.caseloop.local', tz: 'Europe/London' },
+  { key: 'cm', name: 'Casey Manager', role: 'case_manager', email: 'casey.manager@demo.caseloop.local', tz: 'Europe/London' },
+] as const;
+
+/**
+ * First start only: a program on the default policy, a demo program on a minute-scale policy, four
+ * staff with API tokens, and cases in different stages. Tokens are kept in the git-ignored data
+ * folder so every later start can print them again.
+ */
+export async function seedDemoData(pool: Pool, workflows: CaseWorkflows, dataDir: string): Promise<DemoStaff[]> {
+  const stateFile = path.join(dataDir, 'demo.json');
+  if (fs.existsSync(stateFile)) return (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState).staff;
+
+  const ids: Record<string, string> = {};
+  const staff: DemoStaff[] = [];
+  for (const s of STAFF) {
+    const supervisorId = s.key === 'cm' ? ids.sup : null;
+    const id = (
+      await pool.query<{ id: string }>(
+        `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (lower(email)) DO UPDATE SET full_name = EXCLUDED.full_name RETURNING id`,
+        [s.email, s.name, s.role, supervisorId, s.tz],
+      )
+    ).rows[0]!.id;
+    ids[s.key] = id;
+    staff.push({ name: s.name, role: s.role, email: s.email, token: await issueToken(pool, id, 'demo') });
+  }
+
+  const program = async (name: string, policy: object): Promise<string> => {
+    const id = (
+      await pool.query<{ id: string }>(
+        `INSERT INTO programs (name, program_manager_id, time_zone) VALUES ($1, $2, 'Europe/London')
+         ON CONFLICT (name) DO UPDATE SET program_manager_id = EXCLUDED.program_manager_id RETURNING id`,
+        [name, ids.pm],
+      )
+    ).rows[0]!.id;
+    await pool.query(
+      `INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, 1, $2, $3)
+       ON CONFLICT DO NOTHING`,
+      [id, policy, ids.admin],
+    );
+    return id;
+  };
+  const housing = await program('Housing Stability', DEFAULT_POLICY);
+  const demo = await program('Demo (minute-scale policy)', DEMO_MINUTE_POLICY);
+
+  const admin: Actor = { id: ids.admin!, role: 'admin', email: STAFF[0].email };
+  const deps = { pool, workflows };
+  const intake = (programId: string, givenName: string, familyName: string, riskLevel: 'low' | 'medium' | 'high') =>
+    openCase(deps, admin, {
+      programId,
+      caseManagerId: ids.cm!,
+      riskLevel,
+      client: { givenName, familyName, preferredLanguage: 'en', consentToShare: true },
+    });
+
+  await intake(housing, 'Jordan', 'Rivera', 'medium');
+  const assessed = await intake(housing, 'Morgan', 'Lee', 'high');
+  await recordAssessment(deps, admin, assessed.id, {
+    kind: 'initial',
+    scores: { housing: 2, income: 3, employment: 2, health: 4, safety: 3 },
+    needs: ['stable housing', 'income support'],
+    summary: 'Demo assessment.',
+  });
+  // The minute-scale case fills the mail inbox with a whole ladder within a few minutes.
+  await intake(demo, 'Taylor', 'Kim', 'medium');
+
+  fs.writeFileSync(stateFile, JSON.stringify({ staff } satisfies DemoState, null, 2), { mode: 0o600 });
+  return staff;
+}

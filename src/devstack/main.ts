@@ -1,0 +1,130 @@
+import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startApi, type RunningApi } from '../api/server';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createMailer, type Mailer } from '../notifications/mailer';
+import { createLogger } from '../shared/logger';
+import { createCaseWorkflows } from '../temporal/case-workflows';
+import { createCaseloopWorker } from '../worker/create-worker';
+import { seedDemoData } from './demo-data';
+import { resolvePort } from './free-port';
+import { startMailDev, type RunningMailDev } from './maildev';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres';
+import { loadDevSettings } from './settings';
+import { startDevTemporal } from './temporal';
+
+const TASK_QUEUE = 'caseloop';
+
+/**
+ * `npm run dev`: PostgreSQL, the Temporal dev server with its UI, a mail catcher, the worker and
+ * the API, all on loopback, with demo data on first start. Ctrl-C stops everything in reverse order.
+ */
+async function main(): Promise<void> {
+  const settings = loadDevSettings();
+  const logger = createLogger('caseloop-dev', settings.logLevel);
+  const say = (m: string): void => void process.stdout.write(`[dev] ${m}\n`);
+  const stops: (() => Promise<unknown>)[] = [];
+  let stopping = false;
+  const stopAll = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping...');
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
+    say('stopped.');
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  try {
+    const [apiPort, temporalPort, uiPort, mailUiPort, smtpPort, pgPort] = await Promise.all(
+      [settings.apiPort, settings.temporalPort, settings.temporalUiPort, settings.mailUiPort, settings.smtpPort, settings.pgPort].map(resolvePort),
+    ) as [number, number, number, number, number, number];
+
+    let databaseUrl = settings.databaseUrl;
+    if (!databaseUrl) {
+      say('starting embedded PostgreSQL...');
+      const pg: RunningPostgres = await startEmbeddedPostgres(settings.dataDir, pgPort);
+      stops.push(() => pg.stop());
+      databaseUrl = await ensureDatabase(pg.adminUrl, 'caseloop');
+    }
+    await migrate(databaseUrl, (m) => say(m));
+
+    say('starting Temporal dev server...');
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    const temporal: TestWorkflowEnvironment = await startDevTemporal({
+      dataDir: settings.dataDir,
+      port: temporalPort,
+      uiPort,
+      log: say,
+    });
+    stops.push(() => temporal.teardown());
+
+    say('starting mail catcher...');
+    const maildev: RunningMailDev = await startMailDev({ smtpPort, webPort: mailUiPort, dataDir: settings.dataDir });
+    stops.push(() => maildev.stop());
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const pool = createPool(databaseUrl);
+    stops.push(() => pool.end());
+    const mailer: Mailer = createMailer(`smtp://127.0.0.1:${smtpPort}`, 'Caseloop <no-reply@caseloop.local>');
+    stops.push(async () => mailer.close());
+
+    const worker: Worker = await createCaseloopWorker({
+      connection: temporal.nativeConnection,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      pool,
+      mailer,
+      publicBaseUrl: apiUrl,
+    });
+    const workerDone = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerDone;
+    });
+
+    const api: RunningApi = await startApi({
+      pool,
+      temporal: temporal.client,
+      taskQueue: TASK_QUEUE,
+      logger,
+      publicBaseUrl: apiUrl,
+      host: '127.0.0.1',
+      port: apiPort,
+    });
+    stops.push(() => api.close());
+
+    const staff = settings.seed
+      ? await seedDemoData(pool, createCaseWorkflows(temporal.client, TASK_QUEUE), settings.dataDir)
+      : [];
+
+    const lines = [
+      '',
+      'Caseloop is running:',
+      `  API           ${apiUrl}/api/v1`,
+      `  API docs      ${apiUrl}/docs`,
+      `  Temporal UI   http://127.0.0.1:${uiPort}`,
+      `  Mail inbox    http://127.0.0.1:${mailUiPort}   (SMTP on 127.0.0.1:${smtpPort})`,
+      `  Temporal gRPC 127.0.0.1:${temporalPort}`,
+      `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
+      '',
+      ...(staff.length ? ['Demo staff (use as "Authorization: Bearer <token>"):'] : []),
+      ...staff.map((s) => `  ${s.role.padEnd(16)} ${s.name.padEnd(16)} ${s.token}`),
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n'));
+    process.stdout.write('[dev] ready\n');
+    await workerDone.catch((err: unknown) => {
+      say(`worker stopped: ${String(err)}`);
+    });
+  } catch (err) {
+    process.stderr.write(`[dev] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await stopAll(1);
+  }
+}
+
+void main();

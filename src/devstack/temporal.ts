@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { asServerExecutable, locateBinary, TEMPORAL_CLI } from '../temporal/binaries';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+
+export interface DevTemporalOptions {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  log?: (message: string) => void;
+}
+
+/**
+ * The Temporal CLI's dev server with its Web UI, history persisted in SQLite under the data folder
+ * so cases survive a restart, and Caseloop's search attributes registered.
+ */
+export async function startDevTemporal(opts: DevTemporalOptions): Promise<TestWorkflowEnvironment> {
+  const executable = locateBinary(TEMPORAL_CLI, { log: opts.log });
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: asServerExecutable(executable),
+      dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
+      ip: '127.0.0.1',
+      port: opts.port,
+      ui: true,
+      uiPort: opts.uiPort,
+      namespace: 'default',
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}

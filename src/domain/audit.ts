@@ -1,0 +1,28 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Actor } from './actor';
+
+export interface AuditEntry {
+  action: 'read' | 'create' | 'update';
+  entity: string;
+  entityId?: string;
+  caseId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Appends to the audit log in the caller's transaction, so the record and its audit entry land together. */
+export async function audit(db: Pool | PoolClient, actor: Actor, entry: AuditEntry): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_log (actor_id, actor_kind, action, entity, entity_id, case_id, source_ip, request_id, detail)
+     VALUES ($1, 'staff', $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      actor.id,
+      entry.action,
+      entry.entity,
+      entry.entityId ?? null,
+      entry.caseId ?? null,
+      actor.sourceIp ?? null,
+      actor.requestId ?? null,
+      entry.detail ?? {},
+    ],
+  );
+}

@@ -1,0 +1,292 @@
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../db/tx';
+import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
+import type { Actor } from './actor';
+import { audit } from './audit';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
+import type { ProgramPolicy, RiskLevel } from './policy';
+import { caseWorkflowId, type CaseWorkflows } from './ports';
+
+export interface CaseDeps {
+  pool: Pool;
+  workflows: CaseWorkflows;
+}
+
+export interface NewClient {
+  givenName: string;
+  familyName: string;
+  birthDate?: string;
+  email?: string;
+  phone?: string;
+  preferredLanguage?: string;
+  consentToShare?: boolean;
+}
+
+export interface IntakeRequest {
+  clientId?: string;
+  client?: NewClient;
+  programId: string;
+  caseManagerId: string;
+  supervisorId?: string;
+  riskLevel?: RiskLevel;
+}
+
+export interface CaseRecord {
+  id: string;
+  reference: string;
+  clientId: string;
+  programId: string;
+  caseManagerId: string;
+  supervisorId: string;
+  status: string;
+  riskLevel: RiskLevel;
+  openedAt: string;
+  closedAt: string | null;
+  workflowId: string | null;
+  nextDueAt: string | null;
+  nextDueKind: string | null;
+  overdueCount: number;
+  escalationLevel: number;
+}
+
+interface CaseRow {
+  id: string;
+  reference: string;
+  client_id: string;
+  program_id: string;
+  case_manager_id: string;
+  supervisor_id: string;
+  status: string;
+  risk_level: RiskLevel;
+  opened_at: Date;
+  closed_at: Date | null;
+  workflow_id: string | null;
+  next_due_at: Date | null;
+  next_due_kind: string | null;
+  overdue_count: number;
+  escalation_level: number;
+  program_manager_id: string | null;
+}
+
+const toRecord = (r: CaseRow): CaseRecord => ({
+  id: r.id,
+  reference: r.reference,
+  clientId: r.client_id,
+  programId: r.program_id,
+  caseManagerId: r.case_manager_id,
+  supervisorId: r.supervisor_id,
+  status: r.status,
+  riskLevel: r.risk_level,
+  openedAt: r.opened_at.toISOString(),
+  closedAt: r.closed_at?.toISOString() ?? null,
+  workflowId: r.workflow_id,
+  nextDueAt: r.next_due_at?.toISOString() ?? null,
+  nextDueKind: r.next_due_kind,
+  overdueCount: r.overdue_count,
+  escalationLevel: r.escalation_level,
+});
+
+interface StaffRef {
+  id: string;
+  role: string;
+  active: boolean;
+  supervisor_id: string | null;
+}
+
+async function staffById(db: PoolClient, id: string, field: string): Promise<StaffRef> {
+  const row = (
+    await db.query<StaffRef>('SELECT id, role, active, supervisor_id FROM staff WHERE id = $1', [id])
+  ).rows[0];
+  if (!row) throw new UnprocessableError(`${field} does not name a staff member.`, [{ field, reason: 'not found' }]);
+  if (!row.active) throw new UnprocessableError(`${field} names a deactivated staff member.`, [{ field, reason: 'deactivated' }]);
+  return row;
+}
+
+/** May this actor see and act on this case? Case managers their caseload, supervisors their team, and so on. */
+function canAccess(actor: Actor, c: Pick<CaseRow, 'case_manager_id' | 'supervisor_id' | 'program_manager_id'>): boolean {
+  switch (actor.role) {
+    case 'admin':
+      return true;
+    case 'case_manager':
+      return c.case_manager_id === actor.id;
+    case 'supervisor':
+      return c.supervisor_id === actor.id || c.case_manager_id === actor.id;
+    case 'program_manager':
+      return c.program_manager_id === actor.id;
+  }
+}
+
+/**
+ * Intake: records the client (if new) and the case, and starts the case's workflow, all or nothing.
+ * The workflow starts inside the transaction; if Temporal refuses, the transaction rolls back and the
+ * caller sees 503 with nothing written. If the commit itself fails after the start, the workflow finds
+ * no case on its first step and ends itself.
+ */
+export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest): Promise<CaseRecord> {
+  return inTransaction(deps.pool, async (db) => {
+    const program = (
+      await db.query<{ id: string; active: boolean; program_manager_id: string | null }>(
+        'SELECT id, active, program_manager_id FROM programs WHERE id = $1',
+        [req.programId],
+      )
+    ).rows[0];
+    if (!program) throw new UnprocessableError('programId does not name a program.', [{ field: 'body.programId', reason: 'not found' }]);
+    if (!program.active) throw new UnprocessableError('The program is inactive.', [{ field: 'body.programId', reason: 'inactive' }]);
+    const policyRow = (
+      await db.query<{ version: number; policy: ProgramPolicy }>(
+        'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
+        [program.id],
+      )
+    ).rows[0];
+    if (!policyRow) throw new UnprocessableError('The program has no policy yet.', [{ field: 'body.programId', reason: 'no policy' }]);
+
+    const caseManager = await staffById(db, req.caseManagerId, 'body.caseManagerId');
+    const supervisorId = req.supervisorId ?? caseManager.supervisor_id;
+    if (!supervisorId) {
+      throw new UnprocessableError('The case manager has no supervisor; name one.', [
+        { field: 'body.supervisorId', reason: 'required because the case manager has no supervisor' },
+      ]);
+    }
+    await staffById(db, supervisorId, 'body.supervisorId');
+
+    const allowed =
+      actor.role === 'admin' ||
+      (actor.role === 'case_manager' && caseManager.id === actor.id) ||
+      (actor.role === 'supervisor' && (caseManager.supervisor_id === actor.id || caseManager.id === actor.id)) ||
+      (actor.role === 'program_manager' && program.program_manager_id === actor.id);
+    if (!allowed) throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
+
+    let clientId = req.clientId;
+    if (clientId) {
+      const exists = await db.query('SELECT 1 FROM clients WHERE id = $1', [clientId]);
+      if (exists.rowCount === 0) throw new UnprocessableError('clientId does not name a client.', [{ field: 'body.clientId', reason: 'not found' }]);
+    } else if (req.client) {
+      const c = req.client;
+      clientId = (
+        await db.query<{ id: string }>(
+          `INSERT INTO clients (given_name, family_name, birth_date, email, phone, preferred_language, consent_to_share)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+          [c.givenName, c.familyName, c.birthDate ?? null, c.email ?? null, c.phone ?? null, c.preferredLanguage ?? null, c.consentToShare ?? false],
+        )
+      ).rows[0]!.id;
+      await audit(db, actor, { action: 'create', entity: 'client', entityId: clientId });
+    }
+    if (!clientId) throw new UnprocessableError('Give either clientId or client.', [{ field: 'body', reason: 'clientId or client is required' }]);
+
+    const row = (
+      await db.query<CaseRow>(
+        `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, risk_level, status)
+         VALUES ($1, $2, $3, $4, $5, 'assessment')
+         RETURNING *, NULL::uuid AS program_manager_id`,
+        [clientId, program.id, caseManager.id, supervisorId, req.riskLevel ?? 'medium'],
+      )
+    ).rows[0]!;
+    const workflowId = caseWorkflowId(row.id);
+    await db.query('UPDATE cases SET workflow_id = $2 WHERE id = $1', [row.id, workflowId]);
+    await audit(db, actor, { action: 'create', entity: 'case', entityId: row.id, caseId: row.id });
+
+    const input: CaseWorkflowInput = {
+      caseId: row.id,
+      caseReference: row.reference,
+      programId: program.id,
+      caseManagerId: caseManager.id,
+      supervisorId,
+      programManagerId: program.program_manager_id ?? undefined,
+      riskLevel: row.risk_level,
+      openedAt: row.opened_at.toISOString(),
+      policy: policyRow.policy,
+      policyVersion: policyRow.version,
+    };
+    await deps.workflows.start(input);
+    return toRecord({ ...row, workflow_id: workflowId });
+  });
+}
+
+async function loadCase(db: Pool | PoolClient, actor: Actor, caseId: string, lock = false): Promise<CaseRow> {
+  const row = (
+    await db.query<CaseRow>(
+      `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
+        WHERE c.id = $1 ${lock ? 'FOR UPDATE OF c' : ''}`,
+      [caseId],
+    )
+  ).rows[0];
+  // A case the actor may not see is reported exactly like one that does not exist.
+  if (!row || !canAccess(actor, row)) throw new NotFoundError(`No case ${caseId}.`);
+  return row;
+}
+
+export interface CaseView extends CaseRecord {
+  client: { id: string; initials: string };
+  schedule: CaseSchedule | null;
+  scheduleError?: string;
+}
+
+/** The case record plus its live schedule from the workflow (or the last projection if Temporal is down). */
+export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Promise<CaseView> {
+  const row = await loadCase(deps.pool, actor, caseId);
+  const client = (
+    await deps.pool.query<{ given_name: string; family_name: string }>('SELECT given_name, family_name FROM clients WHERE id = $1', [
+      row.client_id,
+    ])
+  ).rows[0]!;
+  await audit(deps.pool, actor, { action: 'read', entity: 'case', entityId: row.id, caseId: row.id });
+  let schedule: CaseSchedule | null = null;
+  let scheduleError: string | undefined;
+  try {
+    schedule = await deps.workflows.schedule(row.id);
+  } catch (err) {
+    scheduleError = `Live schedule unavailable: ${(err as Error).message}`;
+  }
+  return {
+    ...toRecord(row),
+    client: { id: row.client_id, initials: `${client.given_name.charAt(0)}. ${client.family_name.charAt(0)}.` },
+    schedule,
+    ...(scheduleError ? { scheduleError } : {}),
+  };
+}
+
+export interface AssessmentInput {
+  kind: 'initial' | 'reassessment';
+  scores: Record<string, number>;
+  needs: string[];
+  summary: string;
+  completedAt?: string;
+}
+
+/** Records a completed assessment and tells the workflow, in one unit: the workflow's refusal rolls it back. */
+export async function recordAssessment(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  input: AssessmentInput,
+  now = new Date(),
+): Promise<{ assessmentId: string; schedule: CaseSchedule }> {
+  const completedAt = input.completedAt ? new Date(input.completedAt) : now;
+  return inTransaction(deps.pool, async (db) => {
+    const row = await loadCase(db, actor, caseId, true);
+    if (row.status === 'closed') throw new ConflictError('The case is closed.');
+    if (completedAt.getTime() > now.getTime()) {
+      throw new UnprocessableError('completedAt is in the future.', [{ field: 'body.completedAt', reason: 'in the future' }]);
+    }
+    if (completedAt.getTime() < row.opened_at.getTime()) {
+      throw new UnprocessableError('completedAt is before the case was opened.', [
+        { field: 'body.completedAt', reason: 'before intake' },
+      ]);
+    }
+    const assessmentId = (
+      await db.query<{ id: string }>(
+        `INSERT INTO assessments (case_id, kind, scores, needs, summary, completed_by, completed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [caseId, input.kind, input.scores, input.needs, input.summary, actor.id, completedAt],
+      )
+    ).rows[0]!.id;
+    await audit(db, actor, { action: 'create', entity: 'assessment', entityId: assessmentId, caseId });
+    const schedule = await deps.workflows.recordAssessment(caseId, {
+      assessmentId,
+      kind: input.kind,
+      completedAt: completedAt.toISOString(),
+    });
+    await db.query('UPDATE cases SET status = $2, updated_at = now() WHERE id = $1', [caseId, schedule.status]);
+    return { assessmentId, schedule };
+  });
+}

@@ -1,0 +1,62 @@
+import { addDuration, parseDuration } from './duration';
+import type { LadderPolicy } from './policy';
+
+/**
+ * The reminder ladder of one obligation, computed from its absolute due time so that
+ * nothing accumulates: step n is always due + n × interval, whatever happened before.
+ */
+
+export type LadderStepKind = 'heads_up' | 'due' | 'overdue' | 'escalate_supervisor' | 'escalate_program_manager';
+
+export interface LadderStep {
+  kind: LadderStepKind;
+  /** 1-based repeat number for overdue steps, 0 otherwise. */
+  n: number;
+  at: number;
+  /** Stable within the obligation: part of the notification's exactly-once key. */
+  id: string;
+}
+
+export function multiplyDuration(text: string, factor: number): string {
+  const d = parseDuration(text);
+  const date = [
+    d.years && `${d.years * factor}Y`,
+    d.months && `${d.months * factor}M`,
+    d.weeks && `${d.weeks * factor}W`,
+    d.days && `${d.days * factor}D`,
+  ].filter(Boolean);
+  const time = [
+    d.hours && `${d.hours * factor}H`,
+    d.minutes && `${d.minutes * factor}M`,
+    d.seconds && `${d.seconds * factor}S`,
+  ].filter(Boolean);
+  if (date.length === 0 && time.length === 0) return 'PT0S';
+  return `P${date.join('')}${time.length ? `T${time.join('')}` : ''}`;
+}
+
+/**
+ * Every step before the program-manager escalation, in time order. `notBefore` drops a heads-up
+ * that would land before the obligation even existed.
+ */
+export function ladderSteps(dueAt: number, ladder: LadderPolicy, notBefore = -Infinity): LadderStep[] {
+  const steps: LadderStep[] = [];
+  const headsUpAt = addDuration(dueAt, ladder.headsUpBefore, -1);
+  if (headsUpAt > notBefore && headsUpAt < dueAt) steps.push({ kind: 'heads_up', n: 0, at: headsUpAt, id: 'heads_up' });
+  steps.push({ kind: 'due', n: 0, at: dueAt, id: 'due' });
+  for (let n = 1; n <= ladder.overdueRepeatLimit; n++) {
+    steps.push({ kind: 'overdue', n, at: addDuration(dueAt, multiplyDuration(ladder.overdueEvery, n)), id: `overdue_${n}` });
+  }
+  steps.push({
+    kind: 'escalate_supervisor',
+    n: 0,
+    at: addDuration(dueAt, ladder.escalateToSupervisorAfter),
+    id: 'escalate_supervisor',
+  });
+  // Stable sort: at equal times the order above (reminder before escalation) holds.
+  return steps.sort((a, b) => a.at - b.at);
+}
+
+/** The program manager hears of it when the supervisor's escalation sits unacknowledged. */
+export function programManagerEscalationAt(supervisorEscalatedAt: number, ladder: LadderPolicy): number {
+  return addDuration(supervisorEscalatedAt, ladder.escalateToProgramManagerAfter);
+}

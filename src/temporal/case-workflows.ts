@@ -1,0 +1,47 @@
+import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ConflictError } from '../domain/errors';
+import { caseWorkflowId, type CaseWorkflows } from '../domain/ports';
+import { recordAssessmentUpdate, scheduleQuery } from '../workflows/messages';
+import { SA } from '../workflows/search-attributes';
+import type { CaseWorkflowInput } from '../workflows/types';
+
+/** A workflow's refusal of an update (its validator) is a state conflict, not an outage. */
+function rethrowRefusal(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError) {
+    throw new ConflictError((err.cause as Error | undefined)?.message ?? err.message);
+  }
+  throw err;
+}
+
+export function createCaseWorkflows(client: Client, taskQueue: string): CaseWorkflows {
+  return {
+    async start(input: CaseWorkflowInput) {
+      const workflowId = caseWorkflowId(input.caseId);
+      await client.workflow.start('caseLifecycle', {
+        workflowId,
+        taskQueue,
+        args: [input],
+        // A retried intake for the same case joins the running workflow instead of failing.
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        typedSearchAttributes: [
+          { key: SA.CaseId, value: input.caseId },
+          { key: SA.CaseStatus, value: 'assessment' },
+        ],
+        staticSummary: `Case ${input.caseReference}`,
+      });
+      return { workflowId };
+    },
+    async schedule(caseId: string) {
+      return client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery);
+    },
+    async recordAssessment(caseId, assessment) {
+      try {
+        return await client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(recordAssessmentUpdate, {
+          args: [assessment],
+        });
+      } catch (err) {
+        rethrowRefusal(err);
+      }
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export interface CaseloopWorkerOptions extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Tests pass a pre-built bundle to avoid re-bundling per file. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+/** The one place a Caseloop worker is assembled: production, dev stack and tests all use it. */
+export async function createCaseloopWorker(options: CaseloopWorkerOptions): Promise<Worker> {
+  const { connection, namespace, taskQueue, workflowBundle, identity, ...deps } = options;
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...(identity ? { identity } : {}),
+    activities: createActivities(deps),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+  });
+}

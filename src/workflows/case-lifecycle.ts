@@ -1,0 +1,272 @@
+import {
+  ApplicationFailure,
+  condition,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { addDuration } from '../domain/duration';
+import { ladderSteps, programManagerEscalationAt, type LadderStep } from '../domain/ladder';
+import type { LadderPolicy } from '../domain/policy';
+import { acknowledgeEscalationUpdate, recordAssessmentUpdate, scheduleQuery } from './messages';
+import { SA } from './search-attributes';
+import type { CaseSchedule, CaseStatus, CaseWorkflowInput, Obligation, Recipient, ScheduledStep } from './types';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  // Transient failures (SMTP or database down) retry until they succeed: a reminder is never lost.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+interface PlannedStep extends LadderStep {
+  obligation: Obligation;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** One durable workflow per case, from intake to closure: it owns the case's clocks. */
+export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome: 'closed' | 'abandoned' }> {
+  const openedAt = Date.parse(input.openedAt);
+  const policy = input.policy;
+  let status: CaseStatus = 'assessment';
+  const obligations: Obligation[] = [
+    {
+      id: 'initial-assessment',
+      kind: 'initial_assessment',
+      openedAt,
+      dueAt: addDuration(openedAt, input.policy.initialAssessmentDue),
+      sent: [],
+      skipped: [],
+    },
+  ];
+  // Bumped by every message that can change what is due, to wake the main loop.
+  let changes = 0;
+
+  const schedule = (): CaseSchedule => buildSchedule(input.caseId, status, obligations, policy.ladder, Date.now());
+
+  // Handlers first, so no message that arrives with the first task is dropped.
+  setHandler(scheduleQuery, schedule);
+  setHandler(
+    recordAssessmentUpdate,
+    (assessment) => {
+      const obligation = obligations.find((o) => o.kind === 'initial_assessment');
+      if (obligation && obligation.metAt === undefined) obligation.metAt = Date.parse(assessment.completedAt);
+      status = 'planning';
+      changes++;
+      return schedule();
+    },
+    {
+      validator: (assessment) => {
+        if (status === 'closed') throw ApplicationFailure.nonRetryable('The case is closed.', 'CaseClosed');
+        if (Number.isNaN(Date.parse(assessment.completedAt))) {
+          throw ApplicationFailure.nonRetryable('completedAt is not a valid time.', 'InvalidArgument');
+        }
+      },
+    },
+  );
+  setHandler(
+    acknowledgeEscalationUpdate,
+    ({ obligationId, staffId }) => {
+      const escalation = obligations.find((o) => o.id === obligationId)?.escalation;
+      if (escalation && escalation.acknowledgedAt === undefined) {
+        escalation.acknowledgedAt = Date.now();
+        escalation.acknowledgedBy = staffId;
+        changes++;
+      }
+      return schedule();
+    },
+    {
+      validator: ({ obligationId }) => {
+        if (!obligations.find((o) => o.id === obligationId)?.escalation) {
+          throw ApplicationFailure.nonRetryable(`No escalation is open for ${obligationId}.`, 'NotFound');
+        }
+      },
+    },
+  );
+
+  upsertSearchAttributes([
+    { key: SA.CaseId, value: input.caseId },
+    { key: SA.Program, value: input.programId },
+    { key: SA.CaseManagerId, value: input.caseManagerId },
+    { key: SA.SupervisorId, value: input.supervisorId },
+    { key: SA.RiskLevel, value: input.riskLevel },
+    { key: SA.OnHold, value: false },
+  ]);
+
+  const recipientFor = (to: Recipient): string | undefined =>
+    to === 'case_manager' ? input.caseManagerId : to === 'supervisor' ? input.supervisorId : input.programManagerId;
+
+  const project = async (): Promise<boolean> => {
+    const s = schedule();
+    upsertSearchAttributes([
+      { key: SA.CaseStatus, value: status },
+      { key: SA.NextDueAt, value: s.next ? new Date(s.next.at) : null },
+      { key: SA.OverdueCount, value: s.overdueCount },
+      { key: SA.EscalationLevel, value: s.escalationLevel },
+    ]);
+    const { found } = await projectCaseSchedule({
+      caseId: input.caseId,
+      status,
+      nextDueAt: s.next?.at ?? null,
+      nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
+      overdueCount: s.overdueCount,
+      escalationLevel: s.escalationLevel,
+    });
+    return found;
+  };
+
+  const fire = async (step: PlannedStep): Promise<void> => {
+    const to: Recipient =
+      step.kind === 'escalate_supervisor'
+        ? 'supervisor'
+        : step.kind === 'escalate_program_manager'
+          ? 'program_manager'
+          : 'case_manager';
+    const obligation = step.obligation;
+    obligation.sent.push(step.id);
+    if (step.kind === 'escalate_supervisor') obligation.escalation = { level: 1, raisedAt: step.at };
+    if (step.kind === 'escalate_program_manager' && obligation.escalation) obligation.escalation.level = 2;
+    const recipientStaffId = recipientFor(to);
+    if (!recipientStaffId) {
+      log.warn('No recipient for ladder step', { obligationId: obligation.id, step: step.id, to });
+      return;
+    }
+    await sendCaseNotification({
+      caseId: input.caseId,
+      obligationId: obligation.id,
+      obligationKind: obligation.kind,
+      step: step.kind,
+      stepId: step.id,
+      n: step.n,
+      dueAt: iso(obligation.dueAt),
+      recipient: to,
+      recipientStaffId,
+    });
+  };
+
+  if (!(await project())) {
+    // The intake transaction never committed: there is no case to follow.
+    log.warn('Case record not found; ending workflow', { caseId: input.caseId });
+    return { outcome: 'abandoned' };
+  }
+
+  for (;;) {
+    const seen = changes;
+    const next = nextStep(obligations, policy.ladder, Date.now());
+    if (!next) {
+      await condition(() => changes !== seen);
+    } else {
+      const wait = next.at - Date.now();
+      const interrupted =
+        wait > 0 &&
+        (await condition(() => changes !== seen, wait, {
+          summary: `${label(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
+        }));
+      // Re-check: the obligation may have been met while the timer ran.
+      if (!interrupted && isOpen(next.obligation)) await fire(next);
+    }
+    await project();
+    if (workflowInfo().continueAsNewSuggested) log.info('Continue-as-new suggested', { caseId: input.caseId });
+  }
+}
+
+function isOpen(o: Obligation): boolean {
+  return o.metAt === undefined;
+}
+
+function label(step: PlannedStep): string {
+  const what = step.obligation.kind.replace(/_/g, ' ');
+  const name = what.charAt(0).toUpperCase() + what.slice(1);
+  switch (step.kind) {
+    case 'heads_up':
+      return `${name} heads-up`;
+    case 'due':
+      return `${name} due`;
+    case 'overdue':
+      return `${name} overdue reminder ${step.n}`;
+    case 'escalate_supervisor':
+      return `${name} escalation to supervisor`;
+    case 'escalate_program_manager':
+      return `${name} escalation to program manager`;
+  }
+}
+
+/** Every unsent step of every open obligation, in time order. */
+function pendingSteps(obligations: Obligation[], ladder: LadderPolicy): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  for (const o of obligations) {
+    if (!isOpen(o)) continue;
+    for (const s of ladderSteps(o.dueAt, ladder, o.openedAt)) {
+      if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) steps.push({ ...s, obligation: o });
+    }
+    if (o.escalation?.level === 1 && o.escalation.acknowledgedAt === undefined) {
+      steps.push({
+        kind: 'escalate_program_manager',
+        n: 0,
+        at: programManagerEscalationAt(o.escalation.raisedAt, ladder),
+        id: 'escalate_program_manager',
+        obligation: o,
+      });
+    }
+  }
+  return steps.sort((a, b) => a.at - b.at);
+}
+
+/**
+ * The next step to act on. When a worker outage left several reminders of one obligation in the
+ * past, only the latest is sent and the rest are recorded as skipped; escalations are never skipped.
+ */
+function nextStep(obligations: Obligation[], ladder: LadderPolicy, now: number): PlannedStep | undefined {
+  const steps = pendingSteps(obligations, ladder);
+  const first = steps[0];
+  if (!first || first.at > now || first.kind.startsWith('escalate')) return first;
+  const laterReminder = steps.find(
+    (s) => s !== first && s.obligation === first.obligation && s.at <= now && !s.kind.startsWith('escalate'),
+  );
+  if (laterReminder) {
+    first.obligation.skipped.push(first.id);
+    return nextStep(obligations, ladder, now);
+  }
+  return first;
+}
+
+function buildSchedule(
+  caseId: string,
+  status: CaseStatus,
+  obligations: Obligation[],
+  ladder: LadderPolicy,
+  now: number,
+): CaseSchedule {
+  const pending = pendingSteps(obligations, ladder);
+  const first = pending[0];
+  const next: ScheduledStep | undefined = first && {
+    obligationId: first.obligation.id,
+    obligationKind: first.obligation.kind,
+    step: first.kind,
+    stepId: first.id,
+    at: iso(first.at),
+  };
+  const open = obligations.filter(isOpen);
+  return {
+    caseId,
+    status,
+    obligations: obligations.map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      dueAt: iso(o.dueAt),
+      metAt: o.metAt === undefined ? undefined : iso(o.metAt),
+      overdue: isOpen(o) && o.dueAt < now,
+      sent: [...o.sent],
+      escalationLevel: o.escalation?.level ?? 0,
+      acknowledged: o.escalation?.acknowledgedAt !== undefined,
+    })),
+    next,
+    overdueCount: open.filter((o) => o.dueAt < now).length,
+    escalationLevel: Math.max(0, ...open.map((o) => (o.escalation && !o.escalation.acknowledgedAt ? o.escalation.level : 0))),
+  };
+}

@@ -1,0 +1,1 @@
+export { caseLifecycle } from './case-lifecycle';

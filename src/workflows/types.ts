@@ -1,0 +1,76 @@
+import type { ProgramPolicy, RiskLevel } from '../domain/policy';
+import type { LadderStepKind } from '../domain/ladder';
+
+/**
+ * Everything a case workflow knows. Identifiers, statuses and times only: no client details,
+ * so the history can be read by on-call staff.
+ */
+
+export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_hold' | 'closing' | 'closed';
+
+export type ObligationKind = 'initial_assessment';
+
+export type Recipient = 'case_manager' | 'supervisor' | 'program_manager';
+
+export interface Obligation {
+  id: string;
+  kind: ObligationKind;
+  /** When the obligation came into being (heads-ups never precede it). */
+  openedAt: number;
+  dueAt: number;
+  metAt?: number;
+  /** Ladder step ids already sent, or skipped because a later step superseded them. */
+  sent: string[];
+  skipped: string[];
+  escalation?: { level: 1 | 2; raisedAt: number; acknowledgedAt?: number; acknowledgedBy?: string };
+}
+
+export interface CaseWorkflowInput {
+  caseId: string;
+  caseReference: string;
+  programId: string;
+  caseManagerId: string;
+  supervisorId: string;
+  programManagerId?: string;
+  riskLevel: RiskLevel;
+  openedAt: string;
+  policy: ProgramPolicy;
+  policyVersion: number;
+}
+
+export interface ScheduledStep {
+  obligationId: string;
+  obligationKind: ObligationKind;
+  step: LadderStepKind;
+  stepId: string;
+  at: string;
+}
+
+export interface CaseSchedule {
+  caseId: string;
+  status: CaseStatus;
+  obligations: {
+    id: string;
+    kind: ObligationKind;
+    dueAt: string;
+    metAt?: string;
+    overdue: boolean;
+    sent: string[];
+    escalationLevel: number;
+    acknowledged: boolean;
+  }[];
+  next?: ScheduledStep;
+  overdueCount: number;
+  escalationLevel: number;
+}
+
+export interface AssessmentRecorded {
+  assessmentId: string;
+  kind: 'initial' | 'reassessment';
+  completedAt: string;
+}
+
+export interface EscalationAcknowledged {
+  obligationId: string;
+  staffId: string;
+}

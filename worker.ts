@@ -1,0 +1,40 @@
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadOrExit, loadWorkerConfig } from './src/config/config';
+import { createPool } from './src/db/pool';
+import { createMailer } from './src/notifications/mailer';
+import { createLogger } from './src/shared/logger';
+import { connectWorkerConnection } from './src/temporal/connection';
+import { createCaseloopWorker } from './src/worker/create-worker';
+
+/** Worker entry point (`npm run worker`): configured only by environment variables. */
+async function main(): Promise<void> {
+  const config = loadOrExit(() => loadWorkerConfig());
+  const logger = createLogger('caseloop-worker', config.logLevel);
+  Runtime.install({
+    logger: new DefaultLogger('WARN'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const pool = createPool(config.databaseUrl);
+  const mailer = createMailer(config.smtpUrl, config.mailFrom);
+  const connection = await connectWorkerConnection(config.temporal);
+  const worker = await createCaseloopWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    pool,
+    mailer,
+    publicBaseUrl: config.publicBaseUrl,
+  });
+  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  // The SDK shuts the worker down on SIGINT/SIGTERM, letting in-flight tasks finish.
+  await worker.run();
+  await connection.close();
+  mailer.close();
+  await pool.end();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
