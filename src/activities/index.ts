@@ -7,7 +7,6 @@ export interface ActivityDeps {
   pool: Pool;
   mailer: Mailer;
   publicBaseUrl: string;
-  now?: () => Date;
 }
 
 /** Every activity, built over injected dependencies so tests can hand in real or test instances. */

@@ -8,7 +8,6 @@ export interface NotificationDeps {
   pool: Pool;
   mailer: Mailer;
   publicBaseUrl: string;
-  now?: () => Date;
 }
 
 /** Case, obligation, due time, ladder step, recipient: the same decision always yields the same key. */
@@ -43,7 +42,6 @@ interface StaffRow {
  * resends with the same Message-ID, which receiving systems use to drop the copy.
  */
 export function createSendCaseNotification(deps: NotificationDeps) {
-  const now = deps.now ?? (() => new Date());
   return async function sendCaseNotification(req: CaseNotificationRequest): Promise<NotificationResult> {
     const key = notificationKey(req);
     const messageId = messageIdFor(key);
@@ -78,7 +76,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       step: req.step,
       n: req.n,
       dueAt: new Date(req.dueAt),
-      now: now(),
+      now: new Date(req.scheduledFor),
       recipient: req.recipient,
       recipientName: recipient.full_name,
       recipientTimeZone: recipient.time_zone,
@@ -121,7 +119,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         text: mail.text,
         html: mail.html,
         messageId,
-        headers: { 'X-Caseloop-Notification-Key': key },
+        headers: { 'X-Caseloop-Notification-Key': key, 'X-Caseloop-Scheduled-For': req.scheduledFor },
       });
     } catch (err) {
       const permanent = err instanceof PermanentDeliveryError;

@@ -10,6 +10,8 @@ export interface CaseNotificationRequest {
   /** Overdue repeat number, 0 otherwise. */
   n: number;
   dueAt: string;
+  /** When the ladder step was due to go out (workflow time): what the email is "as of". */
+  scheduledFor: string;
   recipient: Recipient;
   recipientStaffId: string;
 }

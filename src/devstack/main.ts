@@ -108,7 +108,7 @@ async function main(): Promise<void> {
       `  Temporal UI   http://127.0.0.1:${uiPort}`,
       `  Mail inbox    http://127.0.0.1:${mailUiPort}   (SMTP on 127.0.0.1:${smtpPort})`,
       `  Temporal gRPC 127.0.0.1:${temporalPort}`,
-      `  PostgreSQL    ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`,
+      `  PostgreSQL    ${databaseUrl}`,
       '',
       ...(staff.length ? ['Demo staff (use as "Authorization: Bearer <token>"):'] : []),
       ...staff.map((s) => `  ${s.role.padEnd(16)} ${s.name.padEnd(16)} ${s.token}`),

@@ -19,19 +19,11 @@ export interface LadderStep {
 
 export function multiplyDuration(text: string, factor: number): string {
   const d = parseDuration(text);
-  const date = [
-    d.years && `${d.years * factor}Y`,
-    d.months && `${d.months * factor}M`,
-    d.weeks && `${d.weeks * factor}W`,
-    d.days && `${d.days * factor}D`,
-  ].filter(Boolean);
-  const time = [
-    d.hours && `${d.hours * factor}H`,
-    d.minutes && `${d.minutes * factor}M`,
-    d.seconds && `${d.seconds * factor}S`,
-  ].filter(Boolean);
-  if (date.length === 0 && time.length === 0) return 'PT0S';
-  return `P${date.join('')}${time.length ? `T${time.join('')}` : ''}`;
+  const part = (value: number, unit: string): string => (value * factor ? `${value * factor}${unit}` : '');
+  const date = part(d.years, 'Y') + part(d.months, 'M') + part(d.weeks, 'W') + part(d.days, 'D');
+  const time = part(d.hours, 'H') + part(d.minutes, 'M') + part(d.seconds, 'S');
+  if (!date && !time) return 'PT0S';
+  return `P${date}${time ? `T${time}` : ''}`;
 }
 
 /**

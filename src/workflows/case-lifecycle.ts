@@ -101,7 +101,19 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
   const recipientFor = (to: Recipient): string | undefined =>
     to === 'case_manager' ? input.caseManagerId : to === 'supervisor' ? input.supervisorId : input.programManagerId;
 
-  const project = async (): Promise<boolean> => {
+  const caseExists = async (): Promise<boolean> => (await projectCaseSchedule(projection())).found;
+  const projection = () => {
+    const s = schedule();
+    return {
+      caseId: input.caseId,
+      status,
+      nextDueAt: s.next?.at ?? null,
+      nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
+      overdueCount: s.overdueCount,
+      escalationLevel: s.escalationLevel,
+    };
+  };
+  const project = async (): Promise<void> => {
     const s = schedule();
     upsertSearchAttributes([
       { key: SA.CaseStatus, value: status },
@@ -109,15 +121,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       { key: SA.OverdueCount, value: s.overdueCount },
       { key: SA.EscalationLevel, value: s.escalationLevel },
     ]);
-    const { found } = await projectCaseSchedule({
-      caseId: input.caseId,
-      status,
-      nextDueAt: s.next?.at ?? null,
-      nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
-      overdueCount: s.overdueCount,
-      escalationLevel: s.escalationLevel,
-    });
-    return found;
+    await projectCaseSchedule(projection());
   };
 
   const fire = async (step: PlannedStep): Promise<void> => {
@@ -144,12 +148,13 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       stepId: step.id,
       n: step.n,
       dueAt: iso(obligation.dueAt),
+      scheduledFor: iso(step.at),
       recipient: to,
       recipientStaffId,
     });
   };
 
-  if (!(await project())) {
+  if (!(await caseExists())) {
     // The intake transaction never committed: there is no case to follow.
     log.warn('Case record not found; ending workflow', { caseId: input.caseId });
     return { outcome: 'abandoned' };
@@ -157,20 +162,22 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
 
   for (;;) {
     const seen = changes;
+    await project();
+    // A message arrived while projecting: project again before deciding what to wait for.
+    if (changes !== seen) continue;
     const next = nextStep(obligations, policy.ladder, Date.now());
     if (!next) {
       await condition(() => changes !== seen);
-    } else {
-      const wait = next.at - Date.now();
-      const interrupted =
-        wait > 0 &&
-        (await condition(() => changes !== seen, wait, {
-          summary: `${label(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
-        }));
-      // Re-check: the obligation may have been met while the timer ran.
-      if (!interrupted && isOpen(next.obligation)) await fire(next);
+      continue;
     }
-    await project();
+    const wait = next.at - Date.now();
+    const interrupted =
+      wait > 0 &&
+      (await condition(() => changes !== seen, wait, {
+        summary: `${label(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
+      }));
+    // Re-check: the obligation may have been met while the timer ran.
+    if (!interrupted && isOpen(next.obligation)) await fire(next);
     if (workflowInfo().continueAsNewSuggested) log.info('Continue-as-new suggested', { caseId: input.caseId });
   }
 }

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Actor, Role } from '../../src/domain/actor';
+import { issueToken } from '../../src/domain/auth';
+import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+
+const uniq = (): string => randomBytes(4).toString('hex');
+
+export interface StaffFixture extends Actor {
+  token: string;
+  fullName: string;
+}
+
+export async function createStaff(
+  pool: Pool,
+  role: Role,
+  opts: { supervisorId?: string; timeZone?: string; name?: string; active?: boolean } = {},
+): Promise<StaffFixture> {
+  const email = `${role}.${uniq()}@test.caseloop.local`;
+  const fullName = opts.name ?? `${role.replace('_', ' ')} ${uniq()}`;
+  const id = (
+    await pool.query<{ id: string }>(
+      `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, active)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      [email, fullName, role, opts.supervisorId ?? null, opts.timeZone ?? 'UTC', opts.active ?? true],
+    )
+  ).rows[0]!.id;
+  return { id, role, email, fullName, token: await issueToken(pool, id, 'test') };
+}
+
+export async function createProgram(
+  pool: Pool,
+  opts: { programManagerId?: string; policy?: ProgramPolicy; name?: string } = {},
+): Promise<string> {
+  const id = (
+    await pool.query<{ id: string }>('INSERT INTO programs (name, program_manager_id) VALUES ($1, $2) RETURNING id', [
+      opts.name ?? `Program ${uniq()}`,
+      opts.programManagerId ?? null,
+    ])
+  ).rows[0]!.id;
+  await pool.query('INSERT INTO program_policies (program_id, version, policy) VALUES ($1, 1, $2)', [
+    id,
+    opts.policy ?? DEFAULT_POLICY,
+  ]);
+  return id;
+}
+
+/** A program manager, supervisor and case manager wired together, plus a program and an admin. */
+export async function createTeam(pool: Pool, policy?: ProgramPolicy) {
+  const admin = await createStaff(pool, 'admin');
+  const programManager = await createStaff(pool, 'program_manager');
+  const supervisor = await createStaff(pool, 'supervisor');
+  const caseManager = await createStaff(pool, 'case_manager', { supervisorId: supervisor.id });
+  const programId = await createProgram(pool, { programManagerId: programManager.id, policy });
+  return { admin, programManager, supervisor, caseManager, programId };
+}

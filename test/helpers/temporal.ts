@@ -1,0 +1,43 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes-setup';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { TEMPORAL_TEST_SERVER, TEMPORAL_CLI, asServerExecutable, locateBinary } from '../../src/temporal/binaries';
+import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+
+/** The time-skipping test server, found through the same locator as everything else. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: asServerExecutable(locateBinary(TEMPORAL_TEST_SERVER)) },
+  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/** The real dev server, for what time skipping lacks (visibility, schedules). */
+export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
+      ip: '127.0.0.1',
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle the workflow code once per test file. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => void process.stderr.write(`${message}\n`),
+};

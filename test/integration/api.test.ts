@@ -1,0 +1,183 @@
+import type { Server } from 'node:http';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createApp } from '../../src/api/app';
+import { createMailer, type Mailer } from '../../src/notifications/mailer';
+import { createLogger } from '../../src/shared/logger';
+import { createCaseloopWorker } from '../../src/worker/create-worker';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { createStaff, createTeam } from '../helpers/fixtures';
+import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+
+describe('REST API over real PostgreSQL and Temporal', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let smtp: SmtpCatcher;
+  let mailer: Mailer;
+  let worker: Worker;
+  let workerRun: Promise<void>;
+  let server: Server;
+  let base: string;
+  const taskQueue = 'api-test';
+
+  beforeAll(async () => {
+    [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
+    mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+    worker = await createCaseloopWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://caseloop.test',
+    });
+    workerRun = worker.run();
+    const app = createApp({ pool: db.pool, temporal: env.client, taskQueue, logger: createLogger('test', 'silent'), publicBaseUrl: 'http://caseloop.test' });
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const addr = server.address();
+    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((r) => server?.close(r));
+    worker?.shutdown();
+    await workerRun;
+    mailer?.close();
+    await smtp?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  const call = async (method: string, path: string, token?: string, body?: unknown, rawBody?: string) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
+    });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+  };
+  const countRows = async (table: string) => Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
+
+  it('when probed, then /healthz answers and /readyz reports PostgreSQL and Temporal', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    const ready = await call('GET', '/readyz');
+    expect(ready).toMatchObject({ status: 200, body: { checks: { postgres: 'ok', temporal: 'ok' } } });
+  });
+
+  it('when the OpenAPI document is fetched, then it describes the case endpoints', async () => {
+    const doc = await call('GET', '/openapi.json');
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/cases', '/api/v1/cases/{caseId}']));
+  });
+
+  it('when a case manager opens a case for a new client, then the case, its workflow and the audit trail exist', async () => {
+    const team = await createTeam(db.pool);
+    const res = await call('POST', '/api/v1/cases', team.caseManager.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Ada', familyName: 'Okafor', birthDate: '1985-02-03' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'assessment', supervisorId: team.supervisor.id, reference: expect.stringMatching(/^C-\d+$/) });
+
+    const description = await env.client.workflow.getHandle(res.body.workflowId).describe();
+    expect(description.status.name).toBe('RUNNING');
+
+    const view = await call('GET', `/api/v1/cases/${res.body.id}`, team.supervisor.token);
+    expect(view.status).toBe(200);
+    expect(view.body.client.initials).toBe('A. O.');
+    expect(view.body.schedule.obligations[0]).toMatchObject({ kind: 'initial_assessment' });
+
+    const audit = await db.pool.query('SELECT action, entity FROM audit_log WHERE case_id = $1 OR entity = $2 ORDER BY id', [res.body.id, 'client']);
+    expect(audit.rows).toEqual(expect.arrayContaining([{ action: 'create', entity: 'case' }, { action: 'read', entity: 'case' }]));
+  });
+
+  it('when an assessment is recorded, then the workflow moves the case to planning', async () => {
+    const team = await createTeam(db.pool);
+    const opened = await call('POST', '/api/v1/cases', team.admin.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Bo', familyName: 'Chen' },
+    });
+    const res = await call('POST', `/api/v1/cases/${opened.body.id}/assessments`, team.caseManager.token, {
+      kind: 'initial',
+      scores: { housing: 2, income: 3 },
+      needs: ['housing'],
+      summary: 'Needs stable housing.',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.schedule.status).toBe('planning');
+  });
+
+  describe('bad input gets a clear 4xx and changes nothing', () => {
+    it.each([
+      ['no token', undefined, undefined, 401],
+      ['a wrong token', 'cl_not-a-real-token', undefined, 401],
+    ])('when the request has %s, then 401 problem+json', async (_label, token, _b, status) => {
+      const res = await call('POST', '/api/v1/cases', token, {});
+      expect(res.status).toBe(status);
+      expect(res.type).toContain('application/problem+json');
+    });
+
+    it('when the token belongs to a deactivated staff member, then 401', async () => {
+      const gone = await createStaff(db.pool, 'admin', { active: false });
+      expect((await call('GET', '/api/v1/cases/00000000-0000-4000-8000-000000000000', gone.token)).status).toBe(401);
+    });
+
+    it('when the body is malformed JSON, has unknown fields, wrong types or a future birth date, then 400 names each field', async () => {
+      const team = await createTeam(db.pool);
+      const before = await Promise.all(['cases', 'clients'].map(countRows));
+
+      const malformed = await call('POST', '/api/v1/cases', team.admin.token, undefined, '{"programId": ');
+      expect(malformed).toMatchObject({ status: 400, body: { errors: [{ field: 'body', reason: 'malformed JSON' }] } });
+
+      const bad = await call('POST', '/api/v1/cases', team.admin.token, {
+        programId: 'not-a-uuid',
+        caseManagerId: team.caseManager.id,
+        client: { givenName: 'X', familyName: 'Y', birthDate: '2999-01-01', shoeSize: 44 },
+        riskLevel: 'extreme',
+      });
+      expect(bad.status).toBe(400);
+      const fields = (bad.body.errors as { field: string }[]).map((e) => e.field).sort();
+      expect(fields).toEqual(['body.client.birthDate', 'body.client.shoeSize', 'body.programId', 'body.riskLevel']);
+
+      const tooBig = await call('POST', '/api/v1/cases', team.admin.token, { pad: 'x'.repeat(200_000) });
+      expect(tooBig.status).toBe(413);
+
+      expect(await Promise.all(['cases', 'clients'].map(countRows))).toEqual(before);
+    });
+
+    it('when a case manager opens a case for someone else\'s caseload, then 403 and nothing is written', async () => {
+      const team = await createTeam(db.pool);
+      const other = await createTeam(db.pool);
+      const before = await countRows('cases');
+      const res = await call('POST', '/api/v1/cases', other.caseManager.token, {
+        programId: team.programId,
+        caseManagerId: team.caseManager.id,
+        client: { givenName: 'Q', familyName: 'R' },
+      });
+      expect(res.status).toBe(403);
+      expect(await countRows('cases')).toBe(before);
+    });
+
+    it('when a stranger asks for a case, then it is reported as not found', async () => {
+      const team = await createTeam(db.pool);
+      const other = await createTeam(db.pool);
+      const opened = await call('POST', '/api/v1/cases', team.admin.token, {
+        programId: team.programId,
+        caseManagerId: team.caseManager.id,
+        client: { givenName: 'S', familyName: 'T' },
+      });
+      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, other.caseManager.token)).status).toBe(404);
+      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, other.programManager.token)).status).toBe(404);
+      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, team.programManager.token)).status).toBe(200);
+    });
+  });
+});

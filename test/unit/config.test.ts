@@ -1,0 +1,49 @@
+import { ConfigError, loadApiConfig, loadWorkerConfig } from '../../src/config/config';
+
+const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/caseloop' };
+
+describe('configuration', () => {
+  it('when only DATABASE_URL is given, then the API starts with documented defaults', () => {
+    const config = loadApiConfig(base);
+    expect(config).toMatchObject({
+      port: 3000,
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'caseloop' },
+    });
+    expect(config.temporal.tls).toBeUndefined();
+  });
+
+  it('when a required variable is missing, then the error names it', () => {
+    expect(() => loadWorkerConfig(base)).toThrow(ConfigError);
+    expect(() => loadWorkerConfig(base)).toThrow(/SMTP_URL: is required/);
+  });
+
+  it('when variables are malformed, then each one is named with its reason', () => {
+    try {
+      loadApiConfig({ DATABASE_URL: 'mysql://x', API_PORT: 'eighty' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const vars = (err as ConfigError).problems.map((p) => p.variable).sort();
+      expect(vars).toEqual(['API_PORT', 'DATABASE_URL']);
+      expect((err as ConfigError).message).toMatch(/DATABASE_URL: must be a postgres:\/\/ connection URL/);
+    }
+  });
+
+  it('when an API key is set, then the Temporal connection uses TLS (Temporal Cloud)', () => {
+    const config = loadWorkerConfig({
+      ...base,
+      SMTP_URL: 'smtp://relay:25',
+      TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'ns.acct',
+      TEMPORAL_API_KEY: 'secret',
+    });
+    expect(config.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret' });
+    expect(config.temporal.tls).toBeDefined();
+  });
+
+  it('when a client certificate is given without its key, then the missing half is named', () => {
+    expect(() => loadApiConfig({ ...base, TEMPORAL_TLS_CERT_PATH: '/certs/client.pem' })).toThrow(
+      /TEMPORAL_TLS_KEY_PATH/,
+    );
+  });
+});
