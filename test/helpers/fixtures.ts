@@ -54,3 +54,24 @@ export async function createTeam(pool: Pool, policy?: ProgramPolicy) {
   const programId = await createProgram(pool, { programManagerId: programManager.id, policy });
   return { admin, programManager, supervisor, caseManager, programId };
 }
+
+/** A case row with its client, written directly: for tests about what happens after intake. */
+export async function createCaseRow(
+  pool: Pool,
+  team: { programId: string; caseManager: StaffFixture; supervisor: StaffFixture },
+  client: { givenName: string; familyName: string } = { givenName: 'Mira', familyName: 'Sandoval' },
+): Promise<{ id: string; reference: string }> {
+  const clientId = (
+    await pool.query<{ id: string }>('INSERT INTO clients (given_name, family_name) VALUES ($1, $2) RETURNING id', [
+      client.givenName,
+      client.familyName,
+    ])
+  ).rows[0]!.id;
+  return (
+    await pool.query<{ id: string; reference: string }>(
+      `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, status)
+       VALUES ($1, $2, $3, $4, 'assessment') RETURNING id, reference`,
+      [clientId, team.programId, team.caseManager.id, team.supervisor.id],
+    )
+  ).rows[0]!;
+}
