@@ -94,7 +94,15 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (notification_key) DO NOTHING`,
-      [key, req.caseId, req.recipientStaffId, recipient.email, `${req.obligationKind}:${req.step}`, mail.subject, messageId],
+      [
+        key,
+        req.caseId,
+        req.recipientStaffId,
+        recipient.email,
+        `${req.obligationKind}:${req.step}`,
+        mail.subject,
+        messageId,
+      ],
     );
     await deps.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)

@@ -66,12 +66,21 @@ export class ApiRouter {
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<P, Q, B>): void {
     const openApiPath = spec.path.replace(/:(\w+)/g, '{$1}');
-    const responses: Record<string, { description: string; content?: Record<string, { schema: z.ZodType }> }> = {};
+    const responses: Record<
+      string,
+      { description: string; content?: Record<string, { schema: z.ZodType }> }
+    > = {};
     for (const [status, r] of Object.entries(spec.responses)) {
-      responses[status] = { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) };
+      responses[status] = {
+        description: r.description,
+        ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+      };
     }
     for (const [status, description] of Object.entries(standardProblems)) {
-      responses[status] ??= { description, content: { 'application/problem+json': { schema: problemSchema } } };
+      responses[status] ??= {
+        description,
+        content: { 'application/problem+json': { schema: problemSchema } },
+      };
     }
     this.registry.registerPath({
       method: spec.method,
@@ -82,7 +91,9 @@ export class ApiRouter {
       request: {
         ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
-        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } } : {}),
+        ...(spec.body
+          ? { body: { content: { 'application/json': { schema: spec.body } }, required: true } }
+          : {}),
       },
       responses,
     });
@@ -93,7 +104,11 @@ export class ApiRouter {
         const query = spec.query ? parseInput('query', spec.query, req.query) : {};
         const body = spec.body ? parseInput('body', spec.body, req.body) : undefined;
         const actor = res.locals.actor as Actor;
-        const result = await spec.handler({ params, query, body, actor, req } as RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>);
+        const result = await spec.handler({ params, query, body, actor, req } as RouteInput<
+          z.infer<P>,
+          z.infer<Q>,
+          z.infer<B>
+        >);
         for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
         if (result.body === undefined) res.status(result.status).end();
         else res.status(result.status).json(result.body);

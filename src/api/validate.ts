@@ -2,7 +2,11 @@ import type { z } from 'zod';
 import { ValidationError, type FieldProblem } from '../domain/errors';
 
 /** Parses one part of a request with a strict schema; every issue becomes a named field problem. */
-export function parseInput<T extends z.ZodType>(part: 'body' | 'query' | 'params' | 'headers', schema: T, value: unknown): z.infer<T> {
+export function parseInput<T extends z.ZodType>(
+  part: 'body' | 'query' | 'params' | 'headers',
+  schema: T,
+  value: unknown,
+): z.infer<T> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const fields: FieldProblem[] = result.error.issues.flatMap((issue) => {

@@ -83,7 +83,9 @@ export interface TemporalConfig {
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
 }
 
-function temporalFrom(e: z.infer<typeof apiSchema> | z.infer<typeof workerSchema>): TemporalConfig {
+type TemporalEnv = z.infer<z.ZodObject<typeof temporalSchema>>;
+
+function temporalFrom(e: TemporalEnv): TemporalConfig {
   const wantsTls = Boolean(
     e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_TLS_CA_PATH || e.TEMPORAL_TLS_SERVER_NAME || e.TEMPORAL_API_KEY,
   );
@@ -127,6 +129,11 @@ export interface ApiConfig extends CommonConfig {
 export interface WorkerConfig extends CommonConfig {
   smtpUrl: string;
   mailFrom: string;
+}
+
+/** Just the Temporal connection, for tools such as `npm run temporal:setup`. */
+export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
+  return temporalFrom(parseEnv(z.object(temporalSchema), env));
 }
 
 export function loadApiConfig(env: Env = process.env): ApiConfig {

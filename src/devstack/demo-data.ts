@@ -20,9 +20,27 @@ interface DemoState {
 
 const STAFF = [
   { key: 'admin', name: 'Avery Admin', role: 'admin', email: 'avery.admin@demo.caseloop.local', tz: 'UTC' },
-  { key: 'pm', name: 'Priya Program', role: 'program_manager', email: 'priya.program@demo.caseloop.local', tz: 'Europe/London' },
-  { key: 'sup', name: 'Sam Supervisor', role: 'supervisor', email: 'sam.supervisor@demo.caseloop.local', tz: 'Europe/London' },
-  { key: 'cm', name: 'Casey Manager', role: 'case_manager', email: 'casey.manager@demo.caseloop.local', tz: 'Europe/London' },
+  {
+    key: 'pm',
+    name: 'Priya Program',
+    role: 'program_manager',
+    email: 'priya.program@demo.caseloop.local',
+    tz: 'Europe/London',
+  },
+  {
+    key: 'sup',
+    name: 'Sam Supervisor',
+    role: 'supervisor',
+    email: 'sam.supervisor@demo.caseloop.local',
+    tz: 'Europe/London',
+  },
+  {
+    key: 'cm',
+    name: 'Casey Manager',
+    role: 'case_manager',
+    email: 'casey.manager@demo.caseloop.local',
+    tz: 'Europe/London',
+  },
 ] as const;
 
 /**
@@ -30,7 +48,11 @@ const STAFF = [
  * staff with API tokens, and cases in different stages. Tokens are kept in the git-ignored data
  * folder so every later start can print them again.
  */
-export async function seedDemoData(pool: Pool, workflows: CaseWorkflows, dataDir: string): Promise<DemoStaff[]> {
+export async function seedDemoData(
+  pool: Pool,
+  workflows: CaseWorkflows,
+  dataDir: string,
+): Promise<DemoStaff[]> {
   const stateFile = path.join(dataDir, 'demo.json');
   if (fs.existsSync(stateFile)) return (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState).staff;
 
@@ -69,7 +91,12 @@ export async function seedDemoData(pool: Pool, workflows: CaseWorkflows, dataDir
 
   const admin: Actor = { id: ids.admin!, role: 'admin', email: STAFF[0].email };
   const deps = { pool, workflows };
-  const intake = (programId: string, givenName: string, familyName: string, riskLevel: 'low' | 'medium' | 'high') =>
+  const intake = (
+    programId: string,
+    givenName: string,
+    familyName: string,
+    riskLevel: 'low' | 'medium' | 'high',
+  ) =>
     openCase(deps, admin, {
       programId,
       caseManagerId: ids.cm!,

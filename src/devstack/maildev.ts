@@ -5,7 +5,11 @@ export interface RunningMailDev {
 }
 
 /** MailDev in-process: an SMTP catcher plus a web inbox, mail kept under the data folder. */
-export async function startMailDev(opts: { smtpPort: number; webPort: number; dataDir: string }): Promise<RunningMailDev> {
+export async function startMailDev(opts: {
+  smtpPort: number;
+  webPort: number;
+  dataDir: string;
+}): Promise<RunningMailDev> {
   // maildev is ESM-only; Node 20.19+ loads it through require.
   const { MailDev } = await import('maildev');
   const maildev = new MailDev({

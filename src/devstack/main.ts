@@ -30,7 +30,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping...');
-    for (const stop of stops.reverse()) await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
+    for (const stop of stops.reverse())
+      await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
     say('stopped.');
     process.exit(code);
   };
@@ -38,9 +39,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stopAll(0));
 
   try {
-    const [apiPort, temporalPort, uiPort, mailUiPort, smtpPort, pgPort] = await Promise.all(
-      [settings.apiPort, settings.temporalPort, settings.temporalUiPort, settings.mailUiPort, settings.smtpPort, settings.pgPort].map(resolvePort),
-    ) as [number, number, number, number, number, number];
+    const [apiPort, temporalPort, uiPort, mailUiPort, smtpPort, pgPort] = (await Promise.all(
+      [
+        settings.apiPort,
+        settings.temporalPort,
+        settings.temporalUiPort,
+        settings.mailUiPort,
+        settings.smtpPort,
+        settings.pgPort,
+      ].map(resolvePort),
+    )) as [number, number, number, number, number, number];
 
     let databaseUrl = settings.databaseUrl;
     if (!databaseUrl) {
@@ -52,7 +60,10 @@ async function main(): Promise<void> {
     await migrate(databaseUrl, (m) => say(m));
 
     say('starting Temporal dev server...');
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } } });
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+    });
     const temporal: TestWorkflowEnvironment = await startDevTemporal({
       dataDir: settings.dataDir,
       port: temporalPort,
@@ -62,14 +73,18 @@ async function main(): Promise<void> {
     stops.push(() => temporal.teardown());
 
     say('starting mail catcher...');
-    const maildev: RunningMailDev = await startMailDev({ smtpPort, webPort: mailUiPort, dataDir: settings.dataDir });
+    const maildev: RunningMailDev = await startMailDev({
+      smtpPort,
+      webPort: mailUiPort,
+      dataDir: settings.dataDir,
+    });
     stops.push(() => maildev.stop());
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const pool = createPool(databaseUrl);
     stops.push(() => pool.end());
     const mailer: Mailer = createMailer(`smtp://127.0.0.1:${smtpPort}`, 'Caseloop <no-reply@caseloop.local>');
-    stops.push(async () => mailer.close());
+    stops.push(() => Promise.resolve(mailer.close()));
 
     const worker: Worker = await createCaseloopWorker({
       connection: temporal.nativeConnection,
@@ -122,7 +137,9 @@ async function main(): Promise<void> {
       say(`worker stopped: ${String(err)}`);
     });
   } catch (err) {
-    process.stderr.write(`[dev] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `[dev] failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     await stopAll(1);
   }
 }

@@ -18,7 +18,10 @@ export async function issueToken(pool: Pool, staffId: string, label = ''): Promi
   return token;
 }
 
-export async function authenticate(pool: Pool, token: string | undefined): Promise<Omit<Actor, 'sourceIp' | 'requestId'>> {
+export async function authenticate(
+  pool: Pool,
+  token: string | undefined,
+): Promise<Omit<Actor, 'sourceIp' | 'requestId'>> {
   if (!token) throw new UnauthenticatedError('Send a bearer token in the Authorization header.');
   const row = (
     await pool.query<{ id: string; role: Role; email: string; active: boolean }>(

@@ -97,13 +97,20 @@ async function staffById(db: PoolClient, id: string, field: string): Promise<Sta
   const row = (
     await db.query<StaffRef>('SELECT id, role, active, supervisor_id FROM staff WHERE id = $1', [id])
   ).rows[0];
-  if (!row) throw new UnprocessableError(`${field} does not name a staff member.`, [{ field, reason: 'not found' }]);
-  if (!row.active) throw new UnprocessableError(`${field} names a deactivated staff member.`, [{ field, reason: 'deactivated' }]);
+  if (!row)
+    throw new UnprocessableError(`${field} does not name a staff member.`, [{ field, reason: 'not found' }]);
+  if (!row.active)
+    throw new UnprocessableError(`${field} names a deactivated staff member.`, [
+      { field, reason: 'deactivated' },
+    ]);
   return row;
 }
 
 /** May this actor see and act on this case? Case managers their caseload, supervisors their team, and so on. */
-function canAccess(actor: Actor, c: Pick<CaseRow, 'case_manager_id' | 'supervisor_id' | 'program_manager_id'>): boolean {
+function canAccess(
+  actor: Actor,
+  c: Pick<CaseRow, 'case_manager_id' | 'supervisor_id' | 'program_manager_id'>,
+): boolean {
   switch (actor.role) {
     case 'admin':
       return true;
@@ -130,15 +137,24 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
         [req.programId],
       )
     ).rows[0];
-    if (!program) throw new UnprocessableError('programId does not name a program.', [{ field: 'body.programId', reason: 'not found' }]);
-    if (!program.active) throw new UnprocessableError('The program is inactive.', [{ field: 'body.programId', reason: 'inactive' }]);
+    if (!program)
+      throw new UnprocessableError('programId does not name a program.', [
+        { field: 'body.programId', reason: 'not found' },
+      ]);
+    if (!program.active)
+      throw new UnprocessableError('The program is inactive.', [
+        { field: 'body.programId', reason: 'inactive' },
+      ]);
     const policyRow = (
       await db.query<{ version: number; policy: ProgramPolicy }>(
         'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
         [program.id],
       )
     ).rows[0];
-    if (!policyRow) throw new UnprocessableError('The program has no policy yet.', [{ field: 'body.programId', reason: 'no policy' }]);
+    if (!policyRow)
+      throw new UnprocessableError('The program has no policy yet.', [
+        { field: 'body.programId', reason: 'no policy' },
+      ]);
 
     const caseManager = await staffById(db, req.caseManagerId, 'body.caseManagerId');
     const supervisorId = req.supervisorId ?? caseManager.supervisor_id;
@@ -152,26 +168,41 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
     const allowed =
       actor.role === 'admin' ||
       (actor.role === 'case_manager' && caseManager.id === actor.id) ||
-      (actor.role === 'supervisor' && (caseManager.supervisor_id === actor.id || caseManager.id === actor.id)) ||
+      (actor.role === 'supervisor' &&
+        (caseManager.supervisor_id === actor.id || caseManager.id === actor.id)) ||
       (actor.role === 'program_manager' && program.program_manager_id === actor.id);
     if (!allowed) throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
 
     let clientId = req.clientId;
     if (clientId) {
       const exists = await db.query('SELECT 1 FROM clients WHERE id = $1', [clientId]);
-      if (exists.rowCount === 0) throw new UnprocessableError('clientId does not name a client.', [{ field: 'body.clientId', reason: 'not found' }]);
+      if (exists.rowCount === 0)
+        throw new UnprocessableError('clientId does not name a client.', [
+          { field: 'body.clientId', reason: 'not found' },
+        ]);
     } else if (req.client) {
       const c = req.client;
       clientId = (
         await db.query<{ id: string }>(
           `INSERT INTO clients (given_name, family_name, birth_date, email, phone, preferred_language, consent_to_share)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-          [c.givenName, c.familyName, c.birthDate ?? null, c.email ?? null, c.phone ?? null, c.preferredLanguage ?? null, c.consentToShare ?? false],
+          [
+            c.givenName,
+            c.familyName,
+            c.birthDate ?? null,
+            c.email ?? null,
+            c.phone ?? null,
+            c.preferredLanguage ?? null,
+            c.consentToShare ?? false,
+          ],
         )
       ).rows[0]!.id;
       await audit(db, actor, { action: 'create', entity: 'client', entityId: clientId });
     }
-    if (!clientId) throw new UnprocessableError('Give either clientId or client.', [{ field: 'body', reason: 'clientId or client is required' }]);
+    if (!clientId)
+      throw new UnprocessableError('Give either clientId or client.', [
+        { field: 'body', reason: 'clientId or client is required' },
+      ]);
 
     const row = (
       await db.query<CaseRow>(
@@ -225,9 +256,10 @@ export interface CaseView extends CaseRecord {
 export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Promise<CaseView> {
   const row = await loadCase(deps.pool, actor, caseId);
   const client = (
-    await deps.pool.query<{ given_name: string; family_name: string }>('SELECT given_name, family_name FROM clients WHERE id = $1', [
-      row.client_id,
-    ])
+    await deps.pool.query<{ given_name: string; family_name: string }>(
+      'SELECT given_name, family_name FROM clients WHERE id = $1',
+      [row.client_id],
+    )
   ).rows[0]!;
   await audit(deps.pool, actor, { action: 'read', entity: 'case', entityId: row.id, caseId: row.id });
   let schedule: CaseSchedule | null = null;
@@ -239,7 +271,10 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
   }
   return {
     ...toRecord(row),
-    client: { id: row.client_id, initials: `${client.given_name.charAt(0)}. ${client.family_name.charAt(0)}.` },
+    client: {
+      id: row.client_id,
+      initials: `${client.given_name.charAt(0)}. ${client.family_name.charAt(0)}.`,
+    },
     schedule,
     ...(scheduleError ? { scheduleError } : {}),
   };
@@ -266,7 +301,9 @@ export async function recordAssessment(
     const row = await loadCase(db, actor, caseId, true);
     if (row.status === 'closed') throw new ConflictError('The case is closed.');
     if (completedAt.getTime() > now.getTime()) {
-      throw new UnprocessableError('completedAt is in the future.', [{ field: 'body.completedAt', reason: 'in the future' }]);
+      throw new UnprocessableError('completedAt is in the future.', [
+        { field: 'body.completedAt', reason: 'in the future' },
+      ]);
     }
     if (completedAt.getTime() < row.opened_at.getTime()) {
       throw new UnprocessableError('completedAt is before the case was opened.', [
@@ -286,7 +323,10 @@ export async function recordAssessment(
       kind: input.kind,
       completedAt: completedAt.toISOString(),
     });
-    await db.query('UPDATE cases SET status = $2, updated_at = now() WHERE id = $1', [caseId, schedule.status]);
+    await db.query('UPDATE cases SET status = $2, updated_at = now() WHERE id = $1', [
+      caseId,
+      schedule.status,
+    ]);
     return { assessmentId, schedule };
   });
 }

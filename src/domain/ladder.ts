@@ -6,7 +6,8 @@ import type { LadderPolicy } from './policy';
  * nothing accumulates: step n is always due + n × interval, whatever happened before.
  */
 
-export type LadderStepKind = 'heads_up' | 'due' | 'overdue' | 'escalate_supervisor' | 'escalate_program_manager';
+export type LadderStepKind =
+  'heads_up' | 'due' | 'overdue' | 'escalate_supervisor' | 'escalate_program_manager';
 
 export interface LadderStep {
   kind: LadderStepKind;
@@ -33,10 +34,16 @@ export function multiplyDuration(text: string, factor: number): string {
 export function ladderSteps(dueAt: number, ladder: LadderPolicy, notBefore = -Infinity): LadderStep[] {
   const steps: LadderStep[] = [];
   const headsUpAt = addDuration(dueAt, ladder.headsUpBefore, -1);
-  if (headsUpAt > notBefore && headsUpAt < dueAt) steps.push({ kind: 'heads_up', n: 0, at: headsUpAt, id: 'heads_up' });
+  if (headsUpAt > notBefore && headsUpAt < dueAt)
+    steps.push({ kind: 'heads_up', n: 0, at: headsUpAt, id: 'heads_up' });
   steps.push({ kind: 'due', n: 0, at: dueAt, id: 'due' });
   for (let n = 1; n <= ladder.overdueRepeatLimit; n++) {
-    steps.push({ kind: 'overdue', n, at: addDuration(dueAt, multiplyDuration(ladder.overdueEvery, n)), id: `overdue_${n}` });
+    steps.push({
+      kind: 'overdue',
+      n,
+      at: addDuration(dueAt, multiplyDuration(ladder.overdueEvery, n)),
+      id: `overdue_${n}`,
+    });
   }
   steps.push({
     kind: 'escalate_supervisor',

@@ -27,7 +27,9 @@ export class PermanentDeliveryError extends Error {
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl.includes('?') || smtpUrl.includes('pool=') ? smtpUrl : `${smtpUrl}?pool=true`);
+  const transport = nodemailer.createTransport(
+    smtpUrl.includes('?') || smtpUrl.includes('pool=') ? smtpUrl : `${smtpUrl}?pool=true`,
+  );
   return {
     async send(mail) {
       try {

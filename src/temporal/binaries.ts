@@ -95,7 +95,7 @@ function toolsBinary(spec: BinarySpec, toolsDir: string): string {
 }
 
 function hasPython(env: Record<string, string | undefined>): boolean {
-  return spawnSync('python3', ['--version'], { env: env as NodeJS.ProcessEnv, stdio: 'ignore' }).status === 0;
+  return spawnSync('python3', ['--version'], { env: env, stdio: 'ignore' }).status === 0;
 }
 
 /**
@@ -175,7 +175,11 @@ export function locateBinary(spec: BinarySpec, options: LocateOptions = {}): Loc
 
   if (options.allowSdkDownload !== false) {
     log(`Falling back to the Temporal SDK's own download of the ${spec.label} (needs internet).`);
-    return { type: 'cached-download', source: 'sdk-download', downloadDir: path.join(toolsDir, 'sdk-download') };
+    return {
+      type: 'cached-download',
+      source: 'sdk-download',
+      downloadDir: path.join(toolsDir, 'sdk-download'),
+    };
   }
   tried.push('SDK download (disabled)');
   throw new BinaryNotFoundError(spec, tried);

@@ -8,7 +8,7 @@ import type { CaseWorkflowInput } from '../workflows/types';
 /** A workflow's refusal of an update (its validator) is a state conflict, not an outage. */
 function rethrowRefusal(err: unknown): never {
   if (err instanceof WorkflowUpdateFailedError) {
-    throw new ConflictError((err.cause as Error | undefined)?.message ?? err.message);
+    throw new ConflictError(err.cause?.message ?? err.message);
   }
   throw err;
 }

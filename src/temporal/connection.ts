@@ -16,19 +16,18 @@ function tlsOptions(cfg: TemporalConfig): ConnectionOptions['tls'] {
   };
 }
 
+export function connect(cfg: TemporalConfig): Promise<Connection> {
+  return Connection.connect({ address: cfg.address, tls: tlsOptions(cfg), apiKey: cfg.apiKey });
+}
+
 export async function connectClient(cfg: TemporalConfig): Promise<Client> {
-  const connection = await Connection.connect({
-    address: cfg.address,
-    tls: tlsOptions(cfg),
-    apiKey: cfg.apiKey,
-  });
-  return new Client({ connection, namespace: cfg.namespace });
+  return new Client({ connection: await connect(cfg), namespace: cfg.namespace });
 }
 
 export async function connectWorkerConnection(cfg: TemporalConfig): Promise<NativeConnection> {
   const options: NativeConnectionOptions = {
     address: cfg.address,
-    tls: tlsOptions(cfg) as NativeConnectionOptions['tls'],
+    tls: tlsOptions(cfg),
     apiKey: cfg.apiKey,
   };
   return NativeConnection.connect(options);

@@ -15,7 +15,9 @@ export async function registerSearchAttributes(connection: Connection, namespace
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((sa) => [sa.name, encodeSearchAttributeIndexedValueType(sa.type)!])),
+    searchAttributes: Object.fromEntries(
+      missing.map((sa) => [sa.name, encodeSearchAttributeIndexedValueType(sa.type)!]),
+    ),
   });
   return missing.map((sa) => sa.name);
 }

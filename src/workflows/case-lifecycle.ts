@@ -13,7 +13,15 @@ import { ladderSteps, programManagerEscalationAt, type LadderStep } from '../dom
 import type { LadderPolicy } from '../domain/policy';
 import { acknowledgeEscalationUpdate, recordAssessmentUpdate, scheduleQuery } from './messages';
 import { SA } from './search-attributes';
-import type { CaseSchedule, CaseStatus, CaseWorkflowInput, Obligation, Recipient, ScheduledStep } from './types';
+import type {
+  AssessmentRecorded,
+  CaseSchedule,
+  CaseStatus,
+  CaseWorkflowInput,
+  Obligation,
+  Recipient,
+  ScheduledStep,
+} from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -47,7 +55,8 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
   // Bumped by every message that can change what is due, to wake the main loop.
   let changes = 0;
 
-  const schedule = (): CaseSchedule => buildSchedule(input.caseId, status, obligations, policy.ladder, Date.now());
+  const schedule = (): CaseSchedule =>
+    buildSchedule(input.caseId, status, obligations, policy.ladder, Date.now());
 
   // Handlers first, so no message that arrives with the first task is dropped.
   setHandler(scheduleQuery, schedule);
@@ -61,7 +70,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       return schedule();
     },
     {
-      validator: (assessment) => {
+      validator: (assessment: AssessmentRecorded) => {
         if (status === 'closed') throw ApplicationFailure.nonRetryable('The case is closed.', 'CaseClosed');
         if (Number.isNaN(Date.parse(assessment.completedAt))) {
           throw ApplicationFailure.nonRetryable('completedAt is not a valid time.', 'InvalidArgument');
@@ -99,7 +108,11 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
   ]);
 
   const recipientFor = (to: Recipient): string | undefined =>
-    to === 'case_manager' ? input.caseManagerId : to === 'supervisor' ? input.supervisorId : input.programManagerId;
+    to === 'case_manager'
+      ? input.caseManagerId
+      : to === 'supervisor'
+        ? input.supervisorId
+        : input.programManagerId;
 
   const caseExists = async (): Promise<boolean> => (await projectCaseSchedule(projection())).found;
   const projection = () => {
@@ -178,7 +191,8 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       }));
     // Re-check: the obligation may have been met while the timer ran.
     if (!interrupted && isOpen(next.obligation)) await fire(next);
-    if (workflowInfo().continueAsNewSuggested) log.info('Continue-as-new suggested', { caseId: input.caseId });
+    if (workflowInfo().continueAsNewSuggested)
+      log.info('Continue-as-new suggested', { caseId: input.caseId });
   }
 }
 
@@ -274,6 +288,9 @@ function buildSchedule(
     })),
     next,
     overdueCount: open.filter((o) => o.dueAt < now).length,
-    escalationLevel: Math.max(0, ...open.map((o) => (o.escalation && !o.escalation.acknowledgedAt ? o.escalation.level : 0))),
+    escalationLevel: Math.max(
+      0,
+      ...open.map((o) => (o.escalation && !o.escalation.acknowledgedAt ? o.escalation.level : 0)),
+    ),
   };
 }

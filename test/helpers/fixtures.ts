@@ -33,10 +33,10 @@ export async function createProgram(
   opts: { programManagerId?: string; policy?: ProgramPolicy; name?: string } = {},
 ): Promise<string> {
   const id = (
-    await pool.query<{ id: string }>('INSERT INTO programs (name, program_manager_id) VALUES ($1, $2) RETURNING id', [
-      opts.name ?? `Program ${uniq()}`,
-      opts.programManagerId ?? null,
-    ])
+    await pool.query<{ id: string }>(
+      'INSERT INTO programs (name, program_manager_id) VALUES ($1, $2) RETURNING id',
+      [opts.name ?? `Program ${uniq()}`, opts.programManagerId ?? null],
+    )
   ).rows[0]!.id;
   await pool.query('INSERT INTO program_policies (program_id, version, policy) VALUES ($1, 1, $2)', [
     id,
@@ -62,10 +62,10 @@ export async function createCaseRow(
   client: { givenName: string; familyName: string } = { givenName: 'Mira', familyName: 'Sandoval' },
 ): Promise<{ id: string; reference: string }> {
   const clientId = (
-    await pool.query<{ id: string }>('INSERT INTO clients (given_name, family_name) VALUES ($1, $2) RETURNING id', [
-      client.givenName,
-      client.familyName,
-    ])
+    await pool.query<{ id: string }>(
+      'INSERT INTO clients (given_name, family_name) VALUES ($1, $2) RETURNING id',
+      [client.givenName, client.familyName],
+    )
   ).rows[0]!.id;
   return (
     await pool.query<{ id: string; reference: string }>(

@@ -32,7 +32,8 @@ export async function startSmtpCatcher(now: () => Date = () => new Date()): Prom
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (catcher.failTransiently) return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+      if (catcher.failTransiently)
+        return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
       if (catcher.rejectRecipients!.has(address.address)) {
         return callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
       }
@@ -64,7 +65,8 @@ export async function startSmtpCatcher(now: () => Date = () => new Date()): Prom
   catcher.waitFor = async (count, timeoutMs = 15_000) => {
     const deadline = Date.now() + timeoutMs;
     while (messages.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} emails, got ${messages.length} within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} emails, got ${messages.length} within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
     return messages;

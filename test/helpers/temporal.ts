@@ -1,7 +1,12 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { registerSearchAttributes } from '../../src/temporal/search-attributes-setup';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { TEMPORAL_TEST_SERVER, TEMPORAL_CLI, asServerExecutable, locateBinary } from '../../src/temporal/binaries';
+import {
+  TEMPORAL_TEST_SERVER,
+  TEMPORAL_CLI,
+  asServerExecutable,
+  locateBinary,
+} from '../../src/temporal/binaries';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 

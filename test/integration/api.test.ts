@@ -34,7 +34,13 @@ describe('REST API over real PostgreSQL and Temporal', () => {
       publicBaseUrl: 'http://caseloop.test',
     });
     workerRun = worker.run();
-    const app = createApp({ pool: db.pool, temporal: env.client, taskQueue, logger: createLogger('test', 'silent'), publicBaseUrl: 'http://caseloop.test' });
+    const app = createApp({
+      pool: db.pool,
+      temporal: env.client,
+      taskQueue,
+      logger: createLogger('test', 'silent'),
+      publicBaseUrl: 'http://caseloop.test',
+    });
     server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const addr = server.address();
@@ -61,9 +67,14 @@ describe('REST API over real PostgreSQL and Temporal', () => {
       body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
     });
     const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: text ? (JSON.parse(text) as Record<string, any>) : {} };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body: text ? (JSON.parse(text) as Record<string, any>) : {},
+    };
   };
-  const countRows = async (table: string) => Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
+  const countRows = async (table: string) =>
+    Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
 
   it('when probed, then /healthz answers and /readyz reports PostgreSQL and Temporal', async () => {
     expect((await call('GET', '/healthz')).status).toBe(200);
@@ -74,7 +85,9 @@ describe('REST API over real PostgreSQL and Temporal', () => {
   it('when the OpenAPI document is fetched, then it describes the case endpoints', async () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/cases', '/api/v1/cases/{caseId}']));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/cases', '/api/v1/cases/{caseId}']),
+    );
   });
 
   it('when a case manager opens a case for a new client, then the case, its workflow and the audit trail exist', async () => {
@@ -85,7 +98,11 @@ describe('REST API over real PostgreSQL and Temporal', () => {
       client: { givenName: 'Ada', familyName: 'Okafor', birthDate: '1985-02-03' },
     });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'assessment', supervisorId: team.supervisor.id, reference: expect.stringMatching(/^C-\d+$/) });
+    expect(res.body).toMatchObject({
+      status: 'assessment',
+      supervisorId: team.supervisor.id,
+      reference: expect.stringMatching(/^C-\d+$/),
+    });
 
     const description = await env.client.workflow.getHandle(res.body.workflowId).describe();
     expect(description.status.name).toBe('RUNNING');
@@ -95,8 +112,16 @@ describe('REST API over real PostgreSQL and Temporal', () => {
     expect(view.body.client.initials).toBe('A. O.');
     expect(view.body.schedule.obligations[0]).toMatchObject({ kind: 'initial_assessment' });
 
-    const audit = await db.pool.query('SELECT action, entity FROM audit_log WHERE case_id = $1 OR entity = $2 ORDER BY id', [res.body.id, 'client']);
-    expect(audit.rows).toEqual(expect.arrayContaining([{ action: 'create', entity: 'case' }, { action: 'read', entity: 'case' }]));
+    const audit = await db.pool.query(
+      'SELECT action, entity FROM audit_log WHERE case_id = $1 OR entity = $2 ORDER BY id',
+      [res.body.id, 'client'],
+    );
+    expect(audit.rows).toEqual(
+      expect.arrayContaining([
+        { action: 'create', entity: 'case' },
+        { action: 'read', entity: 'case' },
+      ]),
+    );
   });
 
   it('when an assessment is recorded, then the workflow moves the case to planning', async () => {
@@ -128,7 +153,9 @@ describe('REST API over real PostgreSQL and Temporal', () => {
 
     it('when the token belongs to a deactivated staff member, then 401', async () => {
       const gone = await createStaff(db.pool, 'admin', { active: false });
-      expect((await call('GET', '/api/v1/cases/00000000-0000-4000-8000-000000000000', gone.token)).status).toBe(401);
+      expect(
+        (await call('GET', '/api/v1/cases/00000000-0000-4000-8000-000000000000', gone.token)).status,
+      ).toBe(401);
     });
 
     it('when the body is malformed JSON, has unknown fields, wrong types or a future birth date, then 400 names each field', async () => {
@@ -136,7 +163,10 @@ describe('REST API over real PostgreSQL and Temporal', () => {
       const before = await Promise.all(['cases', 'clients'].map(countRows));
 
       const malformed = await call('POST', '/api/v1/cases', team.admin.token, undefined, '{"programId": ');
-      expect(malformed).toMatchObject({ status: 400, body: { errors: [{ field: 'body', reason: 'malformed JSON' }] } });
+      expect(malformed).toMatchObject({
+        status: 400,
+        body: { errors: [{ field: 'body', reason: 'malformed JSON' }] },
+      });
 
       const bad = await call('POST', '/api/v1/cases', team.admin.token, {
         programId: 'not-a-uuid',
@@ -146,7 +176,12 @@ describe('REST API over real PostgreSQL and Temporal', () => {
       });
       expect(bad.status).toBe(400);
       const fields = (bad.body.errors as { field: string }[]).map((e) => e.field).sort();
-      expect(fields).toEqual(['body.client.birthDate', 'body.client.shoeSize', 'body.programId', 'body.riskLevel']);
+      expect(fields).toEqual([
+        'body.client.birthDate',
+        'body.client.shoeSize',
+        'body.programId',
+        'body.riskLevel',
+      ]);
 
       const tooBig = await call('POST', '/api/v1/cases', team.admin.token, { pad: 'x'.repeat(200_000) });
       expect(tooBig.status).toBe(413);
@@ -154,7 +189,7 @@ describe('REST API over real PostgreSQL and Temporal', () => {
       expect(await Promise.all(['cases', 'clients'].map(countRows))).toEqual(before);
     });
 
-    it('when a case manager opens a case for someone else\'s caseload, then 403 and nothing is written', async () => {
+    it("when a case manager opens a case for someone else's caseload, then 403 and nothing is written", async () => {
       const team = await createTeam(db.pool);
       const other = await createTeam(db.pool);
       const before = await countRows('cases');
@@ -175,9 +210,15 @@ describe('REST API over real PostgreSQL and Temporal', () => {
         caseManagerId: team.caseManager.id,
         client: { givenName: 'S', familyName: 'T' },
       });
-      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, other.caseManager.token)).status).toBe(404);
-      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, other.programManager.token)).status).toBe(404);
-      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, team.programManager.token)).status).toBe(200);
+      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, other.caseManager.token)).status).toBe(
+        404,
+      );
+      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, other.programManager.token)).status).toBe(
+        404,
+      );
+      expect((await call('GET', `/api/v1/cases/${opened.body.id}`, team.programManager.token)).status).toBe(
+        200,
+      );
     });
   });
 });

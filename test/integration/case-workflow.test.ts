@@ -58,7 +58,13 @@ describe('case workflow: the initial-assessment ladder (time-skipping)', () => {
       await env.sleep(22 * DAY - 60_000);
       await smtp.waitFor(6);
       await handle.executeUpdate(recordAssessmentUpdate, {
-        args: [{ assessmentId: 'a-1', kind: 'initial', completedAt: new Date(await env.currentTimeMs()).toISOString() }],
+        args: [
+          {
+            assessmentId: 'a-1',
+            kind: 'initial',
+            completedAt: new Date(await env.currentTimeMs()).toISOString(),
+          },
+        ],
       });
       // Months pass: nothing more may arrive for an obligation that is met.
       await env.sleep(90 * DAY);
@@ -72,12 +78,20 @@ describe('case workflow: the initial-assessment ladder (time-skipping)', () => {
         subject: m.subject.replace(/ — case C-\d+$/, ''),
       }));
       expect(sent).toEqual([
-        { to: team.caseManager.email, day: 11, subject: expect.stringMatching(/^Initial assessment due \w{3}, \d+ \w{3} \d{4}/) },
+        {
+          to: team.caseManager.email,
+          day: 11,
+          subject: expect.stringMatching(/^Initial assessment due \w{3}, \d+ \w{3} \d{4}/),
+        },
         { to: team.caseManager.email, day: 14, subject: 'Initial assessment due now' },
         { to: team.caseManager.email, day: 17, subject: 'Initial assessment overdue 3 days' },
         { to: team.supervisor.email, day: 19, subject: 'Escalation: initial assessment overdue 5 days' },
         { to: team.caseManager.email, day: 20, subject: 'Initial assessment overdue 6 days' },
-        { to: team.programManager.email, day: 21, subject: 'Escalation (unacknowledged): initial assessment overdue 7 days' },
+        {
+          to: team.programManager.email,
+          day: 21,
+          subject: 'Escalation (unacknowledged): initial assessment overdue 7 days',
+        },
       ]);
       // Minimum necessary: initials only, never the name or birth date.
       for (const m of smtp.messages) {
@@ -85,7 +99,9 @@ describe('case workflow: the initial-assessment ladder (time-skipping)', () => {
         expect(`${m.subject}\n${m.text}\n${m.html}`).not.toMatch(/Jordan|Rivera|1990/);
       }
 
-      const row = (await db.pool.query('SELECT status, next_due_at, overdue_count FROM cases WHERE id = $1', [opened.id])).rows[0];
+      const row = (
+        await db.pool.query('SELECT status, next_due_at, overdue_count FROM cases WHERE id = $1', [opened.id])
+      ).rows[0];
       expect(row).toMatchObject({ status: 'planning', next_due_at: null, overdue_count: 0 });
     });
   });

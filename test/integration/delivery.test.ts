@@ -52,7 +52,9 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]!.to).toEqual([email]);
     expect(mine[0]!.subject).toMatch(/^Initial assessment due now — case C-\d+$/);
-    const row = (await db.pool.query('SELECT status, message_id FROM notifications WHERE case_id = $1', [request.caseId])).rows[0];
+    const row = (
+      await db.pool.query('SELECT status, message_id FROM notifications WHERE case_id = $1', [request.caseId])
+    ).rows[0];
     expect(row.status).toBe('sent');
     expect(mine[0]!.messageId).toBe(row.message_id);
   });
@@ -65,7 +67,11 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
       const result = await send(request);
       expect(result.status).toBe('failed');
       expect((await send(request)).status).toBe('failed');
-      const row = (await db.pool.query('SELECT status, attempts, last_error FROM notifications WHERE case_id = $1', [request.caseId])).rows[0];
+      const row = (
+        await db.pool.query('SELECT status, attempts, last_error FROM notifications WHERE case_id = $1', [
+          request.caseId,
+        ])
+      ).rows[0];
       expect(row).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/550/) });
     } finally {
       smtp.rejectRecipients.delete(email);
@@ -84,7 +90,9 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
   });
 
   it('when anyone tries to change or delete the audit log, then the database refuses', async () => {
-    await db.pool.query(`INSERT INTO audit_log (actor_kind, action, entity) VALUES ('system', 'read', 'client')`);
+    await db.pool.query(
+      `INSERT INTO audit_log (actor_kind, action, entity) VALUES ('system', 'read', 'client')`,
+    );
     await expect(db.pool.query(`UPDATE audit_log SET action = 'x'`)).rejects.toThrow(/append-only/);
     await expect(db.pool.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
     await expect(db.pool.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);

@@ -23,12 +23,17 @@ describe('dev stack launcher (smoke)', () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const waitFor = async <T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> => {
+  const waitFor = async <T>(
+    what: string,
+    probe: () => Promise<T | undefined> | T | undefined,
+    timeoutMs: number,
+  ): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}. Launcher output:\n${output}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}. Launcher output:\n${output}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
@@ -58,9 +63,19 @@ describe('dev stack launcher (smoke)', () => {
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
 
-    await waitFor('the launcher to report ready', () => (output.includes('[dev] ready') ? true : undefined), 150_000);
+    await waitFor(
+      'the launcher to report ready',
+      () => (output.includes('[dev] ready') ? true : undefined),
+      150_000,
+    );
     const api = line('API').replace(/\/api\/v1$/, '');
-    const [docs, temporalUi, inbox, grpc, pgUrl] = ['API docs', 'Temporal UI', 'Mail inbox', 'Temporal gRPC', 'PostgreSQL'].map(line);
+    const [docs, temporalUi, inbox, grpc, pgUrl] = [
+      'API docs',
+      'Temporal UI',
+      'Mail inbox',
+      'Temporal gRPC',
+      'PostgreSQL',
+    ].map(line);
     const adminToken = /admin\s+Avery Admin\s+(\S+)/.exec(output)?.[1];
     expect(adminToken).toMatch(/^cl_/);
 
@@ -75,12 +90,21 @@ describe('dev stack launcher (smoke)', () => {
     const pool = new Pool({ connectionString: pgUrl });
     try {
       const { id: programId } = (
-        await pool.query<{ id: string }>(`INSERT INTO programs (name) VALUES ('Smoke test program') RETURNING id`)
+        await pool.query<{ id: string }>(
+          `INSERT INTO programs (name) VALUES ('Smoke test program') RETURNING id`,
+        )
       ).rows[0]!;
-      const demoPolicy = (await pool.query<{ policy: Record<string, unknown> }>('SELECT policy FROM program_policies LIMIT 1')).rows[0]!.policy;
+      const demoPolicy = (
+        await pool.query<{ policy: Record<string, unknown> }>('SELECT policy FROM program_policies LIMIT 1')
+      ).rows[0]!.policy;
       await pool.query('INSERT INTO program_policies (program_id, version, policy) VALUES ($1, 1, $2)', [
         programId,
-        { ...demoPolicy, initialAssessmentDue: 'PT8S', urgent: true, ladder: { ...(demoPolicy.ladder as object), headsUpBefore: 'PT6S' } },
+        {
+          ...demoPolicy,
+          initialAssessmentDue: 'PT8S',
+          urgent: true,
+          ladder: { ...(demoPolicy.ladder as object), headsUpBefore: 'PT6S' },
+        },
       ]);
       const { id: caseManagerId } = (
         await pool.query<{ id: string }>(`SELECT id FROM staff WHERE role = 'case_manager' LIMIT 1`)
@@ -89,7 +113,11 @@ describe('dev stack launcher (smoke)', () => {
       const res = await fetch(`${api}/api/v1/cases`, {
         method: 'POST',
         headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ programId, caseManagerId, client: { givenName: 'Smoke', familyName: 'Test' } }),
+        body: JSON.stringify({
+          programId,
+          caseManagerId,
+          client: { givenName: 'Smoke', familyName: 'Test' },
+        }),
       });
       expect(res.status).toBe(201);
       const opened = (await res.json()) as { id: string; reference: string; workflowId: string };
@@ -98,20 +126,34 @@ describe('dev stack launcher (smoke)', () => {
       try {
         const temporal = new TemporalClient({ connection });
         expect((await temporal.workflow.getHandle(opened.workflowId).describe()).status.name).toBe('RUNNING');
-        await waitFor('the case to be searchable by CaseId', async () => {
-          for await (const wf of temporal.workflow.list({ query: `CaseId = '${opened.id}'` })) return wf.workflowId;
-          return undefined;
-        }, 30_000);
+        await waitFor(
+          'the case to be searchable by CaseId',
+          async () => {
+            for await (const wf of temporal.workflow.list({ query: `CaseId = '${opened.id}'` }))
+              return wf.workflowId;
+            return undefined;
+          },
+          30_000,
+        );
         // The demo cases seeded on first start are workflows too.
-        expect((await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count).toBeGreaterThanOrEqual(4);
+        expect(
+          (await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count,
+        ).toBeGreaterThanOrEqual(4);
       } finally {
         await connection.close();
       }
 
-      const mail = await waitFor('the heads-up email in the inbox', async () => {
-        const list = (await (await fetch(`${inbox}/api/email`)).json()) as { subject: string; to: { address: string }[] }[];
-        return list.find((m) => m.subject.includes(opened.reference));
-      }, 60_000);
+      const mail = await waitFor(
+        'the heads-up email in the inbox',
+        async () => {
+          const list = (await (await fetch(`${inbox}/api/email`)).json()) as {
+            subject: string;
+            to: { address: string }[];
+          }[];
+          return list.find((m) => m.subject.includes(opened.reference));
+        },
+        60_000,
+      );
       expect(mail.subject).toMatch(/^Initial assessment due/);
     } finally {
       await pool.end();

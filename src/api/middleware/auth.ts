@@ -10,7 +10,11 @@ export function requireStaff(pool: Pool): RequestHandler {
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     authenticate(pool, match?.[1])
       .then((staff) => {
-        const actor: Actor = { ...staff, sourceIp: req.ip, requestId: res.locals.requestId as string | undefined };
+        const actor: Actor = {
+          ...staff,
+          sourceIp: req.ip,
+          requestId: res.locals.requestId as string | undefined,
+        };
         res.locals.actor = actor;
         next();
       })

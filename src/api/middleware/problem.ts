@@ -1,5 +1,11 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, NotFoundError, PayloadTooLargeError, UnavailableError, ValidationError } from '../../domain/errors';
+import {
+  AppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnavailableError,
+  ValidationError,
+} from '../../domain/errors';
 import type { Logger } from '../../shared/logger';
 
 const PROBLEM_BASE = 'https://caseloop.dev/problems/';
@@ -8,7 +14,11 @@ const PROBLEM_BASE = 'https://caseloop.dev/problems/';
 export function isOutage(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string };
   if (!e) return false;
-  if (e.code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(e.code)) return true;
+  if (
+    e.code &&
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P03', '53300'].includes(e.code)
+  )
+    return true;
   if (e.name === 'ServiceError' || e.name === 'ConnectionError') return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|UNAVAILABLE|DEADLINE_EXCEEDED/i.test(
     e.message ?? '',
@@ -17,15 +27,22 @@ export function isOutage(err: unknown): boolean {
 
 /** Body-parser failures are client errors: say what was wrong with the body. */
 function fromParserError(err: { type?: string; status?: number; message?: string }): AppError | undefined {
-  if (err.type === 'entity.parse.failed') return new ValidationError('The body is not valid JSON.', [{ field: 'body', reason: 'malformed JSON' }]);
+  if (err.type === 'entity.parse.failed')
+    return new ValidationError('The body is not valid JSON.', [{ field: 'body', reason: 'malformed JSON' }]);
   if (err.type === 'entity.too.large') {
-    return new PayloadTooLargeError('The body exceeds the size limit.', [{ field: 'body', reason: 'too large' }]);
+    return new PayloadTooLargeError('The body exceeds the size limit.', [
+      { field: 'body', reason: 'too large' },
+    ]);
   }
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
-    return new ValidationError('The body encoding is not supported.', [{ field: 'body', reason: err.message ?? 'unsupported encoding' }]);
+    return new ValidationError('The body encoding is not supported.', [
+      { field: 'body', reason: err.message ?? 'unsupported encoding' },
+    ]);
   }
   if (typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-    return new ValidationError(err.message ?? 'Bad request.', [{ field: 'body', reason: err.message ?? 'bad request' }]);
+    return new ValidationError(err.message ?? 'Bad request.', [
+      { field: 'body', reason: err.message ?? 'bad request' },
+    ]);
   }
   return undefined;
 }
@@ -41,13 +58,16 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
     }
     if (!problem) {
       logger.error({ err, path: req.path, method: req.method }, 'unhandled error');
-      res.status(500).type('application/problem+json').json({
-        type: `${PROBLEM_BASE}internal`,
-        title: 'Internal error',
-        status: 500,
-        detail: 'Something went wrong on our side; nothing was changed.',
-        instance: req.originalUrl,
-      });
+      res
+        .status(500)
+        .type('application/problem+json')
+        .json({
+          type: `${PROBLEM_BASE}internal`,
+          title: 'Internal error',
+          status: 500,
+          detail: 'Something went wrong on our side; nothing was changed.',
+          instance: req.originalUrl,
+        });
       return;
     }
     res

@@ -64,17 +64,34 @@ const caseView = caseRecord
   })
   .meta({ id: 'CaseWithSchedule' });
 
-const DOMAINS = ['housing', 'income', 'employment', 'health', 'mental_health', 'substance_use', 'safety', 'family_social_support', 'legal', 'education'] as const;
+const DOMAINS = [
+  'housing',
+  'income',
+  'employment',
+  'health',
+  'mental_health',
+  'substance_use',
+  'safety',
+  'family_social_support',
+  'legal',
+  'education',
+] as const;
 
 const assessmentBody = z
   .strictObject({
     kind: z.enum(['initial', 'reassessment']),
-    scores: z.record(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing'), z.number().int().min(1).max(5)),
+    scores: z.record(
+      z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing'),
+      z.number().int().min(1).max(5),
+    ),
     needs: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
     summary: z.string().trim().max(5000).default(''),
     completedAt: z.iso.datetime({ offset: true }).optional(),
   })
-  .meta({ id: 'AssessmentRequest', description: `Scores 1-5 per life domain: ${DOMAINS.join(', ')} (programs may add their own).` });
+  .meta({
+    id: 'AssessmentRequest',
+    description: `Scores 1-5 per life domain: ${DOMAINS.join(', ')} (programs may add their own).`,
+  });
 
 const caseParams = z.strictObject({ caseId: uuid });
 
@@ -109,7 +126,12 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     tag: 'cases',
     params: caseParams,
     body: assessmentBody,
-    responses: { 201: { description: 'Assessment recorded', schema: z.object({ assessmentId: uuid, schedule: z.unknown() }) } },
+    responses: {
+      201: {
+        description: 'Assessment recorded',
+        schema: z.object({ assessmentId: uuid, schedule: z.unknown() }),
+      },
+    },
     handler: async ({ params, body, actor }) => ({
       status: 201,
       body: await recordAssessment(deps, actor, params.caseId, body),
