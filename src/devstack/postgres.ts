@@ -37,7 +37,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   await server.start();
   return {
     adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    stop: () => server.stop(),
+    // If Ctrl-C already reached postgres itself, stop() waits for an exit event that has passed.
+    stop: () => Promise.race([server.stop(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]),
   };
 }
 
