@@ -104,6 +104,22 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         messageId,
       ],
     );
+    if (req.step === 'escalate_supervisor' || req.step === 'escalate_program_manager') {
+      // The escalation itself is a record people acknowledge; written once per obligation, due time and level.
+      await deps.pool.query(
+        `INSERT INTO escalations (case_id, obligation_id, obligation_kind, level, recipient_id, due_at, raised_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [
+          req.caseId,
+          req.obligationId,
+          req.obligationKind,
+          req.step === 'escalate_supervisor' ? 1 : 2,
+          req.recipientStaffId,
+          req.dueAt,
+          req.scheduledFor,
+        ],
+      );
+    }
     await deps.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
        VALUES ('system', 'read', 'client', NULL, $1, $2)`,

@@ -1,16 +1,22 @@
 import type { Pool } from 'pg';
 import type { CaseProjection } from './types';
 
-/** Writes the workflow's view of the schedule onto the case row, so lists never ask Temporal. */
+/**
+ * Writes the workflow's view of the schedule onto the case row, so lists never ask Temporal.
+ * A projection computed before a newer change (written by the API from an update's result) is ignored.
+ */
 export function createProjectCaseSchedule(deps: { pool: Pool }) {
   return async function projectCaseSchedule(p: CaseProjection): Promise<{ found: boolean }> {
     const result = await deps.pool.query(
       `UPDATE cases
           SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
-              escalation_level = $6, schedule_updated_at = now(), updated_at = now()
-        WHERE id = $1`,
-      [p.caseId, p.status, p.nextDueAt, p.nextDueKind, p.overdueCount, p.escalationLevel],
+              escalation_level = $6, projection_version = $7, schedule_updated_at = now(), updated_at = now()
+        WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $7)`,
+      [p.caseId, p.status, p.nextDueAt, p.nextDueKind, p.overdueCount, p.escalationLevel, p.version],
     );
-    return { found: result.rowCount === 1 };
+    if (result.rowCount === 1) return { found: true };
+    // Not applied: either the case does not exist, or a newer state was already written.
+    const exists = await deps.pool.query('SELECT 1 FROM cases WHERE id = $1', [p.caseId]);
+    return { found: exists.rowCount === 1 };
   };
 }

@@ -23,6 +23,7 @@ export type NotificationResult =
 
 export interface CaseProjection {
   caseId: string;
+  version: number;
   status: CaseStatus;
   nextDueAt: string | null;
   nextDueKind: string | null;

@@ -9,6 +9,8 @@ import { requireStaff } from './middleware/auth';
 import { notFoundRoute, problemMiddleware } from './middleware/problem';
 import { ApiRouter } from './route';
 import { registerCaseRoutes } from './routes/cases';
+import { registerDirectoryRoutes } from './routes/directory';
+import { registerPeopleRoutes } from './routes/people';
 import { healthRoutes, postgresProbe } from './routes/health';
 
 export interface AppDeps {
@@ -42,8 +44,11 @@ export function createApp(deps: AppDeps): Express {
     ]),
   );
 
-  const api = new ApiRouter();
-  registerCaseRoutes(api, { pool: deps.pool, workflows: createCaseWorkflows(deps.temporal, deps.taskQueue) });
+  const api = new ApiRouter(deps.pool);
+  const domainDeps = { pool: deps.pool, workflows: createCaseWorkflows(deps.temporal, deps.taskQueue) };
+  registerCaseRoutes(api, domainDeps);
+  registerPeopleRoutes(api, domainDeps);
+  registerDirectoryRoutes(api, domainDeps);
 
   const openapi = api.document({ title: 'Caseloop API', version: '1', serverUrl: deps.publicBaseUrl });
   app.get('/openapi.json', (_req, res) => {

@@ -1,7 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
+import type { Pool } from 'pg';
 import type { Actor } from '../domain/actor';
+import { withIdempotency } from './idempotency';
 import { parseInput } from './validate';
 
 /**
@@ -60,7 +62,8 @@ export class ApiRouter {
   readonly router = Router();
   readonly registry = new OpenAPIRegistry();
 
-  constructor() {
+  /** With a pool, creating POSTs honour the Idempotency-Key header. */
+  constructor(private readonly pool?: Pool) {
     this.registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   }
 
@@ -82,6 +85,18 @@ export class ApiRouter {
         content: { 'application/problem+json': { schema: problemSchema } },
       };
     }
+    const idempotencyHeader =
+      spec.method === 'post'
+        ? {
+            headers: z.object({
+              'idempotency-key': z
+                .string()
+                .max(200)
+                .optional()
+                .meta({ description: 'Retry-safe key: a repeat returns the first result' }),
+            }),
+          }
+        : {};
     this.registry.registerPath({
       method: spec.method,
       path: `/api/v1${openApiPath}`,
@@ -89,6 +104,7 @@ export class ApiRouter {
       tags: [spec.tag],
       security: [{ bearer: [] }],
       request: {
+        ...idempotencyHeader,
         ...(spec.params ? { params: spec.params as unknown as z.ZodObject } : {}),
         ...(spec.query ? { query: spec.query as unknown as z.ZodObject } : {}),
         ...(spec.body
@@ -104,11 +120,19 @@ export class ApiRouter {
         const query = spec.query ? parseInput('query', spec.query, req.query) : {};
         const body = spec.body ? parseInput('body', spec.body, req.body) : undefined;
         const actor = res.locals.actor as Actor;
-        const result = await spec.handler({ params, query, body, actor, req } as RouteInput<
-          z.infer<P>,
-          z.infer<Q>,
-          z.infer<B>
-        >);
+        const execute = () =>
+          spec.handler({ params, query, body, actor, req } as RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>);
+        const key = req.header('idempotency-key');
+        const result =
+          spec.method === 'post' && key !== undefined && this.pool
+            ? await withIdempotency(
+                this.pool,
+                actor.id,
+                key,
+                { method: 'POST', path: req.originalUrl, body },
+                execute,
+              )
+            : await execute();
         for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
         if (result.body === undefined) res.status(result.status).end();
         else res.status(result.status).json(result.body);

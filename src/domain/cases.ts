@@ -2,6 +2,8 @@ import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
+import { canAccessCase } from './access';
+import { writeStatus } from './case-actions';
 import { audit } from './audit';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
 import type { ProgramPolicy, RiskLevel } from './policy';
@@ -18,6 +20,7 @@ export interface NewClient {
   birthDate?: string;
   email?: string;
   phone?: string;
+  address?: string;
   preferredLanguage?: string;
   consentToShare?: boolean;
 }
@@ -49,7 +52,7 @@ export interface CaseRecord {
   escalationLevel: number;
 }
 
-interface CaseRow {
+export interface CaseRow {
   id: string;
   reference: string;
   client_id: string;
@@ -68,7 +71,7 @@ interface CaseRow {
   program_manager_id: string | null;
 }
 
-const toRecord = (r: CaseRow): CaseRecord => ({
+export const toRecord = (r: CaseRow): CaseRecord => ({
   id: r.id,
   reference: r.reference,
   clientId: r.client_id,
@@ -86,14 +89,14 @@ const toRecord = (r: CaseRow): CaseRecord => ({
   escalationLevel: r.escalation_level,
 });
 
-interface StaffRef {
+export interface StaffRef {
   id: string;
   role: string;
   active: boolean;
   supervisor_id: string | null;
 }
 
-async function staffById(db: PoolClient, id: string, field: string): Promise<StaffRef> {
+export async function staffById(db: PoolClient, id: string, field: string): Promise<StaffRef> {
   const row = (
     await db.query<StaffRef>('SELECT id, role, active, supervisor_id FROM staff WHERE id = $1', [id])
   ).rows[0];
@@ -104,23 +107,6 @@ async function staffById(db: PoolClient, id: string, field: string): Promise<Sta
       { field, reason: 'deactivated' },
     ]);
   return row;
-}
-
-/** May this actor see and act on this case? Case managers their caseload, supervisors their team, and so on. */
-function canAccess(
-  actor: Actor,
-  c: Pick<CaseRow, 'case_manager_id' | 'supervisor_id' | 'program_manager_id'>,
-): boolean {
-  switch (actor.role) {
-    case 'admin':
-      return true;
-    case 'case_manager':
-      return c.case_manager_id === actor.id;
-    case 'supervisor':
-      return c.supervisor_id === actor.id || c.case_manager_id === actor.id;
-    case 'program_manager':
-      return c.program_manager_id === actor.id;
-  }
 }
 
 /**
@@ -184,14 +170,15 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
       const c = req.client;
       clientId = (
         await db.query<{ id: string }>(
-          `INSERT INTO clients (given_name, family_name, birth_date, email, phone, preferred_language, consent_to_share)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+          `INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
           [
             c.givenName,
             c.familyName,
             c.birthDate ?? null,
             c.email ?? null,
             c.phone ?? null,
+            c.address ?? null,
             c.preferredLanguage ?? null,
             c.consentToShare ?? false,
           ],
@@ -233,7 +220,12 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
   });
 }
 
-async function loadCase(db: Pool | PoolClient, actor: Actor, caseId: string, lock = false): Promise<CaseRow> {
+export async function loadCase(
+  db: Pool | PoolClient,
+  actor: Actor,
+  caseId: string,
+  lock = false,
+): Promise<CaseRow> {
   const row = (
     await db.query<CaseRow>(
       `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
@@ -242,7 +234,7 @@ async function loadCase(db: Pool | PoolClient, actor: Actor, caseId: string, loc
     )
   ).rows[0];
   // A case the actor may not see is reported exactly like one that does not exist.
-  if (!row || !canAccess(actor, row)) throw new NotFoundError(`No case ${caseId}.`);
+  if (!row || !canAccessCase(actor, row)) throw new NotFoundError(`No case ${caseId}.`);
   return row;
 }
 
@@ -318,15 +310,13 @@ export async function recordAssessment(
       )
     ).rows[0]!.id;
     await audit(db, actor, { action: 'create', entity: 'assessment', entityId: assessmentId, caseId });
-    const schedule = await deps.workflows.recordAssessment(caseId, {
+    const schedule = await deps.workflows.event(caseId, {
+      type: 'assessment_recorded',
       assessmentId,
       kind: input.kind,
       completedAt: completedAt.toISOString(),
     });
-    await db.query('UPDATE cases SET status = $2, updated_at = now() WHERE id = $1', [
-      caseId,
-      schedule.status,
-    ]);
+    await writeStatus(db, caseId, schedule);
     return { assessmentId, schedule };
   });
 }

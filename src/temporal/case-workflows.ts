@@ -1,7 +1,7 @@
 import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ConflictError } from '../domain/errors';
 import { caseWorkflowId, type CaseWorkflows } from '../domain/ports';
-import { recordAssessmentUpdate, scheduleQuery } from '../workflows/messages';
+import { acknowledgeEscalationUpdate, caseEventUpdate, scheduleQuery } from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
 import type { CaseWorkflowInput } from '../workflows/types';
 
@@ -34,10 +34,19 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
     async schedule(caseId: string) {
       return client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery);
     },
-    async recordAssessment(caseId, assessment) {
+    async acknowledge(caseId, ack) {
       try {
-        return await client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(recordAssessmentUpdate, {
-          args: [assessment],
+        return await client.workflow
+          .getHandle(caseWorkflowId(caseId))
+          .executeUpdate(acknowledgeEscalationUpdate, { args: [ack] });
+      } catch (err) {
+        rethrowRefusal(err);
+      }
+    },
+    async event(caseId, event) {
+      try {
+        return await client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(caseEventUpdate, {
+          args: [event],
         });
       } catch (err) {
         rethrowRefusal(err);

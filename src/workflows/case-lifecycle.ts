@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
   log,
@@ -11,10 +12,11 @@ import type { createActivities } from '../activities';
 import { addDuration } from '../domain/duration';
 import { ladderSteps, programManagerEscalationAt, type LadderStep } from '../domain/ladder';
 import type { LadderPolicy } from '../domain/policy';
-import { acknowledgeEscalationUpdate, recordAssessmentUpdate, scheduleQuery } from './messages';
+import { applyEvent, checkEvent, EventRefused, type CaseState } from './case-state';
+import { acknowledgeEscalationUpdate, caseEventUpdate, scheduleQuery } from './messages';
 import { SA } from './search-attributes';
 import type {
-  AssessmentRecorded,
+  CaseEvent,
   CaseSchedule,
   CaseStatus,
   CaseWorkflowInput,
@@ -41,39 +43,45 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome: 'closed' | 'abandoned' }> {
   const openedAt = Date.parse(input.openedAt);
   const policy = input.policy;
-  let status: CaseStatus = 'assessment';
-  const obligations: Obligation[] = [
-    {
-      id: 'initial-assessment',
-      kind: 'initial_assessment',
-      openedAt,
-      dueAt: addDuration(openedAt, input.policy.initialAssessmentDue),
-      sent: [],
-      skipped: [],
-    },
-  ];
+  const state: CaseState = {
+    status: 'assessment',
+    caseManagerId: input.caseManagerId,
+    supervisorId: input.supervisorId,
+    riskLevel: input.riskLevel,
+    obligations: [
+      {
+        id: 'initial-assessment',
+        kind: 'initial_assessment',
+        openedAt,
+        dueAt: addDuration(openedAt, input.policy.initialAssessmentDue),
+        sent: [],
+        skipped: [],
+      },
+    ],
+  };
+  const obligations = state.obligations;
   // Bumped by every message that can change what is due, to wake the main loop.
   let changes = 0;
 
   const schedule = (): CaseSchedule =>
-    buildSchedule(input.caseId, status, obligations, policy.ladder, Date.now());
+    buildSchedule(input.caseId, state.status, obligations, policy.ladder, Date.now(), changes);
 
   // Handlers first, so no message that arrives with the first task is dropped.
   setHandler(scheduleQuery, schedule);
   setHandler(
-    recordAssessmentUpdate,
-    (assessment) => {
-      const obligation = obligations.find((o) => o.kind === 'initial_assessment');
-      if (obligation && obligation.metAt === undefined) obligation.metAt = Date.parse(assessment.completedAt);
-      status = 'planning';
+    caseEventUpdate,
+    (event) => {
+      applyEvent(state, event);
       changes++;
       return schedule();
     },
     {
-      validator: (assessment: AssessmentRecorded) => {
-        if (status === 'closed') throw ApplicationFailure.nonRetryable('The case is closed.', 'CaseClosed');
-        if (Number.isNaN(Date.parse(assessment.completedAt))) {
-          throw ApplicationFailure.nonRetryable('completedAt is not a valid time.', 'InvalidArgument');
+      validator: (event: CaseEvent) => {
+        try {
+          checkEvent(state, event);
+        } catch (err) {
+          if (err instanceof EventRefused) throw ApplicationFailure.nonRetryable(err.message, 'EventRefused');
+          throw err;
         }
       },
     },
@@ -119,7 +127,8 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
     const s = schedule();
     return {
       caseId: input.caseId,
-      status,
+      version: s.version,
+      status: state.status,
       nextDueAt: s.next?.at ?? null,
       nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
       overdueCount: s.overdueCount,
@@ -129,7 +138,11 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
   const project = async (): Promise<void> => {
     const s = schedule();
     upsertSearchAttributes([
-      { key: SA.CaseStatus, value: status },
+      { key: SA.CaseStatus, value: state.status },
+      { key: SA.CaseManagerId, value: state.caseManagerId },
+      { key: SA.SupervisorId, value: state.supervisorId },
+      { key: SA.RiskLevel, value: state.riskLevel },
+      { key: SA.OnHold, value: state.status === 'on_hold' },
       { key: SA.NextDueAt, value: s.next ? new Date(s.next.at) : null },
       { key: SA.OverdueCount, value: s.overdueCount },
       { key: SA.EscalationLevel, value: s.escalationLevel },
@@ -178,7 +191,13 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
     await project();
     // A message arrived while projecting: project again before deciding what to wait for.
     if (changes !== seen) continue;
-    const next = nextStep(obligations, policy.ladder, Date.now());
+    if (state.status === 'closed') {
+      // Closing ends every clock; let in-flight update handlers reply before completing.
+      await condition(allHandlersFinished);
+      return { outcome: 'closed' };
+    }
+    // On hold, nothing goes out until the case resumes.
+    const next = state.status === 'on_hold' ? undefined : nextStep(obligations, policy.ladder, Date.now());
     if (!next) {
       await condition(() => changes !== seen);
       continue;
@@ -262,6 +281,7 @@ function buildSchedule(
   obligations: Obligation[],
   ladder: LadderPolicy,
   now: number,
+  messages: number,
 ): CaseSchedule {
   const pending = pendingSteps(obligations, ladder);
   const first = pending[0];
@@ -275,6 +295,7 @@ function buildSchedule(
   const open = obligations.filter(isOpen);
   return {
     caseId,
+    version: messages + obligations.reduce((n, o) => n + o.sent.length + o.skipped.length, 0),
     status,
     obligations: obligations.map((o) => ({
       id: o.id,

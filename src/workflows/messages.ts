@@ -1,9 +1,10 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { AssessmentRecorded, CaseSchedule, EscalationAcknowledged } from './types';
+import type { CaseEvent, CaseSchedule, EscalationAcknowledged } from './types';
 
 /** The case workflow's message contract, shared by the workflow and the API's client. */
 export const scheduleQuery = defineQuery<CaseSchedule>('schedule');
-export const recordAssessmentUpdate = defineUpdate<CaseSchedule, [AssessmentRecorded]>('recordAssessment');
+/** A recorded change to the case; the workflow refuses it (validator) if the case is closed. */
+export const caseEventUpdate = defineUpdate<CaseSchedule, [CaseEvent]>('caseEvent');
 export const acknowledgeEscalationUpdate = defineUpdate<CaseSchedule, [EscalationAcknowledged]>(
   'acknowledgeEscalation',
 );

@@ -48,6 +48,8 @@ export interface ScheduledStep {
 
 export interface CaseSchedule {
   caseId: string;
+  /** Grows with every change the workflow makes; projections older than the stored one are ignored. */
+  version: number;
   status: CaseStatus;
   obligations: {
     id: string;
@@ -69,6 +71,31 @@ export interface AssessmentRecorded {
   kind: 'initial' | 'reassessment';
   completedAt: string;
 }
+
+/**
+ * Everything people record that the case's clocks care about. The API validates against the
+ * records first; the workflow applies the event to its own state. Times are ISO strings.
+ */
+export type CaseEvent =
+  | ({ type: 'assessment_recorded' } & AssessmentRecorded)
+  | { type: 'plan_submitted'; planId: string; at: string }
+  | {
+      type: 'plan_decided';
+      planId: string;
+      decision: 'approved' | 'returned';
+      at: string;
+      goals: { goalId: string; targetDate: string }[];
+    }
+  | { type: 'goal_progress'; goalId: string; status: string; at: string }
+  | { type: 'referral_made'; referralId: string; at: string }
+  | { type: 'referral_updated'; referralId: string; status: string; at: string }
+  | { type: 'note_added'; noteType: string; at: string }
+  | { type: 'hold'; at: string }
+  | { type: 'resume'; at: string }
+  | { type: 'reassigned'; caseManagerId: string; supervisorId: string; at: string }
+  | { type: 'risk_changed'; riskLevel: RiskLevel; at: string }
+  | { type: 'closure_requested'; at: string }
+  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };
 
 export interface EscalationAcknowledged {
   obligationId: string;

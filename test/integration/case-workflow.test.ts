@@ -5,7 +5,7 @@ import { caseWorkflowId } from '../../src/domain/ports';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { createCaseloopWorker } from '../../src/worker/create-worker';
-import { recordAssessmentUpdate, scheduleQuery } from '../../src/workflows/messages';
+import { caseEventUpdate, scheduleQuery } from '../../src/workflows/messages';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createTeam } from '../helpers/fixtures';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
@@ -57,9 +57,10 @@ describe('case workflow: the initial-assessment ladder (time-skipping)', () => {
 
       await env.sleep(22 * DAY - 60_000);
       await smtp.waitFor(6);
-      await handle.executeUpdate(recordAssessmentUpdate, {
+      await handle.executeUpdate(caseEventUpdate, {
         args: [
           {
+            type: 'assessment_recorded',
             assessmentId: 'a-1',
             kind: 'initial',
             completedAt: new Date(await env.currentTimeMs()).toISOString(),

@@ -1,30 +1,36 @@
 import { z } from 'zod';
+import {
+  changeRisk,
+  decideClosure,
+  putOnHold,
+  reassign,
+  reopenCase,
+  requestClosure,
+  resume,
+} from '../../domain/case-actions';
+import { caseTimeline, listCases } from '../../domain/case-queries';
 import { getCase, openCase, recordAssessment, type CaseDeps } from '../../domain/cases';
+import { addNote, listNotes } from '../../domain/notes';
+import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../../domain/plans';
+import { makeReferral, updateReferral } from '../../domain/referrals';
 import type { ApiRouter } from '../route';
+import {
+  isoDate,
+  isoDateTime,
+  limit,
+  newClientSchema,
+  queryBoolean,
+  riskLevel,
+  text,
+  uuid,
+} from '../schemas';
 
-const uuid = z.uuid();
-const isoDate = z.iso.date();
-const riskLevel = z.enum(['low', 'medium', 'high']);
-
-const newClient = z
-  .strictObject({
-    givenName: z.string().trim().min(1).max(100),
-    familyName: z.string().trim().min(1).max(100),
-    birthDate: isoDate
-      .refine((d) => Date.parse(d) <= Date.now(), 'must not be in the future')
-      .refine((d) => Date.parse(d) >= Date.parse('1900-01-01'), 'must be after 1900-01-01')
-      .optional(),
-    email: z.email().max(200).optional(),
-    phone: z.string().trim().min(3).max(40).optional(),
-    preferredLanguage: z.string().trim().min(2).max(35).optional(),
-    consentToShare: z.boolean().optional(),
-  })
-  .meta({ id: 'NewClient' });
+const caseStatus = z.enum(['intake', 'assessment', 'planning', 'active', 'on_hold', 'closing', 'closed']);
 
 const intakeBody = z
   .strictObject({
     clientId: uuid.optional(),
-    client: newClient.optional(),
+    client: newClientSchema.optional(),
     programId: uuid,
     caseManagerId: uuid,
     supervisorId: uuid.optional(),
@@ -44,7 +50,7 @@ const caseRecord = z
     programId: uuid,
     caseManagerId: uuid,
     supervisorId: uuid,
-    status: z.string(),
+    status: caseStatus,
     riskLevel,
     openedAt: z.string(),
     closedAt: z.string().nullable(),
@@ -75,27 +81,35 @@ const DOMAINS = [
   'family_social_support',
   'legal',
   'education',
-] as const;
+];
+const domainKey = z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing');
 
 const assessmentBody = z
   .strictObject({
     kind: z.enum(['initial', 'reassessment']),
-    scores: z.record(
-      z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing'),
-      z.number().int().min(1).max(5),
-    ),
-    needs: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
+    scores: z
+      .record(domainKey, z.number().int().min(1).max(5))
+      .refine((s) => Object.keys(s).length > 0, 'score at least one domain'),
+    needs: z.array(text(200)).max(50).default([]),
     summary: z.string().trim().max(5000).default(''),
-    completedAt: z.iso.datetime({ offset: true }).optional(),
+    completedAt: isoDateTime.optional(),
   })
   .meta({
     id: 'AssessmentRequest',
-    description: `Scores 1-5 per life domain: ${DOMAINS.join(', ')} (programs may add their own).`,
+    description: `Scores 1-5 per life domain: ${DOMAINS.join(', ')}, plus the program's own.`,
   });
 
+const goalBody = z
+  .strictObject({ domain: domainKey, description: text(500), measure: text(500), targetDate: isoDate })
+  .meta({ id: 'GoalInput' });
+const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped']);
+const referralStatus = z.enum(['accepted', 'scheduled', 'completed', 'declined', 'no_show', 'cancelled']);
+
 const caseParams = z.strictObject({ caseId: uuid });
+const withSchedule = z.object({ schedule: z.unknown().optional() }).passthrough();
 
 export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
+  const { pool } = deps;
   api.add({
     method: 'post',
     path: '/cases',
@@ -108,7 +122,28 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
       return { status: 201, body: record, headers: { Location: `/api/v1/cases/${record.id}` } };
     },
   });
-
+  api.add({
+    method: 'get',
+    path: '/cases',
+    summary: 'Cases you may see, newest first, with cursor pagination',
+    tag: 'cases',
+    query: z.strictObject({
+      caseManagerId: uuid.optional(),
+      supervisorId: uuid.optional(),
+      programId: uuid.optional(),
+      status: caseStatus.optional(),
+      overdue: queryBoolean.optional(),
+      limit,
+      cursor: z.string().max(200).optional(),
+    }),
+    responses: {
+      200: {
+        description: 'A page of cases',
+        schema: z.object({ items: z.array(caseRecord), nextCursor: z.string().nullable() }),
+      },
+    },
+    handler: async ({ actor, query }) => ({ status: 200, body: await listCases(pool, actor, query) }),
+  });
   api.add({
     method: 'get',
     path: '/cases/:caseId',
@@ -118,7 +153,33 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     responses: { 200: { description: 'The case', schema: caseView } },
     handler: async ({ params, actor }) => ({ status: 200, body: await getCase(deps, actor, params.caseId) }),
   });
-
+  api.add({
+    method: 'get',
+    path: '/cases/:caseId/timeline',
+    summary: 'Everything that happened on the case, in order',
+    tag: 'cases',
+    params: caseParams,
+    responses: {
+      200: {
+        description: 'Timeline',
+        schema: z.object({
+          items: z.array(
+            z.object({
+              at: z.string(),
+              kind: z.string(),
+              summary: z.string(),
+              actorId: uuid.nullable(),
+              ref: z.string().nullable(),
+            }),
+          ),
+        }),
+      },
+    },
+    handler: async ({ params, actor }) => ({
+      status: 200,
+      body: { items: await caseTimeline(pool, actor, params.caseId) },
+    }),
+  });
   api.add({
     method: 'post',
     path: '/cases/:caseId/assessments',
@@ -135,6 +196,232 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     handler: async ({ params, body, actor }) => ({
       status: 201,
       body: await recordAssessment(deps, actor, params.caseId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/plans',
+    summary: 'Draft a service plan with SMART goals',
+    tag: 'plans',
+    params: caseParams,
+    body: z
+      .strictObject({
+        summary: z.string().trim().max(5000).default(''),
+        goals: z.array(goalBody).min(1).max(30),
+      })
+      .meta({ id: 'PlanInput' }),
+    responses: {
+      201: {
+        description: 'Plan drafted',
+        schema: z.object({
+          planId: uuid,
+          version: z.number().int(),
+          status: z.string(),
+          goalIds: z.array(uuid),
+        }),
+      },
+    },
+    handler: async ({ params, body, actor }) => ({
+      status: 201,
+      body: await createPlan(deps, actor, params.caseId, body),
+    }),
+  });
+  const planParams = z.strictObject({ caseId: uuid, planId: uuid });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/plans/:planId/submit',
+    summary: 'Submit a plan for the supervisor’s approval',
+    tag: 'plans',
+    params: planParams,
+    responses: { 200: { description: 'Submitted', schema: withSchedule } },
+    handler: async ({ params, actor }) => ({
+      status: 200,
+      body: await submitPlan(deps, actor, params.caseId, params.planId),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/plans/:planId/decision',
+    summary: 'Approve or return a plan (supervisor)',
+    tag: 'plans',
+    params: planParams,
+    body: z.strictObject({
+      decision: z.enum(['approved', 'returned']),
+      note: z.string().trim().max(2000).optional(),
+    }),
+    responses: { 200: { description: 'Decided', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 200,
+      body: await decidePlan(deps, actor, params.caseId, params.planId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/goals/:goalId/progress',
+    summary: 'Record progress on a goal',
+    tag: 'plans',
+    params: z.strictObject({ caseId: uuid, goalId: uuid }),
+    body: z.strictObject({
+      status: goalStatus,
+      note: z.string().trim().max(2000).default(''),
+      at: isoDateTime.optional(),
+    }),
+    responses: { 201: { description: 'Recorded', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 201,
+      body: await recordGoalProgress(deps, actor, params.caseId, params.goalId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/referrals',
+    summary: 'Refer the client to a provider',
+    tag: 'referrals',
+    params: caseParams,
+    body: z
+      .strictObject({ providerId: uuid, service: text(200), reason: text(2000) })
+      .meta({ id: 'ReferralInput' }),
+    responses: { 201: { description: 'Referral sent', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 201,
+      body: await makeReferral(deps, actor, params.caseId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/referrals/:referralId/updates',
+    summary: 'Record what happened to a referral',
+    tag: 'referrals',
+    params: z.strictObject({ caseId: uuid, referralId: uuid }),
+    body: z.strictObject({
+      status: referralStatus,
+      note: z.string().trim().max(2000).optional(),
+      at: isoDateTime.optional(),
+    }),
+    responses: { 201: { description: 'Recorded', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 201,
+      body: await updateReferral(deps, actor, params.caseId, params.referralId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/notes',
+    summary: 'Add a case note (append-only; amend by pointing at the note)',
+    tag: 'notes',
+    params: caseParams,
+    body: z
+      .strictObject({
+        type: z.enum(['contact', 'progress', 'supervision', 'closing']),
+        body: text(20_000),
+        at: isoDateTime.optional(),
+        amendsNoteId: uuid.optional(),
+      })
+      .meta({ id: 'NoteInput' }),
+    responses: { 201: { description: 'Note added', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 201,
+      body: await addNote(deps, actor, params.caseId, body),
+    }),
+  });
+  api.add({
+    method: 'get',
+    path: '/cases/:caseId/notes',
+    summary: 'The case’s notes, oldest first (audited)',
+    tag: 'notes',
+    params: caseParams,
+    responses: { 200: { description: 'Notes', schema: z.object({ items: z.array(z.unknown()) }) } },
+    handler: async ({ params, actor }) => ({
+      status: 200,
+      body: { items: await listNotes(pool, actor, params.caseId) },
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/hold',
+    summary: 'Put the case on hold (pauses every clock)',
+    tag: 'cases',
+    params: caseParams,
+    body: z.strictObject({ reason: text(500) }),
+    responses: { 200: { description: 'On hold', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 200,
+      body: await putOnHold(deps, actor, params.caseId, body.reason),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/resume',
+    summary: 'Resume a case on hold',
+    tag: 'cases',
+    params: caseParams,
+    responses: { 200: { description: 'Resumed', schema: withSchedule } },
+    handler: async ({ params, actor }) => ({ status: 200, body: await resume(deps, actor, params.caseId) }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/reassign',
+    summary: 'Hand the case to another case manager or supervisor',
+    tag: 'cases',
+    params: caseParams,
+    body: z
+      .strictObject({ caseManagerId: uuid.optional(), supervisorId: uuid.optional() })
+      .meta({ id: 'Reassignment' }),
+    responses: { 200: { description: 'Reassigned', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 200,
+      body: await reassign(deps, actor, params.caseId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/risk',
+    summary: 'Change the risk level (moves the reassessment period)',
+    tag: 'cases',
+    params: caseParams,
+    body: z.strictObject({ riskLevel }),
+    responses: { 200: { description: 'Changed', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 200,
+      body: await changeRisk(deps, actor, params.caseId, body.riskLevel),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/closure',
+    summary: 'Request closure (needs the supervisor’s approval)',
+    tag: 'cases',
+    params: caseParams,
+    body: z.strictObject({ reason: text(200), summary: text(10_000) }).meta({ id: 'ClosureRequest' }),
+    responses: { 200: { description: 'Requested', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 200,
+      body: await requestClosure(deps, actor, params.caseId, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/closure/decision',
+    summary: 'Approve or return a closure request (supervisor)',
+    tag: 'cases',
+    params: caseParams,
+    body: z.strictObject({ decision: z.enum(['approved', 'returned']) }),
+    responses: { 200: { description: 'Decided', schema: withSchedule } },
+    handler: async ({ params, body, actor }) => ({
+      status: 200,
+      body: await decideClosure(deps, actor, params.caseId, body.decision),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/cases/:caseId/reopen',
+    summary: 'Reopen a closed case (starts a new workflow run)',
+    tag: 'cases',
+    params: caseParams,
+    responses: { 200: { description: 'Reopened', schema: caseRecord } },
+    handler: async ({ params, actor }) => ({
+      status: 200,
+      body: await reopenCase(deps, actor, params.caseId),
     }),
   });
 }

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
+import { ConflictError, UnprocessableError, ValidationError } from '../domain/errors';
+import type { RouteResult } from './route';
+
+/**
+ * Idempotency-Key for creating POSTs: the first request with a key runs and its response is
+ * stored; a retry with the same key and body gets that response again and creates nothing.
+ * A placeholder row claims the key while the first request runs, so two concurrent retries
+ * cannot both create; a placeholder left by a crash expires after a minute.
+ */
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+const STALE_CLAIM_SECONDS = 60;
+
+export async function withIdempotency(
+  pool: Pool,
+  staffId: string,
+  key: string,
+  request: { method: string; path: string; body: unknown },
+  run: () => Promise<RouteResult>,
+): Promise<RouteResult> {
+  if (!KEY_PATTERN.test(key)) {
+    throw new ValidationError('Idempotency-Key must be 1-200 visible ASCII characters.', [
+      { field: 'headers.idempotency-key', reason: 'invalid format' },
+    ]);
+  }
+  const hash = createHash('sha256')
+    .update(JSON.stringify([request.method, request.path, request.body ?? null]))
+    .digest('hex');
+  await pool.query(
+    `DELETE FROM idempotency_keys WHERE staff_id = $1 AND key = $2 AND status = 0 AND created_at < now() - make_interval(secs => $3)`,
+    [staffId, key, STALE_CLAIM_SECONDS],
+  );
+  const claimed = await pool.query(
+    `INSERT INTO idempotency_keys (staff_id, key, method, path, request_hash, status) VALUES ($1, $2, $3, $4, $5, 0)
+     ON CONFLICT DO NOTHING`,
+    [staffId, key, request.method, request.path, hash],
+  );
+  if (claimed.rowCount === 0) {
+    const prior = (
+      await pool.query<{ request_hash: string; status: number; response: unknown }>(
+        'SELECT request_hash, status, response FROM idempotency_keys WHERE staff_id = $1 AND key = $2',
+        [staffId, key],
+      )
+    ).rows[0];
+    if (!prior) throw new ConflictError('The Idempotency-Key is being reused concurrently; retry shortly.');
+    if (prior.request_hash !== hash) {
+      throw new UnprocessableError('This Idempotency-Key was used for a different request.', [
+        { field: 'headers.idempotency-key', reason: 'reused with a different request' },
+      ]);
+    }
+    if (prior.status === 0)
+      throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly.');
+    return {
+      status: prior.status,
+      body: prior.response ?? undefined,
+      headers: { 'Idempotent-Replayed': 'true' },
+    };
+  }
+  try {
+    const result = await run();
+    await pool.query(
+      'UPDATE idempotency_keys SET status = $3, response = $4 WHERE staff_id = $1 AND key = $2',
+      [staffId, key, result.status, JSON.stringify(result.body ?? null)],
+    );
+    return result;
+  } catch (err) {
+    // Nothing was created: release the key so a corrected retry can use it.
+    await pool
+      .query('DELETE FROM idempotency_keys WHERE staff_id = $1 AND key = $2 AND status = 0', [staffId, key])
+      .catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,301 @@
+import type { PoolClient } from 'pg';
+import { inTransaction } from '../db/tx';
+import type { CaseEvent, CaseSchedule } from '../workflows/types';
+import { canApprove } from './access';
+import type { Actor } from './actor';
+import { audit } from './audit';
+import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
+import { ConflictError, ForbiddenError, UnprocessableError } from './errors';
+
+/**
+ * Every change to a case runs the same way: lock the row, check who may do it and whether the
+ * case's state allows it, write the records, tell the workflow, and commit only if the workflow
+ * accepted. Temporal or PostgreSQL being down means 503 with nothing written.
+ */
+export async function changeCase<T>(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  work: (db: PoolClient, row: CaseRow) => Promise<{ result: T; event?: CaseEvent }>,
+): Promise<T & { schedule?: CaseSchedule }> {
+  return inTransaction(deps.pool, async (db) => {
+    const row = await loadCase(db, actor, caseId, true);
+    const { result, event } = await work(db, row);
+    if (!event) return result as T & { schedule?: CaseSchedule };
+    const schedule = await deps.workflows.event(caseId, event);
+    await writeStatus(db, caseId, schedule);
+    return { ...result, schedule };
+  });
+}
+
+/** The workflow's answer is the newest truth about the case's status. */
+export async function writeStatus(db: PoolClient, caseId: string, schedule: CaseSchedule): Promise<void> {
+  await db.query(
+    `UPDATE cases SET status = $2, projection_version = $3, updated_at = now()
+      WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $3)`,
+    [caseId, schedule.status, schedule.version],
+  );
+}
+
+export function assertOpen(row: CaseRow): void {
+  if (row.status === 'closed') throw new ConflictError(`Case ${row.reference} is closed.`);
+}
+
+export async function putOnHold(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  reason: string,
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (row.status === 'on_hold') throw new ConflictError(`Case ${row.reference} is already on hold.`);
+    await db.query(
+      `UPDATE cases SET status_before_hold = status, on_hold_since = $2, hold_reason = $3 WHERE id = $1`,
+      [caseId, now, reason],
+    );
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'case',
+      entityId: caseId,
+      caseId,
+      detail: { change: 'hold' },
+    });
+    return { result: { caseId }, event: { type: 'hold', at: now.toISOString() } };
+  });
+}
+
+export async function resume(deps: CaseDeps, actor: Actor, caseId: string, now = new Date()) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    if (row.status !== 'on_hold') throw new ConflictError(`Case ${row.reference} is not on hold.`);
+    await db.query(
+      `UPDATE cases SET status_before_hold = NULL, on_hold_since = NULL, hold_reason = NULL WHERE id = $1`,
+      [caseId],
+    );
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'case',
+      entityId: caseId,
+      caseId,
+      detail: { change: 'resume' },
+    });
+    return { result: { caseId }, event: { type: 'resume', at: now.toISOString() } };
+  });
+}
+
+export interface Reassignment {
+  caseManagerId?: string;
+  supervisorId?: string;
+}
+
+/** From the moment this commits, every reminder goes to the new people and none to the old. */
+export async function reassign(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  to: Reassignment,
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (!canApprove(actor, row))
+      throw new ForbiddenError('Only the supervisor, program manager or an admin may reassign.');
+    const result = await applyReassignment(db, actor, row, to);
+    return {
+      result,
+      event: {
+        type: 'reassigned',
+        caseManagerId: result.caseManagerId,
+        supervisorId: result.supervisorId,
+        at: now.toISOString(),
+      },
+    };
+  });
+}
+
+/** Shared by single reassignment and by deactivating a staff member with open cases. */
+export async function applyReassignment(
+  db: PoolClient,
+  actor: Actor,
+  row: CaseRow,
+  to: Reassignment,
+): Promise<{ caseId: string; caseManagerId: string; supervisorId: string }> {
+  if (!to.caseManagerId && !to.supervisorId) {
+    throw new UnprocessableError('Name a new case manager or supervisor.', [
+      { field: 'body', reason: 'nothing to change' },
+    ]);
+  }
+  let caseManagerId = row.case_manager_id;
+  let supervisorId = row.supervisor_id;
+  if (to.caseManagerId) {
+    const cm = await staffById(db, to.caseManagerId, 'body.caseManagerId');
+    if (cm.role === 'admin') {
+      throw new UnprocessableError('An admin cannot carry cases.', [
+        { field: 'body.caseManagerId', reason: 'wrong role' },
+      ]);
+    }
+    caseManagerId = cm.id;
+    if (!to.supervisorId && cm.supervisor_id) supervisorId = cm.supervisor_id;
+  }
+  if (to.supervisorId) supervisorId = (await staffById(db, to.supervisorId, 'body.supervisorId')).id;
+  await db.query(
+    'UPDATE cases SET case_manager_id = $2, supervisor_id = $3, updated_at = now() WHERE id = $1',
+    [row.id, caseManagerId, supervisorId],
+  );
+  await audit(db, actor, {
+    action: 'update',
+    entity: 'case',
+    entityId: row.id,
+    caseId: row.id,
+    detail: {
+      change: 'reassign',
+      from: { caseManagerId: row.case_manager_id, supervisorId: row.supervisor_id },
+      to: { caseManagerId, supervisorId },
+    },
+  });
+  return { caseId: row.id, caseManagerId, supervisorId };
+}
+
+export async function changeRisk(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  riskLevel: 'low' | 'medium' | 'high',
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (row.risk_level === riskLevel) throw new ConflictError(`The risk level is already ${riskLevel}.`);
+    await db.query('UPDATE cases SET risk_level = $2 WHERE id = $1', [caseId, riskLevel]);
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'case',
+      entityId: caseId,
+      caseId,
+      detail: { change: 'risk', riskLevel },
+    });
+    return {
+      result: { caseId, riskLevel },
+      event: { type: 'risk_changed', riskLevel, at: now.toISOString() },
+    };
+  });
+}
+
+export async function requestClosure(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  req: { reason: string; summary: string },
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (row.status === 'closing') throw new ConflictError('Closure has already been requested.');
+    if (row.status === 'on_hold') throw new ConflictError('Resume the case before requesting closure.');
+    await db.query(
+      `UPDATE cases SET closure_reason = $2, closure_summary = $3, closure_requested_at = $4, closure_requested_by = $5
+        WHERE id = $1`,
+      [caseId, req.reason, req.summary, now, actor.id],
+    );
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'case',
+      entityId: caseId,
+      caseId,
+      detail: { change: 'closure_requested' },
+    });
+    return { result: { caseId }, event: { type: 'closure_requested', at: now.toISOString() } };
+  });
+}
+
+export async function decideClosure(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  decision: 'approved' | 'returned',
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    if (row.status !== 'closing') throw new ConflictError('No closure request is waiting for a decision.');
+    if (!canApprove(actor, row))
+      throw new ForbiddenError('Only the supervisor, program manager or an admin may decide a closure.');
+    if (decision === 'approved') {
+      await db.query('UPDATE cases SET closed_at = $2, closed_by = $3 WHERE id = $1', [
+        caseId,
+        now,
+        actor.id,
+      ]);
+    } else {
+      await db.query(
+        'UPDATE cases SET closure_requested_at = NULL, closure_requested_by = NULL WHERE id = $1',
+        [caseId],
+      );
+    }
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'case',
+      entityId: caseId,
+      caseId,
+      detail: { change: `closure_${decision}` },
+    });
+    return {
+      result: { caseId, decision },
+      event: { type: 'closure_decided', decision, at: now.toISOString() },
+    };
+  });
+}
+
+/** Reopening a closed case starts a new workflow run from a fresh intake time. */
+export async function reopenCase(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  now = new Date(),
+): Promise<CaseRecord> {
+  return inTransaction(deps.pool, async (db) => {
+    const row = await loadCase(db, actor, caseId, true);
+    if (row.status !== 'closed') throw new ConflictError(`Case ${row.reference} is not closed.`);
+    if (!canApprove(actor, row))
+      throw new ForbiddenError('Only the supervisor, program manager or an admin may reopen.');
+    const updated = (
+      await db.query<CaseRow>(
+        `UPDATE cases SET status = 'assessment', opened_at = $2, closed_at = NULL, closed_by = NULL,
+                closure_reason = NULL, closure_summary = NULL, closure_requested_at = NULL, closure_requested_by = NULL,
+                reopen_count = reopen_count + 1, projection_version = NULL, next_due_at = NULL, overdue_count = 0, escalation_level = 0, updated_at = now()
+          WHERE id = $1 RETURNING *, $3::uuid AS program_manager_id`,
+        [caseId, now, row.program_manager_id],
+      )
+    ).rows[0]!;
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'case',
+      entityId: caseId,
+      caseId,
+      detail: { change: 'reopen' },
+    });
+    await deps.workflows.start(await workflowInputFor(db, updated));
+    return toRecord(updated);
+  });
+}
+
+async function workflowInputFor(db: PoolClient, row: CaseRow) {
+  const policy = (
+    await db.query<{ version: number; policy: import('./policy').ProgramPolicy }>(
+      'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
+      [row.program_id],
+    )
+  ).rows[0]!;
+  return {
+    caseId: row.id,
+    caseReference: row.reference,
+    programId: row.program_id,
+    caseManagerId: row.case_manager_id,
+    supervisorId: row.supervisor_id,
+    programManagerId: row.program_manager_id ?? undefined,
+    riskLevel: row.risk_level,
+    openedAt: row.opened_at.toISOString(),
+    policy: policy.policy,
+    policyVersion: policy.version,
+  };
+}

@@ -1,0 +1,150 @@
+import type { Pool } from 'pg';
+import { visibleCasesSql } from './access';
+import type { Actor } from './actor';
+import { audit } from './audit';
+import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
+import { ValidationError } from './errors';
+
+export interface CaseFilter {
+  caseManagerId?: string;
+  supervisorId?: string;
+  programId?: string;
+  status?: string;
+  overdue?: boolean;
+  limit: number;
+  cursor?: string;
+}
+
+interface Cursor {
+  t: string;
+  id: string;
+}
+
+const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
+    if (
+      typeof c.t === 'string' &&
+      typeof c.id === 'string' &&
+      !Number.isNaN(Date.parse(c.t)) &&
+      /^[0-9a-f-]{36}$/.test(c.id)
+    )
+      return c;
+  } catch {
+    // fall through
+  }
+  throw new ValidationError('The cursor is not one this API issued.', [
+    { field: 'query.cursor', reason: 'invalid cursor' },
+  ]);
+}
+
+/** Cases the actor may see, newest first, with keyset pagination that stays stable under inserts. */
+export async function listCases(
+  pool: Pool,
+  actor: Actor,
+  f: CaseFilter,
+): Promise<{ items: CaseRecord[]; nextCursor: string | null }> {
+  const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
+  const rows = await pool.query<CaseRow>(
+    `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
+      WHERE ${visibleCasesSql(actor, 1)}
+        AND ($2::uuid IS NULL OR c.case_manager_id = $2)
+        AND ($3::uuid IS NULL OR c.supervisor_id = $3)
+        AND ($4::uuid IS NULL OR c.program_id = $4)
+        AND ($5::text IS NULL OR c.status = $5)
+        AND ($6::boolean IS NULL OR (c.overdue_count > 0) = $6)
+        AND ($7::timestamptz IS NULL OR (c.created_at, c.id) < ($7, $8::uuid))
+      ORDER BY c.created_at DESC, c.id DESC
+      LIMIT $9`,
+    [
+      actor.id,
+      f.caseManagerId ?? null,
+      f.supervisorId ?? null,
+      f.programId ?? null,
+      f.status ?? null,
+      f.overdue ?? null,
+      cursor?.t ?? null,
+      cursor?.id ?? null,
+      f.limit + 1,
+    ],
+  );
+  const page = rows.rows.slice(0, f.limit);
+  const last = page[page.length - 1] as (CaseRow & { created_at: Date }) | undefined;
+  await audit(pool, actor, { action: 'read', entity: 'case', detail: { list: true, results: page.length } });
+  return {
+    items: page.map(toRecord),
+    nextCursor:
+      rows.rows.length > f.limit && last
+        ? encodeCursor({ t: last.created_at.toISOString(), id: last.id })
+        : null,
+  };
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: string;
+  summary: string;
+  actorId: string | null;
+  ref: string | null;
+}
+
+/** Everything that happened on a case, reminders and escalations included, in time order. */
+export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Promise<TimelineEntry[]> {
+  await loadCase(pool, actor, caseId);
+  const rows = await pool.query<{
+    at: Date;
+    kind: string;
+    summary: string;
+    actor_id: string | null;
+    ref: string | null;
+  }>(
+    `SELECT at, kind, summary, actor_id, ref FROM (
+       SELECT a.at, 'case.' || coalesce(a.detail->>'change', a.action) AS kind,
+              CASE WHEN a.action = 'create' THEN 'Case opened' ELSE 'Case ' || replace(coalesce(a.detail->>'change', a.action), '_', ' ') END AS summary,
+              a.actor_id, a.entity_id AS ref
+         FROM audit_log a WHERE a.case_id = $1 AND a.entity = 'case' AND a.action IN ('create', 'update')
+       UNION ALL
+       SELECT completed_at, 'assessment', initcap(kind) || ' assessment completed', completed_by, id::text FROM assessments WHERE case_id = $1
+       UNION ALL
+       SELECT created_at, 'plan.created', 'Service plan v' || version || ' drafted', created_by, id::text FROM service_plans WHERE case_id = $1
+       UNION ALL
+       SELECT submitted_at, 'plan.submitted', 'Service plan v' || version || ' submitted for approval', submitted_by, id::text
+         FROM service_plans WHERE case_id = $1 AND submitted_at IS NOT NULL
+       UNION ALL
+       SELECT decided_at, 'plan.decided', 'Service plan v' || version || ' ' || CASE WHEN status = 'superseded' THEN 'approved' ELSE status END, decided_by, id::text
+         FROM service_plans WHERE case_id = $1 AND decided_at IS NOT NULL
+       UNION ALL
+       SELECT gp.at, 'goal.progress', 'Goal "' || left(g.description, 60) || '": ' || replace(gp.status, '_', ' '), gp.recorded_by, g.id::text
+         FROM goal_progress gp JOIN goals g ON g.id = gp.goal_id JOIN service_plans sp ON sp.id = g.plan_id WHERE sp.case_id = $1
+       UNION ALL
+       SELECT re.at, 'referral.' || re.status, 'Referral to ' || pr.organisation || ' (' || r.service || '): ' || replace(re.status, '_', ' '),
+              re.reported_by, r.id::text
+         FROM referral_events re JOIN referrals r ON r.id = re.referral_id JOIN providers pr ON pr.id = r.provider_id WHERE r.case_id = $1
+       UNION ALL
+       SELECT at, 'note.' || type, initcap(type) || ' note' || CASE WHEN amends_note_id IS NULL THEN '' ELSE ' (amendment)' END, author_id, id::text
+         FROM case_notes WHERE case_id = $1
+       UNION ALL
+       SELECT coalesce(sent_at, created_at), 'notification.' || status,
+              'Email "' || subject || '" to ' || recipient_email || CASE WHEN status = 'failed' THEN ' failed: ' || coalesce(last_error, '') ELSE '' END,
+              NULL, notification_key
+         FROM notifications WHERE case_id = $1
+       UNION ALL
+       SELECT raised_at, 'escalation.raised', 'Escalated (level ' || level || ') over ' || replace(obligation_kind, '_', ' '), NULL, id::text
+         FROM escalations WHERE case_id = $1
+       UNION ALL
+       SELECT acknowledged_at, 'escalation.acknowledged', 'Escalation (level ' || level || ') acknowledged', acknowledged_by, id::text
+         FROM escalations WHERE case_id = $1 AND acknowledged_at IS NOT NULL
+     ) t ORDER BY at, kind`,
+    [caseId],
+  );
+  await audit(pool, actor, { action: 'read', entity: 'case_timeline', entityId: caseId, caseId });
+  return rows.rows.map((r) => ({
+    at: r.at.toISOString(),
+    kind: r.kind,
+    summary: r.summary,
+    actorId: r.actor_id,
+    ref: r.ref,
+  }));
+}

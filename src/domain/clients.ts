@@ -1,0 +1,126 @@
+import type { Pool } from 'pg';
+import { visibleCasesSql } from './access';
+import type { Actor } from './actor';
+import { audit } from './audit';
+import { NotFoundError } from './errors';
+
+/**
+ * Clients are the sensitive part: a client is visible only through a case the actor may see (or
+ * to an admin), and every read and write lands in the audit log.
+ */
+
+export interface ClientRecord {
+  id: string;
+  givenName: string;
+  familyName: string;
+  birthDate: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  preferredLanguage: string | null;
+  consentToShare: boolean;
+}
+
+interface ClientRow {
+  id: string;
+  given_name: string;
+  family_name: string;
+  birth_date: string | null;
+  email: string | null;
+  phone: string | null;
+  address: string | null;
+  preferred_language: string | null;
+  consent_to_share: boolean;
+}
+
+const COLUMNS = `cl.id, cl.given_name, cl.family_name, to_char(cl.birth_date, 'YYYY-MM-DD') AS birth_date, cl.email, cl.phone,
+  cl.address, cl.preferred_language, cl.consent_to_share`;
+
+const toClient = (r: ClientRow): ClientRecord => ({
+  id: r.id,
+  givenName: r.given_name,
+  familyName: r.family_name,
+  birthDate: r.birth_date,
+  email: r.email,
+  phone: r.phone,
+  address: r.address,
+  preferredLanguage: r.preferred_language,
+  consentToShare: r.consent_to_share,
+});
+
+export type ClientInput = Omit<
+  ClientRecord,
+  'id' | 'birthDate' | 'email' | 'phone' | 'address' | 'preferredLanguage' | 'consentToShare'
+> &
+  Partial<
+    Pick<ClientRecord, 'birthDate' | 'email' | 'phone' | 'address' | 'preferredLanguage' | 'consentToShare'>
+  >;
+
+/** A client seen through a visible case, or one nobody has a case for yet (just registered), or by an admin. */
+const VISIBLE = (actor: Actor, n: number) => `(
+  EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id WHERE c.client_id = cl.id AND ${visibleCasesSql(actor, n)})
+  OR $${n + 1}::boolean
+  OR (NOT EXISTS (SELECT 1 FROM cases c WHERE c.client_id = cl.id)
+      AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'client' AND a.entity_id = cl.id::text AND a.action = 'create' AND a.actor_id = $${n})))`;
+
+export async function createClient(pool: Pool, actor: Actor, input: ClientInput): Promise<ClientRecord> {
+  const row = (
+    await pool.query<ClientRow>(
+      `INSERT INTO clients AS cl (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        input.givenName,
+        input.familyName,
+        input.birthDate ?? null,
+        input.email ?? null,
+        input.phone ?? null,
+        input.address ?? null,
+        input.preferredLanguage ?? null,
+        input.consentToShare ?? false,
+      ],
+    )
+  ).rows[0]!;
+  await audit(pool, actor, { action: 'create', entity: 'client', entityId: row.id });
+  return toClient(row);
+}
+
+export async function getClient(pool: Pool, actor: Actor, id: string): Promise<ClientRecord> {
+  const row = (
+    await pool.query<ClientRow>(
+      `SELECT ${COLUMNS} FROM clients cl WHERE cl.id = $1 AND ${VISIBLE(actor, 2)}`,
+      [id, actor.id, actor.role === 'admin'],
+    )
+  ).rows[0];
+  if (!row) throw new NotFoundError(`No client ${id}.`);
+  await audit(pool, actor, { action: 'read', entity: 'client', entityId: id });
+  return toClient(row);
+}
+
+/** Name search (prefix, case-insensitive) over the clients the actor may see. */
+export async function searchClients(
+  pool: Pool,
+  actor: Actor,
+  q: { name?: string; birthDate?: string; limit: number },
+): Promise<ClientRecord[]> {
+  const rows = await pool.query<ClientRow>(
+    `SELECT ${COLUMNS} FROM clients cl
+      WHERE ${VISIBLE(actor, 1)}
+        AND ($3::text IS NULL OR lower(cl.family_name) LIKE lower($3) || '%' OR lower(cl.given_name) LIKE lower($3) || '%'
+             OR lower(cl.given_name || ' ' || cl.family_name) LIKE lower($3) || '%')
+        AND ($4::date IS NULL OR cl.birth_date = $4)
+      ORDER BY lower(cl.family_name), lower(cl.given_name), cl.id LIMIT $5`,
+    [
+      actor.id,
+      actor.role === 'admin',
+      q.name?.replace(/[%_\\]/g, (c) => `\\${c}`) ?? null,
+      q.birthDate ?? null,
+      q.limit,
+    ],
+  );
+  await audit(pool, actor, {
+    action: 'read',
+    entity: 'client',
+    detail: { search: true, results: rows.rowCount },
+  });
+  return rows.rows.map(toClient);
+}

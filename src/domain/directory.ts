@@ -1,0 +1,474 @@
+import type { Pool } from 'pg';
+import { inTransaction } from '../db/tx';
+import type { CaseWorkflows } from './ports';
+import { requireRole } from './access';
+import type { Actor, Role } from './actor';
+import { audit } from './audit';
+import { issueToken } from './auth';
+import { applyReassignment } from './case-actions';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
+import type { ProgramPolicy } from './policy';
+
+/** Staff, programs and the provider directory: no client data, but every change is audited. */
+
+export interface Staff {
+  id: string;
+  email: string;
+  fullName: string;
+  role: Role;
+  supervisorId: string | null;
+  timeZone: string;
+  notificationPreference: 'immediate' | 'daily_digest';
+  active: boolean;
+}
+
+interface StaffRow {
+  id: string;
+  email: string;
+  full_name: string;
+  role: Role;
+  supervisor_id: string | null;
+  time_zone: string;
+  notification_preference: 'immediate' | 'daily_digest';
+  active: boolean;
+}
+
+const toStaff = (r: StaffRow): Staff => ({
+  id: r.id,
+  email: r.email,
+  fullName: r.full_name,
+  role: r.role,
+  supervisorId: r.supervisor_id,
+  timeZone: r.time_zone,
+  notificationPreference: r.notification_preference,
+  active: r.active,
+});
+
+export type StaffInput = Omit<Staff, 'id' | 'active'>;
+
+async function checkSupervisor(pool: Pool, supervisorId: string | null | undefined): Promise<void> {
+  if (!supervisorId) return;
+  const sup = (
+    await pool.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
+      supervisorId,
+    ])
+  ).rows[0];
+  if (!sup || !sup.active)
+    throw new UnprocessableError('supervisorId does not name an active staff member.', [
+      { field: 'body.supervisorId', reason: 'not found or inactive' },
+    ]);
+  if (sup.role === 'case_manager') {
+    throw new UnprocessableError('A case manager cannot supervise.', [
+      { field: 'body.supervisorId', reason: 'wrong role' },
+    ]);
+  }
+}
+
+export async function createStaff(pool: Pool, actor: Actor, input: StaffInput): Promise<Staff> {
+  requireRole(actor, ['admin'], 'add staff');
+  await checkSupervisor(pool, input.supervisorId);
+  const exists = await pool.query('SELECT 1 FROM staff WHERE lower(email) = lower($1)', [input.email]);
+  if (exists.rowCount) throw new ConflictError(`A staff member with email ${input.email} already exists.`);
+  const row = (
+    await pool.query<StaffRow>(
+      `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, notification_preference)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+      [
+        input.email,
+        input.fullName,
+        input.role,
+        input.supervisorId ?? null,
+        input.timeZone,
+        input.notificationPreference,
+      ],
+    )
+  ).rows[0]!;
+  await audit(pool, actor, { action: 'create', entity: 'staff', entityId: row.id });
+  return toStaff(row);
+}
+
+export async function getStaff(pool: Pool, id: string): Promise<Staff> {
+  const row = (await pool.query<StaffRow>('SELECT * FROM staff WHERE id = $1', [id])).rows[0];
+  if (!row) throw new NotFoundError(`No staff member ${id}.`);
+  return toStaff(row);
+}
+
+export async function listStaff(pool: Pool, filter: { role?: Role; active?: boolean }): Promise<Staff[]> {
+  const rows = await pool.query<StaffRow>(
+    `SELECT * FROM staff WHERE ($1::text IS NULL OR role = $1) AND ($2::boolean IS NULL OR active = $2) ORDER BY full_name, id`,
+    [filter.role ?? null, filter.active ?? null],
+  );
+  return rows.rows.map(toStaff);
+}
+
+/** Admins change anything; staff may change their own time zone and notification preference. */
+export async function updateStaff(
+  pool: Pool,
+  actor: Actor,
+  id: string,
+  patch: Partial<StaffInput>,
+): Promise<Staff> {
+  const self = actor.id === id;
+  const personal = Object.keys(patch).every((k) => k === 'timeZone' || k === 'notificationPreference');
+  if (actor.role !== 'admin' && !(self && personal)) {
+    throw new ForbiddenError('You may change only your own time zone and notification preference.');
+  }
+  const current = await getStaff(pool, id);
+  if (patch.supervisorId === id)
+    throw new UnprocessableError('Nobody supervises themselves.', [
+      { field: 'body.supervisorId', reason: 'self' },
+    ]);
+  await checkSupervisor(pool, patch.supervisorId);
+  const next = { ...current, ...patch };
+  const row = (
+    await pool.query<StaffRow>(
+      `UPDATE staff SET email = $2, full_name = $3, role = $4, supervisor_id = $5, time_zone = $6,
+              notification_preference = $7, updated_at = now() WHERE id = $1 RETURNING *`,
+      [
+        id,
+        next.email,
+        next.fullName,
+        next.role,
+        next.supervisorId,
+        next.timeZone,
+        next.notificationPreference,
+      ],
+    )
+  ).rows[0]!;
+  await audit(pool, actor, {
+    action: 'update',
+    entity: 'staff',
+    entityId: id,
+    detail: { fields: Object.keys(patch) },
+  });
+  return toStaff(row);
+}
+
+/**
+ * Deactivation is refused while the person still carries or supervises open cases, unless the
+ * request names who takes them over; then every case moves in the same transaction.
+ */
+export async function deactivateStaff(
+  deps: { pool: Pool; workflows: CaseWorkflows },
+  actor: Actor,
+  id: string,
+  takeover: { caseManagerId?: string; supervisorId?: string },
+  now = new Date(),
+): Promise<{ staff: Staff; movedCases: number }> {
+  requireRole(actor, ['admin'], 'deactivate staff');
+  return inTransaction(deps.pool, async (db) => {
+    const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    if (!target) throw new NotFoundError(`No staff member ${id}.`);
+    if (!target.active) throw new ConflictError('The staff member is already deactivated.');
+    const open = await db.query<import('./cases').CaseRow>(
+      `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
+        WHERE (c.case_manager_id = $1 OR c.supervisor_id = $1) AND c.status <> 'closed' FOR UPDATE OF c`,
+      [id],
+    );
+    for (const row of open.rows) {
+      const to = {
+        caseManagerId: row.case_manager_id === id ? takeover.caseManagerId : undefined,
+        supervisorId: row.supervisor_id === id ? takeover.supervisorId : undefined,
+      };
+      if (
+        (row.case_manager_id === id && !to.caseManagerId) ||
+        (row.supervisor_id === id && !to.supervisorId)
+      ) {
+        throw new ConflictError(
+          `${target.full_name} still has ${open.rowCount} open case(s); reassign them or name who takes them over (caseManagerId / supervisorId).`,
+        );
+      }
+      if (to.caseManagerId === id || to.supervisorId === id) {
+        throw new UnprocessableError('Cases cannot be handed to the person leaving.', [
+          { field: 'body', reason: 'same person' },
+        ]);
+      }
+      const moved = await applyReassignment(db, actor, row, to);
+      await deps.workflows.event(row.id, {
+        type: 'reassigned',
+        caseManagerId: moved.caseManagerId,
+        supervisorId: moved.supervisorId,
+        at: now.toISOString(),
+      });
+    }
+    const updated = (
+      await db.query<StaffRow>(
+        'UPDATE staff SET active = false, updated_at = now() WHERE id = $1 RETURNING *',
+        [id],
+      )
+    ).rows[0]!;
+    await db.query('UPDATE api_tokens SET revoked_at = now() WHERE staff_id = $1 AND revoked_at IS NULL', [
+      id,
+    ]);
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'staff',
+      entityId: id,
+      detail: { change: 'deactivate', movedCases: open.rowCount },
+    });
+    return { staff: toStaff(updated), movedCases: open.rowCount ?? 0 };
+  });
+}
+
+export async function createToken(
+  pool: Pool,
+  actor: Actor,
+  staffId: string,
+  label: string,
+): Promise<{ token: string }> {
+  requireRole(actor, ['admin'], 'issue API tokens');
+  const staff = await getStaff(pool, staffId);
+  if (!staff.active) throw new ConflictError('Deactivated staff cannot be given tokens.');
+  const token = await issueToken(pool, staffId, label);
+  await audit(pool, actor, { action: 'create', entity: 'api_token', entityId: staffId });
+  return { token };
+}
+
+// ---- programs ----
+
+export interface Program {
+  id: string;
+  name: string;
+  programManagerId: string | null;
+  timeZone: string;
+  holidays: string[];
+  extraDomains: string[];
+  active: boolean;
+  policyVersion: number;
+  policy: ProgramPolicy;
+}
+
+interface ProgramRow {
+  id: string;
+  name: string;
+  program_manager_id: string | null;
+  time_zone: string;
+  holidays: string[];
+  extra_domains: string[];
+  active: boolean;
+  version: number;
+  policy: ProgramPolicy;
+}
+
+const PROGRAM_SELECT = `SELECT p.id, p.name, p.program_manager_id, p.time_zone, p.extra_domains, p.active,
+  array(SELECT to_char(h, 'YYYY-MM-DD') FROM unnest(p.holidays) h ORDER BY h) AS holidays, pp.version, pp.policy
+  FROM programs p JOIN LATERAL (SELECT version, policy FROM program_policies WHERE program_id = p.id ORDER BY version DESC LIMIT 1) pp ON true`;
+
+const toProgram = (r: ProgramRow): Program => ({
+  id: r.id,
+  name: r.name,
+  programManagerId: r.program_manager_id,
+  timeZone: r.time_zone,
+  holidays: r.holidays,
+  extraDomains: r.extra_domains,
+  active: r.active,
+  policyVersion: r.version,
+  policy: r.policy,
+});
+
+export interface ProgramInput {
+  name: string;
+  programManagerId?: string | null;
+  timeZone: string;
+  holidays: string[];
+  extraDomains: string[];
+  policy: ProgramPolicy;
+}
+
+export async function createProgram(pool: Pool, actor: Actor, input: ProgramInput): Promise<Program> {
+  requireRole(actor, ['admin'], 'create programs');
+  return inTransaction(pool, async (db) => {
+    if ((await db.query('SELECT 1 FROM programs WHERE name = $1', [input.name])).rowCount) {
+      throw new ConflictError(`A program named ${input.name} already exists.`);
+    }
+    if (input.programManagerId) {
+      const pm = (
+        await db.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
+          input.programManagerId,
+        ])
+      ).rows[0];
+      if (!pm?.active || pm.role !== 'program_manager') {
+        throw new UnprocessableError('programManagerId must name an active program manager.', [
+          { field: 'body.programManagerId', reason: 'not a program manager' },
+        ]);
+      }
+    }
+    const id = (
+      await db.query<{ id: string }>(
+        `INSERT INTO programs (name, program_manager_id, time_zone, holidays, extra_domains) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [input.name, input.programManagerId ?? null, input.timeZone, input.holidays, input.extraDomains],
+      )
+    ).rows[0]!.id;
+    await db.query(
+      'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, 1, $2, $3)',
+      [id, input.policy, actor.id],
+    );
+    await audit(db, actor, { action: 'create', entity: 'program', entityId: id });
+    return toProgram((await db.query<ProgramRow>(`${PROGRAM_SELECT} WHERE p.id = $1`, [id])).rows[0]!);
+  });
+}
+
+export async function getProgram(pool: Pool, id: string): Promise<Program> {
+  const row = (await pool.query<ProgramRow>(`${PROGRAM_SELECT} WHERE p.id = $1`, [id])).rows[0];
+  if (!row) throw new NotFoundError(`No program ${id}.`);
+  return toProgram(row);
+}
+
+export async function listPrograms(pool: Pool): Promise<Program[]> {
+  return (await pool.query<ProgramRow>(`${PROGRAM_SELECT} ORDER BY p.name`)).rows.map(toProgram);
+}
+
+function requireProgramOwner(actor: Actor, program: Program): void {
+  if (
+    actor.role !== 'admin' &&
+    !(actor.role === 'program_manager' && program.programManagerId === actor.id)
+  ) {
+    throw new ForbiddenError('Only an admin or the program’s manager may change the program.');
+  }
+}
+
+export async function updateProgram(
+  pool: Pool,
+  actor: Actor,
+  id: string,
+  patch: Partial<Omit<ProgramInput, 'policy'>> & { active?: boolean },
+): Promise<Program> {
+  const current = await getProgram(pool, id);
+  requireProgramOwner(actor, current);
+  if ((patch.programManagerId !== undefined || patch.active !== undefined) && actor.role !== 'admin') {
+    throw new ForbiddenError('Only an admin may change a program’s manager or deactivate it.');
+  }
+  const next = { ...current, ...patch };
+  await pool.query(
+    `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
+            updated_at = now() WHERE id = $1`,
+    [id, next.name, next.programManagerId, next.timeZone, next.holidays, next.extraDomains, next.active],
+  );
+  await audit(pool, actor, {
+    action: 'update',
+    entity: 'program',
+    entityId: id,
+    detail: { fields: Object.keys(patch) },
+  });
+  return getProgram(pool, id);
+}
+
+/** A policy change is a new version: new cases start on it; running cases keep the version they started with. */
+export async function changePolicy(
+  pool: Pool,
+  actor: Actor,
+  id: string,
+  policy: ProgramPolicy,
+): Promise<Program> {
+  const current = await getProgram(pool, id);
+  requireProgramOwner(actor, current);
+  await pool.query(
+    'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
+    [id, current.policyVersion + 1, policy, actor.id],
+  );
+  await audit(pool, actor, {
+    action: 'update',
+    entity: 'program_policy',
+    entityId: id,
+    detail: { version: current.policyVersion + 1 },
+  });
+  return getProgram(pool, id);
+}
+
+// ---- providers ----
+
+export interface Provider {
+  id: string;
+  organisation: string;
+  services: string[];
+  contactEmail: string;
+  languages: string[];
+  eligibilityNotes: string;
+  active: boolean;
+}
+
+interface ProviderRow {
+  id: string;
+  organisation: string;
+  services: string[];
+  contact_email: string;
+  languages: string[];
+  eligibility_notes: string;
+  active: boolean;
+}
+
+const toProvider = (r: ProviderRow): Provider => ({
+  id: r.id,
+  organisation: r.organisation,
+  services: r.services,
+  contactEmail: r.contact_email,
+  languages: r.languages,
+  eligibilityNotes: r.eligibility_notes,
+  active: r.active,
+});
+
+export type ProviderInput = Omit<Provider, 'id' | 'active'>;
+
+const PROVIDER_EDITORS: Role[] = ['admin', 'program_manager', 'supervisor'];
+
+export async function createProvider(pool: Pool, actor: Actor, input: ProviderInput): Promise<Provider> {
+  requireRole(actor, PROVIDER_EDITORS, 'edit the provider directory');
+  const row = (
+    await pool.query<ProviderRow>(
+      `INSERT INTO providers (organisation, services, contact_email, languages, eligibility_notes) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+      [input.organisation, input.services, input.contactEmail, input.languages, input.eligibilityNotes],
+    )
+  ).rows[0]!;
+  await audit(pool, actor, { action: 'create', entity: 'provider', entityId: row.id });
+  return toProvider(row);
+}
+
+export async function getProvider(pool: Pool, id: string): Promise<Provider> {
+  const row = (await pool.query<ProviderRow>('SELECT * FROM providers WHERE id = $1', [id])).rows[0];
+  if (!row) throw new NotFoundError(`No provider ${id}.`);
+  return toProvider(row);
+}
+
+export async function listProviders(
+  pool: Pool,
+  filter: { service?: string; language?: string; active?: boolean },
+): Promise<Provider[]> {
+  const rows = await pool.query<ProviderRow>(
+    `SELECT * FROM providers WHERE ($1::text IS NULL OR $1 = ANY(services)) AND ($2::text IS NULL OR $2 = ANY(languages))
+       AND ($3::boolean IS NULL OR active = $3) ORDER BY organisation, id`,
+    [filter.service ?? null, filter.language ?? null, filter.active ?? null],
+  );
+  return rows.rows.map(toProvider);
+}
+
+export async function updateProvider(
+  pool: Pool,
+  actor: Actor,
+  id: string,
+  patch: Partial<ProviderInput> & { active?: boolean },
+): Promise<Provider> {
+  requireRole(actor, PROVIDER_EDITORS, 'edit the provider directory');
+  const next = { ...(await getProvider(pool, id)), ...patch };
+  const row = (
+    await pool.query<ProviderRow>(
+      `UPDATE providers SET organisation = $2, services = $3, contact_email = $4, languages = $5, eligibility_notes = $6, active = $7,
+              updated_at = now() WHERE id = $1 RETURNING *`,
+      [
+        id,
+        next.organisation,
+        next.services,
+        next.contactEmail,
+        next.languages,
+        next.eligibilityNotes,
+        next.active,
+      ],
+    )
+  ).rows[0]!;
+  await audit(pool, actor, {
+    action: 'update',
+    entity: 'provider',
+    entityId: id,
+    detail: { fields: Object.keys(patch) },
+  });
+  return toProvider(row);
+}

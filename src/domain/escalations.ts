@@ -1,0 +1,100 @@
+import type { Pool } from 'pg';
+import { inTransaction } from '../db/tx';
+import { canApprove } from './access';
+import type { Actor } from './actor';
+import { audit } from './audit';
+import { loadCase } from './cases';
+import { ConflictError, NotFoundError } from './errors';
+import type { CaseWorkflows } from './ports';
+
+export interface Escalation {
+  id: string;
+  caseId: string;
+  caseReference: string;
+  obligationId: string;
+  obligationKind: string;
+  level: number;
+  dueAt: string;
+  raisedAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+}
+
+interface EscalationRow {
+  id: string;
+  case_id: string;
+  recipient_id: string;
+  reference: string;
+  obligation_id: string;
+  obligation_kind: string;
+  level: number;
+  due_at: Date;
+  raised_at: Date;
+  acknowledged_at: Date | null;
+  acknowledged_by: string | null;
+}
+
+const toEscalation = (r: EscalationRow): Escalation => ({
+  id: r.id,
+  caseId: r.case_id,
+  caseReference: r.reference,
+  obligationId: r.obligation_id,
+  obligationKind: r.obligation_kind,
+  level: r.level,
+  dueAt: r.due_at.toISOString(),
+  raisedAt: r.raised_at.toISOString(),
+  acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
+  acknowledgedBy: r.acknowledged_by,
+});
+
+/** Escalations sent to me, open ones first. */
+export async function myEscalations(
+  pool: Pool,
+  actor: Actor,
+  includeAcknowledged: boolean,
+): Promise<Escalation[]> {
+  const rows = await pool.query<EscalationRow>(
+    `SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id
+      WHERE e.recipient_id = $1 AND ($2 OR e.acknowledged_at IS NULL)
+      ORDER BY e.acknowledged_at NULLS FIRST, e.raised_at DESC`,
+    [actor.id, includeAcknowledged],
+  );
+  return rows.rows.map(toEscalation);
+}
+
+/** The recipient (or anyone who may approve on the case) acknowledges; the workflow stops climbing. */
+export async function acknowledgeEscalation(
+  deps: { pool: Pool; workflows: CaseWorkflows },
+  actor: Actor,
+  escalationId: string,
+  now = new Date(),
+): Promise<Escalation> {
+  return inTransaction(deps.pool, async (db) => {
+    const row = (
+      await db.query<EscalationRow>(
+        'SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id WHERE e.id = $1 FOR UPDATE OF e',
+        [escalationId],
+      )
+    ).rows[0];
+    if (!row) throw new NotFoundError(`No escalation ${escalationId}.`);
+    const caseRow = await loadCase(db, actor, row.case_id).catch(() => undefined);
+    if (row.recipient_id !== actor.id && !(caseRow && canApprove(actor, caseRow)))
+      throw new NotFoundError(`No escalation ${escalationId}.`);
+    if (row.acknowledged_at) throw new ConflictError('The escalation has already been acknowledged.');
+    const updated = (
+      await db.query<EscalationRow>(
+        `UPDATE escalations SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 RETURNING *, $4::text AS reference`,
+        [escalationId, now, actor.id, row.reference],
+      )
+    ).rows[0]!;
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'escalation',
+      entityId: escalationId,
+      caseId: row.case_id,
+      detail: { change: 'acknowledged' },
+    });
+    await deps.workflows.acknowledge(row.case_id, { obligationId: row.obligation_id, staffId: actor.id });
+    return toEscalation(updated);
+  });
+}

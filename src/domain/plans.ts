@@ -1,0 +1,199 @@
+import type { Actor } from './actor';
+import { canApprove } from './access';
+import { audit } from './audit';
+import { assertOpen, changeCase } from './case-actions';
+import type { CaseDeps } from './cases';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
+
+export type GoalStatus = 'not_started' | 'in_progress' | 'achieved' | 'not_achieved' | 'dropped';
+
+export interface GoalInput {
+  domain: string;
+  description: string;
+  measure: string;
+  targetDate: string;
+}
+
+export interface PlanInput {
+  summary: string;
+  goals: GoalInput[];
+}
+
+const today = (now: Date): string => now.toISOString().slice(0, 10);
+
+/** A new plan version in draft, with SMART goals (specific, measurable, time-bound by their target date). */
+export async function createPlan(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  input: PlanInput,
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (row.status === 'assessment' || row.status === 'intake') {
+      throw new ConflictError('Record the initial assessment before writing a service plan.');
+    }
+    input.goals.forEach((g, i) => {
+      if (g.targetDate < today(now)) {
+        throw new UnprocessableError('A goal cannot be due before the plan is written.', [
+          { field: `body.goals.${i}.targetDate`, reason: 'before the plan date' },
+        ]);
+      }
+    });
+    const open = await db.query(
+      `SELECT 1 FROM service_plans WHERE case_id = $1 AND status IN ('draft', 'submitted')`,
+      [caseId],
+    );
+    if (open.rowCount) throw new ConflictError('A draft or submitted plan already exists; finish it first.');
+    const version = (
+      await db.query<{ v: number }>(
+        'SELECT coalesce(max(version), 0) + 1 AS v FROM service_plans WHERE case_id = $1',
+        [caseId],
+      )
+    ).rows[0]!.v;
+    const planId = (
+      await db.query<{ id: string }>(
+        `INSERT INTO service_plans (case_id, version, summary, created_by) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [caseId, version, input.summary, actor.id],
+      )
+    ).rows[0]!.id;
+    const goalIds: string[] = [];
+    for (const g of input.goals) {
+      goalIds.push(
+        (
+          await db.query<{ id: string }>(
+            `INSERT INTO goals (plan_id, domain, description, measure, target_date) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+            [planId, g.domain, g.description, g.measure, g.targetDate],
+          )
+        ).rows[0]!.id,
+      );
+    }
+    await audit(db, actor, { action: 'create', entity: 'service_plan', entityId: planId, caseId });
+    return { result: { planId, version, status: 'draft', goalIds } };
+  });
+}
+
+async function lockPlan(db: import('pg').PoolClient, caseId: string, planId: string) {
+  const plan = (
+    await db.query<{ id: string; status: string; version: number }>(
+      'SELECT id, status, version FROM service_plans WHERE id = $1 AND case_id = $2 FOR UPDATE',
+      [planId, caseId],
+    )
+  ).rows[0];
+  if (!plan) throw new NotFoundError(`No plan ${planId} on this case.`);
+  return plan;
+}
+
+export async function submitPlan(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  planId: string,
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    const plan = await lockPlan(db, caseId, planId);
+    if (plan.status !== 'draft' && plan.status !== 'returned')
+      throw new ConflictError(`The plan is ${plan.status}; only a draft or returned plan can be submitted.`);
+    await db.query(
+      `UPDATE service_plans SET status = 'submitted', submitted_at = $2, submitted_by = $3 WHERE id = $1`,
+      [planId, now, actor.id],
+    );
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'service_plan',
+      entityId: planId,
+      caseId,
+      detail: { change: 'submitted' },
+    });
+    return {
+      result: { planId, status: 'submitted' },
+      event: { type: 'plan_submitted', planId, at: now.toISOString() },
+    };
+  });
+}
+
+export async function decidePlan(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  planId: string,
+  decision: { decision: 'approved' | 'returned'; note?: string },
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (!canApprove(actor, row))
+      throw new ForbiddenError('Only the supervisor, program manager or an admin may decide on a plan.');
+    const plan = await lockPlan(db, caseId, planId);
+    if (plan.status !== 'submitted')
+      throw new ConflictError(`The plan is ${plan.status}; only a submitted plan can be decided.`);
+    if (decision.decision === 'approved') {
+      await db.query(
+        `UPDATE service_plans SET status = 'superseded' WHERE case_id = $1 AND status = 'approved'`,
+        [caseId],
+      );
+    }
+    await db.query(
+      `UPDATE service_plans SET status = $2, decided_at = $3, decided_by = $4, decision_note = $5 WHERE id = $1`,
+      [planId, decision.decision, now, actor.id, decision.note ?? null],
+    );
+    const goals = (
+      await db.query<{ id: string; target_date: string }>(
+        `SELECT id, to_char(target_date, 'YYYY-MM-DD') AS target_date FROM goals WHERE plan_id = $1`,
+        [planId],
+      )
+    ).rows.map((g) => ({ goalId: g.id, targetDate: g.target_date }));
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'service_plan',
+      entityId: planId,
+      caseId,
+      detail: { change: decision.decision },
+    });
+    return {
+      result: { planId, status: decision.decision },
+      event: { type: 'plan_decided', planId, decision: decision.decision, at: now.toISOString(), goals },
+    };
+  });
+}
+
+export async function recordGoalProgress(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  goalId: string,
+  input: { status: GoalStatus; note: string; at?: string },
+  now = new Date(),
+) {
+  const at = input.at ? new Date(input.at) : now;
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (at.getTime() > now.getTime())
+      throw new UnprocessableError('at is in the future.', [{ field: 'body.at', reason: 'in the future' }]);
+    const goal = (
+      await db.query<{ id: string; plan_status: string }>(
+        `SELECT g.id, p.status AS plan_status FROM goals g JOIN service_plans p ON p.id = g.plan_id
+          WHERE g.id = $1 AND p.case_id = $2 FOR UPDATE OF g`,
+        [goalId, caseId],
+      )
+    ).rows[0];
+    if (!goal) throw new NotFoundError(`No goal ${goalId} on this case.`);
+    if (goal.plan_status !== 'approved')
+      throw new ConflictError('Progress is recorded against goals of the approved plan.');
+    const id = (
+      await db.query<{ id: string }>(
+        `INSERT INTO goal_progress (goal_id, at, status, note, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [goalId, at, input.status, input.note, actor.id],
+      )
+    ).rows[0]!.id;
+    await db.query('UPDATE goals SET status = $2 WHERE id = $1', [goalId, input.status]);
+    await audit(db, actor, { action: 'create', entity: 'goal_progress', entityId: id, caseId });
+    return {
+      result: { id, goalId, status: input.status },
+      event: { type: 'goal_progress', goalId, status: input.status, at: at.toISOString() },
+    };
+  });
+}

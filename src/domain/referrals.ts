@@ -1,0 +1,120 @@
+import type { Actor } from './actor';
+import { audit } from './audit';
+import { assertOpen, changeCase } from './case-actions';
+import type { CaseDeps } from './cases';
+import { ConflictError, NotFoundError, UnprocessableError } from './errors';
+
+export type ReferralStatus =
+  'sent' | 'accepted' | 'scheduled' | 'completed' | 'declined' | 'no_show' | 'cancelled';
+
+/** sent → accepted or scheduled → completed; or declined, no-show, cancelled. Final states have no way out. */
+const NEXT: Record<ReferralStatus, ReferralStatus[]> = {
+  sent: ['accepted', 'scheduled', 'declined', 'cancelled'],
+  accepted: ['scheduled', 'completed', 'cancelled', 'no_show'],
+  scheduled: ['completed', 'no_show', 'cancelled'],
+  completed: [],
+  declined: [],
+  no_show: [],
+  cancelled: [],
+};
+
+export const FINAL_REFERRAL_STATUSES: ReferralStatus[] = ['completed', 'declined', 'no_show', 'cancelled'];
+
+export async function makeReferral(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  input: { providerId: string; service: string; reason: string },
+  now = new Date(),
+) {
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (row.status === 'on_hold') throw new ConflictError('The case is on hold; resume it before referring.');
+    const provider = (
+      await db.query<{ active: boolean }>('SELECT active FROM providers WHERE id = $1', [input.providerId])
+    ).rows[0];
+    if (!provider)
+      throw new UnprocessableError('providerId does not name a provider.', [
+        { field: 'body.providerId', reason: 'not found' },
+      ]);
+    if (!provider.active)
+      throw new UnprocessableError('The provider is inactive.', [
+        { field: 'body.providerId', reason: 'inactive' },
+      ]);
+    const consent = (
+      await db.query<{ consent_to_share: boolean }>('SELECT consent_to_share FROM clients WHERE id = $1', [
+        row.client_id,
+      ])
+    ).rows[0];
+    if (!consent?.consent_to_share) {
+      throw new ConflictError(
+        'The client has not consented to sharing with providers; record consent before referring.',
+      );
+    }
+    const id = (
+      await db.query<{ id: string }>(
+        `INSERT INTO referrals (case_id, provider_id, service, reason, sent_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [caseId, input.providerId, input.service, input.reason, now, actor.id],
+      )
+    ).rows[0]!.id;
+    await db.query(
+      `INSERT INTO referral_events (referral_id, status, at, reported_by) VALUES ($1, 'sent', $2, $3)`,
+      [id, now, actor.id],
+    );
+    await audit(db, actor, { action: 'create', entity: 'referral', entityId: id, caseId });
+    return {
+      result: { id, status: 'sent' },
+      event: { type: 'referral_made', referralId: id, at: now.toISOString() },
+    };
+  });
+}
+
+export async function updateReferral(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  referralId: string,
+  input: { status: ReferralStatus; note?: string; at?: string },
+  now = new Date(),
+) {
+  const at = input.at ? new Date(input.at) : now;
+  return changeCase(deps, actor, caseId, async (db, row) => {
+    assertOpen(row);
+    if (at.getTime() > now.getTime())
+      throw new UnprocessableError('at is in the future.', [{ field: 'body.at', reason: 'in the future' }]);
+    const referral = (
+      await db.query<{ status: ReferralStatus; sent_at: Date }>(
+        'SELECT status, sent_at FROM referrals WHERE id = $1 AND case_id = $2 FOR UPDATE',
+        [referralId, caseId],
+      )
+    ).rows[0];
+    if (!referral) throw new NotFoundError(`No referral ${referralId} on this case.`);
+    if (!NEXT[referral.status].includes(input.status)) {
+      throw new ConflictError(`A referral that is ${referral.status} cannot become ${input.status}.`);
+    }
+    if (at.getTime() < referral.sent_at.getTime()) {
+      throw new UnprocessableError('at is before the referral was sent.', [
+        { field: 'body.at', reason: 'before the referral' },
+      ]);
+    }
+    await db.query('UPDATE referrals SET status = $2, updated_at = now() WHERE id = $1', [
+      referralId,
+      input.status,
+    ]);
+    await db.query(
+      'INSERT INTO referral_events (referral_id, status, at, reported_by, note) VALUES ($1, $2, $3, $4, $5)',
+      [referralId, input.status, at, actor.id, input.note ?? ''],
+    );
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'referral',
+      entityId: referralId,
+      caseId,
+      detail: { status: input.status },
+    });
+    return {
+      result: { id: referralId, status: input.status },
+      event: { type: 'referral_updated', referralId, status: input.status, at: at.toISOString() },
+    };
+  });
+}

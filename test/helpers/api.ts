@@ -1,0 +1,61 @@
+import type { Server } from 'node:http';
+import type { Client } from '@temporalio/client';
+import type { Pool } from 'pg';
+import { createApp } from '../../src/api/app';
+import { createLogger } from '../../src/shared/logger';
+
+export interface ApiResponse {
+  status: number;
+  type: string;
+  headers: Headers;
+  body: Record<string, any>;
+}
+
+export interface TestApi {
+  base: string;
+  call(
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse>;
+  close(): Promise<void>;
+}
+
+/** The real Express app on a free loopback port. */
+export async function startTestApi(pool: Pool, temporal: Client, taskQueue: string): Promise<TestApi> {
+  const app = createApp({
+    pool,
+    temporal,
+    taskQueue,
+    logger: createLogger('test', 'silent'),
+    publicBaseUrl: 'http://caseloop.test',
+  });
+  const server: Server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const addr = server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return {
+    base,
+    async call(method, path, token, body, headers = {}) {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return {
+        status: res.status,
+        type: res.headers.get('content-type') ?? '',
+        headers: res.headers,
+        body: text ? JSON.parse(text) : {},
+      };
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,345 @@
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createPool } from '../../src/db/pool';
+import { createMailer, type Mailer } from '../../src/notifications/mailer';
+import { createCaseloopWorker } from '../../src/worker/create-worker';
+import { startTestApi, type TestApi } from '../helpers/api';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { createTeam } from '../helpers/fixtures';
+import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+
+describe('case records through the API', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let smtp: SmtpCatcher;
+  let mailer: Mailer;
+  let worker: Worker;
+  let workerRun: Promise<void>;
+  let api: TestApi;
+  const taskQueue = 'records-test';
+
+  beforeAll(async () => {
+    [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
+    mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+    worker = await createCaseloopWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://caseloop.test',
+    });
+    workerRun = worker.run();
+    api = await startTestApi(db.pool, env.client, taskQueue);
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    worker?.shutdown();
+    await workerRun;
+    mailer?.close();
+    await smtp?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  const count = async (table: string) =>
+    Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
+
+  async function openCase(team: Awaited<ReturnType<typeof createTeam>>, consent = true) {
+    const res = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Rosa', familyName: 'Diaz', consentToShare: consent },
+    });
+    expect(res.status).toBe(201);
+    return res.body as { id: string; reference: string; clientId: string };
+  }
+
+  it('when a case goes from intake to closure, then every step is recorded, the status follows, and the timeline tells it in order', async () => {
+    const team = await createTeam(db.pool);
+    const c = await openCase(team);
+    const base = `/api/v1/cases/${c.id}`;
+    const cm = team.caseManager.token;
+
+    expect(
+      (
+        await api.call('POST', `${base}/plans`, cm, {
+          goals: [
+            {
+              domain: 'housing',
+              description: 'Find a flat',
+              measure: 'Lease signed',
+              targetDate: '2099-01-01',
+            },
+          ],
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await api.call('POST', `${base}/assessments`, cm, {
+          kind: 'initial',
+          scores: { housing: 2, income: 3 },
+          needs: ['housing'],
+        })
+      ).body.schedule.status,
+    ).toBe('planning');
+
+    const pastGoal = await api.call('POST', `${base}/plans`, cm, {
+      goals: [{ domain: 'housing', description: 'x', measure: 'y', targetDate: '2001-01-01' }],
+    });
+    expect(pastGoal).toMatchObject({ status: 422, body: { errors: [{ field: 'body.goals.0.targetDate' }] } });
+
+    const plan = await api.call('POST', `${base}/plans`, cm, {
+      summary: 'Stabilise housing',
+      goals: [
+        { domain: 'housing', description: 'Find a flat', measure: 'Lease signed', targetDate: '2099-01-01' },
+      ],
+    });
+    expect(plan.status).toBe(201);
+    const planPath = `${base}/plans/${plan.body.planId}`;
+    expect((await api.call('POST', `${planPath}/submit`, cm)).status).toBe(200);
+    expect((await api.call('POST', `${planPath}/decision`, cm, { decision: 'approved' })).status).toBe(403);
+    const approved = await api.call('POST', `${planPath}/decision`, team.supervisor.token, {
+      decision: 'approved',
+    });
+    expect(approved.body.schedule.status).toBe('active');
+    expect(
+      (await api.call('POST', `${planPath}/decision`, team.supervisor.token, { decision: 'approved' }))
+        .status,
+    ).toBe(409);
+
+    const goalId = plan.body.goalIds[0];
+    expect(
+      (
+        await api.call('POST', `${base}/goals/${goalId}/progress`, cm, {
+          status: 'in_progress',
+          note: 'Viewed two flats',
+        })
+      ).status,
+    ).toBe(201);
+
+    const provider = await api.call('POST', '/api/v1/providers', team.admin.token, {
+      organisation: 'Shelter Co',
+      services: ['housing'],
+      contactEmail: 'intake@shelter.test',
+    });
+    const closed = await api.call('POST', '/api/v1/providers', team.admin.token, {
+      organisation: 'Gone Ltd',
+      services: ['housing'],
+      contactEmail: 'x@gone.test',
+    });
+    await api.call('PATCH', `/api/v1/providers/${closed.body.id}`, team.admin.token, { active: false });
+    expect(
+      (
+        await api.call('POST', `${base}/referrals`, cm, {
+          providerId: closed.body.id,
+          service: 'housing',
+          reason: 'r',
+        })
+      ).status,
+    ).toBe(422);
+    const referral = await api.call('POST', `${base}/referrals`, cm, {
+      providerId: provider.body.id,
+      service: 'Emergency housing',
+      reason: 'Eviction notice',
+    });
+    expect(referral.status).toBe(201);
+    const refPath = `${base}/referrals/${referral.body.id}/updates`;
+    expect((await api.call('POST', refPath, cm, { status: 'accepted' })).status).toBe(201);
+    expect((await api.call('POST', refPath, cm, { status: 'completed' })).status).toBe(201);
+    expect((await api.call('POST', refPath, cm, { status: 'declined' })).status).toBe(409);
+
+    const note = await api.call('POST', `${base}/notes`, cm, { type: 'contact', body: 'Phoned the client.' });
+    expect(note.status).toBe(201);
+    expect(
+      (
+        await api.call('POST', `${base}/notes`, cm, {
+          type: 'contact',
+          body: 'Phoned the client at 10:00.',
+          amendsNoteId: note.body.id,
+        })
+      ).status,
+    ).toBe(201);
+    await expect(
+      db.pool.query('UPDATE case_notes SET body = $1 WHERE id = $2', ['x', note.body.id]),
+    ).rejects.toThrow(/append-only/);
+    const notes = await api.call('GET', `${base}/notes`, team.supervisor.token);
+    expect(notes.body.items.map((n: any) => n.amendsNoteId)).toEqual([null, note.body.id]);
+
+    expect(
+      (await api.call('POST', `${base}/hold`, cm, { reason: 'Client in hospital' })).body.schedule.status,
+    ).toBe('on_hold');
+    expect((await api.call('POST', `${base}/hold`, cm, { reason: 'again' })).status).toBe(409);
+    expect((await api.call('POST', `${base}/resume`, cm)).body.schedule.status).toBe('active');
+
+    expect(
+      (await api.call('POST', `${base}/closure`, cm, { reason: 'goals_met', summary: 'Housed and stable.' }))
+        .body.schedule.status,
+    ).toBe('closing');
+    expect((await api.call('POST', `${base}/closure/decision`, cm, { decision: 'approved' })).status).toBe(
+      403,
+    );
+    expect(
+      (await api.call('POST', `${base}/closure/decision`, team.supervisor.token, { decision: 'approved' }))
+        .body.schedule.status,
+    ).toBe('closed');
+    expect(
+      (await api.call('POST', `${base}/closure`, cm, { reason: 'again', summary: 'again' })).status,
+    ).toBe(409);
+    expect((await api.call('POST', `${base}/notes`, cm, { type: 'contact', body: 'late' })).status).toBe(409);
+    const result = await env.client.workflow.getHandle(`case-${c.id}`).result();
+    expect(result).toEqual({ outcome: 'closed' });
+
+    const reopened = await api.call('POST', `${base}/reopen`, team.supervisor.token);
+    expect(reopened).toMatchObject({ status: 200, body: { status: 'assessment', closedAt: null } });
+    expect((await env.client.workflow.getHandle(`case-${c.id}`).describe()).status.name).toBe('RUNNING');
+
+    const timeline = await api.call('GET', `${base}/timeline`, cm);
+    const kinds = timeline.body.items.map((i: any) => i.kind);
+    for (const k of [
+      'case.create',
+      'assessment',
+      'plan.created',
+      'plan.submitted',
+      'plan.decided',
+      'goal.progress',
+      'referral.sent',
+      'referral.accepted',
+      'referral.completed',
+      'note.contact',
+      'case.hold',
+      'case.resume',
+      'case.closure_requested',
+      'case.closure_approved',
+      'case.reopen',
+    ]) {
+      expect(kinds).toContain(k);
+    }
+    const times = timeline.body.items.map((i: any) => Date.parse(i.at));
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('when cases are listed, then filters apply and the cursor walks every page exactly once', async () => {
+    const team = await createTeam(db.pool);
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await openCase(team)).id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await api.call(
+        'GET',
+        `/api/v1/cases?caseManagerId=${team.caseManager.id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        team.supervisor.token,
+      );
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((c: any) => c.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(
+      (await api.call('GET', `/api/v1/cases?programId=${team.programId}&status=closed`, team.admin.token))
+        .body.items,
+    ).toEqual([]);
+    expect((await api.call('GET', '/api/v1/cases?cursor=bogus', team.admin.token)).status).toBe(400);
+    expect((await api.call('GET', '/api/v1/cases?limit=1000', team.admin.token)).status).toBe(400);
+  });
+
+  it('when a POST is retried with the same Idempotency-Key, then the first result comes back and nothing new is created', async () => {
+    const team = await createTeam(db.pool);
+    const body = {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Idem', familyName: 'Potent' },
+    };
+    const headers = { 'idempotency-key': `intake-${team.caseManager.id}` };
+    const first = await api.call('POST', '/api/v1/cases', team.caseManager.token, body, headers);
+    const before = await count('cases');
+    const again = await api.call('POST', '/api/v1/cases', team.caseManager.token, body, headers);
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count('cases')).toBe(before);
+    const different = await api.call(
+      'POST',
+      '/api/v1/cases',
+      team.caseManager.token,
+      { ...body, riskLevel: 'high' },
+      headers,
+    );
+    expect(different.status).toBe(422);
+  });
+
+  it('when a staff member with open cases is deactivated, then it is refused until someone takes them over, and then all move at once', async () => {
+    const team = await createTeam(db.pool);
+    const c1 = await openCase(team);
+    const c2 = await openCase(team);
+    const successor = await api.call('POST', '/api/v1/staff', team.admin.token, {
+      email: `succ-${c1.id}@t.local`,
+      fullName: 'Successor',
+      role: 'case_manager',
+      supervisorId: team.supervisor.id,
+    });
+    const refused = await api.call(
+      'POST',
+      `/api/v1/staff/${team.caseManager.id}/deactivate`,
+      team.admin.token,
+      {},
+    );
+    expect(refused.status).toBe(409);
+    const done = await api.call('POST', `/api/v1/staff/${team.caseManager.id}/deactivate`, team.admin.token, {
+      caseManagerId: successor.body.id,
+    });
+    expect(done).toMatchObject({ status: 200, body: { movedCases: 2, staff: { active: false } } });
+    for (const c of [c1, c2]) {
+      const schedule = await env.client.workflow.getHandle(`case-${c.id}`).query('schedule');
+      expect(schedule).toBeDefined();
+      expect(
+        (await db.pool.query('SELECT case_manager_id FROM cases WHERE id = $1', [c.id])).rows[0]
+          .case_manager_id,
+      ).toBe(successor.body.id);
+    }
+    expect((await api.call('GET', '/api/v1/staff', team.caseManager.token)).status).toBe(401);
+  });
+
+  it('when Temporal is unreachable, then intake answers 503 and writes nothing', async () => {
+    const team = await createTeam(db.pool);
+    const dead = new Client({
+      connection: await Connection.connect({ address: '127.0.0.1:1', connectTimeout: 1000 }).catch(() =>
+        Connection.lazy({ address: '127.0.0.1:1' }),
+      ),
+    });
+    const deadApi = await startTestApi(db.pool, dead, taskQueue);
+    try {
+      const before = await Promise.all(['cases', 'clients', 'audit_log'].map(count));
+      const res = await deadApi.call('POST', '/api/v1/cases', team.admin.token, {
+        programId: team.programId,
+        caseManagerId: team.caseManager.id,
+        client: { givenName: 'No', familyName: 'Temporal' },
+      });
+      expect(res.status).toBe(503);
+      expect(res.type).toContain('application/problem+json');
+      expect(await Promise.all(['cases', 'clients', 'audit_log'].map(count))).toEqual(before);
+    } finally {
+      await deadApi.close();
+    }
+  });
+
+  it('when PostgreSQL is unreachable, then requests answer 503', async () => {
+    const team = await createTeam(db.pool);
+    const deadPool = createPool('postgres://nobody:x@127.0.0.1:1/none');
+    const deadApi = await startTestApi(deadPool, env.client, taskQueue);
+    try {
+      const res = await deadApi.call('GET', '/api/v1/cases', team.admin.token);
+      expect(res.status).toBe(503);
+      expect((await deadApi.call('GET', '/readyz')).status).toBe(503);
+    } finally {
+      await deadApi.close();
+      await deadPool.end();
+    }
+  });
+});
