@@ -1,78 +1,19 @@
-import type { Server } from 'node:http';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createApp } from '../../src/api/app';
-import { createMailer, type Mailer } from '../../src/notifications/mailer';
-import { createLogger } from '../../src/shared/logger';
-import { createCaseloopWorker } from '../../src/worker/create-worker';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createStaff, createTeam } from '../helpers/fixtures';
-import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { startTestStack, type TestStack } from '../helpers/stack';
 
 describe('REST API over real PostgreSQL and Temporal', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let smtp: SmtpCatcher;
-  let mailer: Mailer;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let server: Server;
-  let base: string;
-  const taskQueue = 'api-test';
+  let stack: TestStack;
+  let env: TestStack['env'];
+  let db: TestStack['db'];
 
   beforeAll(async () => {
-    [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
-    mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
-    worker = await createCaseloopWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      pool: db.pool,
-      mailer,
-      publicBaseUrl: 'http://caseloop.test',
-    });
-    workerRun = worker.run();
-    const app = createApp({
-      pool: db.pool,
-      temporal: env.client,
-      taskQueue,
-      logger: createLogger('test', 'silent'),
-      publicBaseUrl: 'http://caseloop.test',
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const addr = server.address();
-    base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    stack = await startTestStack('api-test');
+    ({ env, db } = stack);
   });
+  afterAll(() => stack?.stop());
 
-  afterAll(async () => {
-    await new Promise((r) => server?.close(r));
-    worker?.shutdown();
-    await workerRun;
-    mailer?.close();
-    await smtp?.close();
-    await env?.teardown();
-    await db?.drop();
-  });
-
-  const call = async (method: string, path: string, token?: string, body?: unknown, rawBody?: string) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
-      },
-      body: rawBody ?? (body === undefined ? undefined : JSON.stringify(body)),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      type: res.headers.get('content-type') ?? '',
-      body: text ? (JSON.parse(text) as Record<string, any>) : {},
-    };
-  };
+  const call = (method: string, path: string, token?: string, body?: unknown, rawBody?: string) =>
+    stack.api.call(method, path, token, rawBody ?? body);
   const countRows = async (table: string) =>
     Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
 

@@ -1,50 +1,21 @@
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { createPool } from '../../src/db/pool';
-import { createMailer, type Mailer } from '../../src/notifications/mailer';
-import { createCaseloopWorker } from '../../src/worker/create-worker';
-import { startTestApi, type TestApi } from '../helpers/api';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { startTestApi } from '../helpers/api';
 import { createTeam } from '../helpers/fixtures';
-import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { startTestStack, type TestStack } from '../helpers/stack';
 
 describe('case records through the API', () => {
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let smtp: SmtpCatcher;
-  let mailer: Mailer;
-  let worker: Worker;
-  let workerRun: Promise<void>;
-  let api: TestApi;
+  let stack: TestStack;
+  let env: TestStack['env'];
+  let db: TestStack['db'];
+  let api: TestStack['api'];
   const taskQueue = 'records-test';
 
   beforeAll(async () => {
-    [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
-    mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
-    worker = await createCaseloopWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      pool: db.pool,
-      mailer,
-      publicBaseUrl: 'http://caseloop.test',
-    });
-    workerRun = worker.run();
-    api = await startTestApi(db.pool, env.client, taskQueue);
+    stack = await startTestStack(taskQueue);
+    ({ env, db, api } = stack);
   });
-
-  afterAll(async () => {
-    await api?.close();
-    worker?.shutdown();
-    await workerRun;
-    mailer?.close();
-    await smtp?.close();
-    await env?.teardown();
-    await db?.drop();
-  });
+  afterAll(() => stack?.stop());
 
   const count = async (table: string) =>
     Number((await db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);

@@ -1,0 +1,55 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createMailer, type Mailer } from '../../src/notifications/mailer';
+import { createCaseloopWorker } from '../../src/worker/create-worker';
+import { startTestApi, type TestApi } from './api';
+import { createTestDatabase, type TestDatabase } from './db';
+import { startSmtpCatcher, type SmtpCatcher } from './smtp';
+import { timeSkippingEnv, workflowBundle } from './temporal';
+
+export interface TestStack {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  smtp: SmtpCatcher;
+  api: TestApi;
+  worker: Worker;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One test file's real stack: its own database, the time-skipping Temporal server, an SMTP
+ * catcher, a running worker and the API on a free port.
+ */
+export async function startTestStack(taskQueue: string): Promise<TestStack> {
+  const [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
+  const mailer: Mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+  const worker = await createCaseloopWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    pool: db.pool,
+    mailer,
+    publicBaseUrl: 'http://caseloop.test',
+  });
+  const running = worker.run();
+  const api = await startTestApi(db.pool, env.client, taskQueue);
+  return {
+    env,
+    db,
+    smtp,
+    api,
+    worker,
+    taskQueue,
+    async stop() {
+      await api.close();
+      worker.shutdown();
+      await running;
+      mailer.close();
+      await smtp.close();
+      await env.teardown();
+      await db.drop();
+    },
+  };
+}
