@@ -272,6 +272,30 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
   };
 }
 
+/** The standard life domains; a program may add its own (programs.extra_domains). */
+export const LIFE_DOMAINS = [
+  'housing',
+  'income',
+  'employment',
+  'health',
+  'mental_health',
+  'substance_use',
+  'safety',
+  'family_social_support',
+  'legal',
+  'education',
+] as const;
+
+async function programDomains(db: PoolClient, programId: string): Promise<string[]> {
+  return (
+    (
+      await db.query<{ extra_domains: string[] }>('SELECT extra_domains FROM programs WHERE id = $1', [
+        programId,
+      ])
+    ).rows[0]?.extra_domains ?? []
+  );
+}
+
 export interface AssessmentInput {
   kind: 'initial' | 'reassessment';
   scores: Record<string, number>;
@@ -292,6 +316,32 @@ export async function recordAssessment(
   return inTransaction(deps.pool, async (db) => {
     const row = await loadCase(db, actor, caseId, true);
     if (row.status === 'closed') throw new ConflictError('The case is closed.');
+    if (row.status === 'on_hold') {
+      const program = (
+        await db.query<{ forbid: boolean }>(
+          'SELECT forbid_assessment_on_hold AS forbid FROM programs WHERE id = $1',
+          [row.program_id],
+        )
+      ).rows[0];
+      if (program?.forbid)
+        throw new ConflictError('The program does not allow assessing a case on hold; resume it first.');
+    }
+    if (input.kind === 'initial') {
+      const done = await db.query(
+        `SELECT 1 FROM assessments WHERE case_id = $1 AND kind = 'initial' AND completed_at >= $2`,
+        [caseId, row.opened_at],
+      );
+      if (done.rowCount)
+        throw new ConflictError('The initial assessment is already recorded; record a reassessment.');
+    }
+    const allowedDomains = new Set([...LIFE_DOMAINS, ...(await programDomains(db, row.program_id))]);
+    const unknown = Object.keys(input.scores).filter((d) => !allowedDomains.has(d));
+    if (unknown.length) {
+      throw new UnprocessableError(
+        'Scores name domains the program does not use.',
+        unknown.map((d) => ({ field: `body.scores.${d}`, reason: 'unknown life domain' })),
+      );
+    }
     if (completedAt.getTime() > now.getTime()) {
       throw new UnprocessableError('completedAt is in the future.', [
         { field: 'body.completedAt', reason: 'in the future' },

@@ -233,6 +233,7 @@ export interface Program {
   timeZone: string;
   holidays: string[];
   extraDomains: string[];
+  forbidAssessmentOnHold: boolean;
   active: boolean;
   policyVersion: number;
   policy: ProgramPolicy;
@@ -245,12 +246,13 @@ interface ProgramRow {
   time_zone: string;
   holidays: string[];
   extra_domains: string[];
+  forbid_assessment_on_hold: boolean;
   active: boolean;
   version: number;
   policy: ProgramPolicy;
 }
 
-const PROGRAM_SELECT = `SELECT p.id, p.name, p.program_manager_id, p.time_zone, p.extra_domains, p.active,
+const PROGRAM_SELECT = `SELECT p.id, p.name, p.program_manager_id, p.time_zone, p.extra_domains, p.forbid_assessment_on_hold, p.active,
   array(SELECT to_char(h, 'YYYY-MM-DD') FROM unnest(p.holidays) h ORDER BY h) AS holidays, pp.version, pp.policy
   FROM programs p JOIN LATERAL (SELECT version, policy FROM program_policies WHERE program_id = p.id ORDER BY version DESC LIMIT 1) pp ON true`;
 
@@ -261,6 +263,7 @@ const toProgram = (r: ProgramRow): Program => ({
   timeZone: r.time_zone,
   holidays: r.holidays,
   extraDomains: r.extra_domains,
+  forbidAssessmentOnHold: r.forbid_assessment_on_hold,
   active: r.active,
   policyVersion: r.version,
   policy: r.policy,
@@ -272,6 +275,7 @@ export interface ProgramInput {
   timeZone: string;
   holidays: string[];
   extraDomains: string[];
+  forbidAssessmentOnHold: boolean;
   policy: ProgramPolicy;
 }
 
@@ -295,8 +299,16 @@ export async function createProgram(pool: Pool, actor: Actor, input: ProgramInpu
     }
     const id = (
       await db.query<{ id: string }>(
-        `INSERT INTO programs (name, program_manager_id, time_zone, holidays, extra_domains) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [input.name, input.programManagerId ?? null, input.timeZone, input.holidays, input.extraDomains],
+        `INSERT INTO programs (name, program_manager_id, time_zone, holidays, extra_domains, forbid_assessment_on_hold)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [
+          input.name,
+          input.programManagerId ?? null,
+          input.timeZone,
+          input.holidays,
+          input.extraDomains,
+          input.forbidAssessmentOnHold,
+        ],
       )
     ).rows[0]!.id;
     await db.query(
@@ -341,8 +353,17 @@ export async function updateProgram(
   const next = { ...current, ...patch };
   await pool.query(
     `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
-            updated_at = now() WHERE id = $1`,
-    [id, next.name, next.programManagerId, next.timeZone, next.holidays, next.extraDomains, next.active],
+            forbid_assessment_on_hold = $8, updated_at = now() WHERE id = $1`,
+    [
+      id,
+      next.name,
+      next.programManagerId,
+      next.timeZone,
+      next.holidays,
+      next.extraDomains,
+      next.active,
+      next.forbidAssessmentOnHold,
+    ],
   );
   await audit(pool, actor, {
     action: 'update',

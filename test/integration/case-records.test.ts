@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../src/db/pool';
 import { startTestApi } from '../helpers/api';
@@ -193,6 +194,65 @@ describe('case records through the API', () => {
     }
     const times = timeline.body.items.map((i: any) => Date.parse(i.at));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
+  });
+
+  it('when an assessment breaks a rule of the case or program, then a clear 4xx and nothing is recorded', async () => {
+    const team = await createTeam(db.pool);
+    await db.pool.query('UPDATE programs SET forbid_assessment_on_hold = true WHERE id = $1', [
+      team.programId,
+    ]);
+    const c = await openCase(team);
+    const base = `/api/v1/cases/${c.id}`;
+    const cm = team.caseManager.token;
+    const before = await count('assessments');
+
+    const unknownDomain = await api.call('POST', `${base}/assessments`, cm, {
+      kind: 'initial',
+      scores: { astrology: 3 },
+    });
+    expect(unknownDomain).toMatchObject({
+      status: 422,
+      body: { errors: [{ field: 'body.scores.astrology' }] },
+    });
+    const outOfRange = await api.call('POST', `${base}/assessments`, cm, {
+      kind: 'initial',
+      scores: { housing: 9 },
+    });
+    expect(outOfRange).toMatchObject({ status: 400, body: { errors: [{ field: 'body.scores.housing' }] } });
+    const future = await api.call('POST', `${base}/assessments`, cm, {
+      kind: 'initial',
+      scores: { housing: 3 },
+      completedAt: '2999-01-01T00:00:00Z',
+    });
+    expect(future.status).toBe(422);
+
+    await api.call('POST', `${base}/hold`, cm, { reason: 'Client unreachable' });
+    expect(
+      (await api.call('POST', `${base}/assessments`, cm, { kind: 'initial', scores: { housing: 3 } })).status,
+    ).toBe(409);
+    await api.call('POST', `${base}/resume`, cm);
+    expect(
+      (await api.call('POST', `${base}/assessments`, cm, { kind: 'initial', scores: { housing: 3 } })).status,
+    ).toBe(201);
+    expect(
+      (await api.call('POST', `${base}/assessments`, cm, { kind: 'initial', scores: { housing: 3 } })).status,
+    ).toBe(409);
+    expect(await count('assessments')).toBe(before + 1);
+  });
+
+  it('when an operator runs npm run token for a staff email, then the printed token authenticates as that person', async () => {
+    const team = await createTeam(db.pool);
+    const token = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/token.ts', team.supervisor.email],
+      {
+        env: { ...process.env, DATABASE_URL: db.url },
+        encoding: 'utf8',
+      },
+    ).trim();
+    expect(token).toMatch(/^cl_/);
+    const me = await api.call('GET', `/api/v1/staff/${team.supervisor.id}`, token);
+    expect(me).toMatchObject({ status: 200, body: { email: team.supervisor.email } });
   });
 
   it('when cases are listed, then filters apply and the cursor walks every page exactly once', async () => {

@@ -9,7 +9,7 @@ import {
   resume,
 } from '../../domain/case-actions';
 import { caseTimeline, listCases } from '../../domain/case-queries';
-import { getCase, openCase, recordAssessment, type CaseDeps } from '../../domain/cases';
+import { getCase, LIFE_DOMAINS, openCase, recordAssessment, type CaseDeps } from '../../domain/cases';
 import { addNote, listNotes } from '../../domain/notes';
 import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../../domain/plans';
 import { makeReferral, updateReferral } from '../../domain/referrals';
@@ -70,18 +70,6 @@ const caseView = caseRecord
   })
   .meta({ id: 'CaseWithSchedule' });
 
-const DOMAINS = [
-  'housing',
-  'income',
-  'employment',
-  'health',
-  'mental_health',
-  'substance_use',
-  'safety',
-  'family_social_support',
-  'legal',
-  'education',
-];
 const domainKey = z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing');
 
 const assessmentBody = z
@@ -96,7 +84,7 @@ const assessmentBody = z
   })
   .meta({
     id: 'AssessmentRequest',
-    description: `Scores 1-5 per life domain: ${DOMAINS.join(', ')}, plus the program's own.`,
+    description: `Scores 1-5 per life domain: ${LIFE_DOMAINS.join(', ')}, plus the program's own.`,
   });
 
 const goalBody = z

@@ -58,6 +58,7 @@ const programBody = z
       .array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a key such as digital_literacy'))
       .max(20)
       .default([]),
+    forbidAssessmentOnHold: z.boolean().default(false),
     policy: policySchema,
   })
   .meta({ id: 'ProgramInput' });
@@ -69,6 +70,7 @@ const programSchema = z
     timeZone: z.string(),
     holidays: z.array(z.string()),
     extraDomains: z.array(z.string()),
+    forbidAssessmentOnHold: z.boolean(),
     active: z.boolean(),
     policyVersion: z.number().int(),
     policy: policySchema,

@@ -1,6 +1,6 @@
 import { loadOrExit, loadTemporalConfig } from '../config/config';
-import { connect } from './connection';
-import { registerSearchAttributes } from './search-attributes-setup';
+import { connect } from '../temporal/connection';
+import { registerSearchAttributes } from '../temporal/search-attributes-setup';
 
 /** `npm run temporal:setup`: registers Caseloop's search attributes on any cluster (idempotent). */
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { databaseUrl, loadOrExit, parseEnv } from '../config/config';
-import { migrate } from './migrate';
+import { migrate } from '../db/migrate';
 
 /** `npm run migrate`: needs only DATABASE_URL. */
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-import { locateBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from './binaries';
+import { locateBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../temporal/binaries';
 
 /** `npm run temporal:install`: make sure both Temporal binaries are available and say where they are. */
 for (const spec of [TEMPORAL_CLI, TEMPORAL_TEST_SERVER]) {
