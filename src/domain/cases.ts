@@ -240,6 +240,13 @@ export async function loadCase(
 
 export interface CaseView extends CaseRecord {
   client: { id: string; initials: string };
+  openEscalations: {
+    id: string;
+    obligationKind: string;
+    level: number;
+    raisedAt: string;
+    recipientId: string;
+  }[];
   schedule: CaseSchedule | null;
   scheduleError?: string;
 }
@@ -261,8 +268,26 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
   } catch (err) {
     scheduleError = `Live schedule unavailable: ${(err as Error).message}`;
   }
+  const escalations = await deps.pool.query<{
+    id: string;
+    obligation_kind: string;
+    level: number;
+    raised_at: Date;
+    recipient_id: string;
+  }>(
+    `SELECT id, obligation_kind, level, raised_at, recipient_id FROM escalations
+      WHERE case_id = $1 AND acknowledged_at IS NULL ORDER BY raised_at`,
+    [row.id],
+  );
   return {
     ...toRecord(row),
+    openEscalations: escalations.rows.map((e) => ({
+      id: e.id,
+      obligationKind: e.obligation_kind,
+      level: e.level,
+      raisedAt: e.raised_at.toISOString(),
+      recipientId: e.recipient_id,
+    })),
     client: {
       id: row.client_id,
       initials: `${client.given_name.charAt(0)}. ${client.family_name.charAt(0)}.`,

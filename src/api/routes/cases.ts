@@ -65,6 +65,15 @@ const caseRecord = z
 const caseView = caseRecord
   .extend({
     client: z.object({ id: uuid, initials: z.string() }),
+    openEscalations: z.array(
+      z.object({
+        id: uuid,
+        obligationKind: z.string(),
+        level: z.number().int(),
+        raisedAt: z.string(),
+        recipientId: uuid,
+      }),
+    ),
     schedule: z.unknown().nullable(),
     scheduleError: z.string().optional(),
   })
