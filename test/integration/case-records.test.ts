@@ -340,9 +340,8 @@ describe('case records through the API', () => {
   it('when Temporal is unreachable, then intake answers 503 and writes nothing', async () => {
     const team = await createTeam(db.pool);
     const dead = new Client({
-      connection: await Connection.connect({ address: '127.0.0.1:1', connectTimeout: 1000 }).catch(() =>
-        Connection.lazy({ address: '127.0.0.1:1' }),
-      ),
+      // Nothing listens on port 1; no retry interceptor, so the outage surfaces at once.
+      connection: Connection.lazy({ address: '127.0.0.1:1', interceptors: [] }),
     });
     const deadApi = await startTestApi(db.pool, dead, taskQueue);
     try {
