@@ -4,6 +4,10 @@ import type { Pool } from 'pg';
 import type { Actor } from '../domain/actor';
 import { issueToken } from '../domain/auth';
 import { openCase, recordAssessment } from '../domain/cases';
+import { createProvider } from '../domain/directory';
+import { addNote } from '../domain/notes';
+import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../domain/plans';
+import { makeReferral, updateReferral } from '../domain/referrals';
 import { DEFAULT_POLICY, DEMO_MINUTE_POLICY } from '../domain/policy';
 import type { CaseWorkflows } from '../domain/ports';
 
@@ -112,6 +116,47 @@ export async function seedDemoData(
     needs: ['stable housing', 'income support'],
     summary: 'Demo assessment.',
   });
+  // An active case: approved plan, a goal in progress, a referral the provider accepted, a contact note.
+  const active = await intake(housing, 'Sam', 'Okoro', 'low');
+  await recordAssessment(deps, admin, active.id, {
+    kind: 'initial',
+    scores: { housing: 3, employment: 2 },
+    needs: ['job search support'],
+    summary: 'Demo assessment.',
+  });
+  const supervisor: Actor = { id: ids.sup!, role: 'supervisor', email: STAFF[2].email };
+  const plan = await createPlan(deps, admin, active.id, {
+    summary: 'Back to work within six months.',
+    goals: [
+      {
+        domain: 'employment',
+        description: 'Apply for five jobs a month',
+        measure: 'Applications sent',
+        targetDate: new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10),
+      },
+    ],
+  });
+  await submitPlan(deps, admin, active.id, plan.planId);
+  await decidePlan(deps, supervisor, active.id, plan.planId, { decision: 'approved' });
+  await recordGoalProgress(deps, admin, active.id, plan.goalIds[0]!, {
+    status: 'in_progress',
+    note: 'Two applications sent.',
+  });
+  const provider = await createProvider(pool, admin, {
+    organisation: 'Northside Employment Hub',
+    services: ['employment', 'training'],
+    contactEmail: 'referrals@northside-hub.demo.caseloop.local',
+    languages: ['en', 'es'],
+    eligibilityNotes: 'Adults 18+.',
+  });
+  const referral = await makeReferral(deps, admin, active.id, {
+    providerId: provider.id,
+    service: 'CV workshop',
+    reason: 'Job search',
+  });
+  await updateReferral(deps, admin, active.id, referral.id, { status: 'accepted' });
+  await addNote(deps, admin, active.id, { type: 'contact', body: 'Met the client at the hub.' });
+
   // The minute-scale case fills the mail inbox with a whole ladder within a few minutes.
   await intake(demo, 'Taylor', 'Kim', 'medium');
 
