@@ -85,7 +85,9 @@ export function addInZone(instantMs: number, duration: string, timeZone: string,
     const year = l.year + Math.floor(months / 12);
     const month = (((months % 12) + 12) % 12) + 1;
     const lastDay = new Date(Date.UTC(year, month, 0)).getUTCDate();
-    const shifted = new Date(Date.UTC(year, month - 1, Math.min(l.day, lastDay) + sign * (d.weeks * 7 + d.days)));
+    const shifted = new Date(
+      Date.UTC(year, month - 1, Math.min(l.day, lastDay) + sign * (d.weeks * 7 + d.days)),
+    );
     result = fromLocal(
       { ...l, year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() },
       timeZone,
@@ -106,14 +108,21 @@ export interface WorkingCalendar {
   dayEnd: string;
 }
 
-export function isBusinessDay(instantMs: number, cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>): boolean {
+export function isBusinessDay(
+  instantMs: number,
+  cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>,
+): boolean {
   const l = toLocal(instantMs, cal.timeZone);
   const weekday = new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay();
   return weekday !== 0 && weekday !== 6 && !cal.holidays.includes(isoDay(l));
 }
 
 /** n business days later at the same wall time, skipping weekends and holidays. */
-export function addBusinessDays(instantMs: number, n: number, cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>): number {
+export function addBusinessDays(
+  instantMs: number,
+  n: number,
+  cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>,
+): number {
   let t = instantMs;
   let left = n;
   while (left > 0) {
@@ -124,7 +133,10 @@ export function addBusinessDays(instantMs: number, n: number, cal: Pick<WorkingC
 }
 
 /** A due time that falls on a weekend or holiday moves to the next business day, same wall time. */
-export function rollToBusinessDay(instantMs: number, cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>): number {
+export function rollToBusinessDay(
+  instantMs: number,
+  cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>,
+): number {
   let t = instantMs;
   for (let i = 0; i < 366 && !isBusinessDay(t, cal); i++) t = addInZone(t, 'P1D', cal.timeZone);
   return t;
@@ -148,10 +160,21 @@ export function nextWorkingTime(instantMs: number, cal: WorkingCalendar): number
     const minute = l.hour * 60 + l.minute;
     if (isBusinessDay(t, cal)) {
       if (minute >= start && minute < end) return t;
-      if (minute < start) return fromLocal({ ...l, hour: Math.floor(start / 60), minute: start % 60, second: 0, millisecond: 0 }, cal.timeZone);
+      if (minute < start)
+        return fromLocal(
+          { ...l, hour: Math.floor(start / 60), minute: start % 60, second: 0, millisecond: 0 },
+          cal.timeZone,
+        );
     }
-    const tomorrow = addInZone(fromLocal({ ...l, hour: 12, minute: 0, second: 0, millisecond: 0 }, cal.timeZone), 'P1D', cal.timeZone);
-    t = fromLocal({ ...toLocal(tomorrow, cal.timeZone), hour: 0, minute: 0, second: 0, millisecond: 0 }, cal.timeZone);
+    const tomorrow = addInZone(
+      fromLocal({ ...l, hour: 12, minute: 0, second: 0, millisecond: 0 }, cal.timeZone),
+      'P1D',
+      cal.timeZone,
+    );
+    t = fromLocal(
+      { ...toLocal(tomorrow, cal.timeZone), hour: 0, minute: 0, second: 0, millisecond: 0 },
+      cal.timeZone,
+    );
   }
   return instantMs;
 }
