@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
@@ -374,26 +375,33 @@ export async function updateProgram(
   return getProgram(pool, id);
 }
 
-/** A policy change is a new version: new cases start on it; running cases keep the version they started with. */
+/**
+ * A policy change is a new version. New cases start on it; every open case is told by signal in the
+ * same transaction, and its workflow recomputes the due times of obligations still open.
+ */
 export async function changePolicy(
-  pool: Pool,
+  deps: { pool: Pool; workflows: CaseWorkflows },
   actor: Actor,
   id: string,
   policy: ProgramPolicy,
 ): Promise<Program> {
-  const current = await getProgram(pool, id);
+  const current = await getProgram(deps.pool, id);
   requireProgramOwner(actor, current);
-  await pool.query(
-    'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
-    [id, current.policyVersion + 1, policy, actor.id],
-  );
-  await audit(pool, actor, {
-    action: 'update',
-    entity: 'program_policy',
-    entityId: id,
-    detail: { version: current.policyVersion + 1 },
+  const version = current.policyVersion + 1;
+  const changeId = randomUUID();
+  await inTransaction(deps.pool, async (db) => {
+    await db.query(
+      'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
+      [id, version, policy, actor.id],
+    );
+    await audit(db, actor, { action: 'update', entity: 'program_policy', entityId: id, detail: { version } });
+    const open = await db.query<{ id: string }>(
+      `SELECT id FROM cases WHERE program_id = $1 AND status <> 'closed'`,
+      [id],
+    );
+    for (const c of open.rows) await deps.workflows.policyChanged(c.id, { policy, version, changeId });
   });
-  return getProgram(pool, id);
+  return getProgram(deps.pool, id);
 }
 
 // ---- providers ----

@@ -1,7 +1,12 @@
 import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ConflictError } from '../domain/errors';
 import { caseWorkflowId, type CaseWorkflows } from '../domain/ports';
-import { acknowledgeEscalationUpdate, caseEventUpdate, scheduleQuery } from '../workflows/messages';
+import {
+  acknowledgeEscalationUpdate,
+  caseEventUpdate,
+  policyChangedSignal,
+  scheduleQuery,
+} from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
 import type { CaseWorkflowInput } from '../workflows/types';
 
@@ -33,6 +38,9 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
     },
     async schedule(caseId: string) {
       return client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery);
+    },
+    async policyChanged(caseId, change) {
+      await client.workflow.getHandle(caseWorkflowId(caseId)).signal(policyChangedSignal, change);
     },
     async acknowledge(caseId, ack) {
       try {

@@ -13,7 +13,7 @@ import { addDuration } from '../domain/duration';
 import { ladderSteps, programManagerEscalationAt, type LadderStep } from '../domain/ladder';
 import type { LadderPolicy } from '../domain/policy';
 import { applyEvent, checkEvent, EventRefused, type CaseState } from './case-state';
-import { acknowledgeEscalationUpdate, caseEventUpdate, scheduleQuery } from './messages';
+import { acknowledgeEscalationUpdate, caseEventUpdate, policyChangedSignal, scheduleQuery } from './messages';
 import { SA } from './search-attributes';
 import type {
   CaseEvent,
@@ -42,7 +42,8 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** One durable workflow per case, from intake to closure: it owns the case's clocks. */
 export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome: 'closed' | 'abandoned' }> {
   const openedAt = Date.parse(input.openedAt);
-  const policy = input.policy;
+  let policy = input.policy;
+  let policyVersion = input.policyVersion;
   const state: CaseState = {
     status: 'assessment',
     caseManagerId: input.caseManagerId,
@@ -53,7 +54,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
         id: 'initial-assessment',
         kind: 'initial_assessment',
         openedAt,
-        dueAt: addDuration(openedAt, input.policy.initialAssessmentDue),
+        dueAt: addDuration(openedAt, policy.initialAssessmentDue),
         sent: [],
         skipped: [],
       },
@@ -86,6 +87,21 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       },
     },
   );
+  // A program's policy change reaches the case the moment this signal arrives: due times of
+  // obligations still open are recomputed from their anchors; steps already sent are not resent.
+  let policyChangeId = '';
+  setHandler(policyChangedSignal, ({ policy: next, version, changeId }) => {
+    // Ignore older versions and repeats; the same version with a new changeId replaces a rolled-back one.
+    if (version < policyVersion || (version === policyVersion && changeId === policyChangeId)) return;
+    policy = next;
+    policyVersion = version;
+    policyChangeId = changeId;
+    for (const o of obligations) {
+      if (o.metAt === undefined && o.kind === 'initial_assessment')
+        o.dueAt = addDuration(o.openedAt, policy.initialAssessmentDue);
+    }
+    changes++;
+  });
   setHandler(
     acknowledgeEscalationUpdate,
     ({ obligationId, staffId }) => {

@@ -1,4 +1,5 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ProgramPolicy } from '../domain/policy';
 import type { CaseEvent, CaseSchedule, EscalationAcknowledged } from './types';
 
 /** The case workflow's message contract, shared by the workflow and the API's client. */
@@ -8,3 +9,15 @@ export const caseEventUpdate = defineUpdate<CaseSchedule, [CaseEvent]>('caseEven
 export const acknowledgeEscalationUpdate = defineUpdate<CaseSchedule, [EscalationAcknowledged]>(
   'acknowledgeEscalation',
 );
+
+/**
+ * Fire-and-forget: a program's new policy version for a running case. `changeId` tells a retried
+ * change apart from one whose transaction rolled back after some cases had been signalled.
+ */
+export interface PolicyChange {
+  policy: ProgramPolicy;
+  version: number;
+  changeId: string;
+}
+
+export const policyChangedSignal = defineSignal<[PolicyChange]>('policyChanged');

@@ -237,7 +237,7 @@ export function registerDirectoryRoutes(
     responses: { 200: { description: 'Updated', schema: programSchema } },
     handler: async ({ actor, params, body }) => ({
       status: 200,
-      body: await changePolicy(pool, actor, params.programId as string, body),
+      body: await changePolicy(deps, actor, params.programId as string, body),
     }),
   });
 

@@ -1,0 +1,62 @@
+import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { createTeam } from '../helpers/fixtures';
+import { startTestStack, type TestStack } from '../helpers/stack';
+
+const DAY = 86_400_000;
+
+describe('a program policy change reaches running cases', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack('policy-change-test');
+  });
+  afterAll(() => stack?.stop());
+
+  it('when the program shortens the assessment deadline mid-way, then the running case is due on the new date and never on the old one', async () => {
+    const { api, env, smtp, db } = stack;
+    const team = await createTeam(db.pool);
+    const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Lee', familyName: 'Park' },
+    });
+    const openedAt = Date.parse(opened.body.openedAt);
+
+    await env.sleep(5 * DAY);
+    const changed = await api.call(
+      'PUT',
+      `/api/v1/programs/${team.programId}/policy`,
+      team.programManager.token,
+      {
+        ...DEFAULT_POLICY,
+        initialAssessmentDue: 'P7D',
+      },
+    );
+    expect(changed).toMatchObject({ status: 200, body: { policyVersion: 2 } });
+    expect(
+      (
+        await api.call(
+          'PUT',
+          `/api/v1/programs/${team.programId}/policy`,
+          team.caseManager.token,
+          DEFAULT_POLICY,
+        )
+      ).status,
+    ).toBe(403);
+
+    await env.sleep(20 * DAY);
+    const mine = smtp.messages
+      .filter((m) => m.to.includes(team.caseManager.email))
+      .map((m) => ({
+        day: Math.round((Date.parse(m.headers.get('x-caseloop-scheduled-for') as string) - openedAt) / DAY),
+        subject: m.subject.replace(/ — case C-\d+$/, ''),
+      }));
+    expect(mine.slice(0, 3)).toEqual([
+      { day: 4, subject: expect.stringMatching(/^Initial assessment due \w{3}, /) },
+      { day: 7, subject: 'Initial assessment due now' },
+      { day: 10, subject: 'Initial assessment overdue 3 days' },
+    ]);
+    expect(mine.map((m) => m.day)).not.toContain(14);
+    const view = await api.call('GET', `/api/v1/cases/${opened.body.id}`, team.caseManager.token);
+    expect(Date.parse(view.body.schedule.obligations[0].dueAt) - openedAt).toBe(7 * DAY);
+  });
+});
