@@ -24,14 +24,18 @@ async function main(): Promise<void> {
   const settings = loadDevSettings();
   const logger = createLogger('caseloop-dev', settings.logLevel);
   const say = (m: string): void => void process.stdout.write(`[dev] ${m}\n`);
-  const stops: (() => Promise<unknown>)[] = [];
+  const stops: { name: string; stop: () => Promise<unknown> }[] = [];
   let stopping = false;
   const stopAll = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     say('stopping...');
-    for (const stop of stops.reverse())
-      await stop().catch((err: unknown) => say(`stop failed: ${String(err)}`));
+    for (const { name, stop } of stops.reverse()) {
+      const started = Date.now();
+      await stop().catch((err: unknown) => say(`stopping ${name} failed: ${String(err)}`));
+      if (Date.now() - started > 2_000)
+        say(`${name} took ${((Date.now() - started) / 1000).toFixed(1)} s to stop`);
+    }
     say('stopped.');
     process.exit(code);
   };
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
     if (!databaseUrl) {
       say('starting embedded PostgreSQL...');
       const pg: RunningPostgres = await startEmbeddedPostgres(settings.dataDir, pgPort);
-      stops.push(() => pg.stop());
+      stops.push({ name: 'PostgreSQL', stop: () => pg.stop() });
       databaseUrl = await ensureDatabase(pg.adminUrl, 'caseloop');
     }
     await migrate(databaseUrl, (m) => say(m));
@@ -75,7 +79,7 @@ async function main(): Promise<void> {
       uiPort,
       log: say,
     });
-    stops.push(() => temporal.teardown());
+    stops.push({ name: 'Temporal dev server', stop: () => temporal.teardown() });
 
     say('starting mail catcher...');
     const maildev: RunningMailDev = await startMailDev({
@@ -83,13 +87,13 @@ async function main(): Promise<void> {
       webPort: mailUiPort,
       dataDir: settings.dataDir,
     });
-    stops.push(() => maildev.stop());
+    stops.push({ name: 'mail catcher', stop: () => maildev.stop() });
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const pool = createPool(databaseUrl);
-    stops.push(() => pool.end());
+    stops.push({ name: 'database pool', stop: () => pool.end() });
     const mailer: Mailer = createMailer(`smtp://127.0.0.1:${smtpPort}`, 'Caseloop <no-reply@caseloop.local>');
-    stops.push(() => Promise.resolve(mailer.close()));
+    stops.push({ name: 'mailer', stop: () => Promise.resolve(mailer.close()) });
 
     const worker: Worker = await createCaseloopWorker({
       connection: temporal.nativeConnection,
@@ -100,9 +104,12 @@ async function main(): Promise<void> {
       publicBaseUrl: apiUrl,
     });
     const workerDone = worker.run();
-    stops.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerDone;
+    stops.push({
+      name: 'worker',
+      stop: async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await workerDone;
+      },
     });
 
     const api: RunningApi = await startApi({
@@ -114,7 +121,7 @@ async function main(): Promise<void> {
       host: '127.0.0.1',
       port: apiPort,
     });
-    stops.push(() => api.close());
+    stops.push({ name: 'API', stop: () => api.close() });
 
     const staff = settings.seed
       ? await seedDemoData(pool, createCaseWorkflows(temporal.client, TASK_QUEUE), settings.dataDir)

