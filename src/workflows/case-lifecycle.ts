@@ -55,6 +55,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
         kind: 'initial_assessment',
         openedAt,
         dueAt: addDuration(openedAt, policy.initialAssessmentDue),
+        pausedMs: 0,
         sent: [],
         skipped: [],
       },
@@ -72,7 +73,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
   setHandler(
     caseEventUpdate,
     (event) => {
-      applyEvent(state, event);
+      applyEvent(state, event, Date.now());
       changes++;
       return schedule();
     },
@@ -98,7 +99,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
     policyChangeId = changeId;
     for (const o of obligations) {
       if (o.metAt === undefined && o.kind === 'initial_assessment')
-        o.dueAt = addDuration(o.openedAt, policy.initialAssessmentDue);
+        o.dueAt = addDuration(o.openedAt, policy.initialAssessmentDue) + o.pausedMs;
     }
     changes++;
   });

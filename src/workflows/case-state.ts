@@ -35,7 +35,11 @@ export function checkEvent(state: CaseState, event: CaseEvent): void {
   if ('at' in event && Number.isNaN(Date.parse(event.at))) throw new EventRefused('at is not a valid time.');
 }
 
-export function applyEvent(state: CaseState, event: CaseEvent): void {
+/**
+ * `now` is the workflow's clock. Pauses are measured on it, because the timers they stop run on it;
+ * the event's own `at` is the recorded fact time, which the records keep.
+ */
+export function applyEvent(state: CaseState, event: CaseEvent, now: number): void {
   switch (event.type) {
     case 'assessment_recorded': {
       const initial = state.obligations.find((o) => o.kind === 'initial_assessment');
@@ -48,14 +52,23 @@ export function applyEvent(state: CaseState, event: CaseEvent): void {
       break;
     case 'hold':
       state.statusBeforeHold = state.status;
-      state.onHoldSince = Date.parse(event.at);
+      state.onHoldSince = now;
       state.status = 'on_hold';
       break;
-    case 'resume':
+    case 'resume': {
+      // Every clock stood still while on hold: shift each open deadline by the paused span.
+      const paused = Math.max(0, now - (state.onHoldSince ?? now));
+      for (const o of state.obligations) {
+        if (o.metAt !== undefined) continue;
+        o.pausedMs += paused;
+        o.dueAt += paused;
+        if (o.escalation) o.escalation.raisedAt += paused;
+      }
       state.status = state.statusBeforeHold ?? 'active';
       state.statusBeforeHold = undefined;
       state.onHoldSince = undefined;
       break;
+    }
     case 'reassigned':
       state.caseManagerId = event.caseManagerId;
       state.supervisorId = event.supervisorId;

@@ -17,7 +17,10 @@ export interface Obligation {
   kind: ObligationKind;
   /** When the obligation came into being (heads-ups never precede it). */
   openedAt: number;
+  /** Anchor + policy duration + time spent on hold: always re-derivable, never accumulated from reminders. */
   dueAt: number;
+  /** Total time the case spent on hold while this obligation was open. */
+  pausedMs: number;
   metAt?: number;
   /** Ladder step ids already sent, or skipped because a later step superseded them. */
   sent: string[];
