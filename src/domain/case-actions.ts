@@ -37,6 +37,16 @@ export async function writeStatus(db: PoolClient, caseId: string, schedule: Case
   );
 }
 
+/** When something happened, as reported: defaults to now and may not lie in the future. */
+export function reportedTime(at: string | undefined, now: Date, field = 'body.at'): Date {
+  const time = at ? new Date(at) : now;
+  if (time.getTime() > now.getTime())
+    throw new UnprocessableError(`${field.split('.').pop()} is in the future.`, [
+      { field, reason: 'in the future' },
+    ]);
+  return time;
+}
+
 export function assertOpen(row: CaseRow): void {
   if (row.status === 'closed') throw new ConflictError(`Case ${row.reference} is closed.`);
 }

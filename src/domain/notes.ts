@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Actor } from './actor';
 import { audit } from './audit';
-import { assertOpen, changeCase } from './case-actions';
+import { assertOpen, changeCase, reportedTime } from './case-actions';
 import { loadCase, type CaseDeps } from './cases';
 import { UnprocessableError } from './errors';
 
@@ -31,11 +31,9 @@ export async function addNote(
   input: NoteInput,
   now = new Date(),
 ) {
-  const at = input.at ? new Date(input.at) : now;
+  const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
-    if (at.getTime() > now.getTime())
-      throw new UnprocessableError('at is in the future.', [{ field: 'body.at', reason: 'in the future' }]);
     if (at.getTime() < row.opened_at.getTime() - 365 * 86_400_000) {
       throw new UnprocessableError('at is long before the case was opened.', [
         { field: 'body.at', reason: 'before intake' },

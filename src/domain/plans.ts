@@ -1,7 +1,7 @@
 import type { Actor } from './actor';
 import { canApprove } from './access';
 import { audit } from './audit';
-import { assertOpen, changeCase } from './case-actions';
+import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
 
@@ -168,11 +168,9 @@ export async function recordGoalProgress(
   input: { status: GoalStatus; note: string; at?: string },
   now = new Date(),
 ) {
-  const at = input.at ? new Date(input.at) : now;
+  const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
-    if (at.getTime() > now.getTime())
-      throw new UnprocessableError('at is in the future.', [{ field: 'body.at', reason: 'in the future' }]);
     const goal = (
       await db.query<{ id: string; plan_status: string }>(
         `SELECT g.id, p.status AS plan_status FROM goals g JOIN service_plans p ON p.id = g.plan_id

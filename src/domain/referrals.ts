@@ -1,6 +1,6 @@
 import type { Actor } from './actor';
 import { audit } from './audit';
-import { assertOpen, changeCase } from './case-actions';
+import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
 import { ConflictError, NotFoundError, UnprocessableError } from './errors';
 
@@ -77,11 +77,9 @@ export async function updateReferral(
   input: { status: ReferralStatus; note?: string; at?: string },
   now = new Date(),
 ) {
-  const at = input.at ? new Date(input.at) : now;
+  const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
-    if (at.getTime() > now.getTime())
-      throw new UnprocessableError('at is in the future.', [{ field: 'body.at', reason: 'in the future' }]);
     const referral = (
       await db.query<{ status: ReferralStatus; sent_at: Date }>(
         'SELECT status, sent_at FROM referrals WHERE id = $1 AND case_id = $2 FOR UPDATE',
