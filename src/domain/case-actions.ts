@@ -108,9 +108,9 @@ export async function reassign(
   now = new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may reassign.');
+    assertOpen(row);
     const result = await applyReassignment(db, actor, row, to);
     return {
       result,
@@ -227,9 +227,9 @@ export async function decideClosure(
   now = new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    if (row.status !== 'closing') throw new ConflictError('No closure request is waiting for a decision.');
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may decide a closure.');
+    if (row.status !== 'closing') throw new ConflictError('No closure request is waiting for a decision.');
     if (decision === 'approved') {
       await db.query('UPDATE cases SET closed_at = $2, closed_by = $3 WHERE id = $1', [
         caseId,
@@ -265,9 +265,9 @@ export async function reopenCase(
 ): Promise<CaseRecord> {
   return inTransaction(deps.pool, async (db) => {
     const row = await loadCase(db, actor, caseId, true);
-    if (row.status !== 'closed') throw new ConflictError(`Case ${row.reference} is not closed.`);
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may reopen.');
+    if (row.status !== 'closed') throw new ConflictError(`Case ${row.reference} is not closed.`);
     const updated = (
       await db.query<CaseRow>(
         `UPDATE cases SET status = 'assessment', opened_at = $2, closed_at = NULL, closed_by = NULL,

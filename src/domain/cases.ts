@@ -3,6 +3,7 @@ import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
 import { canAccessCase } from './access';
+import { isClientVisible } from './clients';
 import { writeStatus } from './case-actions';
 import { audit } from './audit';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
@@ -161,8 +162,8 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
 
     let clientId = req.clientId;
     if (clientId) {
-      const exists = await db.query('SELECT 1 FROM clients WHERE id = $1', [clientId]);
-      if (exists.rowCount === 0)
+      // A client the actor may not see is reported exactly like one that does not exist.
+      if (!(await isClientVisible(db, actor, clientId)))
         throw new UnprocessableError('clientId does not name a client.', [
           { field: 'body.clientId', reason: 'not found' },
         ]);

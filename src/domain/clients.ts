@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
@@ -62,6 +62,20 @@ const VISIBLE = (actor: Actor, n: number) => `(
   OR $${n + 1}::boolean
   OR (NOT EXISTS (SELECT 1 FROM cases c WHERE c.client_id = cl.id)
       AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'client' AND a.entity_id = cl.id::text AND a.action = 'create' AND a.actor_id = $${n})))`;
+
+/** May the actor see this client? Unknown and hidden clients are indistinguishable to the caller. */
+export async function isClientVisible(
+  db: Pool | PoolClient,
+  actor: Actor,
+  clientId: string,
+): Promise<boolean> {
+  const r = await db.query(`SELECT 1 FROM clients cl WHERE cl.id = $1 AND ${VISIBLE(actor, 2)}`, [
+    clientId,
+    actor.id,
+    actor.role === 'admin',
+  ]);
+  return r.rowCount === 1;
+}
 
 export async function createClient(pool: Pool, actor: Actor, input: ClientInput): Promise<ClientRecord> {
   const row = (

@@ -124,9 +124,9 @@ export async function decidePlan(
   now = new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may decide on a plan.');
+    assertOpen(row);
     const plan = await lockPlan(db, caseId, planId);
     if (plan.status !== 'submitted')
       throw new ConflictError(`The plan is ${plan.status}; only a submitted plan can be decided.`);

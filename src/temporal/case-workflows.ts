@@ -1,4 +1,9 @@
-import { WorkflowIdConflictPolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import {
+  WorkflowIdConflictPolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
 import { ConflictError } from '../domain/errors';
 import { caseWorkflowId, type CaseWorkflows } from '../domain/ports';
 import {

@@ -5,6 +5,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -197,9 +198,15 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
     });
   };
 
-  if (!(await caseExists())) {
-    // The intake transaction never committed: there is no case to follow.
-    log.warn('Case record not found; ending workflow', { caseId: input.caseId });
+  // The workflow starts inside the intake transaction, so its first look may come before the commit:
+  // wait for the row (about two minutes in all) and only then conclude the intake rolled back.
+  let found = await caseExists();
+  for (let attempt = 0; !found && attempt < 8; attempt++) {
+    await sleep(Math.min(1000 * 2 ** attempt, 30_000), { summary: 'Waiting for the intake to commit' });
+    found = await caseExists();
+  }
+  if (!found) {
+    log.warn('Case record not found; the intake never committed; ending workflow', { caseId: input.caseId });
     return { outcome: 'abandoned' };
   }
 

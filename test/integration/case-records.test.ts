@@ -255,6 +255,50 @@ describe('case records through the API', () => {
     expect(me).toMatchObject({ status: 200, body: { email: team.supervisor.email } });
   });
 
+  it('when a PATCH sends one field, then every other field keeps its value', async () => {
+    const team = await createTeam(db.pool);
+    const staff = await api.call('POST', '/api/v1/staff', team.admin.token, {
+      email: `patch-${team.admin.id}@t.local`,
+      fullName: 'Pat Field',
+      role: 'case_manager',
+      timeZone: 'America/Chicago',
+      notificationPreference: 'daily_digest',
+    });
+    const patched = await api.call('PATCH', `/api/v1/staff/${staff.body.id}`, team.admin.token, {
+      fullName: 'Pat Fields',
+    });
+    expect(patched.body).toMatchObject({
+      fullName: 'Pat Fields',
+      timeZone: 'America/Chicago',
+      notificationPreference: 'daily_digest',
+    });
+
+    await db.pool.query(
+      `UPDATE programs SET time_zone = 'Europe/Paris', holidays = '{2027-07-14}' WHERE id = $1`,
+      [team.programId],
+    );
+    const program = await api.call('PATCH', `/api/v1/programs/${team.programId}`, team.programManager.token, {
+      name: `Renamed ${team.programId}`,
+    });
+    expect(program.body).toMatchObject({ timeZone: 'Europe/Paris', holidays: ['2027-07-14'] });
+
+    const provider = await api.call('POST', '/api/v1/providers', team.admin.token, {
+      organisation: 'Lingua',
+      services: ['interpreting'],
+      contactEmail: 'hi@lingua.test',
+      languages: ['fr', 'ar'],
+      eligibilityNotes: 'All ages.',
+    });
+    const renamed = await api.call('PATCH', `/api/v1/providers/${provider.body.id}`, team.admin.token, {
+      organisation: 'Lingua Ltd',
+    });
+    expect(renamed.body).toMatchObject({
+      organisation: 'Lingua Ltd',
+      languages: ['fr', 'ar'],
+      eligibilityNotes: 'All ages.',
+    });
+  });
+
   it('when cases are listed, then filters apply and the cursor walks every page exactly once', async () => {
     const team = await createTeam(db.pool);
     const ids = [];

@@ -21,14 +21,21 @@ import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
 import { isoDate, policySchema, queryBoolean, role, text, timeZone, uuid } from '../schemas';
 
+// Field sets carry no defaults: the create schemas add them, and a PATCH leaves absent fields unchanged.
+const staffFields = {
+  email: z.email().max(200),
+  fullName: text(200),
+  role,
+  supervisorId: uuid.nullable(),
+  timeZone,
+  notificationPreference: z.enum(['immediate', 'daily_digest']),
+};
 const staffBody = z
   .strictObject({
-    email: z.email().max(200),
-    fullName: text(200),
-    role,
-    supervisorId: uuid.nullable().optional(),
+    ...staffFields,
+    supervisorId: staffFields.supervisorId.optional(),
     timeZone: timeZone.default('UTC'),
-    notificationPreference: z.enum(['immediate', 'daily_digest']).default('immediate'),
+    notificationPreference: staffFields.notificationPreference.default('immediate'),
   })
   .meta({ id: 'StaffInput' });
 const staffSchema = z
@@ -43,22 +50,30 @@ const staffSchema = z
     active: z.boolean(),
   })
   .meta({ id: 'Staff' });
-const staffPatch = staffBody
+const staffPatch = z
+  .strictObject(staffFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
   .meta({ id: 'StaffPatch' });
 
+const programFields = {
+  name: text(200),
+  programManagerId: uuid.nullable(),
+  timeZone,
+  holidays: z.array(isoDate).max(400),
+  extraDomains: z
+    .array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a key such as digital_literacy'))
+    .max(20),
+  forbidAssessmentOnHold: z.boolean(),
+};
 const programBody = z
   .strictObject({
-    name: text(200),
-    programManagerId: uuid.nullable().optional(),
+    ...programFields,
+    programManagerId: programFields.programManagerId.optional(),
     timeZone: timeZone.default('UTC'),
-    holidays: z.array(isoDate).max(400).default([]),
-    extraDomains: z
-      .array(z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a key such as digital_literacy'))
-      .max(20)
-      .default([]),
-    forbidAssessmentOnHold: z.boolean().default(false),
+    holidays: programFields.holidays.default([]),
+    extraDomains: programFields.extraDomains.default([]),
+    forbidAssessmentOnHold: programFields.forbidAssessmentOnHold.default(false),
     policy: policySchema,
   })
   .meta({ id: 'ProgramInput' });
@@ -76,26 +91,30 @@ const programSchema = z
     policy: policySchema,
   })
   .meta({ id: 'Program' });
-const programPatch = programBody
-  .omit({ policy: true })
+const programPatch = z
+  .strictObject({ ...programFields, active: z.boolean() })
   .partial()
-  .extend({ active: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
   .meta({ id: 'ProgramPatch' });
 
+const providerFields = {
+  organisation: text(200),
+  services: z.array(text(100)).min(1).max(50),
+  contactEmail: z.email().max(200),
+  languages: z.array(text(35)).max(30),
+  eligibilityNotes: z.string().trim().max(2000),
+};
 const providerBody = z
   .strictObject({
-    organisation: text(200),
-    services: z.array(text(100)).min(1).max(50),
-    contactEmail: z.email().max(200),
-    languages: z.array(text(35)).max(30).default([]),
-    eligibilityNotes: z.string().trim().max(2000).default(''),
+    ...providerFields,
+    languages: providerFields.languages.default([]),
+    eligibilityNotes: providerFields.eligibilityNotes.default(''),
   })
   .meta({ id: 'ProviderInput' });
 const providerSchema = providerBody.extend({ id: uuid, active: z.boolean() }).meta({ id: 'Provider' });
-const providerPatch = providerBody
+const providerPatch = z
+  .strictObject({ ...providerFields, active: z.boolean() })
   .partial()
-  .extend({ active: z.boolean().optional() })
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
   .meta({ id: 'ProviderPatch' });
 
