@@ -15,10 +15,19 @@ import {
 import { SA } from '../workflows/search-attributes';
 import type { CaseWorkflowInput } from '../workflows/types';
 
-/** A workflow's refusal of an update (its validator) is a state conflict, not an outage. */
+/** A workflow's refusal of an update (its validator), or a workflow no longer running, is a state conflict, not an outage. */
 function rethrowRefusal(err: unknown): never {
   if (err instanceof WorkflowUpdateFailedError) {
     throw new ConflictError(err.cause?.message ?? err.message);
+  }
+  // The case's workflow has ended (or never existed): a state problem to report, not a crash.
+  if (
+    err instanceof WorkflowNotFoundError ||
+    /workflow execution already completed/i.test((err as Error).message)
+  ) {
+    throw new ConflictError(
+      "The case's workflow is not running; reopen the case or ask an admin to check it.",
+    );
   }
   throw err;
 }

@@ -255,6 +255,22 @@ describe('case records through the API', () => {
     expect(me).toMatchObject({ status: 200, body: { email: team.supervisor.email } });
   });
 
+  it("when a case's workflow is no longer running, then changes answer 409 and nothing is recorded", async () => {
+    const team = await createTeam(db.pool);
+    const c = await openCase(team);
+    await env.client.workflow.getHandle(`case-${c.id}`).terminate('test: operator ended it');
+    const before = await count('case_notes');
+    const res = await api.call('POST', `/api/v1/cases/${c.id}/notes`, team.caseManager.token, {
+      type: 'contact',
+      body: 'Called.',
+    });
+    expect(res).toMatchObject({
+      status: 409,
+      body: { detail: expect.stringMatching(/workflow is not running/) },
+    });
+    expect(await count('case_notes')).toBe(before);
+  });
+
   it('when a PATCH sends one field, then every other field keeps its value', async () => {
     const team = await createTeam(db.pool);
     const staff = await api.call('POST', '/api/v1/staff', team.admin.token, {
