@@ -1,0 +1,65 @@
+/**
+ * Records case-workflow histories for the replay test (test/integration/replay.test.ts).
+ *
+ *   npm run histories:record -- <prefix>
+ *
+ * Each scenario's file name starts with the workflow code generation that recorded it (v1, v2...).
+ * Record a generation once, when its code is released, and never again: the stored files are how
+ * CI proves that newer code still replays what running cases already did.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { createMailer, type Mailer } from '../../src/notifications/mailer';
+import { createCaseWorkflows } from '../../src/temporal/case-workflows';
+import { createCaseloopWorker } from '../../src/worker/create-worker';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { HISTORY_SCENARIOS } from './scenarios';
+
+export const HISTORIES_DIR = path.join(__dirname, 'recorded');
+
+const prefix = process.env.HISTORIES_PREFIX ?? '';
+
+describe(`recording case-workflow histories (prefix '${prefix}')`, () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let smtp: SmtpCatcher;
+  let mailer: Mailer;
+  const taskQueue = 'record-histories';
+
+  beforeAll(async () => {
+    [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
+    mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+  });
+  // A worker runs once: each scenario gets its own.
+  const newWorker = async (): Promise<Worker> =>
+    createCaseloopWorker({
+      connection: env.nativeConnection,
+      namespace: env.namespace ?? 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://caseloop.test',
+    });
+
+  afterAll(async () => {
+    mailer?.close();
+    await smtp?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  const chosen = HISTORY_SCENARIOS.filter((s) => s.name.startsWith(prefix));
+  it.each(chosen.map((s) => [s.name, s] as const))('records %s', async (name, scenario) => {
+    const workflows = createCaseWorkflows(env.client, taskQueue);
+    const workflowId = await (await newWorker()).runUntil(scenario.run({ env, pool: db.pool, workflows }));
+    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+    fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  });
+});
