@@ -29,11 +29,30 @@ interface CaseRow {
   supervisor_name: string;
 }
 
-interface StaffRow {
+interface RecipientRow {
   email: string;
   full_name: string;
   time_zone: string;
-  active: boolean;
+}
+
+/** A staff member by id, or for a provider follow-up the provider the referral went to. */
+async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<RecipientRow | undefined> {
+  if (req.recipient === 'provider') {
+    return (
+      await pool.query<RecipientRow>(
+        `SELECT pr.contact_email AS email, pr.organisation AS full_name, pg.time_zone
+           FROM referrals r JOIN providers pr ON pr.id = r.provider_id
+           JOIN cases c ON c.id = r.case_id JOIN programs pg ON pg.id = c.program_id
+          WHERE r.id = $1 AND r.case_id = $2`,
+        [req.subjectId, req.caseId],
+      )
+    ).rows[0];
+  }
+  return (
+    await pool.query<RecipientRow>('SELECT email, full_name, time_zone FROM staff WHERE id = $1', [
+      req.recipientStaffId,
+    ])
+  ).rows[0];
 }
 
 /**
@@ -46,12 +65,9 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     const key = notificationKey(req);
     const messageId = messageIdFor(key);
 
-    const recipient = (
-      await deps.pool.query<StaffRow>('SELECT email, full_name, time_zone, active FROM staff WHERE id = $1', [
-        req.recipientStaffId,
-      ])
-    ).rows[0];
-    if (!recipient) return { status: 'no_recipient', reason: `staff ${req.recipientStaffId} not found` };
+    const recipient = await findRecipient(deps.pool, req);
+    if (!recipient)
+      return { status: 'no_recipient', reason: `${req.recipient} for ${req.obligationId} not found` };
 
     const caseRow = (
       await deps.pool.query<CaseRow>(
@@ -97,7 +113,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       [
         key,
         req.caseId,
-        req.recipientStaffId,
+        req.recipientStaffId || null,
         recipient.email,
         `${req.obligationKind}:${req.step}`,
         mail.subject,

@@ -5,6 +5,8 @@ export interface CaseNotificationRequest {
   caseId: string;
   obligationId: string;
   obligationKind: ObligationKind;
+  /** The referral, goal or plan the obligation is about. */
+  subjectId?: string;
   step: LadderStepKind;
   stepId: string;
   /** Overdue repeat number, 0 otherwise. */
@@ -13,6 +15,7 @@ export interface CaseNotificationRequest {
   /** When the ladder step was due to go out (workflow time): what the email is "as of". */
   scheduledFor: string;
   recipient: Recipient;
+  /** Empty for a provider, who is found through the referral. */
   recipientStaffId: string;
 }
 
@@ -29,4 +32,15 @@ export interface CaseProjection {
   nextDueKind: string | null;
   overdueCount: number;
   escalationLevel: number;
+  /** Schedule decisions for the case timeline (absent from generation-1 workflows). */
+  decisions?: ScheduleDecision[];
+}
+
+export interface ScheduleDecision {
+  key: string;
+  at: string;
+  obligationId: string;
+  obligationKind: ObligationKind;
+  what: 'opened' | 'met' | 'rescheduled' | 'skipped' | 'acknowledged';
+  detail: string;
 }

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseEvent, CaseSchedule } from '../workflows/types';
 import { canApprove } from './access';
@@ -119,6 +120,7 @@ export async function reassign(
         caseManagerId: result.caseManagerId,
         supervisorId: result.supervisorId,
         at: now.toISOString(),
+        zones: await staffZones(db, [result.caseManagerId, result.supervisorId]),
       },
     };
   });

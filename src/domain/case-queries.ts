@@ -131,6 +131,9 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
               NULL, notification_key
          FROM notifications WHERE case_id = $1
        UNION ALL
+       SELECT occurred_at, 'schedule.' || what, initcap(replace(obligation_kind, '_', ' ')) || ': ' || detail, NULL, decision_key
+         FROM schedule_decisions WHERE case_id = $1
+       UNION ALL
        SELECT raised_at, 'escalation.raised', 'Escalated (level ' || level || ') over ' || replace(obligation_kind, '_', ' '), NULL, id::text
          FROM escalations WHERE case_id = $1
        UNION ALL

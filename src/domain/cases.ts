@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
@@ -215,6 +216,8 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
       openedAt: row.opened_at.toISOString(),
       policy: policyRow.policy,
       policyVersion: policyRow.version,
+      calendar: await programCalendar(db, program.id),
+      zones: await staffZones(db, [caseManager.id, supervisorId, program.program_manager_id]),
     };
     await deps.workflows.start(input);
     return toRecord({ ...row, workflow_id: workflowId });

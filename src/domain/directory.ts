@@ -1,3 +1,4 @@
+import { programCalendar, staffZones } from './case-calendar';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { inTransaction } from '../db/tx';
@@ -190,6 +191,7 @@ export async function deactivateStaff(
         caseManagerId: moved.caseManagerId,
         supervisorId: moved.supervisorId,
         at: now.toISOString(),
+        zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
       });
     }
     const updated = (
@@ -341,11 +343,12 @@ function requireProgramOwner(actor: Actor, program: Program): void {
 }
 
 export async function updateProgram(
-  pool: Pool,
+  deps: { pool: Pool; workflows: CaseWorkflows },
   actor: Actor,
   id: string,
   patch: Partial<Omit<ProgramInput, 'policy'>> & { active?: boolean },
 ): Promise<Program> {
+  const { pool } = deps;
   const current = await getProgram(pool, id);
   requireProgramOwner(actor, current);
   if ((patch.programManagerId !== undefined || patch.active !== undefined) && actor.role !== 'admin') {
@@ -372,6 +375,22 @@ export async function updateProgram(
     entityId: id,
     detail: { fields: Object.keys(patch) },
   });
+  if (patch.timeZone !== undefined || patch.holidays !== undefined) {
+    // Running cases re-derive their due dates on the new calendar, under the policy they already have.
+    const calendar = await programCalendar(pool, id);
+    const changeId = randomUUID();
+    const open = await pool.query<{ id: string }>(
+      `SELECT id FROM cases WHERE program_id = $1 AND status <> 'closed'`,
+      [id],
+    );
+    for (const c of open.rows)
+      await deps.workflows.policyChanged(c.id, {
+        policy: current.policy,
+        version: current.policyVersion,
+        changeId,
+        calendar,
+      });
+  }
   return getProgram(pool, id);
 }
 
@@ -399,7 +418,9 @@ export async function changePolicy(
       `SELECT id FROM cases WHERE program_id = $1 AND status <> 'closed'`,
       [id],
     );
-    for (const c of open.rows) await deps.workflows.policyChanged(c.id, { policy, version, changeId });
+    const calendar = await programCalendar(db, id);
+    for (const c of open.rows)
+      await deps.workflows.policyChanged(c.id, { policy, version, changeId, calendar });
   });
   return getProgram(deps.pool, id);
 }

@@ -7,7 +7,9 @@ import type { LadderPolicy } from './policy';
  */
 
 export type LadderStepKind =
-  'heads_up' | 'due' | 'overdue' | 'escalate_supervisor' | 'escalate_program_manager';
+  'heads_up' | 'due' | 'overdue' | 'provider_follow_up' | 'escalate_supervisor' | 'escalate_program_manager';
+
+export type LadderRecipient = 'case_manager' | 'supervisor' | 'program_manager' | 'provider';
 
 export interface LadderStep {
   kind: LadderStepKind;
@@ -16,6 +18,22 @@ export interface LadderStep {
   at: number;
   /** Stable within the obligation: part of the notification's exactly-once key. */
   id: string;
+  to: LadderRecipient;
+}
+
+/** Which rungs an obligation has and who is on the other end of each (see the table in the README). */
+export interface LadderShape {
+  headsUp: boolean;
+  /** Who the due and overdue reminders go to; none for an obligation that only escalates. */
+  remindTo?: 'case_manager' | 'supervisor';
+  overdueRepeats: boolean;
+  /** Also email the provider when the due time passes (referrals, when the program allows it). */
+  providerFollowUp?: boolean;
+  /**
+   * Who the escalation goes to and when: `after_overdue` uses the policy's escalate-after,
+   * `at_due` escalates the moment it is due (a referral without outcome).
+   */
+  escalate?: { to: 'supervisor' | 'program_manager'; when: 'after_overdue' | 'at_due' };
 }
 
 export function multiplyDuration(text: string, factor: number): string {
@@ -27,30 +45,57 @@ export function multiplyDuration(text: string, factor: number): string {
   return `P${date}${time ? `T${time}` : ''}`;
 }
 
+export const FULL_LADDER: LadderShape = {
+  headsUp: true,
+  remindTo: 'case_manager',
+  overdueRepeats: true,
+  escalate: { to: 'supervisor', when: 'after_overdue' },
+};
+
 /**
- * Every step before the program-manager escalation, in time order. `notBefore` drops a heads-up
- * that would land before the obligation even existed.
+ * Every step before the follow-up escalation to the program manager, in time order. `notBefore`
+ * drops a heads-up that would land before the obligation even existed.
  */
-export function ladderSteps(dueAt: number, ladder: LadderPolicy, notBefore = -Infinity): LadderStep[] {
+export function ladderSteps(
+  dueAt: number,
+  ladder: LadderPolicy,
+  notBefore = -Infinity,
+  shape: LadderShape = FULL_LADDER,
+): LadderStep[] {
   const steps: LadderStep[] = [];
-  const headsUpAt = addDuration(dueAt, ladder.headsUpBefore, -1);
-  if (headsUpAt > notBefore && headsUpAt < dueAt)
-    steps.push({ kind: 'heads_up', n: 0, at: headsUpAt, id: 'heads_up' });
-  steps.push({ kind: 'due', n: 0, at: dueAt, id: 'due' });
-  for (let n = 1; n <= ladder.overdueRepeatLimit; n++) {
-    steps.push({
-      kind: 'overdue',
-      n,
-      at: addDuration(dueAt, multiplyDuration(ladder.overdueEvery, n)),
-      id: `overdue_${n}`,
-    });
+  const remindTo = shape.remindTo;
+  if (remindTo) {
+    const headsUpAt = addDuration(dueAt, ladder.headsUpBefore, -1);
+    if (shape.headsUp && headsUpAt > notBefore && headsUpAt < dueAt)
+      steps.push({ kind: 'heads_up', n: 0, at: headsUpAt, id: 'heads_up', to: remindTo });
+    steps.push({ kind: 'due', n: 0, at: dueAt, id: 'due', to: remindTo });
+    for (let n = 1; shape.overdueRepeats && n <= ladder.overdueRepeatLimit; n++) {
+      steps.push({
+        kind: 'overdue',
+        n,
+        at: addDuration(dueAt, multiplyDuration(ladder.overdueEvery, n)),
+        id: `overdue_${n}`,
+        to: remindTo,
+      });
+    }
   }
-  steps.push({
-    kind: 'escalate_supervisor',
-    n: 0,
-    at: addDuration(dueAt, ladder.escalateToSupervisorAfter),
-    id: 'escalate_supervisor',
-  });
+  if (shape.providerFollowUp)
+    steps.push({ kind: 'provider_follow_up', n: 0, at: dueAt, id: 'provider_follow_up', to: 'provider' });
+  if (shape.escalate) {
+    const at =
+      shape.escalate.when === 'at_due' ? dueAt : addDuration(dueAt, ladder.escalateToSupervisorAfter);
+    steps.push(
+      shape.escalate.to === 'supervisor'
+        ? { kind: 'escalate_supervisor', n: 0, at, id: 'escalate_supervisor', to: 'supervisor' }
+        : {
+            kind: 'escalate_program_manager',
+            n: 0,
+            at,
+            id: 'escalate_program_manager',
+            to: 'program_manager',
+          },
+    );
+  }
   // Stable sort: at equal times the order above (reminder before escalation) holds.
   return steps.sort((a, b) => a.at - b.at);
 }

@@ -39,13 +39,13 @@ export interface ProgramPolicy {
 export const DEFAULT_POLICY: ProgramPolicy = {
   initialAssessmentDue: 'P14D',
   servicePlanDue: 'P30D',
-  planApprovalDue: 'P7D',
+  planApprovalDue: 'P5D',
   reassessmentEvery: { high: 'P30D', medium: 'P90D', low: 'P180D' },
   referralResponseDue: 'P7D',
   referralOutcomeEscalateAfter: 'P21D',
   referralProviderFollowUp: false,
   stalledPlanAfter: 'P30D',
-  closureApprovalDue: 'P7D',
+  closureApprovalDue: 'P5D',
   ladder: {
     headsUpBefore: 'P3D',
     overdueEvery: 'P3D',

@@ -31,10 +31,27 @@ export interface RenderedMail {
 
 const OBLIGATION_NAMES: Record<ObligationKind, string> = {
   initial_assessment: 'Initial assessment',
+  service_plan: 'Service plan',
+  plan_approval: 'Plan approval',
+  reassessment: 'Reassessment',
+  referral_response: 'Referral response',
+  referral_outcome: 'Referral outcome',
+  stalled_plan: 'Plan activity',
+  goal_target: 'Goal target date',
+  closure_approval: 'Closure approval',
 };
 
+/** What the person who owns the obligation should do next. */
 const WHAT_TO_DO: Record<ObligationKind, string> = {
   initial_assessment: 'Complete the needs assessment with the client and record it on the case.',
+  service_plan: 'Draft the service plan with SMART goals and submit it for approval.',
+  plan_approval: 'Review the submitted service plan and approve it or return it with comments.',
+  reassessment: 'Reassess the client and record the reassessment on the case.',
+  referral_response: 'Contact the provider about the referral and record their answer on the case.',
+  referral_outcome: 'Find out what came of the referral and record its outcome on the case.',
+  stalled_plan: 'Contact the client, record goal progress or a case note, or put the case on hold.',
+  goal_target: "Record the goal's progress: achieved, not achieved, or dropped with a revised plan.",
+  closure_approval: 'Review the closure request and approve it or return it.',
 };
 
 const DAY_MS = 86_400_000;
@@ -62,12 +79,50 @@ function overdueBy(ctx: CaseMailContext): string {
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`;
 }
 
+function formatDay(date: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+  }).format(date);
+}
+
+/** To a provider outside the agency: the case reference only, never the client's initials or details. */
+function renderProviderFollowUp(ctx: CaseMailContext): RenderedMail {
+  const subject = `Referral awaiting your response — ${ctx.programName}, ref ${ctx.caseReference}`;
+  const lead = `${ctx.programName} sent you a referral (reference ${ctx.caseReference}) and has not yet had your answer, which was expected by ${formatDay(ctx.dueAt, ctx.recipientTimeZone)}.`;
+  const todo = `Please reply to ${ctx.caseManagerName} to accept, schedule or decline it.`;
+  const text = [
+    `Hello ${ctx.recipientName},`,
+    '',
+    lead,
+    '',
+    todo,
+    '',
+    `— ${ctx.programName}, via Caseloop`,
+  ].join('\n');
+  const html = [
+    '<!doctype html><html lang="en"><body>',
+    `<p>Hello ${escapeHtml(ctx.recipientName)},</p>`,
+    `<p>${escapeHtml(lead)}</p>`,
+    `<p>${escapeHtml(todo)}</p>`,
+    `<p>— ${escapeHtml(ctx.programName)}, via Caseloop</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { subject, text, html };
+}
+
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
+  if (ctx.step === 'provider_follow_up') return renderProviderFollowUp(ctx);
   const what = OBLIGATION_NAMES[ctx.obligationKind];
+  // Approvals are the supervisor's own work, so their escalation skips straight to the program manager.
+  const ownerIsSupervisor =
+    ctx.obligationKind === 'plan_approval' || ctx.obligationKind === 'closure_approval';
   const due = formatWhen(ctx.dueAt, ctx.recipientTimeZone);
   const caseLine = `case ${ctx.caseReference}`;
   let subject: string;
@@ -87,23 +142,38 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
     case 'overdue':
       subject = `${what} overdue ${overdueBy(ctx)} — ${caseLine}`;
       lead = `${what} for ${caseLine} (${ctx.clientLabel}) has been overdue since ${due}. This is reminder ${ctx.n}.`;
-      alsoTold = `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`;
+      alsoTold = ownerIsSupervisor
+        ? 'The program manager is told if it stays overdue.'
+        : ctx.obligationKind === 'goal_target' || ctx.obligationKind === 'referral_response'
+          ? 'Nobody else has been told.'
+          : `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`;
       break;
     case 'escalate_supervisor':
+      if (ctx.obligationKind === 'referral_outcome') {
+        subject = `Escalation: referral without outcome since ${formatDay(ctx.dueAt, ctx.recipientTimeZone)} — ${caseLine}`;
+        lead = `A referral for ${caseLine} (${ctx.clientLabel}), carried by ${ctx.caseManagerName}, has no recorded outcome by ${due}.`;
+        alsoTold = `${ctx.caseManagerName} was reminded while the provider had not answered.`;
+        break;
+      }
       subject = `Escalation: ${what.toLowerCase()} overdue ${overdueBy(ctx)} — ${caseLine}`;
       lead = `${what} for ${caseLine} (${ctx.clientLabel}), carried by ${ctx.caseManagerName}, has been overdue since ${due}.`;
       alsoTold = `${ctx.caseManagerName} has had reminders. The program manager is told if this is not acknowledged.`;
       break;
     case 'escalate_program_manager':
+      if (ownerIsSupervisor) {
+        subject = `Escalation: ${what.toLowerCase()} overdue ${overdueBy(ctx)} — ${caseLine}`;
+        lead = `${what} for ${caseLine} (${ctx.clientLabel}) in ${ctx.programName} has been waiting for ${ctx.supervisorName} since ${due}.`;
+        alsoTold = `${ctx.supervisorName} (supervisor) has had reminders.`;
+        break;
+      }
       subject = `Escalation (unacknowledged): ${what.toLowerCase()} overdue ${overdueBy(ctx)} — ${caseLine}`;
       lead = `${what} for ${caseLine} (${ctx.clientLabel}) in ${ctx.programName} has been overdue since ${due}, and the supervisor's escalation has not been acknowledged.`;
       alsoTold = `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
       break;
   }
-  const todo =
-    ctx.recipient === 'case_manager'
-      ? WHAT_TO_DO[ctx.obligationKind]
-      : `Check in with ${ctx.caseManagerName} and acknowledge this escalation on the case.`;
+  const todo = ctx.step.startsWith('escalate')
+    ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : ctx.caseManagerName} and acknowledge this escalation on the case.`
+    : WHAT_TO_DO[ctx.obligationKind];
   const text = [
     `Hello ${ctx.recipientName},`,
     '',

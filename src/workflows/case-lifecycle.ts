@@ -2,29 +2,31 @@ import {
   allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   log,
+  patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { addDuration } from '../domain/duration';
-import { ladderSteps, programManagerEscalationAt, type LadderStep } from '../domain/ladder';
-import type { LadderPolicy } from '../domain/policy';
-import { applyEvent, checkEvent, EventRefused, type CaseState } from './case-state';
+import {
+  applyEvent,
+  checkEvent,
+  EventRefused,
+  initialCaseState,
+  isOpen,
+  rederive,
+  type CaseState,
+} from './case-state';
+import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { acknowledgeEscalationUpdate, caseEventUpdate, policyChangedSignal, scheduleQuery } from './messages';
+import { buildSchedule, nextStep, recipientId, type PlannedStep } from './schedule';
 import { SA } from './search-attributes';
-import type {
-  CaseEvent,
-  CaseSchedule,
-  CaseStatus,
-  CaseWorkflowInput,
-  Obligation,
-  Recipient,
-  ScheduledStep,
-} from './types';
+import type { CaseEvent, CaseSchedule, CaseWorkflowInput } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -34,40 +36,36 @@ const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
-interface PlannedStep extends LadderStep {
-  obligation: Obligation;
-}
+/** Patch ids: each names a change that cases already running would replay differently. */
+export const PATCHES = {
+  /** Every obligation in the brief, business days, quiet hours, continue-as-new (2026-11-23). */
+  clocksV2: 'case-clocks-v2',
+} as const;
+
+/**
+ * A run continues as new after this many events even if the server has not suggested it yet,
+ * keeping every run far below the 10,000-event target whatever the case's activity.
+ */
+export const MAX_EVENTS_PER_RUN = 2_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** One durable workflow per case, from intake to closure: it owns the case's clocks. */
 export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome: 'closed' | 'abandoned' }> {
-  const openedAt = Date.parse(input.openedAt);
-  let policy = input.policy;
-  let policyVersion = input.policyVersion;
-  const state: CaseState = {
-    status: 'assessment',
-    caseManagerId: input.caseManagerId,
-    supervisorId: input.supervisorId,
-    riskLevel: input.riskLevel,
-    obligations: [
-      {
-        id: 'initial-assessment',
-        kind: 'initial_assessment',
-        openedAt,
-        dueAt: addDuration(openedAt, policy.initialAssessmentDue),
-        pausedMs: 0,
-        sent: [],
-        skipped: [],
-      },
-    ],
-  };
-  const obligations = state.obligations;
+  // Cases started by generation 1 keep running generation 1's code; new runs take the v2 clocks.
+  if (!patched(PATCHES.clocksV2)) return caseLifecycleV1(input);
+  return caseClocks(input);
+}
+
+async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed' | 'abandoned' }> {
+  const state: CaseState = (input.carried as CaseState | undefined) ?? initialCaseState(input);
   // Bumped by every message that can change what is due, to wake the main loop.
   let changes = 0;
-
-  const schedule = (): CaseSchedule =>
-    buildSchedule(input.caseId, state.status, obligations, policy.ladder, Date.now(), changes);
+  const changed = (): void => {
+    changes++;
+    state.version++;
+  };
+  const schedule = (): CaseSchedule => buildSchedule(input.caseId, state, Date.now(), state.version);
 
   // Handlers first, so no message that arrives with the first task is dropped.
   setHandler(scheduleQuery, schedule);
@@ -75,7 +73,7 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
     caseEventUpdate,
     (event) => {
       applyEvent(state, event, Date.now());
-      changes++;
+      changed();
       return schedule();
     },
     {
@@ -89,59 +87,51 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       },
     },
   );
-  // A program's policy change reaches the case the moment this signal arrives: due times of
-  // obligations still open are recomputed from their anchors; steps already sent are not resent.
-  let policyChangeId = '';
-  setHandler(policyChangedSignal, ({ policy: next, version, changeId }) => {
+  // A program's policy change reaches the case the moment this signal arrives: due times of open
+  // obligations are re-derived from their anchors; steps already sent are not resent.
+  setHandler(policyChangedSignal, ({ policy, version, changeId, calendar }) => {
     // Ignore older versions and repeats; the same version with a new changeId replaces a rolled-back one.
-    if (version < policyVersion || (version === policyVersion && changeId === policyChangeId)) return;
-    policy = next;
-    policyVersion = version;
-    policyChangeId = changeId;
-    for (const o of obligations) {
-      if (o.metAt === undefined && o.kind === 'initial_assessment')
-        o.dueAt = addDuration(o.openedAt, policy.initialAssessmentDue) + o.pausedMs;
-    }
-    changes++;
+    if (
+      version < state.policyVersion ||
+      (version === state.policyVersion && changeId === state.policyChangeId)
+    )
+      return;
+    state.policy = policy;
+    state.policyVersion = version;
+    state.policyChangeId = changeId;
+    if (calendar) state.calendar = calendar;
+    rederive(state, Date.now(), `policy version ${version}`);
+    changed();
   });
   setHandler(
     acknowledgeEscalationUpdate,
     ({ obligationId, staffId }) => {
-      const escalation = obligations.find((o) => o.id === obligationId)?.escalation;
-      if (escalation && escalation.acknowledgedAt === undefined) {
-        escalation.acknowledgedAt = Date.now();
-        escalation.acknowledgedBy = staffId;
-        changes++;
+      const o = state.obligations.find((x) => x.id === obligationId);
+      if (o?.escalation && o.escalation.acknowledgedAt === undefined) {
+        o.escalation.acknowledgedAt = Date.now();
+        o.escalation.acknowledgedBy = staffId;
+        state.decisions.push({
+          key: `${o.id}/acknowledged/${o.escalation.level}`,
+          at: Date.now(),
+          obligationId: o.id,
+          obligationKind: o.kind,
+          what: 'acknowledged',
+          detail: `level ${o.escalation.level} escalation acknowledged by staff ${staffId}`,
+        });
+        changed();
       }
       return schedule();
     },
     {
       validator: ({ obligationId }) => {
-        if (!obligations.find((o) => o.id === obligationId)?.escalation) {
+        if (!state.obligations.find((o) => o.id === obligationId)?.escalation) {
           throw ApplicationFailure.nonRetryable(`No escalation is open for ${obligationId}.`, 'NotFound');
         }
       },
     },
   );
 
-  upsertSearchAttributes([
-    { key: SA.CaseId, value: input.caseId },
-    { key: SA.Program, value: input.programId },
-    { key: SA.CaseManagerId, value: input.caseManagerId },
-    { key: SA.SupervisorId, value: input.supervisorId },
-    { key: SA.RiskLevel, value: input.riskLevel },
-    { key: SA.OnHold, value: false },
-  ]);
-
-  const recipientFor = (to: Recipient): string | undefined =>
-    to === 'case_manager'
-      ? input.caseManagerId
-      : to === 'supervisor'
-        ? input.supervisorId
-        : input.programManagerId;
-
-  const caseExists = async (): Promise<boolean> => (await projectCaseSchedule(projection())).found;
-  const projection = () => {
+  function projection() {
     const s = schedule();
     return {
       caseId: input.caseId,
@@ -151,9 +141,37 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
       overdueCount: s.overdueCount,
       escalationLevel: s.escalationLevel,
+      decisions: state.decisions.map((d) => ({ ...d, at: iso(d.at) })),
     };
-  };
+  }
+
+  if (!input.carried) {
+    upsertSearchAttributes([
+      { key: SA.CaseId, value: input.caseId },
+      { key: SA.Program, value: input.programId },
+    ]);
+    // The workflow starts inside the intake transaction, so its first look may come before the
+    // commit: wait for the row (about two minutes in all) and only then conclude it rolled back.
+    let found = (await projectCaseSchedule({ ...projection(), decisions: [] })).found;
+    for (let attempt = 0; !found && attempt < 8; attempt++) {
+      await sleep(Math.min(1000 * 2 ** attempt, 30_000), { summary: 'Waiting for the intake to commit' });
+      found = (await projectCaseSchedule({ ...projection(), decisions: [] })).found;
+    }
+    if (!found) {
+      log.warn('Case record not found; the intake never committed; ending workflow', {
+        caseId: input.caseId,
+      });
+      return { outcome: 'abandoned' };
+    }
+  }
+
+  let lastProjected = '';
+  /** Search attributes, UI details and the case row follow every change; unchanged ones are not rewritten. */
   const project = async (): Promise<void> => {
+    const p = projection();
+    const { version: _version, decisions, ...visible } = p;
+    const fingerprint = JSON.stringify(visible);
+    if (fingerprint === lastProjected && decisions.length === 0) return;
     const s = schedule();
     upsertSearchAttributes([
       { key: SA.CaseStatus, value: state.status },
@@ -165,50 +183,46 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
       { key: SA.OverdueCount, value: s.overdueCount },
       { key: SA.EscalationLevel, value: s.escalationLevel },
     ]);
-    await projectCaseSchedule(projection());
+    setCurrentDetails(describe(s));
+    await projectCaseSchedule(p);
+    // Written: the timeline has them now.
+    state.decisions.splice(0, decisions.length);
+    lastProjected = fingerprint;
   };
 
   const fire = async (step: PlannedStep): Promise<void> => {
-    const to: Recipient =
-      step.kind === 'escalate_supervisor'
-        ? 'supervisor'
-        : step.kind === 'escalate_program_manager'
-          ? 'program_manager'
-          : 'case_manager';
-    const obligation = step.obligation;
-    obligation.sent.push(step.id);
-    if (step.kind === 'escalate_supervisor') obligation.escalation = { level: 1, raisedAt: step.at };
-    if (step.kind === 'escalate_program_manager' && obligation.escalation) obligation.escalation.level = 2;
-    const recipientStaffId = recipientFor(to);
-    if (!recipientStaffId) {
-      log.warn('No recipient for ladder step', { obligationId: obligation.id, step: step.id, to });
+    const o = step.obligation;
+    o.sent.push(step.id);
+    state.version++;
+    if (step.kind === 'escalate_supervisor') o.escalation = { level: 1, raisedAt: step.sendAt };
+    if (step.kind === 'escalate_program_manager')
+      o.escalation = { ...(o.escalation ?? { raisedAt: step.sendAt }), level: 2 };
+    const staffId = recipientId(state, step.to);
+    if (step.to !== 'provider' && !staffId) {
+      log.warn('No recipient for ladder step', { obligationId: o.id, step: step.id, to: step.to });
       return;
     }
-    await sendCaseNotification({
+    const result = await sendCaseNotification({
       caseId: input.caseId,
-      obligationId: obligation.id,
-      obligationKind: obligation.kind,
+      obligationId: o.id,
+      obligationKind: o.kind,
+      ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
       step: step.kind,
       stepId: step.id,
       n: step.n,
-      dueAt: iso(obligation.dueAt),
-      scheduledFor: iso(step.at),
-      recipient: to,
-      recipientStaffId,
+      dueAt: iso(o.dueAt),
+      scheduledFor: iso(step.sendAt),
+      recipient: step.to,
+      recipientStaffId: staffId ?? '',
     });
+    if (result.status === 'failed' || result.status === 'no_recipient')
+      log.warn('Notification not delivered', {
+        caseId: input.caseId,
+        obligationId: o.id,
+        step: step.id,
+        result,
+      });
   };
-
-  // The workflow starts inside the intake transaction, so its first look may come before the commit:
-  // wait for the row (about two minutes in all) and only then conclude the intake rolled back.
-  let found = await caseExists();
-  for (let attempt = 0; !found && attempt < 8; attempt++) {
-    await sleep(Math.min(1000 * 2 ** attempt, 30_000), { summary: 'Waiting for the intake to commit' });
-    found = await caseExists();
-  }
-  if (!found) {
-    log.warn('Case record not found; the intake never committed; ending workflow', { caseId: input.caseId });
-    return { outcome: 'abandoned' };
-  }
 
   for (;;) {
     const seen = changes;
@@ -218,34 +232,46 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
     if (state.status === 'closed') {
       // Closing ends every clock; let in-flight update handlers reply before completing.
       await condition(allHandlersFinished);
+      await project();
       return { outcome: 'closed' };
     }
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > MAX_EVENTS_PER_RUN) {
+      await condition(allHandlersFinished);
+      if (changes !== seen) continue;
+      await continueAsNew<typeof caseLifecycle>({ ...input, carried: compact(state) });
+    }
     // On hold, nothing goes out until the case resumes.
-    const next = state.status === 'on_hold' ? undefined : nextStep(obligations, policy.ladder, Date.now());
+    const next = state.status === 'on_hold' ? undefined : nextStep(state, Date.now());
+    // Skipped reminders are decisions too: write them before waiting.
+    if (state.decisions.length > 0) continue;
     if (!next) {
       await condition(() => changes !== seen);
       continue;
     }
-    const wait = next.at - Date.now();
+    const wait = next.sendAt - Date.now();
     const interrupted =
       wait > 0 &&
       (await condition(() => changes !== seen, wait, {
-        summary: `${label(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
+        summary: `${stepLabel(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
       }));
     // Re-check: the obligation may have been met while the timer ran.
     if (!interrupted && isOpen(next.obligation)) await fire(next);
-    if (workflowInfo().continueAsNewSuggested)
-      log.info('Continue-as-new suggested', { caseId: input.caseId });
   }
 }
 
-function isOpen(o: Obligation): boolean {
-  return o.metAt === undefined;
+/** What the next run needs: open obligations and counters; met ones already live in the records. */
+function compact(state: CaseState): CaseState {
+  return { ...state, obligations: state.obligations.filter(isOpen) };
 }
 
-function label(step: PlannedStep): string {
-  const what = step.obligation.kind.replace(/_/g, ' ');
-  const name = what.charAt(0).toUpperCase() + what.slice(1);
+function kindName(kind: string): string {
+  const what = kind.replace(/_/g, ' ');
+  return what.charAt(0).toUpperCase() + what.slice(1);
+}
+
+function stepLabel(step: PlannedStep): string {
+  const name = kindName(step.obligation.kind);
   switch (step.kind) {
     case 'heads_up':
       return `${name} heads-up`;
@@ -253,6 +279,8 @@ function label(step: PlannedStep): string {
       return `${name} due`;
     case 'overdue':
       return `${name} overdue reminder ${step.n}`;
+    case 'provider_follow_up':
+      return `${name} follow-up to provider`;
     case 'escalate_supervisor':
       return `${name} escalation to supervisor`;
     case 'escalate_program_manager':
@@ -260,82 +288,23 @@ function label(step: PlannedStep): string {
   }
 }
 
-/** Every unsent step of every open obligation, in time order. */
-function pendingSteps(obligations: Obligation[], ladder: LadderPolicy): PlannedStep[] {
-  const steps: PlannedStep[] = [];
-  for (const o of obligations) {
-    if (!isOpen(o)) continue;
-    for (const s of ladderSteps(o.dueAt, ladder, o.openedAt)) {
-      if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) steps.push({ ...s, obligation: o });
-    }
-    if (o.escalation?.level === 1 && o.escalation.acknowledgedAt === undefined) {
-      steps.push({
-        kind: 'escalate_program_manager',
-        n: 0,
-        at: programManagerEscalationAt(o.escalation.raisedAt, ladder),
-        id: 'escalate_program_manager',
-        obligation: o,
-      });
-    }
+/** The workflow's current details in the Temporal UI: what it waits on, without client data. */
+function describe(s: CaseSchedule): string {
+  const open = s.obligations.filter((o) => o.metAt === undefined);
+  const lines = [`**Status:** ${s.status}`, '', '**Waiting on**'];
+  if (open.length === 0) lines.push('- nothing');
+  for (const o of open) {
+    const escalated = o.escalationLevel
+      ? ` — escalated to level ${o.escalationLevel}${o.acknowledged ? ' (acknowledged)' : ''}`
+      : '';
+    lines.push(
+      `- ${kindName(o.kind)}${o.subjectId ? ` (${o.subjectId})` : ''} — due ${o.dueAt}${o.overdue ? ' — OVERDUE' : ''}${escalated}`,
+    );
   }
-  return steps.sort((a, b) => a.at - b.at);
-}
-
-/**
- * The next step to act on. When a worker outage left several reminders of one obligation in the
- * past, only the latest is sent and the rest are recorded as skipped; escalations are never skipped.
- */
-function nextStep(obligations: Obligation[], ladder: LadderPolicy, now: number): PlannedStep | undefined {
-  const steps = pendingSteps(obligations, ladder);
-  const first = steps[0];
-  if (!first || first.at > now || first.kind.startsWith('escalate')) return first;
-  const laterReminder = steps.find(
-    (s) => s !== first && s.obligation === first.obligation && s.at <= now && !s.kind.startsWith('escalate'),
-  );
-  if (laterReminder) {
-    first.obligation.skipped.push(first.id);
-    return nextStep(obligations, ladder, now);
-  }
-  return first;
-}
-
-function buildSchedule(
-  caseId: string,
-  status: CaseStatus,
-  obligations: Obligation[],
-  ladder: LadderPolicy,
-  now: number,
-  messages: number,
-): CaseSchedule {
-  const pending = pendingSteps(obligations, ladder);
-  const first = pending[0];
-  const next: ScheduledStep | undefined = first && {
-    obligationId: first.obligation.id,
-    obligationKind: first.obligation.kind,
-    step: first.kind,
-    stepId: first.id,
-    at: iso(first.at),
-  };
-  const open = obligations.filter(isOpen);
-  return {
-    caseId,
-    version: messages + obligations.reduce((n, o) => n + o.sent.length + o.skipped.length, 0),
-    status,
-    obligations: obligations.map((o) => ({
-      id: o.id,
-      kind: o.kind,
-      dueAt: iso(o.dueAt),
-      metAt: o.metAt === undefined ? undefined : iso(o.metAt),
-      overdue: isOpen(o) && o.dueAt < now,
-      sent: [...o.sent],
-      escalationLevel: o.escalation?.level ?? 0,
-      acknowledged: o.escalation?.acknowledgedAt !== undefined,
-    })),
-    next,
-    overdueCount: open.filter((o) => o.dueAt < now).length,
-    escalationLevel: Math.max(
-      0,
-      ...open.map((o) => (o.escalation && !o.escalation.acknowledgedAt ? o.escalation.level : 0)),
-    ),
-  };
+  if (s.next)
+    lines.push(
+      '',
+      `**Next:** ${s.next.step.replace(/_/g, ' ')} for ${s.next.obligationId} to ${s.next.to} at ${s.next.at}`,
+    );
+  return lines.join('\n');
 }

@@ -1,9 +1,16 @@
-import type { RiskLevel } from '../domain/policy';
-import type { CaseEvent, CaseStatus, Obligation } from './types';
+import {
+  deriveDueAt,
+  goalTargetInstant,
+  ladderShape,
+  type Calendar,
+  type ObligationKind,
+} from '../domain/obligations';
+import type { ProgramPolicy, RiskLevel } from '../domain/policy';
+import type { CaseEvent, CaseStatus, CaseWorkflowInput, Obligation } from './types';
 
 /**
  * The case workflow's own state and how each recorded event changes it. Pure and deterministic,
- * so it can be unit-tested and carried across continue-as-new.
+ * so it can be unit-tested and carried whole across continue-as-new.
  */
 export interface CaseState {
   status: CaseStatus;
@@ -13,11 +20,42 @@ export interface CaseState {
   onHoldSince?: number;
   caseManagerId: string;
   supervisorId: string;
+  programManagerId?: string;
   riskLevel: RiskLevel;
+  policy: ProgramPolicy;
+  policyVersion: number;
+  policyChangeId: string;
+  calendar: Calendar;
+  /** Time zone of each staff member, by id; missing means the program's zone. */
+  zones: Record<string, string>;
   obligations: Obligation[];
+  /** Numbers recurring obligations (service-plan-2, reassessment-3...). */
+  seq: number;
+  /** Decisions not yet written to the case timeline; flushed by the workflow, carried if not. */
+  decisions: Decision[];
+  /** Grows with every change; a projection older than the stored one is ignored. */
+  version: number;
+}
+
+/** A schedule decision people can read on the case timeline: why a clock started, moved or stopped. */
+export interface Decision {
+  /** Unique within the case: writing the same decision twice is a no-op. */
+  key: string;
+  at: number;
+  obligationId: string;
+  obligationKind: ObligationKind;
+  what: 'opened' | 'met' | 'rescheduled' | 'skipped' | 'acknowledged';
+  detail: string;
 }
 
 export class EventRefused extends Error {}
+
+const FINAL_GOAL = new Set(['achieved', 'not_achieved', 'dropped']);
+const REFERRAL_ANSWERED = new Set(['accepted', 'scheduled']);
+const REFERRAL_FINAL = new Set(['completed', 'declined', 'no_show', 'cancelled']);
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const label = (kind: ObligationKind): string => kind.replace(/_/g, ' ');
 
 /** Synchronous check used by the update validator: refuse what the current state cannot take. */
 export function checkEvent(state: CaseState, event: CaseEvent): void {
@@ -32,24 +70,237 @@ export function checkEvent(state: CaseState, event: CaseEvent): void {
   if (event.type === 'closure_decided' && state.status !== 'closing') {
     throw new EventRefused('No closure request is waiting for a decision.');
   }
-  if ('at' in event && Number.isNaN(Date.parse(event.at))) throw new EventRefused('at is not a valid time.');
+  const at = event.type === 'assessment_recorded' ? event.completedAt : event.at;
+  if (Number.isNaN(Date.parse(at))) throw new EventRefused('The event time is not a valid time.');
+  if (event.type === 'plan_decided') {
+    for (const g of event.goals) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(g.targetDate))
+        throw new EventRefused(`Goal ${g.goalId} has no valid target date.`);
+    }
+  }
+}
+
+export const isOpen = (o: Obligation): boolean => o.metAt === undefined;
+
+function dueOf(state: CaseState, o: Pick<Obligation, 'kind' | 'anchorAt' | 'pausedMs'>): number {
+  return deriveDueAt(o, state.policy, state.riskLevel, state.calendar);
+}
+
+function open(
+  state: CaseState,
+  kind: ObligationKind,
+  id: string,
+  anchorAt: number,
+  now: number,
+  subjectId?: string,
+): Obligation {
+  const o: Obligation = { id, kind, anchorAt, openedAt: now, dueAt: 0, pausedMs: 0, sent: [], skipped: [] };
+  if (subjectId !== undefined) o.subjectId = subjectId;
+  o.dueAt = dueOf(state, o);
+  state.obligations.push(o);
+  state.decisions.push({
+    key: `${id}/opened`,
+    at: now,
+    obligationId: id,
+    obligationKind: kind,
+    what: 'opened',
+    detail: `${label(kind)} due ${iso(o.dueAt)}`,
+  });
+  return o;
+}
+
+const nextId = (state: CaseState, prefix: string): string => `${prefix}-${++state.seq}`;
+
+/** Ends an obligation's ladder: nothing more is sent for it, and the timeline says why. */
+export function meet(state: CaseState, o: Obligation, now: number, because: string): void {
+  if (!isOpen(o)) return;
+  o.metAt = now;
+  o.metBecause = because;
+  const cancelled = ladderShapeSteps(state, o) - o.sent.length - o.skipped.length;
+  state.decisions.push({
+    key: `${o.id}/met`,
+    at: now,
+    obligationId: o.id,
+    obligationKind: o.kind,
+    what: 'met',
+    detail: `${because}; ${Math.max(0, cancelled)} pending reminder(s) will not be sent`,
+  });
+}
+
+/** Rough count of rungs an obligation's ladder has, for the "n pending reminders" line. */
+function ladderShapeSteps(state: CaseState, o: Obligation): number {
+  const shape = ladderShape(o.kind, state.policy);
+  let n = 0;
+  if (shape.remindTo)
+    n += (shape.headsUp ? 1 : 0) + 1 + (shape.overdueRepeats ? state.policy.ladder.overdueRepeatLimit : 0);
+  if (shape.providerFollowUp) n++;
+  if (shape.escalate) n++;
+  return n;
+}
+
+const openOf = (state: CaseState, kind: ObligationKind): Obligation[] =>
+  state.obligations.filter((o) => o.kind === kind && isOpen(o));
+
+/** Re-derives every open due time from its anchor: after a policy, risk or calendar change, or a pause. */
+export function rederive(
+  state: CaseState,
+  now: number,
+  why: string,
+  only?: (o: Obligation) => boolean,
+): void {
+  for (const o of state.obligations) {
+    if (!isOpen(o) || (only && !only(o))) continue;
+    const before = o.dueAt;
+    o.dueAt = dueOf(state, o);
+    if (o.dueAt !== before) {
+      state.decisions.push({
+        key: `${o.id}/rescheduled/${now}/${o.dueAt}`,
+        at: now,
+        obligationId: o.id,
+        obligationKind: o.kind,
+        what: 'rescheduled',
+        detail: `${why}: due ${iso(before)} → ${iso(o.dueAt)}`,
+      });
+    }
+  }
+}
+
+/** Goal progress, a note, or referral work: the plan is moving, so the stalled-plan window restarts. */
+function planActivity(state: CaseState, at: number, now: number): void {
+  for (const o of openOf(state, 'stalled_plan')) {
+    if (o.sent.length === 0 && o.skipped.length === 0) {
+      // Nothing has gone out yet: slide the window rather than stacking up obligations.
+      o.anchorAt = Math.max(o.anchorAt, at);
+      o.pausedMs = 0;
+      o.dueAt = dueOf(state, o);
+      return;
+    }
+    meet(state, o, now, 'plan activity recorded');
+  }
+  if (
+    state.status === 'active' ||
+    state.statusBeforeHold === 'active' ||
+    state.statusBeforeClosing === 'active'
+  )
+    open(state, 'stalled_plan', nextId(state, 'stalled-plan'), at, now);
+}
+
+/** A new case: nothing is owed yet but the initial assessment, counted from intake. */
+export function initialCaseState(input: CaseWorkflowInput): CaseState {
+  const openedAt = Date.parse(input.openedAt);
+  const state: CaseState = {
+    status: 'assessment',
+    caseManagerId: input.caseManagerId,
+    supervisorId: input.supervisorId,
+    ...(input.programManagerId ? { programManagerId: input.programManagerId } : {}),
+    riskLevel: input.riskLevel,
+    policy: input.policy,
+    policyVersion: input.policyVersion,
+    policyChangeId: '',
+    calendar: input.calendar ?? { timeZone: 'UTC', holidays: [] },
+    zones: { ...input.zones },
+    obligations: [],
+    seq: 0,
+    decisions: [],
+    version: 0,
+  };
+  open(state, 'initial_assessment', 'initial-assessment', openedAt, openedAt);
+  return state;
 }
 
 /**
  * `now` is the workflow's clock. Pauses are measured on it, because the timers they stop run on it;
- * the event's own `at` is the recorded fact time, which the records keep.
+ * the event's own time is the recorded fact, which anchors the clocks it starts.
  */
 export function applyEvent(state: CaseState, event: CaseEvent, now: number): void {
   switch (event.type) {
     case 'assessment_recorded': {
-      const initial = state.obligations.find((o) => o.kind === 'initial_assessment');
-      if (initial && initial.metAt === undefined) initial.metAt = Date.parse(event.completedAt);
-      if (state.status === 'assessment') state.status = 'planning';
+      const at = Date.parse(event.completedAt);
+      for (const o of openOf(state, 'initial_assessment')) meet(state, o, now, 'assessment recorded');
+      for (const o of openOf(state, 'reassessment')) meet(state, o, now, 'reassessment recorded');
+      if (state.status === 'assessment') {
+        state.status = 'planning';
+        open(state, 'service_plan', nextId(state, 'service-plan'), at, now);
+      }
+      // The next reassessment counts from this one: one done early moves the next.
+      open(state, 'reassessment', nextId(state, 'reassessment'), at, now);
       break;
     }
-    case 'plan_decided':
-      if (event.decision === 'approved' && state.status === 'planning') state.status = 'active';
+    case 'plan_submitted': {
+      for (const o of openOf(state, 'service_plan')) meet(state, o, now, 'plan submitted');
+      if (
+        !state.obligations.some(
+          (o) => o.kind === 'plan_approval' && o.subjectId === event.planId && isOpen(o),
+        )
+      )
+        open(
+          state,
+          'plan_approval',
+          `plan-approval-${event.planId}`,
+          Date.parse(event.at),
+          now,
+          event.planId,
+        );
       break;
+    }
+    case 'plan_decided': {
+      const at = Date.parse(event.at);
+      for (const o of openOf(state, 'plan_approval').filter((p) => p.subjectId === event.planId))
+        meet(state, o, now, `plan ${event.decision}`);
+      if (event.decision === 'returned') {
+        if (openOf(state, 'service_plan').length === 0)
+          open(state, 'service_plan', nextId(state, 'service-plan'), at, now);
+        break;
+      }
+      if (state.status === 'planning') state.status = 'active';
+      if (state.statusBeforeHold === 'planning') state.statusBeforeHold = 'active';
+      for (const o of openOf(state, 'service_plan')) meet(state, o, now, 'plan approved');
+      // The new plan supersedes the old one: its goals' reminders end, the new goals' begin.
+      for (const o of openOf(state, 'goal_target')) meet(state, o, now, 'superseded by a new plan');
+      for (const g of event.goals)
+        open(
+          state,
+          'goal_target',
+          `goal-${g.goalId}`,
+          goalTargetInstant(g.targetDate, state.calendar),
+          now,
+          g.goalId,
+        );
+      if (openOf(state, 'stalled_plan').length === 0)
+        open(state, 'stalled_plan', nextId(state, 'stalled-plan'), at, now);
+      break;
+    }
+    case 'goal_progress': {
+      if (FINAL_GOAL.has(event.status)) {
+        for (const o of openOf(state, 'goal_target').filter((g) => g.subjectId === event.goalId))
+          meet(state, o, now, `goal ${event.status.replace('_', ' ')}`);
+      }
+      planActivity(state, Date.parse(event.at), now);
+      break;
+    }
+    case 'note_added':
+      planActivity(state, Date.parse(event.at), now);
+      break;
+    case 'referral_made': {
+      const at = Date.parse(event.at);
+      open(state, 'referral_response', `referral-response-${event.referralId}`, at, now, event.referralId);
+      open(state, 'referral_outcome', `referral-outcome-${event.referralId}`, at, now, event.referralId);
+      planActivity(state, at, now);
+      break;
+    }
+    case 'referral_updated': {
+      const mine = (o: Obligation): boolean => o.subjectId === event.referralId;
+      if (REFERRAL_ANSWERED.has(event.status) || REFERRAL_FINAL.has(event.status)) {
+        for (const o of openOf(state, 'referral_response').filter(mine))
+          meet(state, o, now, `provider answered (${event.status.replace('_', ' ')})`);
+      }
+      if (REFERRAL_FINAL.has(event.status)) {
+        for (const o of openOf(state, 'referral_outcome').filter(mine))
+          meet(state, o, now, `referral ${event.status.replace('_', ' ')}`);
+      }
+      planActivity(state, Date.parse(event.at), now);
+      break;
+    }
     case 'hold':
       state.statusBeforeHold = state.status;
       state.onHoldSince = now;
@@ -59,11 +310,11 @@ export function applyEvent(state: CaseState, event: CaseEvent, now: number): voi
       // Every clock stood still while on hold: shift each open deadline by the paused span.
       const paused = Math.max(0, now - (state.onHoldSince ?? now));
       for (const o of state.obligations) {
-        if (o.metAt !== undefined) continue;
+        if (!isOpen(o)) continue;
         o.pausedMs += paused;
-        o.dueAt += paused;
         if (o.escalation) o.escalation.raisedAt += paused;
       }
+      rederive(state, now, `on hold for ${Math.round(paused / 60_000)} min`);
       state.status = state.statusBeforeHold ?? 'active';
       state.statusBeforeHold = undefined;
       state.onHoldSince = undefined;
@@ -72,24 +323,27 @@ export function applyEvent(state: CaseState, event: CaseEvent, now: number): voi
     case 'reassigned':
       state.caseManagerId = event.caseManagerId;
       state.supervisorId = event.supervisorId;
+      Object.assign(state.zones, event.zones ?? {});
       break;
     case 'risk_changed':
       state.riskLevel = event.riskLevel;
+      rederive(state, now, `risk now ${event.riskLevel}`, (o) => o.kind === 'reassessment');
       break;
     case 'closure_requested':
       state.statusBeforeClosing = state.status;
       state.status = 'closing';
+      open(state, 'closure_approval', nextId(state, 'closure-approval'), Date.parse(event.at), now);
       break;
     case 'closure_decided':
-      state.status = event.decision === 'approved' ? 'closed' : (state.statusBeforeClosing ?? 'active');
+      for (const o of openOf(state, 'closure_approval')) meet(state, o, now, `closure ${event.decision}`);
+      if (event.decision === 'approved') {
+        state.status = 'closed';
+        // Closing ends every clock.
+        for (const o of state.obligations) meet(state, o, now, 'case closed');
+      } else {
+        state.status = state.statusBeforeClosing ?? 'active';
+      }
       state.statusBeforeClosing = undefined;
-      break;
-    case 'plan_submitted':
-    case 'goal_progress':
-    case 'referral_made':
-    case 'referral_updated':
-    case 'note_added':
-      // Recorded facts the clocks will use; they do not change the case's status.
       break;
   }
 }

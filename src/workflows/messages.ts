@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProgramPolicy } from '../domain/policy';
-import type { CaseEvent, CaseSchedule, EscalationAcknowledged } from './types';
+import type { CaseCalendar, CaseEvent, CaseSchedule, EscalationAcknowledged } from './types';
 
 /** The case workflow's message contract, shared by the workflow and the API's client. */
 export const scheduleQuery = defineQuery<CaseSchedule>('schedule');
@@ -18,6 +18,8 @@ export interface PolicyChange {
   policy: ProgramPolicy;
   version: number;
   changeId: string;
+  /** The program's time zone and holidays, when they changed with it. */
+  calendar?: CaseCalendar;
 }
 
 export const policyChangedSignal = defineSignal<[PolicyChange]>('policyChanged');

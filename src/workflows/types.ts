@@ -1,5 +1,6 @@
 import type { ProgramPolicy, RiskLevel } from '../domain/policy';
 import type { LadderStepKind } from '../domain/ladder';
+import type { ObligationKind } from '../domain/obligations';
 
 /**
  * Everything a case workflow knows. Identifiers, statuses and times only: no client details,
@@ -8,20 +9,33 @@ import type { LadderStepKind } from '../domain/ladder';
 
 export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_hold' | 'closing' | 'closed';
 
-export type ObligationKind = 'initial_assessment';
+export type { ObligationKind } from '../domain/obligations';
 
-export type Recipient = 'case_manager' | 'supervisor' | 'program_manager';
+export type Recipient = 'case_manager' | 'supervisor' | 'program_manager' | 'provider';
+
+/** The program's calendar: due dates land on its business days, in its time zone. */
+export interface CaseCalendar {
+  timeZone: string;
+  /** ISO dates (YYYY-MM-DD). */
+  holidays: string[];
+}
 
 export interface Obligation {
   id: string;
   kind: ObligationKind;
+  /** The referral, goal or plan it is about. */
+  subjectId?: string;
   /** When the obligation came into being (heads-ups never precede it). */
   openedAt: number;
-  /** Anchor + policy duration + time spent on hold: always re-derivable, never accumulated from reminders. */
+  /** The stored absolute instant its due time counts from (intake, last assessment, submission...). */
+  anchorAt: number;
+  /** Derived from anchor + policy duration on the program's calendar + time on hold; never accumulated. */
   dueAt: number;
   /** Total time the case spent on hold while this obligation was open. */
   pausedMs: number;
   metAt?: number;
+  /** Why it ended: 'assessment recorded', 'referral accepted', 'case closed'... */
+  metBecause?: string;
   /** Ladder step ids already sent, or skipped because a later step superseded them. */
   sent: string[];
   skipped: string[];
@@ -39,6 +53,12 @@ export interface CaseWorkflowInput {
   openedAt: string;
   policy: ProgramPolicy;
   policyVersion: number;
+  /** Absent from cases started before calendars were passed in: UTC without holidays. */
+  calendar?: CaseCalendar;
+  /** Time zone of each staff member the case may write to, by id. */
+  zones?: Record<string, string>;
+  /** Set when continuing as new: the whole state of the previous run. */
+  carried?: unknown;
 }
 
 export interface ScheduledStep {
@@ -46,6 +66,9 @@ export interface ScheduledStep {
   obligationKind: ObligationKind;
   step: LadderStepKind;
   stepId: string;
+  /** Who it goes to. */
+  to: Recipient;
+  /** When it leaves: the ladder time, held to the recipient's working hours unless the program is urgent. */
   at: string;
 }
 
@@ -57,14 +80,18 @@ export interface CaseSchedule {
   obligations: {
     id: string;
     kind: ObligationKind;
+    subjectId?: string;
     dueAt: string;
     metAt?: string;
+    metBecause?: string;
     overdue: boolean;
     sent: string[];
     escalationLevel: number;
     acknowledged: boolean;
   }[];
   next?: ScheduledStep;
+  /** The next few steps in time order (next is the first). */
+  upcoming?: ScheduledStep[];
   overdueCount: number;
   escalationLevel: number;
 }
@@ -95,7 +122,14 @@ export type CaseEvent =
   | { type: 'note_added'; noteType: string; at: string }
   | { type: 'hold'; at: string }
   | { type: 'resume'; at: string }
-  | { type: 'reassigned'; caseManagerId: string; supervisorId: string; at: string }
+  | {
+      type: 'reassigned';
+      caseManagerId: string;
+      supervisorId: string;
+      at: string;
+      /** The new people's time zones, by staff id. */
+      zones?: Record<string, string>;
+    }
   | { type: 'risk_changed'; riskLevel: RiskLevel; at: string }
   | { type: 'closure_requested'; at: string }
   | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };

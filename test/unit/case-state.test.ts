@@ -1,96 +1,362 @@
-import { applyEvent, checkEvent, EventRefused, type CaseState } from '../../src/workflows/case-state';
+import fc from 'fast-check';
+import { isBusinessDay, toLocal } from '../../src/domain/business-time';
+import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import {
+  applyEvent,
+  checkEvent,
+  EventRefused,
+  initialCaseState,
+  type CaseState,
+} from '../../src/workflows/case-state';
+import { nextStep, pendingSteps } from '../../src/workflows/schedule';
+import type { CaseCalendar, CaseWorkflowInput, Obligation } from '../../src/workflows/types';
 
-const at = '2027-01-10T09:00:00.000Z';
+const DAY = 86_400_000;
+const t = (s: string): number => Date.parse(s);
+const iso = (ms: number): string => new Date(ms).toISOString();
 
-function freshCase(): CaseState {
-  return {
-    status: 'assessment',
+function newCase(
+  openedAt: string,
+  opts: { calendar?: CaseCalendar; policy?: ProgramPolicy; zones?: Record<string, string> } = {},
+): CaseState {
+  const input: CaseWorkflowInput = {
+    caseId: 'case-1',
+    caseReference: 'C-1',
+    programId: 'prog-1',
     caseManagerId: 'cm-1',
     supervisorId: 'sup-1',
+    programManagerId: 'pm-1',
     riskLevel: 'medium',
-    obligations: [
-      {
-        id: 'initial-assessment',
-        kind: 'initial_assessment',
-        openedAt: 0,
-        dueAt: 1,
-        pausedMs: 0,
-        sent: [],
-        skipped: [],
-      },
-    ],
+    openedAt,
+    policy: opts.policy ?? DEFAULT_POLICY,
+    policyVersion: 1,
+    calendar: opts.calendar ?? { timeZone: 'UTC', holidays: [] },
+    zones: opts.zones ?? {},
   };
+  return initialCaseState(input);
 }
 
-describe('case state: how recorded events move a case', () => {
-  it('when the initial assessment is recorded, then the obligation is met and the case moves to planning', () => {
-    const state = freshCase();
+const find = (s: CaseState, id: string): Obligation => {
+  const o = s.obligations.find((x) => x.id === id);
+  if (!o) throw new Error(`no obligation ${id} in ${s.obligations.map((x) => x.id).join(', ')}`);
+  return o;
+};
+const openIds = (s: CaseState): string[] =>
+  s.obligations.filter((o) => o.metAt === undefined).map((o) => o.id);
+
+function assessed(s: CaseState, at: string, kind: 'initial' | 'reassessment' = 'initial'): void {
+  applyEvent(s, { type: 'assessment_recorded', assessmentId: `a-${at}`, kind, completedAt: at }, t(at));
+}
+
+describe('case obligations: what is owed when (program calendar, UTC)', () => {
+  it('when a case is opened on a Wednesday, then the initial assessment is due 14 days later at the same time', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    expect(openIds(s)).toEqual(['initial-assessment']);
+    expect(iso(find(s, 'initial-assessment').dueAt)).toBe('2027-01-20T10:00:00.000Z');
+  });
+
+  it('when 14 days after intake is a Saturday, then the assessment is due on the Monday', () => {
+    const s = newCase('2027-01-09T10:00:00Z');
+    expect(iso(find(s, 'initial-assessment').dueAt)).toBe('2027-01-25T10:00:00.000Z');
+  });
+
+  it('when the due day is a program holiday, then it moves to the next business day', () => {
+    const s = newCase('2027-01-06T10:00:00Z', { calendar: { timeZone: 'UTC', holidays: ['2027-01-20'] } });
+    expect(iso(find(s, 'initial-assessment').dueAt)).toBe('2027-01-21T10:00:00.000Z');
+  });
+
+  it('when intake is before a daylight-saving change in Berlin, then the due time keeps its wall-clock hour', () => {
+    // 09:00 CET on 17 March is 08:00Z; 14 days later clocks have gone forward: 09:00 CEST is 07:00Z.
+    const s = newCase('2027-03-17T08:00:00Z', { calendar: { timeZone: 'Europe/Berlin', holidays: [] } });
+    expect(iso(find(s, 'initial-assessment').dueAt)).toBe('2027-03-31T07:00:00.000Z');
+  });
+
+  it('when the initial assessment is recorded, then the plan and the first reassessment are due from its time', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-13T15:00:00Z');
+    expect(s.status).toBe('planning');
+    expect(find(s, 'initial-assessment').metBecause).toBe('assessment recorded');
+    expect(openIds(s)).toEqual(['service-plan-1', 'reassessment-2']);
+    expect(iso(find(s, 'service-plan-1').dueAt)).toBe('2027-02-12T15:00:00.000Z');
+    expect(iso(find(s, 'reassessment-2').dueAt)).toBe('2027-04-13T15:00:00.000Z');
+  });
+
+  it('when a reassessment is done early, then the next one counts from it', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-13T15:00:00Z');
+    assessed(s, '2027-03-01T15:00:00Z', 'reassessment');
+    expect(find(s, 'reassessment-2').metBecause).toBe('reassessment recorded');
+    expect(iso(find(s, 'reassessment-3').dueAt)).toBe('2027-05-31T15:00:00.000Z');
+  });
+
+  it('when the risk level rises to high, then the open reassessment is re-derived from the same anchor at 30 days', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-13T15:00:00Z');
     applyEvent(
-      state,
-      { type: 'assessment_recorded', assessmentId: 'a', kind: 'initial', completedAt: at },
-      Date.parse(at),
+      s,
+      { type: 'risk_changed', riskLevel: 'high', at: '2027-01-20T09:00:00Z' },
+      t('2027-01-20T09:00:00Z'),
     );
-    expect(state.status).toBe('planning');
-    expect(state.obligations[0]!.metAt).toBe(Date.parse(at));
+    expect(iso(find(s, 'reassessment-2').dueAt)).toBe('2027-02-12T15:00:00.000Z');
+    expect(s.decisions.at(-1)).toMatchObject({ what: 'rescheduled', obligationId: 'reassessment-2' });
   });
 
-  it('when a plan is approved in planning, then the case becomes active', () => {
-    const state = { ...freshCase(), status: 'planning' as const };
+  it('when a plan is submitted on a Friday, then the supervisor has five business days: the next Friday', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-13T15:00:00Z');
     applyEvent(
-      state,
-      { type: 'plan_decided', planId: 'p', decision: 'approved', at, goals: [] },
-      Date.parse(at),
+      s,
+      { type: 'plan_submitted', planId: 'p1', at: '2027-01-22T11:00:00Z' },
+      t('2027-01-22T11:00:00Z'),
     );
-    expect(state.status).toBe('active');
+    expect(find(s, 'service-plan-1').metBecause).toBe('plan submitted');
+    expect(iso(find(s, 'plan-approval-p1').dueAt)).toBe('2027-01-29T11:00:00.000Z');
   });
 
-  it('when a case is put on hold and resumed, then it returns to the status it had', () => {
-    const state = { ...freshCase(), status: 'active' as const };
-    applyEvent(state, { type: 'hold', at }, Date.parse(at));
-    expect(state).toMatchObject({ status: 'on_hold', onHoldSince: Date.parse(at) });
-    expect(() => checkEvent(state, { type: 'hold', at })).toThrow(EventRefused);
-    applyEvent(state, { type: 'resume', at }, Date.parse(at));
-    expect(state.status).toBe('active');
-    expect(() => checkEvent(state, { type: 'resume', at })).toThrow(EventRefused);
-  });
-
-  it('when a case resumes after ten days on hold, then every open deadline moves by exactly ten days', () => {
-    const state = { ...freshCase(), status: 'assessment' as const };
-    state.obligations[0]!.dueAt = Date.parse('2027-01-20T09:00:00Z');
-    applyEvent(state, { type: 'hold', at: '2027-01-05T09:00:00Z' }, Date.parse('2027-01-05T09:00:00Z'));
-    applyEvent(state, { type: 'resume', at: '2027-01-15T09:00:00Z' }, Date.parse('2027-01-15T09:00:00Z'));
-    expect(new Date(state.obligations[0]!.dueAt).toISOString()).toBe('2027-01-30T09:00:00.000Z');
-    expect(state.obligations[0]!.pausedMs).toBe(10 * 86_400_000);
-    expect(state.status).toBe('assessment');
-  });
-
-  it('when a case is reassigned, then the new people are who the workflow will address', () => {
-    const state = freshCase();
+  it('when a plan is returned, then the service plan is owed again from the return', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-13T15:00:00Z');
     applyEvent(
-      state,
-      { type: 'reassigned', caseManagerId: 'cm-2', supervisorId: 'sup-2', at },
-      Date.parse(at),
+      s,
+      { type: 'plan_submitted', planId: 'p1', at: '2027-01-22T11:00:00Z' },
+      t('2027-01-22T11:00:00Z'),
     );
-    expect(state).toMatchObject({ caseManagerId: 'cm-2', supervisorId: 'sup-2' });
+    applyEvent(
+      s,
+      { type: 'plan_decided', planId: 'p1', decision: 'returned', at: '2027-01-25T11:00:00Z', goals: [] },
+      t('2027-01-25T11:00:00Z'),
+    );
+    expect(find(s, 'plan-approval-p1').metBecause).toBe('plan returned');
+    expect(openIds(s)).toContain('service-plan-3');
+    expect(s.status).toBe('planning');
   });
 
-  it('when closure is returned, then the case goes back; when approved, it is closed and refuses everything', () => {
-    const state = { ...freshCase(), status: 'active' as const };
-    applyEvent(state, { type: 'closure_requested', at }, Date.parse(at));
-    expect(state.status).toBe('closing');
-    expect(() => checkEvent(state, { type: 'closure_requested', at })).toThrow(/already/);
-    applyEvent(state, { type: 'closure_decided', decision: 'returned', at }, Date.parse(at));
-    expect(state.status).toBe('active');
-    expect(() => checkEvent(state, { type: 'closure_decided', decision: 'approved', at })).toThrow(
-      EventRefused,
+  it('when a plan is approved, then the case is active with goal targets and a stalled-plan window', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-13T15:00:00Z');
+    applyEvent(
+      s,
+      { type: 'plan_submitted', planId: 'p1', at: '2027-01-22T11:00:00Z' },
+      t('2027-01-22T11:00:00Z'),
     );
-    applyEvent(state, { type: 'closure_requested', at }, Date.parse(at));
-    applyEvent(state, { type: 'closure_decided', decision: 'approved', at }, Date.parse(at));
-    expect(state.status).toBe('closed');
-    expect(() => checkEvent(state, { type: 'note_added', noteType: 'contact', at })).toThrow(/closed/);
+    applyEvent(
+      s,
+      {
+        type: 'plan_decided',
+        planId: 'p1',
+        decision: 'approved',
+        at: '2027-01-25T11:00:00Z',
+        goals: [{ goalId: 'g1', targetDate: '2027-06-30' }],
+      },
+      t('2027-01-25T11:00:00Z'),
+    );
+    expect(s.status).toBe('active');
+    expect(iso(find(s, 'goal-g1').dueAt)).toBe('2027-06-30T00:00:00.000Z');
+    expect(iso(find(s, 'stalled-plan-3').dueAt)).toBe('2027-02-24T11:00:00.000Z');
+
+    // A note slides the window while nothing has been sent for it yet.
+    applyEvent(
+      s,
+      { type: 'note_added', noteType: 'contact', at: '2027-02-10T09:00:00Z' },
+      t('2027-02-10T09:00:00Z'),
+    );
+    expect(iso(find(s, 'stalled-plan-3').dueAt)).toBe('2027-03-12T09:00:00.000Z');
+
+    // Once it has reminded, activity meets it and a fresh window opens.
+    find(s, 'stalled-plan-3').sent.push('heads_up');
+    applyEvent(
+      s,
+      { type: 'goal_progress', goalId: 'g1', status: 'achieved', at: '2027-03-11T09:00:00Z' },
+      t('2027-03-11T09:00:00Z'),
+    );
+    expect(find(s, 'stalled-plan-3').metBecause).toBe('plan activity recorded');
+    expect(find(s, 'goal-g1').metBecause).toBe('goal achieved');
+    expect(iso(find(s, 'stalled-plan-4').dueAt)).toBe('2027-04-12T09:00:00.000Z');
   });
 
-  it('when an event carries an impossible time, then it is refused before it changes anything', () => {
-    expect(() => checkEvent(freshCase(), { type: 'hold', at: 'yesterday' })).toThrow(/not a valid time/);
+  it('when a referral is accepted and later completed, then the response chase stops first and the outcome watch second', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(
+      s,
+      { type: 'referral_made', referralId: 'r1', at: '2027-01-07T10:00:00Z' },
+      t('2027-01-07T10:00:00Z'),
+    );
+    expect(iso(find(s, 'referral-response-r1').dueAt)).toBe('2027-01-14T10:00:00.000Z');
+    expect(iso(find(s, 'referral-outcome-r1').dueAt)).toBe('2027-01-28T10:00:00.000Z');
+    applyEvent(
+      s,
+      { type: 'referral_updated', referralId: 'r1', status: 'accepted', at: '2027-01-09T10:00:00Z' },
+      t('2027-01-09T10:00:00Z'),
+    );
+    expect(find(s, 'referral-response-r1').metBecause).toBe('provider answered (accepted)');
+    expect(openIds(s)).toContain('referral-outcome-r1');
+    applyEvent(
+      s,
+      { type: 'referral_updated', referralId: 'r1', status: 'completed', at: '2027-01-20T10:00:00Z' },
+      t('2027-01-20T10:00:00Z'),
+    );
+    expect(openIds(s)).not.toContain('referral-outcome-r1');
+  });
+
+  it('when a case resumes after ten days on hold, then every open deadline moves by the paused span', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(s, { type: 'hold', at: '2027-01-08T10:00:00Z' }, t('2027-01-08T10:00:00Z'));
+    expect(() => checkEvent(s, { type: 'hold', at: '2027-01-08T10:00:00Z' })).toThrow(EventRefused);
+    applyEvent(s, { type: 'resume', at: '2027-01-18T10:00:00Z' }, t('2027-01-18T10:00:00Z'));
+    expect(s.status).toBe('assessment');
+    expect(find(s, 'initial-assessment').pausedMs).toBe(10 * DAY);
+    expect(iso(find(s, 'initial-assessment').dueAt)).toBe('2027-02-01T10:00:00.000Z'); // Sat 30th → Mon
+  });
+
+  it('when closure is approved, then every clock ends and the case refuses further events', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(s, { type: 'closure_requested', at: '2027-01-08T10:00:00Z' }, t('2027-01-08T10:00:00Z'));
+    expect(s.status).toBe('closing');
+    expect(iso(find(s, 'closure-approval-1').dueAt)).toBe('2027-01-15T10:00:00.000Z');
+    applyEvent(
+      s,
+      { type: 'closure_decided', decision: 'approved', at: '2027-01-09T10:00:00Z' },
+      t('2027-01-09T10:00:00Z'),
+    );
+    expect(s.status).toBe('closed');
+    expect(openIds(s)).toEqual([]);
+    expect(find(s, 'initial-assessment').metBecause).toBe('case closed');
+    expect(() =>
+      checkEvent(s, { type: 'note_added', noteType: 'contact', at: '2027-01-10T10:00:00Z' }),
+    ).toThrow(EventRefused);
+  });
+
+  it('when closure is returned, then the case goes back to where it was', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(s, { type: 'closure_requested', at: '2027-01-08T10:00:00Z' }, t('2027-01-08T10:00:00Z'));
+    applyEvent(
+      s,
+      { type: 'closure_decided', decision: 'returned', at: '2027-01-09T10:00:00Z' },
+      t('2027-01-09T10:00:00Z'),
+    );
+    expect(s.status).toBe('assessment');
+    expect(openIds(s)).toEqual(['initial-assessment']);
+  });
+
+  it('when a reassignment arrives, then the new people and their time zones are who the case addresses', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(
+      s,
+      {
+        type: 'reassigned',
+        caseManagerId: 'cm-2',
+        supervisorId: 'sup-2',
+        at: '2027-01-07T10:00:00Z',
+        zones: { 'cm-2': 'America/New_York' },
+      },
+      t('2027-01-07T10:00:00Z'),
+    );
+    expect(s).toMatchObject({
+      caseManagerId: 'cm-2',
+      supervisorId: 'sup-2',
+      zones: { 'cm-2': 'America/New_York' },
+    });
+  });
+
+  it('for any intake time and holidays, the initial assessment falls on a business day, 14 to 30 days out', () => {
+    const zones = ['UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Australia/Sydney'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: t('2026-01-01T00:00:00Z'), max: t('2030-12-31T00:00:00Z') }),
+        fc.constantFrom(...zones),
+        fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 6 }),
+        (openedAt, timeZone, holidayOffsets) => {
+          const holidays = holidayOffsets.map((d) => iso(openedAt + d * DAY).slice(0, 10));
+          const s = newCase(iso(openedAt), { calendar: { timeZone, holidays } });
+          const due = find(s, 'initial-assessment').dueAt;
+          expect(isBusinessDay(due, { timeZone, holidays })).toBe(true);
+          expect(due - openedAt).toBeGreaterThanOrEqual(14 * DAY - 2 * 3_600_000);
+          expect(due - openedAt).toBeLessThanOrEqual(30 * DAY);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('case schedule: what leaves when', () => {
+  it('when a heads-up falls at 03:00 for a case manager in New York, then it waits for 08:00 their time', () => {
+    // Due Monday 2027-01-25 08:00Z = 03:00 EST; heads-up Friday 22nd 03:00 EST → held to 08:00 EST (13:00Z).
+    const s = newCase('2027-01-11T08:00:00Z', { zones: { 'cm-1': 'America/New_York' } });
+    const headsUp = pendingSteps(s).find((x) => x.kind === 'heads_up')!;
+    expect(iso(headsUp.at)).toBe('2027-01-22T08:00:00.000Z');
+    expect(iso(headsUp.sendAt)).toBe('2027-01-22T13:00:00.000Z');
+    expect(toLocal(headsUp.sendAt, 'America/New_York')).toMatchObject({ hour: 8, minute: 0 });
+  });
+
+  it('when the program is urgent, then reminders leave at the ladder time whatever the hour', () => {
+    const s = newCase('2027-01-11T08:00:00Z', {
+      zones: { 'cm-1': 'America/New_York' },
+      policy: { ...DEFAULT_POLICY, urgent: true },
+    });
+    const headsUp = pendingSteps(s).find((x) => x.kind === 'heads_up')!;
+    expect(headsUp.sendAt).toBe(headsUp.at);
+  });
+
+  it('when several reminders are already due after an outage, then only the latest goes and the rest are skipped', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    // Due on the 20th; overdue 1 on Saturday the 23rd is held to Monday 08:00, overdue 2 is Tuesday 10:00,
+    // and the supervisor escalation (Monday 10:00) is the oldest thing left once the reminders collapse.
+    const now = t('2027-01-26T10:30:00Z');
+    const step = nextStep(s, now)!;
+    const o = find(s, 'initial-assessment');
+    expect(step.kind).toBe('escalate_supervisor');
+    expect(o.skipped).toEqual(['heads_up', 'due', 'overdue_1']);
+    o.sent.push(step.id);
+    expect(nextStep(s, now)).toMatchObject({ kind: 'overdue', n: 2 });
+    expect(s.decisions.filter((d) => d.what === 'skipped')).not.toHaveLength(0);
+  });
+
+  it('when an escalation is due, then it is never skipped in favour of a later reminder', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    const o = find(s, 'initial-assessment');
+    o.sent.push('heads_up', 'due', 'overdue_1');
+    const step = nextStep(s, t('2027-02-10T12:00:00Z'))!;
+    expect(step.kind).toBe('escalate_supervisor');
+  });
+
+  it('when plan approval is overdue, then reminders go to the supervisor and the escalation to the program manager', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(
+      s,
+      { type: 'plan_submitted', planId: 'p1', at: '2027-01-22T11:00:00Z' },
+      t('2027-01-22T11:00:00Z'),
+    );
+    const steps = pendingSteps(s).filter((x) => x.obligation.kind === 'plan_approval');
+    expect(steps.map((x) => `${x.id}:${x.to}`)).toEqual([
+      'due:supervisor',
+      'overdue_1:supervisor',
+      'escalate_program_manager:program_manager',
+      'overdue_2:supervisor',
+      'overdue_3:supervisor',
+      'overdue_4:supervisor',
+      'overdue_5:supervisor',
+    ]);
+  });
+
+  it('when a referral gets no answer, then the case manager is chased and the supervisor hears at 21 days', () => {
+    const s = newCase('2027-01-06T10:00:00Z', {
+      policy: { ...DEFAULT_POLICY, referralProviderFollowUp: true },
+    });
+    applyEvent(
+      s,
+      { type: 'referral_made', referralId: 'r1', at: '2027-01-07T10:00:00Z' },
+      t('2027-01-07T10:00:00Z'),
+    );
+    const steps = pendingSteps(s).filter((x) => x.obligation.subjectId === 'r1');
+    expect(steps.slice(0, 3).map((x) => `${x.obligation.kind}:${x.id}:${x.to}`)).toEqual([
+      'referral_response:due:case_manager',
+      'referral_response:provider_follow_up:provider',
+      'referral_response:overdue_1:case_manager',
+    ]);
+    expect(steps.find((x) => x.kind === 'escalate_supervisor')).toMatchObject({
+      to: 'supervisor',
+      at: t('2027-01-28T10:00:00Z'),
+    });
   });
 });

@@ -243,7 +243,7 @@ export function registerDirectoryRoutes(
     responses: { 200: { description: 'Updated', schema: programSchema } },
     handler: async ({ actor, params, body }) => ({
       status: 200,
-      body: await updateProgram(pool, actor, params.programId as string, body),
+      body: await updateProgram(deps, actor, params.programId as string, body),
     }),
   });
   api.add({
