@@ -19,6 +19,8 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   publicBaseUrl: string;
+  /** Defaults to the system clock; tests pass the time-skipping server's. */
+  clock?: () => Date;
 }
 
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -45,7 +47,11 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const api = new ApiRouter(deps.pool);
-  const domainDeps = { pool: deps.pool, workflows: createCaseWorkflows(deps.temporal, deps.taskQueue) };
+  const domainDeps = {
+    pool: deps.pool,
+    workflows: createCaseWorkflows(deps.temporal, deps.taskQueue),
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  };
   registerCaseRoutes(api, domainDeps);
   registerPeopleRoutes(api, domainDeps);
   registerDirectoryRoutes(api, domainDeps);

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { staffZones } from './case-calendar';
+import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseEvent, CaseSchedule } from '../workflows/types';
 import { canApprove } from './access';
@@ -57,7 +57,7 @@ export async function putOnHold(
   actor: Actor,
   caseId: string,
   reason: string,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
@@ -77,7 +77,7 @@ export async function putOnHold(
   });
 }
 
-export async function resume(deps: CaseDeps, actor: Actor, caseId: string, now = new Date()) {
+export async function resume(deps: CaseDeps, actor: Actor, caseId: string, now = deps.clock?.() ?? new Date()) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (row.status !== 'on_hold') throw new ConflictError(`Case ${row.reference} is not on hold.`);
     await db.query(
@@ -106,7 +106,7 @@ export async function reassign(
   actor: Actor,
   caseId: string,
   to: Reassignment,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (!canApprove(actor, row))
@@ -174,7 +174,7 @@ export async function changeRisk(
   actor: Actor,
   caseId: string,
   riskLevel: 'low' | 'medium' | 'high',
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
@@ -199,7 +199,7 @@ export async function requestClosure(
   actor: Actor,
   caseId: string,
   req: { reason: string; summary: string },
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
@@ -226,7 +226,7 @@ export async function decideClosure(
   actor: Actor,
   caseId: string,
   decision: 'approved' | 'returned',
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (!canApprove(actor, row))
@@ -263,7 +263,7 @@ export async function reopenCase(
   deps: CaseDeps,
   actor: Actor,
   caseId: string,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ): Promise<CaseRecord> {
   return inTransaction(deps.pool, async (db) => {
     const row = await loadCase(db, actor, caseId, true);
@@ -309,5 +309,7 @@ async function workflowInputFor(db: PoolClient, row: CaseRow) {
     openedAt: row.opened_at.toISOString(),
     policy: policy.policy,
     policyVersion: policy.version,
+    calendar: await programCalendar(db, row.program_id),
+    zones: await staffZones(db, [row.case_manager_id, row.supervisor_id, row.program_manager_id]),
   };
 }

@@ -131,7 +131,7 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
               NULL, notification_key
          FROM notifications WHERE case_id = $1
        UNION ALL
-       SELECT occurred_at, 'schedule.' || what, initcap(replace(obligation_kind, '_', ' ')) || ': ' || detail, NULL, decision_key
+       SELECT occurred_at, 'schedule.' || what, upper(left(obligation_kind, 1)) || replace(substr(obligation_kind, 2), '_', ' ') || ': ' || detail, NULL, decision_key
          FROM schedule_decisions WHERE case_id = $1
        UNION ALL
        SELECT raised_at, 'escalation.raised', 'Escalated (level ' || level || ') over ' || replace(obligation_kind, '_', ' '), NULL, id::text

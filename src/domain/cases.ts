@@ -14,6 +14,8 @@ import { caseWorkflowId, type CaseWorkflows } from './ports';
 export interface CaseDeps {
   pool: Pool;
   workflows: CaseWorkflows;
+  /** What "now" means for recorded facts; tests hand in the time-skipping server's clock. */
+  clock?: () => Date;
 }
 
 export interface NewClient {
@@ -117,7 +119,12 @@ export async function staffById(db: PoolClient, id: string, field: string): Prom
  * caller sees 503 with nothing written. If the commit itself fails after the start, the workflow finds
  * no case on its first step and ends itself.
  */
-export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest): Promise<CaseRecord> {
+export async function openCase(
+  deps: CaseDeps,
+  actor: Actor,
+  req: IntakeRequest,
+  now = deps.clock?.() ?? new Date(),
+): Promise<CaseRecord> {
   return inTransaction(deps.pool, async (db) => {
     const program = (
       await db.query<{ id: string; active: boolean; program_manager_id: string | null }>(
@@ -195,10 +202,10 @@ export async function openCase(deps: CaseDeps, actor: Actor, req: IntakeRequest)
 
     const row = (
       await db.query<CaseRow>(
-        `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, risk_level, status)
-         VALUES ($1, $2, $3, $4, $5, 'assessment')
+        `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, risk_level, status, opened_at)
+         VALUES ($1, $2, $3, $4, $5, 'assessment', $6)
          RETURNING *, NULL::uuid AS program_manager_id`,
-        [clientId, program.id, caseManager.id, supervisorId, req.riskLevel ?? 'medium'],
+        [clientId, program.id, caseManager.id, supervisorId, req.riskLevel ?? 'medium', now],
       )
     ).rows[0]!;
     const workflowId = caseWorkflowId(row.id);
@@ -339,7 +346,7 @@ export async function recordAssessment(
   actor: Actor,
   caseId: string,
   input: AssessmentInput,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ): Promise<{ assessmentId: string; schedule: CaseSchedule }> {
   const completedAt = input.completedAt ? new Date(input.completedAt) : now;
   return inTransaction(deps.pool, async (db) => {

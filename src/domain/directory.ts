@@ -151,11 +151,11 @@ export async function updateStaff(
  * request names who takes them over; then every case moves in the same transaction.
  */
 export async function deactivateStaff(
-  deps: { pool: Pool; workflows: CaseWorkflows },
+  deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   id: string,
   takeover: { caseManagerId?: string; supervisorId?: string },
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ): Promise<{ staff: Staff; movedCases: number }> {
   requireRole(actor, ['admin'], 'deactivate staff');
   return inTransaction(deps.pool, async (db) => {
@@ -343,7 +343,7 @@ function requireProgramOwner(actor: Actor, program: Program): void {
 }
 
 export async function updateProgram(
-  deps: { pool: Pool; workflows: CaseWorkflows },
+  deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   id: string,
   patch: Partial<Omit<ProgramInput, 'policy'>> & { active?: boolean },
@@ -399,7 +399,7 @@ export async function updateProgram(
  * same transaction, and its workflow recomputes the due times of obligations still open.
  */
 export async function changePolicy(
-  deps: { pool: Pool; workflows: CaseWorkflows },
+  deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   id: string,
   policy: ProgramPolicy,

@@ -64,10 +64,10 @@ export async function myEscalations(
 
 /** The recipient (or anyone who may approve on the case) acknowledges; the workflow stops climbing. */
 export async function acknowledgeEscalation(
-  deps: { pool: Pool; workflows: CaseWorkflows },
+  deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   escalationId: string,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ): Promise<Escalation> {
   return inTransaction(deps.pool, async (db) => {
     const row = (

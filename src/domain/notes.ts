@@ -29,7 +29,7 @@ export async function addNote(
   actor: Actor,
   caseId: string,
   input: NoteInput,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {

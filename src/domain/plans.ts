@@ -27,7 +27,7 @@ export async function createPlan(
   actor: Actor,
   caseId: string,
   input: PlanInput,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
@@ -90,7 +90,7 @@ export async function submitPlan(
   actor: Actor,
   caseId: string,
   planId: string,
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
@@ -121,7 +121,7 @@ export async function decidePlan(
   caseId: string,
   planId: string,
   decision: { decision: 'approved' | 'returned'; note?: string },
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (!canApprove(actor, row))
@@ -166,7 +166,7 @@ export async function recordGoalProgress(
   caseId: string,
   goalId: string,
   input: { status: GoalStatus; note: string; at?: string },
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {

@@ -25,7 +25,7 @@ export async function makeReferral(
   actor: Actor,
   caseId: string,
   input: { providerId: string; service: string; reason: string },
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     assertOpen(row);
@@ -75,7 +75,7 @@ export async function updateReferral(
   caseId: string,
   referralId: string,
   input: { status: ReferralStatus; note?: string; at?: string },
-  now = new Date(),
+  now = deps.clock?.() ?? new Date(),
 ) {
   const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {

@@ -46,7 +46,7 @@ export const PATCHES = {
  * A run continues as new after this many events even if the server has not suggested it yet,
  * keeping every run far below the 10,000-event target whatever the case's activity.
  */
-export const MAX_EVENTS_PER_RUN = 2_000;
+export const MAX_EVENTS_PER_RUN = 1_000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 

@@ -24,13 +24,19 @@ export interface TestApi {
 }
 
 /** The real Express app on a free loopback port. */
-export async function startTestApi(pool: Pool, temporal: Client, taskQueue: string): Promise<TestApi> {
+export async function startTestApi(
+  pool: Pool,
+  temporal: Client,
+  taskQueue: string,
+  clock?: () => Date,
+): Promise<TestApi> {
   const app = createApp({
     pool,
     temporal,
     taskQueue,
     logger: createLogger('test', 'silent'),
     publicBaseUrl: 'http://caseloop.test',
+    ...(clock ? { clock } : {}),
   });
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

@@ -30,12 +30,18 @@ export async function createStaff(
 
 export async function createProgram(
   pool: Pool,
-  opts: { programManagerId?: string; policy?: ProgramPolicy; name?: string } = {},
+  opts: {
+    programManagerId?: string;
+    policy?: ProgramPolicy;
+    name?: string;
+    timeZone?: string;
+    holidays?: string[];
+  } = {},
 ): Promise<string> {
   const id = (
     await pool.query<{ id: string }>(
-      'INSERT INTO programs (name, program_manager_id) VALUES ($1, $2) RETURNING id',
-      [opts.name ?? `Program ${uniq()}`, opts.programManagerId ?? null],
+      'INSERT INTO programs (name, program_manager_id, time_zone, holidays) VALUES ($1, $2, $3, $4) RETURNING id',
+      [opts.name ?? `Program ${uniq()}`, opts.programManagerId ?? null, opts.timeZone ?? 'UTC', opts.holidays ?? []],
     )
   ).rows[0]!.id;
   await pool.query('INSERT INTO program_policies (program_id, version, policy) VALUES ($1, 1, $2)', [
@@ -46,13 +52,29 @@ export async function createProgram(
 }
 
 /** A program manager, supervisor and case manager wired together, plus a program and an admin. */
-export async function createTeam(pool: Pool, policy?: ProgramPolicy) {
+export async function createTeam(
+  pool: Pool,
+  policy?: ProgramPolicy,
+  calendar: { timeZone?: string; holidays?: string[] } = {},
+) {
+  const timeZone = calendar.timeZone;
   const admin = await createStaff(pool, 'admin');
-  const programManager = await createStaff(pool, 'program_manager');
-  const supervisor = await createStaff(pool, 'supervisor');
-  const caseManager = await createStaff(pool, 'case_manager', { supervisorId: supervisor.id });
-  const programId = await createProgram(pool, { programManagerId: programManager.id, policy });
+  const programManager = await createStaff(pool, 'program_manager', { timeZone });
+  const supervisor = await createStaff(pool, 'supervisor', { timeZone });
+  const caseManager = await createStaff(pool, 'case_manager', { supervisorId: supervisor.id, timeZone });
+  const programId = await createProgram(pool, { programManagerId: programManager.id, policy, ...calendar });
   return { admin, programManager, supervisor, caseManager, programId };
+}
+
+export async function createProvider(pool: Pool, organisation = `Provider ${uniq()}`) {
+  const contactEmail = `intake.${uniq()}@provider.test`;
+  const id = (
+    await pool.query<{ id: string }>(
+      `INSERT INTO providers (organisation, services, contact_email) VALUES ($1, '{housing}', $2) RETURNING id`,
+      [organisation, contactEmail],
+    )
+  ).rows[0]!.id;
+  return { id, organisation, contactEmail };
 }
 
 /** A case row with its client, written directly: for tests about what happens after intake. */

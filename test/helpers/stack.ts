@@ -34,7 +34,8 @@ export async function startTestStack(taskQueue: string): Promise<TestStack> {
     publicBaseUrl: 'http://caseloop.test',
   });
   const running = worker.run();
-  const api = await startTestApi(db.pool, env.client, taskQueue);
+  const clock = await followServerClock(env);
+  const api = await startTestApi(db.pool, env.client, taskQueue, clock);
   return {
     env,
     db,
@@ -52,4 +53,24 @@ export async function startTestStack(taskQueue: string): Promise<TestStack> {
       await db.drop();
     },
   };
+}
+
+/**
+ * The API records facts at "now", and the clocks count from those facts, so in a time-skipping test
+ * "now" must be the test server's time. Its clock only jumps inside env.sleep; re-read it after each.
+ */
+async function followServerClock(env: TestWorkflowEnvironment): Promise<() => Date> {
+  let offset = 0;
+  const refresh = async (): Promise<void> => {
+    offset = (await env.currentTimeMs()) - Date.now();
+  };
+  const sleep = env.sleep.bind(env);
+  Object.defineProperty(env, 'sleep', {
+    value: async (duration: number | string): Promise<void> => {
+      await sleep(duration);
+      await refresh();
+    },
+  });
+  await refresh();
+  return () => new Date(Date.now() + offset);
 }

@@ -1,0 +1,28 @@
+import type { SmtpCatcher } from './smtp';
+import { when } from './clock';
+
+/** One captured email, reduced to what a scenario asserts: who, when (relative to intake), what. */
+export interface SentMail {
+  to: string;
+  when: string;
+  subject: string;
+  /** The obligation id from the notification key (case/<case>/<obligation>/...). */
+  obligation: string;
+}
+
+export function sentMail(smtp: SmtpCatcher, caseId: string, from: number, timeZone = 'UTC'): SentMail[] {
+  return smtp.messages
+    .map((m) => {
+      const key = String(m.headers.get('x-caseloop-notification-key') ?? '');
+      const [, forCase, obligation] = key.split('/');
+      return {
+        forCase,
+        to: m.to[0] ?? '',
+        when: when(Date.parse(String(m.headers.get('x-caseloop-scheduled-for'))), from, timeZone),
+        subject: m.subject.replace(/ — (case C-\d+|.*ref C-\d+)$/, ''),
+        obligation: obligation ?? '',
+      };
+    })
+    .filter((m) => m.forCase === caseId)
+    .map(({ forCase: _forCase, ...rest }) => rest);
+}
