@@ -10,9 +10,17 @@ import type { CaseSchedule, Obligation, Recipient, ScheduledStep } from './types
 
 export interface PlannedStep extends LadderStep {
   obligation: Obligation;
-  /** When it may leave: the ladder time held to the recipient's working hours. */
+  /** When it may leave: the ladder time held to the recipient's working hours, on the minute. */
   sendAt: number;
 }
+
+const MINUTE = 60_000;
+
+/**
+ * Reminders leave on a whole minute, never before their time. Besides reading well ("sent 10:01"),
+ * it keeps every timer at least a whole-minute boundary away from the message that set it.
+ */
+export const onTheMinute = (ms: number): number => Math.ceil(ms / MINUTE) * MINUTE;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -34,7 +42,7 @@ export function pendingSteps(state: CaseState): PlannedStep[] {
   const plan = (s: LadderStep, o: Obligation): PlannedStep => ({
     ...s,
     obligation: o,
-    sendAt: sendTime(s.at, zoneOf(state, s.to), state.calendar, state.policy.urgent),
+    sendAt: onTheMinute(sendTime(s.at, zoneOf(state, s.to), state.calendar, state.policy.urgent)),
   });
   for (const o of state.obligations) {
     if (!isOpen(o)) continue;

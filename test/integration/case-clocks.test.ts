@@ -1,5 +1,5 @@
 import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
-import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
+import { DAY, HOUR, skipTo, startOn, when } from '../helpers/clock';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -163,7 +163,7 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
       expect(
         (await api.call('POST', `${base}/referrals/${id}/updates`, team.caseManager.token, { status }))
           .status,
-      ).toBe(200);
+      ).toBe(201);
 
     await skipTo(env, t0 + 3 * DAY);
     await update(accepted, 'accepted');
@@ -314,12 +314,20 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
     const reopened = await api.call('POST', `${base}/reopen`, team.supervisor.token);
     expect(reopened.status).toBe(200);
     const reopenedAt = await env.currentTimeMs();
-    await skipTo(env, reopenedAt + 12 * DAY);
+    await skipTo(env, reopenedAt + 14 * DAY + HOUR);
     const fresh = smtp.messages.filter(
       (m) =>
         String(m.headers.get('x-caseloop-notification-key')).includes(caseId) &&
         Date.parse(String(m.headers.get('x-caseloop-scheduled-for'))) > reopenedAt,
     );
-    expect(fresh.map((m) => m.subject)).toEqual([expect.stringMatching(/^Initial assessment due \w{3}, /)]);
+    expect(
+      fresh.map((m) => [
+        when(Date.parse(String(m.headers.get('x-caseloop-scheduled-for'))), reopenedAt),
+        m.subject,
+      ]),
+    ).toEqual([
+      ['d13 Mon 08:00', expect.stringMatching(/^Initial assessment due \w{3}, /)],
+      ['d14 Tue 10:00', expect.stringMatching(/^Initial assessment due now/)],
+    ]);
   });
 });
