@@ -77,7 +77,12 @@ export async function putOnHold(
   });
 }
 
-export async function resume(deps: CaseDeps, actor: Actor, caseId: string, now = deps.clock?.() ?? new Date()) {
+export async function resume(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  now = deps.clock?.() ?? new Date(),
+) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (row.status !== 'on_hold') throw new ConflictError(`Case ${row.reference} is not on hold.`);
     await db.query(

@@ -80,6 +80,16 @@ export function pendingSteps(state: CaseState): PlannedStep[] {
 const isEscalation = (s: LadderStep): boolean => s.kind.startsWith('escalate');
 
 /**
+ * A step whose time has already passed (a policy change moved it earlier, or the worker was down)
+ * still leaves only in the recipient's working hours: it waits for the next working start.
+ */
+function holdToWorkingHours(state: CaseState, step: PlannedStep, now: number): void {
+  const leave = sendTime(now, zoneOf(state, step.to), state.calendar, state.policy.urgent);
+  // Inside working hours it leaves now (not at the next minute, which would creep forever).
+  if (leave > now) step.sendAt = onTheMinute(leave);
+}
+
+/**
  * The next step to act on. When several reminders of one obligation are already due (a worker
  * outage, or quiet hours holding them overnight), only the latest goes out and the rest are
  * recorded as skipped; escalations are never skipped.
@@ -88,6 +98,7 @@ export function nextStep(state: CaseState, now: number): PlannedStep | undefined
   for (;;) {
     const steps = pendingSteps(state);
     const first = steps[0];
+    if (first && first.sendAt <= now) holdToWorkingHours(state, first, now);
     if (!first || first.sendAt > now || isEscalation(first)) return first;
     const later = steps.find(
       (s) =>

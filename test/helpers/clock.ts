@@ -47,7 +47,9 @@ export async function startOn(
 export function when(instant: number, from: number, timeZone = 'UTC'): string {
   const l = toLocal(instant, timeZone);
   const f = toLocal(from, timeZone);
-  const days = Math.round((Date.UTC(l.year, l.month - 1, l.day) - Date.UTC(f.year, f.month - 1, f.day)) / DAY);
+  const days = Math.round(
+    (Date.UTC(l.year, l.month - 1, l.day) - Date.UTC(f.year, f.month - 1, f.day)) / DAY,
+  );
   const weekday = WEEKDAYS[new Date(Date.UTC(l.year, l.month - 1, l.day)).getUTCDay()];
   const pad = (n: number): string => String(n).padStart(2, '0');
   return `d${days} ${weekday} ${pad(l.hour)}:${pad(l.minute)}`;

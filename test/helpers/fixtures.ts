@@ -41,7 +41,12 @@ export async function createProgram(
   const id = (
     await pool.query<{ id: string }>(
       'INSERT INTO programs (name, program_manager_id, time_zone, holidays) VALUES ($1, $2, $3, $4) RETURNING id',
-      [opts.name ?? `Program ${uniq()}`, opts.programManagerId ?? null, opts.timeZone ?? 'UTC', opts.holidays ?? []],
+      [
+        opts.name ?? `Program ${uniq()}`,
+        opts.programManagerId ?? null,
+        opts.timeZone ?? 'UTC',
+        opts.holidays ?? [],
+      ],
     )
   ).rows[0]!.id;
   await pool.query('INSERT INTO program_policies (program_id, version, policy) VALUES ($1, 1, $2)', [

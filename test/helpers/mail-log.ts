@@ -10,15 +10,21 @@ export interface SentMail {
   obligation: string;
 }
 
+/** A header's text; the catcher parses a few headers into objects, ours are plain strings. */
+export function header(m: SmtpCatcher['messages'][number], name: string): string {
+  const value = m.headers.get(name);
+  return typeof value === 'string' ? value : '';
+}
+
 export function sentMail(smtp: SmtpCatcher, caseId: string, from: number, timeZone = 'UTC'): SentMail[] {
   return smtp.messages
     .map((m) => {
-      const key = String(m.headers.get('x-caseloop-notification-key') ?? '');
+      const key = header(m, 'x-caseloop-notification-key');
       const [, forCase, obligation] = key.split('/');
       return {
         forCase,
         to: m.to[0] ?? '',
-        when: when(Date.parse(String(m.headers.get('x-caseloop-scheduled-for'))), from, timeZone),
+        when: when(Date.parse(header(m, 'x-caseloop-scheduled-for')), from, timeZone),
         subject: m.subject.replace(/ — (case C-\d+|.*ref C-\d+)$/, ''),
         obligation: obligation ?? '',
       };

@@ -1,7 +1,6 @@
+import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
-
-const DAY = 86_400_000;
 
 describe('escalations: raised by the workflow, acknowledged through the API', () => {
   let stack: TestStack;
@@ -13,13 +12,15 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
   it('when the supervisor acknowledges an escalation, then the program manager is never told and the case shows it acknowledged', async () => {
     const { api, env, smtp, db } = stack;
     const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
     const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
       programId: team.programId,
       caseManagerId: team.caseManager.id,
       client: { givenName: 'Ana', familyName: 'Lima' },
     });
-    // Default policy: due on day 14, escalated to the supervisor on day 19, to the program manager on day 21.
-    await env.sleep(19 * DAY + 3_600_000);
+    // Default policy, opened on a Monday: due on day 14, escalated to the supervisor on the morning of
+    // day 21 (after two overdue reminders), to the program manager two business days later.
+    await skipTo(env, t0 + 21 * DAY + HOUR);
     const mine = await api.call('GET', '/api/v1/escalations', team.supervisor.token);
     expect(mine.body.items).toEqual([
       expect.objectContaining({ caseId: opened.body.id, level: 1, acknowledgedAt: null }),
@@ -42,7 +43,7 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
         .status,
     ).toBe(409);
 
-    await env.sleep(10 * DAY);
+    await skipTo(env, t0 + 31 * DAY);
     const toProgramManager = smtp.messages.filter((m) => m.to.includes(team.programManager.email));
     expect(toProgramManager).toEqual([]);
     const view = await api.call('GET', `/api/v1/cases/${opened.body.id}`, team.supervisor.token);

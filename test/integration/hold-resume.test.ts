@@ -1,7 +1,6 @@
+import { DAY, skipTo, startOn } from '../helpers/clock';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
-
-const DAY = 86_400_000;
 
 describe('on hold pauses every clock', () => {
   let stack: TestStack;
@@ -13,6 +12,7 @@ describe('on hold pauses every clock', () => {
   it('when a case is on hold from day 10 to day 20, then nothing is sent meanwhile and the deadline moves from day 14 to day 24', async () => {
     const { api, env, smtp, db } = stack;
     const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
     const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
       programId: team.programId,
       caseManagerId: team.caseManager.id,
@@ -21,12 +21,12 @@ describe('on hold pauses every clock', () => {
     const openedAt = Date.parse(opened.body.openedAt);
     const base = `/api/v1/cases/${opened.body.id}`;
 
-    await env.sleep(10 * DAY);
+    await skipTo(env, t0 + 10 * DAY);
     expect(
       (await api.call('POST', `${base}/hold`, team.caseManager.token, { reason: 'Client in hospital' }))
         .status,
     ).toBe(200);
-    await env.sleep(10 * DAY);
+    await skipTo(env, t0 + 20 * DAY);
     expect(smtp.messages.filter((m) => m.to.includes(team.caseManager.email))).toEqual([]);
     const resumed = await api.call('POST', `${base}/resume`, team.caseManager.token);
     expect(resumed.status).toBe(200);
@@ -34,7 +34,7 @@ describe('on hold pauses every clock', () => {
     // Measured on the workflow's clock, which the test server moves forward in big steps.
     expect(Math.abs(shift - 10 * DAY)).toBeLessThan(60_000);
 
-    await env.sleep(5 * DAY);
+    await skipTo(env, t0 + 25 * DAY);
     const mine = smtp.messages
       .filter((m) => m.to.includes(team.caseManager.email))
       .map((m) => ({

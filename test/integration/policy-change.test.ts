@@ -1,8 +1,7 @@
 import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DAY, skipTo, startOn } from '../helpers/clock';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
-
-const DAY = 86_400_000;
 
 describe('a program policy change reaches running cases', () => {
   let stack: TestStack;
@@ -14,6 +13,7 @@ describe('a program policy change reaches running cases', () => {
   it('when the program shortens the assessment deadline mid-way, then the running case is due on the new date and never on the old one', async () => {
     const { api, env, smtp, db } = stack;
     const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
     const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
       programId: team.programId,
       caseManagerId: team.caseManager.id,
@@ -21,7 +21,8 @@ describe('a program policy change reaches running cases', () => {
     });
     const openedAt = Date.parse(opened.body.openedAt);
 
-    await env.sleep(5 * DAY);
+    // Thursday of the first week: the new deadline (day 7, a Monday) is still ahead.
+    await skipTo(env, t0 + 3 * DAY);
     const changed = await api.call(
       'PUT',
       `/api/v1/programs/${team.programId}/policy`,
@@ -43,7 +44,7 @@ describe('a program policy change reaches running cases', () => {
       ).status,
     ).toBe(403);
 
-    await env.sleep(20 * DAY);
+    await skipTo(env, t0 + 25 * DAY);
     const mine = smtp.messages
       .filter((m) => m.to.includes(team.caseManager.email))
       .map((m) => ({
@@ -55,7 +56,10 @@ describe('a program policy change reaches running cases', () => {
       { day: 7, subject: 'Initial assessment due now' },
       { day: 10, subject: 'Initial assessment overdue 3 days' },
     ]);
-    expect(mine.map((m) => m.day)).not.toContain(14);
+    // The old deadline (day 14) never produces a "due now".
+    expect(mine.filter((m) => m.subject === 'Initial assessment due now')).toEqual([
+      { day: 7, subject: 'Initial assessment due now' },
+    ]);
     const view = await api.call('GET', `/api/v1/cases/${opened.body.id}`, team.caseManager.token);
     expect(Date.parse(view.body.schedule.obligations[0].dueAt) - openedAt).toBe(7 * DAY);
   });

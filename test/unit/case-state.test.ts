@@ -312,6 +312,26 @@ describe('case schedule: what leaves when', () => {
     expect(s.decisions.filter((d) => d.what === 'skipped')).not.toHaveLength(0);
   });
 
+  it('when a reminder was missed and it is now evening, then it waits for the next morning rather than leaving at once', () => {
+    // Opened Wednesday the 6th, due Wednesday the 20th; the heads-up (Sunday the 17th, held to Monday
+    // 08:00) was missed because the worker was down all Monday.
+    const s = newCase('2027-01-06T10:00:00Z');
+    const step = nextStep(s, t('2027-01-18T19:00:00Z'))!;
+    expect(step.kind).toBe('heads_up');
+    expect(iso(step.sendAt)).toBe('2027-01-19T08:00:00.000Z');
+    // Inside working hours a late step leaves immediately, not at the next minute.
+    const late = nextStep(s, t('2027-01-19T09:30:10Z'))!;
+    expect(late.kind).toBe('heads_up');
+    expect(late.sendAt).toBeLessThanOrEqual(t('2027-01-19T09:30:10Z'));
+  });
+
+  it('when a step is due at an odd second, then it leaves at the next whole minute', () => {
+    const s = newCase('2027-01-06T10:00:07.250Z');
+    const due = pendingSteps(s).find((x) => x.kind === 'due')!;
+    expect(iso(due.at)).toBe('2027-01-20T10:00:07.250Z');
+    expect(iso(due.sendAt)).toBe('2027-01-20T10:01:00.000Z');
+  });
+
   it('when an escalation is due, then it is never skipped in favour of a later reminder', () => {
     const s = newCase('2027-01-06T10:00:00Z');
     const o = find(s, 'initial-assessment');
