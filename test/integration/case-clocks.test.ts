@@ -1,5 +1,6 @@
 import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
 import { DAY, HOUR, skipTo, startOn, when } from '../helpers/clock';
+import { caseSteps } from '../helpers/case-steps';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -16,45 +17,11 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
   });
   afterAll(() => stack?.stop());
 
-  async function intake(team: Awaited<ReturnType<typeof createTeam>>, riskLevel = 'medium') {
-    const res = await stack.api.call('POST', '/api/v1/cases', team.caseManager.token, {
-      programId: team.programId,
-      caseManagerId: team.caseManager.id,
-      riskLevel,
-      client: { givenName: 'Jordan', familyName: 'Rivera', birthDate: '1990-04-02', consentToShare: true },
-    });
-    expect(res.status).toBe(201);
-    return { caseId: res.body.id as string, base: `/api/v1/cases/${res.body.id}` };
-  }
-
-  async function assess(base: string, token: string, kind: 'initial' | 'reassessment' = 'initial') {
-    const res = await stack.api.call('POST', `${base}/assessments`, token, { kind, scores: { housing: 3 } });
-    expect(res.status).toBe(201);
-  }
-
-  async function approvedPlan(
-    base: string,
-    team: Awaited<ReturnType<typeof createTeam>>,
-    targetDate: string,
-  ): Promise<string> {
-    const plan = await stack.api.call('POST', `${base}/plans`, team.caseManager.token, {
-      goals: [{ domain: 'housing', description: 'Stable tenancy', measure: 'Lease signed', targetDate }],
-    });
-    expect(plan.status).toBe(201);
-    const path = `${base}/plans/${plan.body.planId}`;
-    expect((await stack.api.call('POST', `${path}/submit`, team.caseManager.token)).status).toBe(200);
-    expect(
-      (await stack.api.call('POST', `${path}/decision`, team.supervisor.token, { decision: 'approved' }))
-        .status,
-    ).toBe(200);
-    return plan.body.goalIds[0] as string;
-  }
-
-  const schedule = async (base: string, token: string) =>
-    (await stack.api.call('GET', base, token)).body.schedule as {
-      status: string;
-      obligations: { id: string; kind: string; dueAt: string; metAt?: string; metBecause?: string }[];
-    };
+  const steps = () => caseSteps(stack.api);
+  const intake: ReturnType<typeof caseSteps>['intake'] = (...a) => steps().intake(...a);
+  const assess: ReturnType<typeof caseSteps>['assess'] = (...a) => steps().assess(...a);
+  const approvedPlan: ReturnType<typeof caseSteps>['approvedPlan'] = (...a) => steps().approvedPlan(...a);
+  const schedule: ReturnType<typeof caseSteps>['schedule'] = (...a) => steps().schedule(...a);
 
   const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
