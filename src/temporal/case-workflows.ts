@@ -32,6 +32,9 @@ function rethrowRefusal(err: unknown): never {
   throw err;
 }
 
+/** How long a case view waits for the live schedule before falling back to the projection. */
+const QUERY_DEADLINE_MS = 10_000;
+
 export function createCaseWorkflows(client: Client, taskQueue: string): CaseWorkflows {
   return {
     async start(input: CaseWorkflowInput) {
@@ -51,7 +54,11 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
       return { workflowId };
     },
     async schedule(caseId: string) {
-      return client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery);
+      // A case view must not hang on a busy or unreachable cluster: past the deadline it shows the
+      // last projection instead (see getCase).
+      return client.workflow.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery),
+      );
     },
     async policyChanged(caseId, change) {
       await client.workflow.getHandle(caseWorkflowId(caseId)).signal(policyChangedSignal, change);

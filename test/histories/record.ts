@@ -58,8 +58,18 @@ describe(`recording case-workflow histories (prefix '${prefix}')`, () => {
   it.each(chosen.map((s) => [s.name, s] as const))('records %s', async (name, scenario) => {
     const workflows = createCaseWorkflows(env.client, taskQueue);
     const workflowId = await (await newWorker()).runUntil(scenario.run({ env, pool: db.pool, workflows }));
-    const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
     fs.mkdirSync(HISTORIES_DIR, { recursive: true });
-    fs.writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+    // Every run of a chain that continued as new, oldest first: later runs start from carried state.
+    const runs = [];
+    let runId: string | undefined;
+    do {
+      const history = await env.client.workflow.getHandle(workflowId, runId).fetchHistory();
+      runs.unshift(history);
+      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    } while (runId);
+    runs.forEach((history, i) => {
+      const file = runs.length === 1 ? `${name}.json` : `${name}-run${i + 1}.json`;
+      fs.writeFileSync(path.join(HISTORIES_DIR, file), historyToJSON(history));
+    });
   });
 });

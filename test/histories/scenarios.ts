@@ -3,7 +3,8 @@ import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
 import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
-import { createTeam } from '../helpers/fixtures';
+import type { CaseEvent } from '../../src/workflows/types';
+import { createStaff, createTeam } from '../helpers/fixtures';
 
 const DAY = 86_400_000;
 
@@ -84,6 +85,84 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await workflows.event(caseId, { type: 'closure_requested', at: await at(env) });
       await workflows.event(caseId, { type: 'closure_decided', decision: 'approved', at: await at(env) });
       await env.sleep(DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 2 (case clocks v2, 2026-11-23): every obligation on one case, its ladder messages,
+    // an acknowledgement, hold and resume, reassignment, a policy change, closure returned then approved.
+    name: 'v2-every-obligation',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { team, caseId } = await intake(ctx, 'medium');
+      /** Waits `days`, then records what `make` builds at that moment. */
+      const event = async (make: (now: string) => CaseEvent, days = 0) => {
+        if (days) await env.sleep(days * DAY);
+        await workflows.event(caseId, make(await at(env)));
+      };
+      await env.sleep(22 * DAY); // the initial-assessment ladder reaches the supervisor
+      await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
+      await event((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }), 1);
+      await event((at) => ({ type: 'referral_made', referralId: 'r-1', at }));
+      await event((at) => ({ type: 'referral_made', referralId: 'r-2', at }));
+      await event((at) => ({ type: 'referral_updated', referralId: 'r-1', status: 'accepted', at }), 3);
+      await event((at) => ({ type: 'plan_submitted', planId: 'p-1', at }), 5);
+      await event((at) => ({ type: 'plan_decided', planId: 'p-1', decision: 'returned', goals: [], at }), 2);
+      await event((at) => ({ type: 'plan_submitted', planId: 'p-2', at }), 2);
+      await env.sleep(8 * DAY); // plan approval overdue: the supervisor is reminded
+      const target = new Date((await env.currentTimeMs()) + 20 * DAY).toISOString().slice(0, 10);
+      await event((at) => ({
+        type: 'plan_decided',
+        planId: 'p-2',
+        decision: 'approved',
+        goals: [{ goalId: 'g-1', targetDate: target }],
+        at,
+      }));
+      await event((at) => ({ type: 'note_added', noteType: 'contact', at }), 10);
+      await event((at) => ({ type: 'hold', at }), 3);
+      await event((at) => ({ type: 'resume', at }), 10);
+      const newSupervisor = await createStaff(ctx.pool, 'supervisor');
+      const newCaseManager = await createStaff(ctx.pool, 'case_manager', { supervisorId: newSupervisor.id });
+      await event((at) => ({
+        type: 'reassigned',
+        caseManagerId: newCaseManager.id,
+        supervisorId: newSupervisor.id,
+        at,
+      }));
+      await event((at) => ({ type: 'risk_changed', riskLevel: 'high', at }), 5);
+      await workflows.policyChanged(caseId, {
+        policy: { ...DEFAULT_POLICY, stalledPlanAfter: 'P20D' },
+        version: 2,
+        changeId: 'recorded-change-v2',
+      });
+      await event((at) => ({ type: 'goal_progress', goalId: 'g-1', status: 'achieved', at }), 25);
+      await event((at) => ({ type: 'referral_updated', referralId: 'r-1', status: 'completed', at }), 1);
+      await event((at) => ({ type: 'closure_requested', at }), 2);
+      await event((at) => ({ type: 'closure_decided', decision: 'returned', at }), 7);
+      await event((at) => ({ type: 'closure_requested', at }), 1);
+      await event((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 2: a high-risk case reassessed monthly for three years continues as new; every run
+    // of the chain is stored, the later ones starting from carried state.
+    name: 'v2-continue-as-new',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx, 'high');
+      const assessed = async (kind: 'initial' | 'reassessment', n: number) =>
+        workflows.event(caseId, {
+          type: 'assessment_recorded',
+          assessmentId: `a-${n}`,
+          kind,
+          completedAt: await at(env),
+        });
+      await assessed('initial', 0);
+      for (let month = 1; month <= 36; month++) {
+        await env.sleep(31 * DAY);
+        await assessed('reassessment', month);
+      }
       return caseWorkflowId(caseId);
     },
   },
