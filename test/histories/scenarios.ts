@@ -141,6 +141,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await event((at) => ({ type: 'closure_decided', decision: 'returned', at }), 7);
       await event((at) => ({ type: 'closure_requested', at }), 1);
       await event((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      await env.sleep(DAY); // the run completes
       return caseWorkflowId(caseId);
     },
   },

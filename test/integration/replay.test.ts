@@ -16,6 +16,9 @@ describe('case workflow: replay of stored histories', () => {
 
   it('when the stored histories are listed, then every workflow generation is represented', () => {
     expect(files.some((f) => f.startsWith('v1-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v2-'))).toBe(true);
+    // A chain that continued as new: its later runs start from carried state.
+    expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(files)(
