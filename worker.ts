@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     pool,
     mailer,
     publicBaseUrl: config.publicBaseUrl,
+    linkSigningKey: config.linkSigningKey,
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting in-flight tasks finish.

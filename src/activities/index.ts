@@ -7,6 +7,8 @@ export interface ActivityDeps {
   pool: Pool;
   mailer: Mailer;
   publicBaseUrl: string;
+  /** Signs the acknowledgement links in escalation emails (the API verifies them). */
+  linkSigningKey: string;
 }
 
 /** Every activity, built over injected dependencies so tests can hand in real or test instances. */

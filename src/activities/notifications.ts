@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
 import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
 import { initials, renderCaseMail } from '../notifications/templates';
 import type { CaseNotificationRequest, NotificationResult } from './types';
@@ -8,6 +9,7 @@ export interface NotificationDeps {
   pool: Pool;
   mailer: Mailer;
   publicBaseUrl: string;
+  linkSigningKey: string;
 }
 
 /** Case, obligation, due time, ladder step, recipient: the same decision always yields the same key. */
@@ -55,6 +57,46 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
   ).rows[0];
 }
 
+const isEscalation = (req: CaseNotificationRequest): boolean =>
+  req.step === 'escalate_supervisor' || req.step === 'escalate_program_manager';
+
+/**
+ * Writes the escalation row (idempotent) and signs its acknowledgement link. The expiry derives
+ * from the scheduled time, so a retried activity renders the very same link.
+ */
+async function recordEscalation(
+  deps: NotificationDeps,
+  req: CaseNotificationRequest,
+): Promise<{ url: string; expiresAt: Date } | undefined> {
+  const level = req.step === 'escalate_supervisor' ? 1 : 2;
+  await deps.pool.query(
+    `INSERT INTO escalations (case_id, obligation_id, obligation_kind, level, recipient_id, due_at, raised_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    [
+      req.caseId,
+      req.obligationId,
+      req.obligationKind,
+      level,
+      req.recipientStaffId,
+      req.dueAt,
+      req.scheduledFor,
+    ],
+  );
+  const row = (
+    await deps.pool.query<{ id: string }>(
+      `SELECT id FROM escalations WHERE case_id = $1 AND obligation_id = $2 AND level = $3 AND due_at = $4`,
+      [req.caseId, req.obligationId, level, req.dueAt],
+    )
+  ).rows[0];
+  if (!row || !req.recipientStaffId) return undefined;
+  const expiresAt = new Date(Date.parse(req.scheduledFor) + ACK_LINK_LIFETIME_MS);
+  const token = signAckLink(
+    { escalationId: row.id, staffId: req.recipientStaffId, expiresAt: expiresAt.getTime() },
+    deps.linkSigningKey,
+  );
+  return { url: `${deps.publicBaseUrl}/ack/${token}`, expiresAt };
+}
+
 /**
  * Sends one case notification exactly once. The notification row is written before sending and
  * marked after; a retry finds it sent and stops. A crash between SMTP acceptance and the mark
@@ -87,6 +129,10 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     ).rows[0];
     if (!caseRow) return { status: 'no_recipient', reason: `case ${req.caseId} not found` };
 
+    // The escalation itself is a record people acknowledge; written once per obligation, due time and
+    // level, before the email so the email can carry its signed acknowledgement link.
+    const acknowledge = isEscalation(req) ? await recordEscalation(deps, req) : undefined;
+
     const mail = renderCaseMail({
       obligationKind: req.obligationKind,
       step: req.step,
@@ -104,6 +150,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       caseManagerName: caseRow.case_manager_name,
       supervisorName: caseRow.supervisor_name,
       caseUrl: `${deps.publicBaseUrl}/cases/${req.caseId}`,
+      ...(acknowledge ? { acknowledge } : {}),
     });
 
     await deps.pool.query(
@@ -120,22 +167,6 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         messageId,
       ],
     );
-    if (req.step === 'escalate_supervisor' || req.step === 'escalate_program_manager') {
-      // The escalation itself is a record people acknowledge; written once per obligation, due time and level.
-      await deps.pool.query(
-        `INSERT INTO escalations (case_id, obligation_id, obligation_kind, level, recipient_id, due_at, raised_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [
-          req.caseId,
-          req.obligationId,
-          req.obligationKind,
-          req.step === 'escalate_supervisor' ? 1 : 2,
-          req.recipientStaffId,
-          req.dueAt,
-          req.scheduledFor,
-        ],
-      );
-    }
     await deps.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
        VALUES ('system', 'read', 'client', NULL, $1, $2)`,

@@ -12,6 +12,7 @@ import { registerCaseRoutes } from './routes/cases';
 import { registerDirectoryRoutes } from './routes/directory';
 import { registerPeopleRoutes } from './routes/people';
 import { healthRoutes, postgresProbe } from './routes/health';
+import { webRoutes } from './web/routes';
 
 export interface AppDeps {
   pool: Pool;
@@ -19,6 +20,8 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   publicBaseUrl: string;
+  /** Verifies the acknowledgement links the worker signs. */
+  linkSigningKey: string;
   /** Defaults to the system clock; tests pass the time-skipping server's. */
   clock?: () => Date;
 }
@@ -70,6 +73,15 @@ export function createApp(deps: AppDeps): Express {
 
   // Authenticate before parsing: a stranger's body is never read.
   app.use('/api/v1', requireStaff(deps.pool), express.json({ limit: '100kb', strict: true }), api.router);
+  // The staff pages email links land on (sign-in, my escalations, case summary, acknowledgement).
+  app.use(
+    webRoutes({
+      ...domainDeps,
+      linkSigningKey: deps.linkSigningKey,
+      publicBaseUrl: deps.publicBaseUrl,
+      logger: deps.logger,
+    }),
+  );
   app.use(notFoundRoute);
   app.use(problemMiddleware(deps.logger));
   return app;

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     taskQueue: config.temporal.taskQueue,
     logger,
     publicBaseUrl: config.publicBaseUrl,
+    linkSigningKey: config.linkSigningKey,
     host: config.host,
     port: config.port,
   });

@@ -17,6 +17,7 @@ export async function startApi(opts: {
   taskQueue: string;
   logger: Logger;
   publicBaseUrl: string;
+  linkSigningKey: string;
   host: string;
   port: number;
 }): Promise<RunningApi> {

@@ -33,8 +33,29 @@ const commonSchema = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: databaseUrl,
   PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  /** Signs acknowledgement links: the worker signs, the API verifies, so both need the same key. */
+  LINK_SIGNING_KEY: z
+    .string()
+    .trim()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32)')
+    .optional(),
   ...temporalSchema,
 };
+
+/**
+ * Outside production a fixed key keeps `npm run dev` and tests working with no set-up; links it
+ * signs are worthless anywhere else. Production refuses to start without its own key.
+ */
+export const DEVELOPMENT_LINK_SIGNING_KEY = 'caseloop-development-only-link-signing-key';
+
+function linkSigningKey(e: { NODE_ENV: string; LINK_SIGNING_KEY?: string | undefined }): string {
+  if (e.LINK_SIGNING_KEY) return e.LINK_SIGNING_KEY;
+  if (e.NODE_ENV === 'production')
+    throw new ConfigError([
+      { variable: 'LINK_SIGNING_KEY', message: 'is required in production (at least 32 characters)' },
+    ]);
+  return DEVELOPMENT_LINK_SIGNING_KEY;
+}
 
 const apiSchema = z.object({
   ...commonSchema,
@@ -118,6 +139,7 @@ export interface CommonConfig {
   logLevel: string;
   databaseUrl: string;
   publicBaseUrl: string;
+  linkSigningKey: string;
   temporal: TemporalConfig;
 }
 
@@ -143,6 +165,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
+    linkSigningKey: linkSigningKey(e),
     temporal: temporalFrom(e),
     host: e.API_HOST,
     port: e.API_PORT,
@@ -156,6 +179,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
+    linkSigningKey: linkSigningKey(e),
     temporal: temporalFrom(e),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startApi, type RunningApi } from '../api/server';
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../config/config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createMailer, type Mailer } from '../notifications/mailer';
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
     stops.push({ name: 'mail catcher', stop: () => maildev.stop() });
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
+    // A key of your own (LINK_SIGNING_KEY) if set; otherwise the development-only key.
+    const linkSigningKey = process.env.LINK_SIGNING_KEY ?? DEVELOPMENT_LINK_SIGNING_KEY;
     const pool = createPool(databaseUrl);
     stops.push({ name: 'database pool', stop: () => pool.end() });
     const mailer: Mailer = createMailer(`smtp://127.0.0.1:${smtpPort}`, 'Caseloop <no-reply@caseloop.local>');
@@ -102,6 +105,7 @@ async function main(): Promise<void> {
       pool,
       mailer,
       publicBaseUrl: apiUrl,
+      linkSigningKey,
     });
     const workerDone = worker.run();
     stops.push({
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
       taskQueue: TASK_QUEUE,
       logger,
       publicBaseUrl: apiUrl,
+      linkSigningKey,
       host: '127.0.0.1',
       port: apiPort,
     });

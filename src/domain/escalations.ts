@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import { canApprove } from './access';
 import type { Actor } from './actor';
@@ -62,6 +62,30 @@ export async function myEscalations(
   return rows.rows.map(toEscalation);
 }
 
+/** One escalation, for its recipient or anyone who may approve on the case; others see "not found". */
+async function visibleEscalation(
+  db: Pool | PoolClient,
+  actor: Actor,
+  escalationId: string,
+  lock = false,
+): Promise<EscalationRow> {
+  const row = (
+    await db.query<EscalationRow>(
+      `SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id WHERE e.id = $1${lock ? ' FOR UPDATE OF e' : ''}`,
+      [escalationId],
+    )
+  ).rows[0];
+  if (!row) throw new NotFoundError(`No escalation ${escalationId}.`);
+  const caseRow = await loadCase(db, actor, row.case_id).catch(() => undefined);
+  if (row.recipient_id !== actor.id && !(caseRow && canApprove(actor, caseRow)))
+    throw new NotFoundError(`No escalation ${escalationId}.`);
+  return row;
+}
+
+export async function getEscalation(pool: Pool, actor: Actor, escalationId: string): Promise<Escalation> {
+  return toEscalation(await visibleEscalation(pool, actor, escalationId));
+}
+
 /** The recipient (or anyone who may approve on the case) acknowledges; the workflow stops climbing. */
 export async function acknowledgeEscalation(
   deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
@@ -70,16 +94,7 @@ export async function acknowledgeEscalation(
   now = deps.clock?.() ?? new Date(),
 ): Promise<Escalation> {
   return inTransaction(deps.pool, async (db) => {
-    const row = (
-      await db.query<EscalationRow>(
-        'SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id WHERE e.id = $1 FOR UPDATE OF e',
-        [escalationId],
-      )
-    ).rows[0];
-    if (!row) throw new NotFoundError(`No escalation ${escalationId}.`);
-    const caseRow = await loadCase(db, actor, row.case_id).catch(() => undefined);
-    if (row.recipient_id !== actor.id && !(caseRow && canApprove(actor, caseRow)))
-      throw new NotFoundError(`No escalation ${escalationId}.`);
+    const row = await visibleEscalation(db, actor, escalationId, true);
     if (row.acknowledged_at) throw new ConflictError('The escalation has already been acknowledged.');
     const updated = (
       await db.query<EscalationRow>(

@@ -21,6 +21,8 @@ export interface CaseMailContext {
   caseManagerName: string;
   supervisorName: string;
   caseUrl: string;
+  /** Escalations only: the signed link that opens the acknowledgement page, and until when it works. */
+  acknowledge?: { url: string; expiresAt: Date };
 }
 
 export interface RenderedMail {
@@ -183,6 +185,12 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
     `Who else knows: ${alsoTold}`,
     '',
     `Open the case: ${ctx.caseUrl}`,
+    ...(ctx.acknowledge
+      ? [
+          `Acknowledge this escalation: ${ctx.acknowledge.url}`,
+          `(The link opens a page where you confirm; it works until ${formatWhen(ctx.acknowledge.expiresAt, ctx.recipientTimeZone)}.)`,
+        ]
+      : []),
     '',
     '— Caseloop',
   ].join('\n');
@@ -193,6 +201,11 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
     `<p><strong>What to do:</strong> ${escapeHtml(todo)}</p>`,
     `<p><strong>Who else knows:</strong> ${escapeHtml(alsoTold)}</p>`,
     `<p><a href="${escapeHtml(ctx.caseUrl)}">Open case ${escapeHtml(ctx.caseReference)}</a></p>`,
+    ...(ctx.acknowledge
+      ? [
+          `<p><a href="${escapeHtml(ctx.acknowledge.url)}">Acknowledge this escalation</a> (opens a page where you confirm; works until ${escapeHtml(formatWhen(ctx.acknowledge.expiresAt, ctx.recipientTimeZone))})</p>`,
+        ]
+      : []),
     '<p>— Caseloop</p>',
     '</body></html>',
   ].join('\n');

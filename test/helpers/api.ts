@@ -1,3 +1,4 @@
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -36,6 +37,7 @@ export async function startTestApi(
     taskQueue,
     logger: createLogger('test', 'silent'),
     publicBaseUrl: 'http://caseloop.test',
+    linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
     ...(clock ? { clock } : {}),
   });
   const server: Server = app.listen(0, '127.0.0.1');

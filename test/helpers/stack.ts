@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { createCaseloopWorker } from '../../src/worker/create-worker';
 import { startTestApi, type TestApi } from './api';
@@ -24,6 +25,9 @@ export interface TestStack {
 export async function startTestStack(taskQueue: string): Promise<TestStack> {
   const [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
   const mailer: Mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+  const clock = await followServerClock(env);
+  const api = await startTestApi(db.pool, env.client, taskQueue, clock);
+  // Links in emails point at this API, so a browser test can follow them.
   const worker = await createCaseloopWorker({
     connection: env.nativeConnection,
     namespace: 'default',
@@ -31,11 +35,10 @@ export async function startTestStack(taskQueue: string): Promise<TestStack> {
     workflowBundle: await workflowBundle(),
     pool: db.pool,
     mailer,
-    publicBaseUrl: 'http://caseloop.test',
+    publicBaseUrl: api.base,
+    linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
   });
   const running = worker.run();
-  const clock = await followServerClock(env);
-  const api = await startTestApi(db.pool, env.client, taskQueue, clock);
   return {
     env,
     db,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { createCaseloopWorker } from '../../src/worker/create-worker';
@@ -45,6 +46,7 @@ describe(`recording case-workflow histories (prefix '${prefix}')`, () => {
       pool: db.pool,
       mailer,
       publicBaseUrl: 'http://caseloop.test',
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
     });
 
   afterAll(async () => {

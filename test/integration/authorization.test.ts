@@ -212,7 +212,14 @@ describe('authorization matrix over the REST API', () => {
     }
     if (reached('closed')) {
       await step(200, 'POST', `${f.base}/closure/decision`, team.supervisor.token, { decision: 'approved' });
-      await env.client.workflow.getHandle(`case-${f.caseId}`).result();
+      // Poll rather than await result(): waiting on a result lets the time-skipping server jump
+      // ahead, firing other cases' timers in the middle of their before/after comparisons.
+      const handle = env.client.workflow.getHandle(`case-${f.caseId}`);
+      const deadline = Date.now() + 20_000;
+      while ((await handle.describe()).status.name === 'RUNNING') {
+        if (Date.now() > deadline) throw new Error(`case ${f.caseId} did not complete`);
+        await sleep(50);
+      }
     }
     return f;
   }

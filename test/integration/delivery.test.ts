@@ -1,3 +1,4 @@
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createSendCaseNotification } from '../../src/activities/notifications';
 import type { CaseNotificationRequest } from '../../src/activities/types';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
@@ -41,7 +42,12 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
   }
 
   it('when the same notification is sent twice (an activity retry), then exactly one email leaves', async () => {
-    const send = createSendCaseNotification({ pool: db.pool, mailer, publicBaseUrl: 'http://x' });
+    const send = createSendCaseNotification({
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://x',
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    });
     const { request, email } = await dueReminder();
     const before = smtp.messages.length;
 
@@ -60,7 +66,12 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
   });
 
   it('when the address is rejected permanently, then the failure is recorded and not retried', async () => {
-    const send = createSendCaseNotification({ pool: db.pool, mailer, publicBaseUrl: 'http://x' });
+    const send = createSendCaseNotification({
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://x',
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    });
     const { request, email } = await dueReminder();
     smtp.rejectRecipients.add(email);
     try {
@@ -79,7 +90,12 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
   });
 
   it('when SMTP fails transiently, then the activity throws to be retried and a later attempt delivers once', async () => {
-    const send = createSendCaseNotification({ pool: db.pool, mailer, publicBaseUrl: 'http://x' });
+    const send = createSendCaseNotification({
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://x',
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    });
     const { request } = await dueReminder();
     const before = smtp.messages.length;
     smtp.failTransiently = true;

@@ -50,4 +50,15 @@ describe('configuration', () => {
       /TEMPORAL_TLS_KEY_PATH/,
     );
   });
+
+  it('when production starts without a link signing key, then it refuses and names LINK_SIGNING_KEY', () => {
+    expect(() => loadApiConfig({ ...base, NODE_ENV: 'production' })).toThrow(/LINK_SIGNING_KEY: is required/);
+    expect(() => loadApiConfig({ ...base, NODE_ENV: 'production', LINK_SIGNING_KEY: 'short' })).toThrow(
+      /LINK_SIGNING_KEY: must be at least 32 characters/,
+    );
+    const key = 'a'.repeat(64);
+    expect(loadApiConfig({ ...base, NODE_ENV: 'production', LINK_SIGNING_KEY: key }).linkSigningKey).toBe(
+      key,
+    );
+  });
 });
