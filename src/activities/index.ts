@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Mailer } from '../notifications/mailer';
+import { createDigestActivities } from './digests';
 import { createSendCaseNotification } from './notifications';
 import { createProjectCaseSchedule } from './projection';
 
@@ -16,5 +17,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     sendCaseNotification: createSendCaseNotification(deps),
     projectCaseSchedule: createProjectCaseSchedule(deps),
+    ...createDigestActivities(deps),
   };
 }

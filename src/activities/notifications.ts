@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
 import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
-import { initials, renderCaseMail } from '../notifications/templates';
+import { escapeHtml, initials, renderCaseMail } from '../notifications/templates';
 import type { CaseNotificationRequest, NotificationResult } from './types';
 
 export interface NotificationDeps {
@@ -35,6 +35,20 @@ interface RecipientRow {
   email: string;
   full_name: string;
   time_zone: string;
+  notification_preference: 'immediate' | 'daily_digest';
+}
+
+/**
+ * Reminders about the recipient's own work may wait for their daily digest. Escalations and
+ * approval requests (plan and closure approvals) always go at once.
+ */
+function mayWaitForDigest(req: CaseNotificationRequest): boolean {
+  return (
+    (req.step === 'heads_up' || req.step === 'due' || req.step === 'overdue') &&
+    req.recipient !== 'provider' &&
+    req.obligationKind !== 'plan_approval' &&
+    req.obligationKind !== 'closure_approval'
+  );
 }
 
 /** A staff member by id, or for a provider follow-up the provider the referral went to. */
@@ -42,7 +56,8 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
   if (req.recipient === 'provider') {
     return (
       await pool.query<RecipientRow>(
-        `SELECT pr.contact_email AS email, pr.organisation AS full_name, pg.time_zone
+        `SELECT pr.contact_email AS email, pr.organisation AS full_name, pg.time_zone,
+                'immediate' AS notification_preference
            FROM referrals r JOIN providers pr ON pr.id = r.provider_id
            JOIN cases c ON c.id = r.case_id JOIN programs pg ON pg.id = c.program_id
           WHERE r.id = $1 AND r.case_id = $2`,
@@ -51,10 +66,89 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
     ).rows[0];
   }
   return (
-    await pool.query<RecipientRow>('SELECT email, full_name, time_zone FROM staff WHERE id = $1', [
-      req.recipientStaffId,
-    ])
+    await pool.query<RecipientRow>(
+      'SELECT email, full_name, time_zone, notification_preference FROM staff WHERE id = $1',
+      [req.recipientStaffId],
+    )
   ).rows[0];
+}
+
+/**
+ * A permanently rejected email is told to someone who can fix the address: the case's supervisor,
+ * or the admins when the supervisor's own address failed. Once per failed notification; the
+ * obligation's ladder goes on regardless.
+ */
+async function reportUndelivered(
+  deps: NotificationDeps,
+  req: CaseNotificationRequest,
+  failedKey: string,
+  failedEmail: string,
+  failedSubject: string,
+  reason: string,
+): Promise<void> {
+  const supervisor = (
+    await deps.pool.query<{ id: string; email: string }>(
+      `SELECT s.id, s.email FROM cases c JOIN staff s ON s.id = c.supervisor_id WHERE c.id = $1 AND s.active`,
+      [req.caseId],
+    )
+  ).rows[0];
+  const told =
+    supervisor && supervisor.email !== failedEmail
+      ? [supervisor]
+      : (
+          await deps.pool.query<{ id: string; email: string }>(
+            `SELECT id, email FROM staff WHERE role = 'admin' AND active AND email <> $1`,
+            [failedEmail],
+          )
+        ).rows;
+  const subject = `Email not delivered: ${failedSubject}`;
+  const text = [
+    `Caseloop could not deliver an email to ${failedEmail}.`,
+    '',
+    `Email: ${failedSubject}`,
+    `Reason: ${reason.slice(0, 300)}`,
+    '',
+    'Check the address in the staff directory or the provider record. The reminders for this work',
+    `go on climbing their ladder. Case: ${deps.publicBaseUrl}/cases/${req.caseId}`,
+    '',
+    '— Caseloop',
+  ].join('\n');
+  const html = `<!doctype html><html lang="en"><body><pre>${escapeHtml(text)}</pre></body></html>`;
+  for (const person of told) {
+    const key = `undelivered/${failedKey}/${person.id}`;
+    await deps.pool.query(
+      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
+       VALUES ($1, $2, $3, $4, 'delivery_failure', $5, $6) ON CONFLICT (notification_key) DO NOTHING`,
+      [key, req.caseId, person.id, person.email, subject, messageIdFor(key)],
+    );
+    const status = (
+      await deps.pool.query<{ status: string }>(
+        'SELECT status FROM notifications WHERE notification_key = $1',
+        [key],
+      )
+    ).rows[0]?.status;
+    if (status === 'sent') continue;
+    try {
+      await deps.mailer.send({
+        to: person.email,
+        subject,
+        text,
+        html,
+        messageId: messageIdFor(key),
+        headers: { 'X-Caseloop-Notification-Key': key },
+      });
+      await deps.pool.query(
+        `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
+        [key],
+      );
+    } catch (err) {
+      if (!(err instanceof PermanentDeliveryError)) throw err; // transient: the activity retries
+      await deps.pool.query(
+        `UPDATE notifications SET status = 'failed', last_error = $2 WHERE notification_key = $1`,
+        [key, (err as Error).message.slice(0, 500)],
+      );
+    }
+  }
 }
 
 const isEscalation = (req: CaseNotificationRequest): boolean =>
@@ -153,9 +247,11 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       ...(acknowledge ? { acknowledge } : {}),
     });
 
+    // The preference at the moment the reminder is due decides; a queued one keeps waiting for the digest.
+    const queue = mayWaitForDigest(req) && recipient.notification_preference === 'daily_digest';
     await deps.pool.query(
-      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (notification_key) DO NOTHING`,
       [
         key,
@@ -165,6 +261,8 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         `${req.obligationKind}:${req.step}`,
         mail.subject,
         messageId,
+        queue ? 'queued_for_digest' : 'pending',
+        req.dueAt,
       ],
     );
     await deps.pool.query(
@@ -179,6 +277,8 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       )
     ).rows[0];
     if (existing?.status === 'sent') return { status: 'already_sent', notificationKey: key };
+    if (existing?.status === 'queued_for_digest')
+      return { status: 'queued_for_digest', notificationKey: key };
     if (existing?.status === 'failed') {
       return { status: 'failed', notificationKey: key, reason: existing.last_error ?? 'delivery failed' };
     }
@@ -200,7 +300,10 @@ export function createSendCaseNotification(deps: NotificationDeps) {
           WHERE notification_key = $1`,
         [key, (err as Error).message.slice(0, 500), permanent],
       );
-      if (permanent) return { status: 'failed', notificationKey: key, reason: (err as Error).message };
+      if (permanent) {
+        await reportUndelivered(deps, req, key, recipient.email, mail.subject, (err as Error).message);
+        return { status: 'failed', notificationKey: key, reason: (err as Error).message };
+      }
       throw err; // transient: the activity retries with backoff
     }
     await deps.pool.query(

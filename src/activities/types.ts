@@ -20,7 +20,7 @@ export interface CaseNotificationRequest {
 }
 
 export type NotificationResult =
-  | { status: 'sent' | 'already_sent'; notificationKey: string }
+  | { status: 'sent' | 'already_sent' | 'queued_for_digest'; notificationKey: string }
   | { status: 'failed'; notificationKey: string; reason: string }
   | { status: 'no_recipient'; reason: string };
 

@@ -2,6 +2,7 @@ import { loadApiConfig, loadOrExit } from '../config/config';
 import { createPool } from '../db/pool';
 import { createLogger } from '../shared/logger';
 import { connectClient } from '../temporal/connection';
+import { ensureStaffDigests } from '../temporal/staff-digests';
 import { startApi } from './server';
 
 /** API entry point (`npm run api`): configured only by environment variables. */
@@ -10,6 +11,8 @@ async function main(): Promise<void> {
   const logger = createLogger('caseloop-api', config.logLevel);
   const pool = createPool(config.databaseUrl);
   const temporal = await connectClient(config.temporal);
+  // Digests run on Temporal; the API makes sure their workflow exists (a no-op when it does).
+  await ensureStaffDigests(temporal, config.temporal.taskQueue);
   const api = await startApi({
     pool,
     temporal,

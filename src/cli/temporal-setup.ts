@@ -1,8 +1,13 @@
 import { loadOrExit, loadTemporalConfig } from '../config/config';
+import { Client } from '@temporalio/client';
 import { connect } from '../temporal/connection';
+import { ensureStaffDigests } from '../temporal/staff-digests';
 import { registerSearchAttributes } from '../temporal/search-attributes-setup';
 
-/** `npm run temporal:setup`: registers Caseloop's search attributes on any cluster (idempotent). */
+/**
+ * `npm run temporal:setup`: registers Caseloop's search attributes and starts the digest workflow
+ * on any cluster (idempotent).
+ */
 async function main(): Promise<void> {
   const temporal = loadOrExit(() => loadTemporalConfig());
   const connection = await connect(temporal);
@@ -13,6 +18,8 @@ async function main(): Promise<void> {
         ? `Registered on '${temporal.namespace}': ${added.join(', ')}`
         : `All search attributes already registered on '${temporal.namespace}'.`,
     );
+    await ensureStaffDigests(new Client({ connection, namespace: temporal.namespace }), temporal.taskQueue);
+    console.log('Digest workflow running (id staff-digests).');
   } finally {
     await connection.close();
   }

@@ -7,6 +7,7 @@ import { createPool } from '../db/pool';
 import { createMailer, type Mailer } from '../notifications/mailer';
 import { createLogger } from '../shared/logger';
 import { createCaseWorkflows } from '../temporal/case-workflows';
+import { ensureStaffDigests } from '../temporal/staff-digests';
 import { createCaseloopWorker } from '../worker/create-worker';
 import { seedDemoData } from './demo-data';
 import { resolvePort } from './free-port';
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
       port: apiPort,
     });
     stops.push({ name: 'API', stop: () => api.close() });
+    await ensureStaffDigests(temporal.client, TASK_QUEUE);
 
     const staff = settings.seed
       ? await seedDemoData(pool, createCaseWorkflows(temporal.client, TASK_QUEUE), settings.dataDir)

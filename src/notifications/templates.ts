@@ -58,7 +58,7 @@ const WHAT_TO_DO: Record<ObligationKind, string> = {
 
 const DAY_MS = 86_400_000;
 
-function formatWhen(date: Date, timeZone: string): string {
+export function formatWhen(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
@@ -115,7 +115,7 @@ function renderProviderFollowUp(ctx: CaseMailContext): RenderedMail {
   return { subject, text, html };
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

@@ -1,1 +1,2 @@
 export { caseLifecycle } from './case-lifecycle';
+export { staffDigests } from './staff-digests';

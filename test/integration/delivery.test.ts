@@ -21,11 +21,16 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
     await db.drop();
   });
 
-  async function dueReminder(): Promise<{ request: CaseNotificationRequest; email: string }> {
+  async function dueReminder(): Promise<{
+    request: CaseNotificationRequest;
+    email: string;
+    supervisor: string;
+  }> {
     const team = await createTeam(db.pool);
     const opened = await createCaseRow(db.pool, team);
     return {
       email: team.caseManager.email,
+      supervisor: team.supervisor.email,
       request: {
         caseId: opened.id,
         obligationId: 'initial-assessment',
@@ -72,18 +77,26 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
       publicBaseUrl: 'http://x',
       linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
     });
-    const { request, email } = await dueReminder();
+    const { request, email, supervisor } = await dueReminder();
     smtp.rejectRecipients.add(email);
     try {
       const result = await send(request);
       expect(result.status).toBe('failed');
       expect((await send(request)).status).toBe('failed');
       const row = (
-        await db.pool.query('SELECT status, attempts, last_error FROM notifications WHERE case_id = $1', [
-          request.caseId,
-        ])
+        await db.pool.query(
+          `SELECT status, attempts, last_error FROM notifications WHERE case_id = $1 AND kind <> 'delivery_failure'`,
+          [request.caseId],
+        )
       ).rows[0];
       expect(row).toMatchObject({ status: 'failed', attempts: 1, last_error: expect.stringMatching(/550/) });
+      // The supervisor is told once, so someone fixes the address; no client details in it.
+      const told = smtp.messages.filter((m) => m.to.includes(supervisor));
+      expect(told.map((m) => m.subject)).toEqual([
+        expect.stringMatching(/^Email not delivered: Initial assessment due now — case C-\d+$/),
+      ]);
+      expect(told[0]!.text).toContain(email);
+      expect(told[0]!.text).toMatch(/Reason: .*550/);
     } finally {
       smtp.rejectRecipients.delete(email);
     }

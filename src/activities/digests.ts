@@ -1,0 +1,183 @@
+import type { Pool } from 'pg';
+import { fromLocal, toLocal } from '../domain/business-time';
+import type { Mailer } from '../notifications/mailer';
+import {
+  renderDigest,
+  renderTeamDigest,
+  type DigestItem,
+  type TeamDigestRow,
+} from '../notifications/digest-templates';
+import type { RenderedMail } from '../notifications/templates';
+import { messageIdFor } from './notifications';
+
+export interface DigestDeps {
+  pool: Pool;
+  mailer: Mailer;
+  publicBaseUrl: string;
+}
+
+/** Digests leave at 08:00 in each recipient's own time zone, on weekdays. */
+export const DIGEST_HOUR = 8;
+
+interface StaffRow {
+  id: string;
+  email: string;
+  full_name: string;
+  time_zone: string;
+  role: string;
+}
+
+const pad = (n: number): string => String(n).padStart(2, '0');
+
+/** The next instant after `after` at which it is 08:00 somewhere a staff member works. */
+async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
+  const zones = (
+    await pool.query<{ time_zone: string }>('SELECT DISTINCT time_zone FROM staff WHERE active')
+  ).rows.map((r) => r.time_zone);
+  let next = after + 86_400_000; // at least daily, even with no staff yet
+  for (const zone of zones.length ? zones : ['UTC']) {
+    for (let d = 0; d <= 2; d++) {
+      const day = toLocal(after + d * 86_400_000, zone);
+      const at = fromLocal({ ...day, hour: DIGEST_HOUR, minute: 0, second: 0, millisecond: 0 }, zone);
+      if (at > after) {
+        next = Math.min(next, at);
+        break;
+      }
+    }
+  }
+  return next;
+}
+
+/**
+ * The digest round: at `at`, everyone for whom it is 08:00 on a weekday gets their daily digest
+ * (reminders queued for them) and, for supervisors, the team digest (overdue work by case
+ * manager). Keyed by recipient and local date, so a retried round sends nothing twice.
+ */
+export function createDigestActivities(deps: DigestDeps) {
+  async function sendOnce(key: string, to: StaffRow, kind: string, mail: RenderedMail): Promise<boolean> {
+    await deps.pool.query(
+      `INSERT INTO notifications (notification_key, recipient_id, recipient_email, kind, subject, message_id)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notification_key) DO NOTHING`,
+      [key, to.id, to.email, kind, mail.subject, messageIdFor(key)],
+    );
+    const status = (
+      await deps.pool.query<{ status: string }>(
+        'SELECT status FROM notifications WHERE notification_key = $1',
+        [key],
+      )
+    ).rows[0]?.status;
+    if (status === 'sent') return false;
+    await deps.mailer.send({
+      to: to.email,
+      ...mail,
+      messageId: messageIdFor(key),
+      headers: { 'X-Caseloop-Notification-Key': key },
+    });
+    await deps.pool.query(
+      `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
+      [key],
+    );
+    return true;
+  }
+
+  async function personalDigest(staff: StaffRow, localDate: string): Promise<boolean> {
+    const key = `digest/${staff.id}/${localDate}`;
+    // Claim what is waiting for this digest; a retry finds the same claim and adds nothing.
+    await deps.pool.query(
+      `UPDATE notifications SET digest_key = $2
+        WHERE recipient_id = $1 AND status = 'queued_for_digest' AND digest_key IS NULL
+          AND NOT EXISTS (SELECT 1 FROM notifications WHERE digest_key = $2)`,
+      [staff.id, key],
+    );
+    const items = (
+      await deps.pool.query<{ case_id: string; reference: string; subject: string; due_at: Date }>(
+        `SELECT n.case_id, c.reference, n.subject, n.due_at FROM notifications n JOIN cases c ON c.id = n.case_id
+          WHERE n.digest_key = $1 ORDER BY n.due_at ASC, n.created_at ASC`,
+        [key],
+      )
+    ).rows;
+    if (items.length === 0) return false;
+    const list: DigestItem[] = items.map((i) => ({
+      caseId: i.case_id,
+      caseReference: i.reference,
+      subject: i.subject,
+      dueAt: i.due_at,
+    }));
+    const ctx = {
+      recipientName: staff.full_name,
+      recipientTimeZone: staff.time_zone,
+      localDate,
+      publicBaseUrl: deps.publicBaseUrl,
+    };
+    const sent = await sendOnce(key, staff, 'digest', renderDigest(ctx, list));
+    await deps.pool.query(
+      `UPDATE notifications SET status = 'sent', sent_at = coalesce(sent_at, now()) WHERE digest_key = $1`,
+      [key],
+    );
+    return sent;
+  }
+
+  async function teamDigest(staff: StaffRow, localDate: string): Promise<boolean> {
+    const rows = (
+      await deps.pool.query<{
+        id: string;
+        reference: string;
+        full_name: string;
+        overdue_count: number;
+        next_due_kind: string | null;
+      }>(
+        `SELECT c.id, c.reference, cm.full_name, c.overdue_count, c.next_due_kind
+           FROM cases c JOIN staff cm ON cm.id = c.case_manager_id
+          WHERE c.supervisor_id = $1 AND c.status <> 'closed' AND c.overdue_count > 0
+          ORDER BY cm.full_name, c.overdue_count DESC, c.reference`,
+        [staff.id],
+      )
+    ).rows;
+    if (rows.length === 0) return false;
+    const list: TeamDigestRow[] = rows.map((r) => ({
+      caseId: r.id,
+      caseReference: r.reference,
+      caseManagerName: r.full_name,
+      overdueCount: r.overdue_count,
+      nextDueKind: r.next_due_kind,
+    }));
+    const ctx = {
+      recipientName: staff.full_name,
+      recipientTimeZone: staff.time_zone,
+      localDate,
+      publicBaseUrl: deps.publicBaseUrl,
+    };
+    return sendOnce(
+      `team-digest/${staff.id}/${localDate}`,
+      staff,
+      'team_digest',
+      renderTeamDigest(ctx, list),
+    );
+  }
+
+  return {
+    /** When the first digest round is due, from `after` (an ISO instant). */
+    async nextDigestRound(after: string): Promise<string> {
+      return new Date(await nextRoundAfter(deps.pool, Date.parse(after))).toISOString();
+    },
+
+    async sendDueDigests(at: string): Promise<{ sent: number; nextRoundAt: string }> {
+      const instant = Date.parse(at);
+      const staff = (
+        await deps.pool.query<StaffRow>(
+          'SELECT id, email, full_name, time_zone, role FROM staff WHERE active ORDER BY id',
+        )
+      ).rows;
+      let sent = 0;
+      for (const s of staff) {
+        const local = toLocal(instant, s.time_zone);
+        const weekday = new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay();
+        if (local.hour !== DIGEST_HOUR || weekday === 0 || weekday === 6) continue;
+        const localDate = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
+        if (await personalDigest(s, localDate)) sent++;
+        if (s.role === 'supervisor' && (await teamDigest(s, localDate))) sent++;
+      }
+      return { sent, nextRoundAt: new Date(await nextRoundAfter(deps.pool, instant)).toISOString() };
+    },
+  };
+}

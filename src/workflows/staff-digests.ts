@@ -1,0 +1,28 @@
+import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { sendDueDigests, nextDigestRound } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  // A digest is never lost: SMTP or database trouble retries until it clears.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/** Rounds per run before continuing as new: about two months of daily rounds in a few zones. */
+const ROUNDS_PER_RUN = 200;
+
+/**
+ * The single long-running workflow behind daily and team digests: it sleeps until it is 08:00
+ * somewhere a staff member works, runs a digest round for that instant, and asks the round when the
+ * next one is due. Each round is keyed per recipient and local date, so nothing is sent twice.
+ */
+export async function staffDigests(input: { nextRoundAt?: string } = {}): Promise<void> {
+  let next = input.nextRoundAt ?? (await nextDigestRound(new Date(Date.now()).toISOString()));
+  for (let round = 0; round < ROUNDS_PER_RUN; round++) {
+    const wait = Date.parse(next) - Date.now();
+    if (wait > 0) await sleep(wait, { summary: `Digest round at ${next}` });
+    next = (await sendDueDigests(next)).nextRoundAt;
+  }
+  await continueAsNew<typeof staffDigests>({ nextRoundAt: next });
+}

@@ -1,0 +1,105 @@
+import { createDigestActivities } from '../../src/activities/digests';
+import { createMailer } from '../../src/notifications/mailer';
+import { ensureStaffDigests } from '../../src/temporal/staff-digests';
+import { caseSteps } from '../helpers/case-steps';
+import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
+import { createTeam } from '../helpers/fixtures';
+import { header } from '../helpers/mail-log';
+import { startTestStack, type TestStack } from '../helpers/stack';
+
+/**
+ * Daily and team digests, built on Temporal: the staffDigests workflow wakes at 08:00 in each
+ * staff member's zone and runs a digest round. Time-skipping server, real API, real SMTP.
+ */
+describe('digests: fewer, better emails', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack('digests-test');
+    await ensureStaffDigests(stack.env.client, stack.taskQueue);
+  });
+  afterAll(() => stack?.stop());
+
+  const to = (email: string) => stack.smtp.messages.filter((m) => m.to.includes(email));
+
+  it('when a case manager chooses a daily digest, then reminders wait for 08:00 on a weekday, most urgent first, while escalations still go at once', async () => {
+    const { env, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const changed = await api.call('PATCH', `/api/v1/staff/${team.caseManager.id}`, team.caseManager.token, {
+      notificationPreference: 'daily_digest',
+    });
+    expect(changed.status).toBe(200);
+    const { caseId } = await caseSteps(api).intake(team);
+    const second = await caseSteps(api).intake(team);
+
+    // Heads-ups on Friday d11 10:00 wait for Monday's digest, the due reminders (d14 10:00) for
+    // Tuesday's, the first overdue ones (d17 10:00) for Friday's; nothing on the weekend.
+    await skipTo(env, t0 + 20 * DAY);
+    const digests = to(team.caseManager.email);
+    const subjects = digests.map((m) => m.subject);
+    expect(subjects.every((s) => s.startsWith('Your Caseloop digest for '))).toBe(true);
+    expect(digests.map((m) => header(m, 'x-caseloop-notification-key'))).toEqual([
+      `digest/${team.caseManager.id}/${day(t0 + 14 * DAY)}`,
+      `digest/${team.caseManager.id}/${day(t0 + 15 * DAY)}`,
+      `digest/${team.caseManager.id}/${day(t0 + 18 * DAY)}`,
+    ]);
+    const monday = digests[0]!;
+    expect(monday.subject).toBe(`Your Caseloop digest for ${day(t0 + 14 * DAY)}: 2 reminders`);
+    expect(monday.text).toMatch(/Initial assessment due \w{3}, .* — case C-\d+/);
+    expect(monday.text).toContain(`/cases/${caseId}`);
+    expect(monday.text).toContain(`/cases/${second.caseId}`);
+    expect(monday.text).not.toMatch(/Jordan|Rivera/);
+    expect(digests[1]!.text.match(/Initial assessment due now/g)).toHaveLength(2);
+    expect(digests[2]!.text.match(/Initial assessment overdue 3 days/g)).toHaveLength(2);
+
+    // Escalations never wait: on day 21 the supervisor hears at 08:00, though the case manager's
+    // reminders of that morning wait for the next digest.
+    await skipTo(env, t0 + 21 * DAY + HOUR);
+    const escalations = to(team.supervisor.email).filter((m) => m.subject.startsWith('Escalation'));
+    expect(escalations).toHaveLength(2);
+    expect(to(team.caseManager.email).every((m) => m.subject.startsWith('Your Caseloop digest'))).toBe(true);
+  });
+
+  it('when a supervisor has overdue cases in the team, then a team digest groups them by case manager', async () => {
+    const { env, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    await caseSteps(api).intake(team);
+    // Due d14 (Monday 10:00), overdue from then: every weekday round from Tuesday lists it.
+    await skipTo(env, t0 + 18 * DAY + HOUR);
+    const team1 = to(team.supervisor.email).filter((m) => m.subject.startsWith('Team digest'));
+    expect(team1.map((m) => header(m, 'x-caseloop-notification-key'))).toEqual(
+      [15, 16, 17, 18].map((d) => `team-digest/${team.supervisor.id}/${day(t0 + d * DAY)}`),
+    );
+    expect(team1[0]!.subject).toBe(`Team digest for ${day(t0 + 15 * DAY)}: 1 case with overdue work`);
+    expect(team1[0]!.text).toContain(`${team.caseManager.fullName}:`);
+    expect(team1[0]!.text).toMatch(/case C-\d+: 1 overdue/);
+  });
+
+  it('when a digest round runs twice for the same instant (a retry), then each digest leaves once', async () => {
+    const { db, smtp } = stack;
+    const team = await createTeam(db.pool);
+    await db.pool.query(`UPDATE staff SET notification_preference = 'daily_digest' WHERE id = $1`, [
+      team.caseManager.id,
+    ]);
+    const { caseId } = await caseSteps(stack.api).intake(team);
+    await db.pool.query(
+      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at)
+       VALUES ($1, $2, $3, $4, 'initial_assessment:due', 'Initial assessment due now — case C-0', '<x@caseloop>', 'queued_for_digest', now())`,
+      [`queued/${caseId}`, caseId, team.caseManager.id, team.caseManager.email],
+    );
+    const mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+    const { sendDueDigests } = createDigestActivities({ pool: db.pool, mailer, publicBaseUrl: 'http://x' });
+    const at = '2031-01-07T08:00:00.000Z'; // a Tuesday, 08:00 UTC
+    await sendDueDigests(at);
+    await sendDueDigests(at);
+    mailer.close();
+    expect(
+      smtp.messages.filter(
+        (m) => header(m, 'x-caseloop-notification-key') === `digest/${team.caseManager.id}/2031-01-07`,
+      ),
+    ).toHaveLength(1);
+  });
+});
+
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
