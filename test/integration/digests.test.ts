@@ -58,6 +58,21 @@ describe('digests: fewer, better emails', () => {
     const escalations = to(team.supervisor.email).filter((m) => m.subject.startsWith('Escalation'));
     expect(escalations).toHaveLength(2);
     expect(to(team.caseManager.email).every((m) => m.subject.startsWith('Your Caseloop digest'))).toBe(true);
+
+    // Back to immediate: what already waits still comes in Tuesday's digest; new reminders go at once.
+    const back = await api.call('PATCH', `/api/v1/staff/${team.caseManager.id}`, team.caseManager.token, {
+      notificationPreference: 'immediate',
+    });
+    expect(back.status).toBe(200);
+    await skipTo(env, t0 + 23 * DAY + HOUR);
+    const after = to(team.caseManager.email).slice(digests.length);
+    expect(
+      after.map((m) => m.subject.replace(/ — case C-\d+$/, '').replace(/\d{4}-\d{2}-\d{2}/, 'DATE')),
+    ).toEqual([
+      'Your Caseloop digest for DATE: 2 reminders',
+      'Initial assessment overdue 9 days',
+      'Initial assessment overdue 9 days',
+    ]);
   });
 
   it('when a supervisor has overdue cases in the team, then a team digest groups them by case manager', async () => {
