@@ -1,3 +1,4 @@
+import { caseloopDataConverter } from './src/temporal/codec';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadOrExit, loadWorkerConfig } from './src/config/config';
 import { createPool } from './src/db/pool';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     mailer,
     publicBaseUrl: config.publicBaseUrl,
     linkSigningKey: config.linkSigningKey,
+    dataConverter: caseloopDataConverter(config.payloadKeys),
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting in-flight tasks finish.

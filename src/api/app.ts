@@ -5,6 +5,8 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import type { Logger } from '../shared/logger';
+import type { PayloadKey } from '../temporal/codec';
+import { codecRoutes } from './codec-routes';
 import { requireStaff } from './middleware/auth';
 import { notFoundRoute, problemMiddleware } from './middleware/problem';
 import { ApiRouter } from './route';
@@ -22,6 +24,10 @@ export interface AppDeps {
   publicBaseUrl: string;
   /** Verifies the acknowledgement links the worker signs. */
   linkSigningKey: string;
+  /** Serve the codec endpoint for the Temporal UI with these keys. */
+  payloadKeys: PayloadKey[];
+  /** The Temporal UI's origin (CORS for the codec endpoint). */
+  temporalUiOrigin?: string | undefined;
   /** Defaults to the system clock; tests pass the time-skipping server's. */
   clock?: () => Date;
 }
@@ -71,6 +77,13 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use('/docs/assets', express.static(SWAGGER_UI_DIR, { index: false }));
 
+  app.use(
+    codecRoutes({
+      pool: deps.pool,
+      payloadKeys: deps.payloadKeys,
+      ...(deps.temporalUiOrigin ? { temporalUiOrigin: deps.temporalUiOrigin } : {}),
+    }),
+  );
   // Authenticate before parsing: a stranger's body is never read.
   app.use('/api/v1', requireStaff(deps.pool), express.json({ limit: '100kb', strict: true }), api.router);
   // The staff pages email links land on (sign-in, my escalations, case summary, acknowledgement).

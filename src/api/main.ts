@@ -3,6 +3,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../shared/logger';
 import { connectClient } from '../temporal/connection';
 import { ensureStaffDigests } from '../temporal/staff-digests';
+import { caseloopDataConverter } from '../temporal/codec';
 import { startApi } from './server';
 
 /** API entry point (`npm run api`): configured only by environment variables. */
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
   const config = loadOrExit(() => loadApiConfig());
   const logger = createLogger('caseloop-api', config.logLevel);
   const pool = createPool(config.databaseUrl);
-  const temporal = await connectClient(config.temporal);
+  const temporal = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys));
   // Digests run on Temporal; the API makes sure their workflow exists (a no-op when it does).
   await ensureStaffDigests(temporal, config.temporal.taskQueue);
   const api = await startApi({
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
     logger,
     publicBaseUrl: config.publicBaseUrl,
     linkSigningKey: config.linkSigningKey,
+    payloadKeys: config.payloadKeys,
+    temporalUiOrigin: config.temporalUiOrigin,
     host: config.host,
     port: config.port,
   });

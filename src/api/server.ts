@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { Logger } from '../shared/logger';
+import type { PayloadKey } from '../temporal/codec';
 import { createApp } from './app';
 
 export interface RunningApi {
@@ -18,6 +19,8 @@ export async function startApi(opts: {
   logger: Logger;
   publicBaseUrl: string;
   linkSigningKey: string;
+  payloadKeys: PayloadKey[];
+  temporalUiOrigin?: string | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {

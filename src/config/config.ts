@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeys, type PayloadKey } from '../temporal/codec';
 
 /**
  * Configuration comes only from environment variables, is validated once at start-up,
@@ -34,6 +35,8 @@ const commonSchema = {
   DATABASE_URL: databaseUrl,
   PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
   /** Signs acknowledgement links: the worker signs, the API verifies, so both need the same key. */
+  /** Payload encryption keys, `id:base64key` comma-separated, newest first (see src/temporal/codec.ts). */
+  PAYLOAD_KEYS: optionalText,
   LINK_SIGNING_KEY: z
     .string()
     .trim()
@@ -48,19 +51,48 @@ const commonSchema = {
  */
 export const DEVELOPMENT_LINK_SIGNING_KEY = 'caseloop-development-only-link-signing-key';
 
-function linkSigningKey(e: { NODE_ENV: string; LINK_SIGNING_KEY?: string | undefined }): string {
-  if (e.LINK_SIGNING_KEY) return e.LINK_SIGNING_KEY;
-  if (e.NODE_ENV === 'production')
-    throw new ConfigError([
-      { variable: 'LINK_SIGNING_KEY', message: 'is required in production (at least 32 characters)' },
-    ]);
-  return DEVELOPMENT_LINK_SIGNING_KEY;
+/** Development and test only: a fixed payload key (32 zero-free bytes), worthless elsewhere. */
+export const DEVELOPMENT_PAYLOAD_KEYS = `dev-1:${Buffer.from('caseloop-development-payload-key').toString('base64')}`;
+
+interface SecretsEnv {
+  NODE_ENV: string;
+  PAYLOAD_KEYS?: string | undefined;
+  LINK_SIGNING_KEY?: string | undefined;
+}
+
+/**
+ * The two secrets: development and tests fall back to fixed keys; production must bring its own.
+ * Every problem is reported at once.
+ */
+function secrets(e: SecretsEnv): { payloadKeys: PayloadKey[]; linkSigningKey: string } {
+  const problems: { variable: string; message: string }[] = [];
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.PAYLOAD_KEYS)
+    problems.push({
+      variable: 'PAYLOAD_KEYS',
+      message: 'is required in production (id:base64 of 32 random bytes)',
+    });
+  if (production && !e.LINK_SIGNING_KEY)
+    problems.push({
+      variable: 'LINK_SIGNING_KEY',
+      message: 'is required in production (at least 32 characters)',
+    });
+  let payloadKeys: PayloadKey[] = [];
+  try {
+    payloadKeys = parsePayloadKeys(e.PAYLOAD_KEYS ?? DEVELOPMENT_PAYLOAD_KEYS);
+  } catch (err) {
+    problems.push({ variable: 'PAYLOAD_KEYS', message: (err as Error).message });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { payloadKeys, linkSigningKey: e.LINK_SIGNING_KEY ?? DEVELOPMENT_LINK_SIGNING_KEY };
 }
 
 const apiSchema = z.object({
   ...commonSchema,
   API_HOST: z.string().trim().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
+  /** The Temporal Web UI's origin, the only browser origin allowed to call the codec endpoint. */
+  TEMPORAL_UI_ORIGIN: z.url().optional(),
 });
 
 const workerSchema = z.object({
@@ -140,12 +172,14 @@ export interface CommonConfig {
   databaseUrl: string;
   publicBaseUrl: string;
   linkSigningKey: string;
+  payloadKeys: PayloadKey[];
   temporal: TemporalConfig;
 }
 
 export interface ApiConfig extends CommonConfig {
   host: string;
   port: number;
+  temporalUiOrigin?: string;
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -165,10 +199,11 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
-    linkSigningKey: linkSigningKey(e),
+    ...secrets(e),
     temporal: temporalFrom(e),
     host: e.API_HOST,
     port: e.API_PORT,
+    ...(e.TEMPORAL_UI_ORIGIN ? { temporalUiOrigin: e.TEMPORAL_UI_ORIGIN.replace(/\/$/, '') } : {}),
   };
 }
 
@@ -179,7 +214,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
-    linkSigningKey: linkSigningKey(e),
+    ...secrets(e),
     temporal: temporalFrom(e),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,

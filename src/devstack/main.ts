@@ -1,7 +1,8 @@
 import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startApi, type RunningApi } from '../api/server';
-import { DEVELOPMENT_LINK_SIGNING_KEY } from '../config/config';
+import { DEVELOPMENT_LINK_SIGNING_KEY, DEVELOPMENT_PAYLOAD_KEYS } from '../config/config';
+import { caseloopDataConverter, parsePayloadKeys } from '../temporal/codec';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createMailer, type Mailer } from '../notifications/mailer';
@@ -75,11 +76,17 @@ async function main(): Promise<void> {
       // The launcher stops the worker itself, in order, on Ctrl-C.
       shutdownSignals: [],
     });
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    // Your own keys (PAYLOAD_KEYS) if set; otherwise the development-only key.
+    const payloadKeys = parsePayloadKeys(process.env.PAYLOAD_KEYS ?? DEVELOPMENT_PAYLOAD_KEYS);
+    const dataConverter = caseloopDataConverter(payloadKeys);
     const temporal: TestWorkflowEnvironment = await startDevTemporal({
       dataDir: settings.dataDir,
       port: temporalPort,
       uiPort,
       log: say,
+      dataConverter,
+      codecEndpoint: `${apiUrl}/codec`,
     });
     stops.push({ name: 'Temporal dev server', stop: () => temporal.teardown() });
 
@@ -91,7 +98,6 @@ async function main(): Promise<void> {
     });
     stops.push({ name: 'mail catcher', stop: () => maildev.stop() });
 
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
     // A key of your own (LINK_SIGNING_KEY) if set; otherwise the development-only key.
     const linkSigningKey = process.env.LINK_SIGNING_KEY ?? DEVELOPMENT_LINK_SIGNING_KEY;
     const pool = createPool(databaseUrl);
@@ -107,6 +113,7 @@ async function main(): Promise<void> {
       mailer,
       publicBaseUrl: apiUrl,
       linkSigningKey,
+      dataConverter,
     });
     const workerDone = worker.run();
     stops.push({
@@ -124,6 +131,8 @@ async function main(): Promise<void> {
       logger,
       publicBaseUrl: apiUrl,
       linkSigningKey,
+      payloadKeys,
+      temporalUiOrigin: `http://127.0.0.1:${uiPort}`,
       host: '127.0.0.1',
       port: apiPort,
     });

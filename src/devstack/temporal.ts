@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { asServerExecutable, locateBinary, TEMPORAL_CLI } from '../temporal/binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -9,6 +10,10 @@ export interface DevTemporalOptions {
   port: number;
   uiPort: number;
   log?: (message: string) => void;
+  /** The encrypting data converter every Caseloop client uses. */
+  dataConverter: DataConverter;
+  /** Where the Web UI asks to decode payloads (Caseloop's /codec endpoint). */
+  codecEndpoint: string;
 }
 
 /**
@@ -19,7 +24,9 @@ export async function startDevTemporal(opts: DevTemporalOptions): Promise<TestWo
   const executable = locateBinary(TEMPORAL_CLI, { log: opts.log });
   fs.mkdirSync(opts.dataDir, { recursive: true });
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: opts.dataConverter },
     server: {
+      extraArgs: ['--ui-codec-endpoint', opts.codecEndpoint],
       executable: asServerExecutable(executable),
       dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
       ip: '127.0.0.1',

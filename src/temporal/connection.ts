@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import type { TemporalConfig } from '../config/config';
 
@@ -20,8 +21,8 @@ export function connect(cfg: TemporalConfig): Promise<Connection> {
   return Connection.connect({ address: cfg.address, tls: tlsOptions(cfg), apiKey: cfg.apiKey });
 }
 
-export async function connectClient(cfg: TemporalConfig): Promise<Client> {
-  return new Client({ connection: await connect(cfg), namespace: cfg.namespace });
+export async function connectClient(cfg: TemporalConfig, dataConverter: DataConverter): Promise<Client> {
+  return new Client({ connection: await connect(cfg), namespace: cfg.namespace, dataConverter });
 }
 
 export async function connectWorkerConnection(cfg: TemporalConfig): Promise<NativeConnection> {

@@ -1,4 +1,5 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 
 export interface CaseloopWorkerOptions extends ActivityDeps {
@@ -8,18 +9,21 @@ export interface CaseloopWorkerOptions extends ActivityDeps {
   /** Tests pass a pre-built bundle to avoid re-bundling per file. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
+  /** Encrypts payloads (src/temporal/codec.ts); the same one as the clients'. */
+  dataConverter: DataConverter;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** The one place a Caseloop worker is assembled: production, dev stack and tests all use it. */
 export async function createCaseloopWorker(options: CaseloopWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundle, identity, ...deps } = options;
+  const { connection, namespace, taskQueue, workflowBundle, identity, dataConverter, ...deps } = options;
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(identity ? { identity } : {}),
+    dataConverter,
     activities: createActivities(deps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });

@@ -1,4 +1,8 @@
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
+import { TEST_PAYLOAD_KEYS } from './codec';
+
+/** The Temporal UI origin the test API accepts for the codec endpoint. */
+export const TEST_UI_ORIGIN = 'http://temporal-ui.test';
 import type { Server } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
@@ -38,6 +42,8 @@ export async function startTestApi(
     logger: createLogger('test', 'silent'),
     publicBaseUrl: 'http://caseloop.test',
     linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    payloadKeys: TEST_PAYLOAD_KEYS,
+    temporalUiOrigin: TEST_UI_ORIGIN,
     ...(clock ? { clock } : {}),
   });
   const server: Server = app.listen(0, '127.0.0.1');

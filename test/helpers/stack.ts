@@ -3,6 +3,7 @@ import type { Worker } from '@temporalio/worker';
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { createCaseloopWorker } from '../../src/worker/create-worker';
+import { testDataConverter } from './codec';
 import { startTestApi, type TestApi } from './api';
 import { createTestDatabase, type TestDatabase } from './db';
 import { startSmtpCatcher, type SmtpCatcher } from './smtp';
@@ -37,6 +38,7 @@ export async function startTestStack(taskQueue: string): Promise<TestStack> {
     mailer,
     publicBaseUrl: api.base,
     linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    dataConverter: testDataConverter,
   });
   const running = worker.run();
   return {

@@ -7,12 +7,15 @@ import {
   asServerExecutable,
   locateBinary,
 } from '../../src/temporal/binaries';
+import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
+import { testDataConverter } from './codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 /** The time-skipping test server, found through the same locator as everything else. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
+    client: { dataConverter: testDataConverter },
     server: { executable: asServerExecutable(locateBinary(TEMPORAL_TEST_SERVER)) },
   });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -22,6 +25,7 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 /** The real dev server, for what time skipping lacks (visibility, schedules). */
 export function devServerEnv(): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: testDataConverter },
     server: {
       executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
       ip: '127.0.0.1',
@@ -34,7 +38,11 @@ export function devServerEnv(): Promise<TestWorkflowEnvironment> {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundle the workflow code once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: quietLogger,
+  });
   return bundle;
 }
 

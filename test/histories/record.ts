@@ -19,6 +19,7 @@ import { createCaseloopWorker } from '../../src/worker/create-worker';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
+import { testDataConverter } from '../helpers/codec';
 import { HISTORY_SCENARIOS } from './scenarios';
 
 export const HISTORIES_DIR = path.join(__dirname, 'recorded');
@@ -47,6 +48,7 @@ describe(`recording case-workflow histories (prefix '${prefix}')`, () => {
       mailer,
       publicBaseUrl: 'http://caseloop.test',
       linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+      dataConverter: testDataConverter,
     });
 
   afterAll(async () => {

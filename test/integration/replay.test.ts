@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { testDataConverter } from '../helpers/codec';
 import { workflowBundle } from '../helpers/temporal';
 
 const RECORDED = path.join(__dirname, '..', 'histories', 'recorded');
@@ -27,7 +28,7 @@ describe('case workflow: replay of stored histories', () => {
       const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(RECORDED, file), 'utf8')));
       await expect(
         Worker.runReplayHistory(
-          { workflowBundle: await workflowBundle() },
+          { workflowBundle: await workflowBundle(), dataConverter: testDataConverter },
           history,
           file.replace(/\.json$/, ''),
         ),

@@ -51,14 +51,34 @@ describe('configuration', () => {
     );
   });
 
-  it('when production starts without a link signing key, then it refuses and names LINK_SIGNING_KEY', () => {
-    expect(() => loadApiConfig({ ...base, NODE_ENV: 'production' })).toThrow(/LINK_SIGNING_KEY: is required/);
-    expect(() => loadApiConfig({ ...base, NODE_ENV: 'production', LINK_SIGNING_KEY: 'short' })).toThrow(
-      /LINK_SIGNING_KEY: must be at least 32 characters/,
+  it('when production starts without its secrets, then it refuses and names each one', () => {
+    expect(() => loadApiConfig({ ...base, NODE_ENV: 'production' })).toThrow(
+      /PAYLOAD_KEYS: is required in production[\s\S]*LINK_SIGNING_KEY: is required/,
     );
-    const key = 'a'.repeat(64);
-    expect(loadApiConfig({ ...base, NODE_ENV: 'production', LINK_SIGNING_KEY: key }).linkSigningKey).toBe(
-      key,
-    );
+    const payloadKeys = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
+    expect(() =>
+      loadApiConfig({
+        ...base,
+        NODE_ENV: 'production',
+        PAYLOAD_KEYS: payloadKeys,
+        LINK_SIGNING_KEY: 'short',
+      }),
+    ).toThrow(/LINK_SIGNING_KEY: must be at least 32 characters/);
+    expect(() =>
+      loadApiConfig({
+        ...base,
+        NODE_ENV: 'production',
+        PAYLOAD_KEYS: 'k1:AAAA',
+        LINK_SIGNING_KEY: 'a'.repeat(64),
+      }),
+    ).toThrow(/PAYLOAD_KEYS: key "k1" must be 32 bytes/);
+    const config = loadApiConfig({
+      ...base,
+      NODE_ENV: 'production',
+      PAYLOAD_KEYS: payloadKeys,
+      LINK_SIGNING_KEY: 'a'.repeat(64),
+    });
+    expect(config.linkSigningKey).toBe('a'.repeat(64));
+    expect(config.payloadKeys.map((k) => k.id)).toEqual(['k1']);
   });
 });

@@ -1,0 +1,85 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { Payload } from '@temporalio/common';
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { authenticate } from '../domain/auth';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '../domain/errors';
+import { EncryptionCodec, type PayloadKey } from '../temporal/codec';
+import { readCookie, SESSION_COOKIE } from './web/session';
+
+/**
+ * The codec endpoint the Temporal Web UI (and `temporal --codec-endpoint`) calls to show payloads
+ * in the clear: POST /codec/decode and /codec/encode with `{ payloads: [...] }`, proto-JSON style
+ * (base64 bytes). Admins only, and from a browser only from the configured UI origin.
+ */
+
+const payloadJson = z.strictObject({
+  metadata: z.record(z.string(), z.string()).optional(),
+  data: z.string().optional(),
+});
+const body = z.strictObject({ payloads: z.array(payloadJson).max(1000) });
+type PayloadJson = z.infer<typeof payloadJson>;
+
+const fromJson = (p: PayloadJson): Payload => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  ),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const toJson = (p: Payload): PayloadJson => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v ?? new Uint8Array()).toString('base64'),
+    ]),
+  ),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+export function codecRoutes(deps: {
+  pool: Pool;
+  payloadKeys: PayloadKey[];
+  temporalUiOrigin?: string;
+}): Router {
+  const codec = new EncryptionCodec(deps.payloadKeys);
+  const router = express.Router();
+
+  // CORS for the Temporal UI only: its origin may call with credentials; any other origin is refused.
+  router.use('/codec', (req, res, next) => {
+    const origin = req.header('origin');
+    if (origin && origin !== deps.temporalUiOrigin)
+      return next(new ForbiddenError('This origin may not use the codec.'));
+    if (origin) {
+      res.set({
+        'access-control-allow-origin': origin,
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-methods': 'POST, OPTIONS',
+        'access-control-allow-headers': 'authorization, content-type, x-namespace',
+        vary: 'origin',
+      });
+    }
+    if (req.method === 'OPTIONS') return res.status(204).end();
+    next();
+  });
+
+  const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
+    const staff = await authenticate(deps.pool, bearer ?? readCookie(req, SESSION_COOKIE)).catch(() => {
+      throw new UnauthenticatedError('The codec needs an admin token (Authorization: Bearer …) or session.');
+    });
+    if (staff.role !== 'admin') throw new ForbiddenError('Only admins may decode or encode payloads.');
+    const parsed = body.safeParse(req.body);
+    if (!parsed.success)
+      throw new ValidationError(
+        'The body must be { payloads: [{ metadata, data }] } with base64 values.',
+        parsed.error.issues.map((i) => ({ field: `body.${i.path.join('.')}`, reason: i.message })),
+      );
+    const payloads = parsed.data.payloads.map(fromJson);
+    const result = op === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
+    res.json({ payloads: result.map(toJson) });
+  };
+  const json = express.json({ limit: '4mb' });
+  router.post('/codec/decode', json, handle('decode'));
+  router.post('/codec/encode', json, handle('encode'));
+  return router;
+}
