@@ -12,8 +12,17 @@ async function main(): Promise<void> {
   const config = loadOrExit(() => loadWorkerConfig());
   const logger = createLogger('caseloop-worker', config.logLevel);
   Runtime.install({
-    logger: new DefaultLogger('WARN'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    // The SDK's own logs (and its core's) go into the same JSON logger as ours.
+    logger: new DefaultLogger('INFO', ({ level, message, meta }) => {
+      const method = (
+        { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const
+      )[level];
+      logger[method]({ sdk: true, ...meta }, message);
+    }),
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(config.metricsBind ? { metrics: { prometheus: { bindAddress: config.metricsBind } } } : {}),
+    },
   });
   const pool = createPool(config.databaseUrl);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);

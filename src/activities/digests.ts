@@ -16,8 +16,12 @@ export interface DigestDeps {
   publicBaseUrl: string;
 }
 
-/** Digests leave at 08:00 in each recipient's own time zone, on weekdays. */
+/**
+ * Digests leave at 08:01 in each recipient's own time zone, on weekdays: a minute after the working
+ * day opens, so reminders that quiet hours held until 08:00 are already waiting in them.
+ */
 export const DIGEST_HOUR = 8;
+const DIGEST_MINUTE = 1;
 
 interface StaffRow {
   id: string;
@@ -29,7 +33,7 @@ interface StaffRow {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** The next instant after `after` at which it is 08:00 somewhere a staff member works. */
+/** The next instant after `after` at which it is 08:01 somewhere a staff member works. */
 async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
   const zones = (
     await pool.query<{ time_zone: string }>('SELECT DISTINCT time_zone FROM staff WHERE active')
@@ -38,7 +42,7 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
   for (const zone of zones.length ? zones : ['UTC']) {
     for (let d = 0; d <= 2; d++) {
       const day = toLocal(after + d * 86_400_000, zone);
-      const at = fromLocal({ ...day, hour: DIGEST_HOUR, minute: 0, second: 0, millisecond: 0 }, zone);
+      const at = fromLocal({ ...day, hour: DIGEST_HOUR, minute: DIGEST_MINUTE, second: 0, millisecond: 0 }, zone);
       if (at > after) {
         next = Math.min(next, at);
         break;

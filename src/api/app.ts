@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import type { Logger } from '../shared/logger';
 import type { PayloadKey } from '../temporal/codec';
+import { createApiMetrics } from '../shared/metrics';
 import { codecRoutes } from './codec-routes';
 import { requireStaff } from './middleware/auth';
 import { notFoundRoute, problemMiddleware } from './middleware/problem';
@@ -42,6 +43,11 @@ export function createApp(deps: AppDeps): Express {
     res.locals.requestId = req.header('x-request-id') ?? randomUUID();
     next();
   });
+
+  const metrics = createApiMetrics(deps.pool);
+  app.use(metrics.middleware);
+  // Prometheus scrape target: no client data in it; restrict it at the network edge like /healthz.
+  app.get('/metrics', metrics.endpoint);
 
   app.use(
     healthRoutes([

@@ -102,6 +102,12 @@ const workerSchema = z.object({
     .trim()
     .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
   MAIL_FROM: z.string().trim().min(3).default('Caseloop <no-reply@caseloop.local>'),
+  /** `host:port` where the worker exposes the Temporal SDK's Prometheus metrics; unset = off. */
+  WORKER_METRICS_BIND: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9464')
+    .optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -185,6 +191,7 @@ export interface ApiConfig extends CommonConfig {
 export interface WorkerConfig extends CommonConfig {
   smtpUrl: string;
   mailFrom: string;
+  metricsBind?: string;
 }
 
 /** Just the Temporal connection, for tools such as `npm run temporal:setup`. */
@@ -218,6 +225,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     temporal: temporalFrom(e),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    ...(e.WORKER_METRICS_BIND ? { metricsBind: e.WORKER_METRICS_BIND } : {}),
   };
 }
 

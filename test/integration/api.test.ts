@@ -23,6 +23,29 @@ describe('REST API over real PostgreSQL and Temporal', () => {
     expect(ready).toMatchObject({ status: 200, body: { checks: { postgres: 'ok', temporal: 'ok' } } });
   });
 
+  it('when Prometheus scrapes /metrics, then it sees request counts by route and the notification and escalation totals, with no client data', async () => {
+    const team = await createTeam(db.pool);
+    const opened = await call('POST', '/api/v1/cases', team.caseManager.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Metric', familyName: 'Secretname' },
+    });
+    await call('GET', `/api/v1/cases/${opened.body.id}`, team.caseManager.token);
+    const res = await fetch(`${stack.api.base}/metrics`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(
+      /caseloop_http_requests_total\{method="POST",route="\/api\/v1\/cases",status="201"\} \d+/,
+    );
+    expect(text).toMatch(
+      /caseloop_http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/v1\/cases\/:caseId"\}/,
+    );
+    expect(text).toContain('# TYPE caseloop_notifications gauge');
+    expect(text).toContain('# TYPE caseloop_escalations gauge');
+    expect(text).not.toContain('Secretname');
+    expect(text).not.toContain(opened.body.id);
+  });
+
   it('when the OpenAPI document is fetched, then it describes the case endpoints', async () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');

@@ -52,14 +52,15 @@ describe('digests: fewer, better emails', () => {
     expect(digests[1]!.text.match(/Initial assessment due now/g)).toHaveLength(2);
     expect(digests[2]!.text.match(/Initial assessment overdue 3 days/g)).toHaveLength(2);
 
-    // Escalations never wait: on day 21 the supervisor hears at 08:00, though the case manager's
-    // reminders of that morning wait for the next digest.
+    // Escalations never wait: on day 21 the supervisor hears at 08:00, while the case manager's
+    // reminders of that morning wait for the digest a minute later.
     await skipTo(env, t0 + 21 * DAY + HOUR);
     const escalations = to(team.supervisor.email).filter((m) => m.subject.startsWith('Escalation'));
     expect(escalations).toHaveLength(2);
     expect(to(team.caseManager.email).every((m) => m.subject.startsWith('Your Caseloop digest'))).toBe(true);
 
-    // Back to immediate: what already waits still comes in Tuesday's digest; new reminders go at once.
+    // Back to immediate: Monday's digest (08:01) carried the reminders quiet hours held to 08:00;
+    // new reminders go at once.
     const back = await api.call('PATCH', `/api/v1/staff/${team.caseManager.id}`, team.caseManager.token, {
       notificationPreference: 'immediate',
     });
