@@ -42,7 +42,10 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
   for (const zone of zones.length ? zones : ['UTC']) {
     for (let d = 0; d <= 2; d++) {
       const day = toLocal(after + d * 86_400_000, zone);
-      const at = fromLocal({ ...day, hour: DIGEST_HOUR, minute: DIGEST_MINUTE, second: 0, millisecond: 0 }, zone);
+      const at = fromLocal(
+        { ...day, hour: DIGEST_HOUR, minute: DIGEST_MINUTE, second: 0, millisecond: 0 },
+        zone,
+      );
       if (at > after) {
         next = Math.min(next, at);
         break;
