@@ -11,19 +11,31 @@ export interface CaseloopWorkerOptions extends ActivityDeps {
   identity?: string;
   /** Encrypts payloads (src/temporal/codec.ts); the same one as the clients'. */
   dataConverter: DataConverter;
+  /** Workflows kept in memory between tasks (the SDK's default when unset); 0 replays every task. */
+  maxCachedWorkflows?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** The one place a Caseloop worker is assembled: production, dev stack and tests all use it. */
 export async function createCaseloopWorker(options: CaseloopWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundle, identity, dataConverter, ...deps } = options;
+  const {
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundle,
+    identity,
+    dataConverter,
+    maxCachedWorkflows,
+    ...deps
+  } = options;
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(identity ? { identity } : {}),
     dataConverter,
+    ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
     activities: createActivities(deps),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });

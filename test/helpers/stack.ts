@@ -16,6 +16,8 @@ export interface TestStack {
   api: TestApi;
   worker: Worker;
   taskQueue: string;
+  /** Shuts the worker down (in-flight tasks finish) and starts a fresh one: no cached workflow state survives. */
+  restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -23,31 +25,47 @@ export interface TestStack {
  * One test file's real stack: its own database, the time-skipping Temporal server, an SMTP
  * catcher, a running worker and the API on a free port.
  */
-export async function startTestStack(taskQueue: string): Promise<TestStack> {
+export async function startTestStack(
+  taskQueue: string,
+  options: { replayEveryTask?: boolean } = {},
+): Promise<TestStack> {
   const [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
   const mailer: Mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
   const clock = await followServerClock(env);
   const api = await startTestApi(db.pool, env.client, taskQueue, clock);
   // Links in emails point at this API, so a browser test can follow them.
-  const worker = await createCaseloopWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    pool: db.pool,
-    mailer,
-    publicBaseUrl: api.base,
-    linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
-    dataConverter: testDataConverter,
-  });
-  const running = worker.run();
+  const newWorker = async (): Promise<Worker> =>
+    createCaseloopWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: api.base,
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+      dataConverter: testDataConverter,
+      // Without a cache every task replays from history, as on a freshly started worker. (With a
+      // cache, a replaced worker's sticky queue strands the next task on the time-skipping server.)
+      ...(options.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
+    });
+  let worker = await newWorker();
+  let running = worker.run();
   return {
     env,
     db,
     smtp,
     api,
-    worker,
+    get worker() {
+      return worker;
+    },
     taskQueue,
+    async restartWorker() {
+      worker.shutdown();
+      await running;
+      worker = await newWorker();
+      running = worker.run();
+    },
     async stop() {
       await api.close();
       worker.shutdown();
