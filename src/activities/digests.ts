@@ -168,7 +168,11 @@ export function createDigestActivities(deps: DigestDeps) {
       return new Date(await nextRoundAfter(deps.pool, Date.parse(after))).toISOString();
     },
 
-    async sendDueDigests(at: string): Promise<{ sent: number; nextRoundAt: string }> {
+    /** `anyHour`: everyone now, not only those at 08:01 on a weekday (still once per local date). */
+    async sendDueDigests(
+      at: string,
+      opts: { anyHour?: boolean } = {},
+    ): Promise<{ sent: number; nextRoundAt: string }> {
       const instant = Date.parse(at);
       const staff = (
         await deps.pool.query<StaffRow>(
@@ -179,7 +183,7 @@ export function createDigestActivities(deps: DigestDeps) {
       for (const s of staff) {
         const local = toLocal(instant, s.time_zone);
         const weekday = new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay();
-        if (local.hour !== DIGEST_HOUR || weekday === 0 || weekday === 6) continue;
+        if (!opts.anyHour && (local.hour !== DIGEST_HOUR || weekday === 0 || weekday === 6)) continue;
         const localDate = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
         if (await personalDigest(s, localDate)) sent++;
         if (s.role === 'supervisor' && (await teamDigest(s, localDate))) sent++;

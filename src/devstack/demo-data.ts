@@ -45,6 +45,14 @@ const STAFF = [
     email: 'casey.manager@demo.caseloop.local',
     tz: 'Europe/London',
   },
+  // Chose a daily digest: her reminders wait for a digest instead of arriving one by one.
+  {
+    key: 'dcm',
+    name: 'Dana Digest',
+    role: 'case_manager',
+    email: 'dana.digest@demo.caseloop.local',
+    tz: 'Europe/London',
+  },
 ] as const;
 
 /**
@@ -63,12 +71,13 @@ export async function seedDemoData(
   const ids: Record<string, string> = {};
   const staff: DemoStaff[] = [];
   for (const s of STAFF) {
-    const supervisorId = s.key === 'cm' ? ids.sup : null;
+    const supervisorId = s.role === 'case_manager' ? ids.sup : null;
     const id = (
       await pool.query<{ id: string }>(
-        `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, notification_preference)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (lower(email)) DO UPDATE SET full_name = EXCLUDED.full_name RETURNING id`,
-        [s.email, s.name, s.role, supervisorId, s.tz],
+        [s.email, s.name, s.role, supervisorId, s.tz, s.key === 'dcm' ? 'daily_digest' : 'immediate'],
       )
     ).rows[0]!.id;
     ids[s.key] = id;
@@ -100,10 +109,11 @@ export async function seedDemoData(
     givenName: string,
     familyName: string,
     riskLevel: 'low' | 'medium' | 'high',
+    caseManagerId = ids.cm!,
   ) =>
     openCase(deps, admin, {
       programId,
-      caseManagerId: ids.cm!,
+      caseManagerId,
       riskLevel,
       client: { givenName, familyName, preferredLanguage: 'en', consentToShare: true },
     });
@@ -159,6 +169,8 @@ export async function seedDemoData(
 
   // The minute-scale case fills the mail inbox with a whole ladder within a few minutes.
   await intake(demo, 'Taylor', 'Kim', 'medium');
+  // Dana's minute-scale case: its reminders queue for the demo digest round the dev stack runs.
+  await intake(demo, 'Robin', 'Ash', 'medium', ids.dcm);
 
   fs.writeFileSync(stateFile, JSON.stringify({ staff } satisfies DemoState, null, 2), { mode: 0o600 });
   return staff;

@@ -8,7 +8,8 @@ import { createPool } from '../db/pool';
 import { createMailer, type Mailer } from '../notifications/mailer';
 import { createLogger } from '../shared/logger';
 import { createCaseWorkflows } from '../temporal/case-workflows';
-import { ensureStaffDigests } from '../temporal/staff-digests';
+import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../temporal/staff-digests';
+import { runDigestsNowSignal } from '../workflows/messages';
 import { createCaseloopWorker } from '../worker/create-worker';
 import { seedDemoData } from './demo-data';
 import { resolvePort } from './free-port';
@@ -18,6 +19,8 @@ import { loadDevSettings } from './settings';
 import { startDevTemporal } from './temporal';
 
 const TASK_QUEUE = 'caseloop';
+/** The demo digest round runs this long after start, once the minute-scale ladders have queued reminders. */
+const DEMO_DIGEST_AFTER_MS = 5 * 60_000;
 
 /**
  * `npm run dev`: PostgreSQL, the Temporal dev server with its UI, a mail catcher, the worker and
@@ -156,10 +159,29 @@ async function main(): Promise<void> {
       ...(staff.length ? ['Demo staff (use as "Authorization: Bearer <token>"):'] : []),
       ...staff.map((s) => `  ${s.role.padEnd(16)} ${s.name.padEnd(16)} ${s.token}`),
       '',
+      ...(staff.length
+        ? [
+            `Demo: the minute-scale cases fill the inbox within minutes; Dana Digest's reminders wait`,
+            `for a demo digest round ${DEMO_DIGEST_AFTER_MS / 60_000} minutes after start (real ones go at 08:01 local time).`,
+            '',
+          ]
+        : []),
       'Press Ctrl-C to stop.',
       '',
     ];
     process.stdout.write(lines.join('\n'));
+    if (staff.length) {
+      // The same path an admin's catch-up round takes: a signal to the digest workflow.
+      const demoDigest = setTimeout(() => {
+        void temporal.client.workflow
+          .getHandle(STAFF_DIGESTS_WORKFLOW_ID)
+          .signal(runDigestsNowSignal)
+          .then(() => say('demo digest round requested'))
+          .catch((err: unknown) => say(`demo digest round failed: ${String(err)}`));
+      }, DEMO_DIGEST_AFTER_MS);
+      demoDigest.unref();
+      stops.unshift({ name: 'demo digest timer', stop: () => Promise.resolve(clearTimeout(demoDigest)) });
+    }
     process.stdout.write('[dev] ready\n');
     await workerDone.catch((err: unknown) => {
       say(`worker stopped: ${String(err)}`);

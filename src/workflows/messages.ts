@@ -23,3 +23,9 @@ export interface PolicyChange {
 }
 
 export const policyChangedSignal = defineSignal<[PolicyChange]>('policyChanged');
+
+/**
+ * Runs a round at once for everyone, whatever their local hour (still once per recipient and local
+ * date): an admin's catch-up after an outage, and the dev stack's demo digest.
+ */
+export const runDigestsNowSignal = defineSignal('runDigestsNow');

@@ -1,5 +1,6 @@
-import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { runDigestsNowSignal } from './messages';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -18,10 +19,19 @@ const ROUNDS_PER_RUN = 200;
  * next one is due. Each round is keyed per recipient and local date, so nothing is sent twice.
  */
 export async function staffDigests(input: { nextRoundAt?: string } = {}): Promise<void> {
+  let runNow = false;
+  setHandler(runDigestsNowSignal, () => {
+    runNow = true;
+  });
   let next = input.nextRoundAt ?? (await nextDigestRound(new Date(Date.now()).toISOString()));
   for (let round = 0; round < ROUNDS_PER_RUN; round++) {
     const wait = Date.parse(next) - Date.now();
-    if (wait > 0) await sleep(wait, { summary: `Digest round at ${next}` });
+    if (wait > 0) await condition(() => runNow, wait, { summary: `Digest round at ${next}` });
+    if (runNow) {
+      runNow = false;
+      await sendDueDigests(new Date(Date.now()).toISOString(), { anyHour: true });
+      continue;
+    }
     next = (await sendDueDigests(next)).nextRoundAt;
   }
   await continueAsNew<typeof staffDigests>({ nextRoundAt: next });

@@ -1,6 +1,7 @@
 import { createDigestActivities } from '../../src/activities/digests';
 import { createMailer } from '../../src/notifications/mailer';
-import { ensureStaffDigests } from '../../src/temporal/staff-digests';
+import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
+import { runDigestsNowSignal } from '../../src/workflows/messages';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createTeam } from '../helpers/fixtures';
@@ -92,6 +93,27 @@ describe('digests: fewer, better emails', () => {
     expect(team1[0]!.text).toMatch(/case C-\d+: 1 overdue/);
   });
 
+  it('when an admin asks for a digest round now, then queued reminders go out at once, and only once that day', async () => {
+    const { env, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    await db.pool.query(`UPDATE staff SET notification_preference = 'daily_digest' WHERE id = $1`, [
+      team.caseManager.id,
+    ]);
+    await caseSteps(api).intake(team);
+    await skipTo(env, t0 + 11 * DAY + HOUR); // Friday 11:00: the heads-up is queued
+    const digestsSoFar = () =>
+      to(team.caseManager.email).filter((m) => m.subject.startsWith('Your Caseloop digest')).length;
+    expect(digestsSoFar()).toBe(0);
+
+    const handle = env.client.workflow.getHandle(STAFF_DIGESTS_WORKFLOW_ID);
+    await handle.signal(runDigestsNowSignal);
+    await waitFor(() => digestsSoFar() === 1);
+    await handle.signal(runDigestsNowSignal);
+    await skipTo(env, t0 + 11 * DAY + 2 * HOUR);
+    expect(digestsSoFar()).toBe(1);
+  });
+
   it('when a digest round runs twice for the same instant (a retry), then each digest leaves once', async () => {
     const { db, smtp } = stack;
     const team = await createTeam(db.pool);
@@ -119,3 +141,11 @@ describe('digests: fewer, better emails', () => {
 });
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+async function waitFor(done: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
