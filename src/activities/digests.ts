@@ -8,7 +8,7 @@ import {
   type TeamDigestRow,
 } from '../notifications/digest-templates';
 import type { RenderedMail } from '../notifications/templates';
-import { messageIdFor } from './notifications';
+import { deliverOnce } from './deliver-once';
 
 export interface DigestDeps {
   pool: Pool;
@@ -61,30 +61,9 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
  * manager). Keyed by recipient and local date, so a retried round sends nothing twice.
  */
 export function createDigestActivities(deps: DigestDeps) {
+  /** True when this call sent it (a retry of a sent digest sends nothing). */
   async function sendOnce(key: string, to: StaffRow, kind: string, mail: RenderedMail): Promise<boolean> {
-    await deps.pool.query(
-      `INSERT INTO notifications (notification_key, recipient_id, recipient_email, kind, subject, message_id)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (notification_key) DO NOTHING`,
-      [key, to.id, to.email, kind, mail.subject, messageIdFor(key)],
-    );
-    const status = (
-      await deps.pool.query<{ status: string }>(
-        'SELECT status FROM notifications WHERE notification_key = $1',
-        [key],
-      )
-    ).rows[0]?.status;
-    if (status === 'sent') return false;
-    await deps.mailer.send({
-      to: to.email,
-      ...mail,
-      messageId: messageIdFor(key),
-      headers: { 'X-Caseloop-Notification-Key': key },
-    });
-    await deps.pool.query(
-      `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
-      [key],
-    );
-    return true;
+    return (await deliverOnce(deps, { key, recipientId: to.id, email: to.email, kind, mail })) === 'sent';
   }
 
   async function personalDigest(staff: StaffRow, localDate: string): Promise<boolean> {

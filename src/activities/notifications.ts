@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
+import { deliverOnce, messageIdFor } from './deliver-once';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
 import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
 import { escapeHtml, initials, renderCaseMail } from '../notifications/templates';
@@ -17,9 +17,6 @@ export function notificationKey(r: CaseNotificationRequest): string {
   return ['case', r.caseId, r.obligationId, r.dueAt, r.stepId, r.recipientStaffId].join('/');
 }
 
-export function messageIdFor(key: string): string {
-  return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@caseloop>`;
-}
 
 interface CaseRow {
   reference: string;
@@ -115,39 +112,14 @@ async function reportUndelivered(
   ].join('\n');
   const html = `<!doctype html><html lang="en"><body><pre>${escapeHtml(text)}</pre></body></html>`;
   for (const person of told) {
-    const key = `undelivered/${failedKey}/${person.id}`;
-    await deps.pool.query(
-      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
-       VALUES ($1, $2, $3, $4, 'delivery_failure', $5, $6) ON CONFLICT (notification_key) DO NOTHING`,
-      [key, req.caseId, person.id, person.email, subject, messageIdFor(key)],
-    );
-    const status = (
-      await deps.pool.query<{ status: string }>(
-        'SELECT status FROM notifications WHERE notification_key = $1',
-        [key],
-      )
-    ).rows[0]?.status;
-    if (status === 'sent') continue;
-    try {
-      await deps.mailer.send({
-        to: person.email,
-        subject,
-        text,
-        html,
-        messageId: messageIdFor(key),
-        headers: { 'X-Caseloop-Notification-Key': key },
-      });
-      await deps.pool.query(
-        `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
-        [key],
-      );
-    } catch (err) {
-      if (!(err instanceof PermanentDeliveryError)) throw err; // transient: the activity retries
-      await deps.pool.query(
-        `UPDATE notifications SET status = 'failed', last_error = $2 WHERE notification_key = $1`,
-        [key, (err as Error).message.slice(0, 500)],
-      );
-    }
+    await deliverOnce(deps, {
+      key: `undelivered/${failedKey}/${person.id}`,
+      caseId: req.caseId,
+      recipientId: person.id,
+      email: person.email,
+      kind: 'delivery_failure',
+      mail: { subject, text, html },
+    });
   }
 }
 
