@@ -17,7 +17,6 @@ export function notificationKey(r: CaseNotificationRequest): string {
   return ['case', r.caseId, r.obligationId, r.dueAt, r.stepId, r.recipientStaffId].join('/');
 }
 
-
 interface CaseRow {
   reference: string;
   given_name: string;
