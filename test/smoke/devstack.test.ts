@@ -170,8 +170,8 @@ describe('dev stack launcher (smoke)', () => {
         },
         30_000,
       );
-      // The demo cases seeded on first start are workflows too.
-      expect((await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count).toBe(5);
+      // The five demo cases seeded on first start are workflows too.
+      expect((await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count).toBe(6);
     });
 
     const mail = await waitFor(
@@ -193,7 +193,7 @@ describe('dev stack launcher (smoke)', () => {
     expect(second.adminToken).toBe(first.adminToken);
     await withTemporal(second.grpc, async (temporal) => {
       expect((await temporal.workflow.getHandle(opened.workflowId).describe()).status.name).toBe('RUNNING');
-      expect((await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count).toBe(5);
+      expect((await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count).toBe(6);
     });
     const view = await fetch(`${second.api}/api/v1/cases/${opened.id}`, {
       headers: { authorization: `Bearer ${second.adminToken}` },
