@@ -64,9 +64,16 @@ export function codecRoutes(deps: {
 
   const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
-    const staff = await authenticate(deps.pool, bearer ?? readCookie(req, SESSION_COOKIE)).catch(() => {
-      throw new UnauthenticatedError('The codec needs an admin token (Authorization: Bearer …) or session.');
-    });
+    // A missing or bad credential is a 401 that says what the codec needs; a database outage stays a 503.
+    const staff = await authenticate(deps.pool, bearer ?? readCookie(req, SESSION_COOKIE)).catch(
+      (err: unknown) => {
+        if (err instanceof UnauthenticatedError)
+          throw new UnauthenticatedError(
+            'The codec needs an admin token (Authorization: Bearer …) or session.',
+          );
+        throw err;
+      },
+    );
     if (staff.role !== 'admin') throw new ForbiddenError('Only admins may decode or encode payloads.');
     const parsed = body.safeParse(req.body);
     if (!parsed.success)

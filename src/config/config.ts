@@ -51,7 +51,7 @@ const commonSchema = {
  */
 export const DEVELOPMENT_LINK_SIGNING_KEY = 'caseloop-development-only-link-signing-key';
 
-/** Development and test only: a fixed payload key (32 zero-free bytes), worthless elsewhere. */
+/** Development and test only: a fixed, public payload key (32 bytes), worthless elsewhere. */
 export const DEVELOPMENT_PAYLOAD_KEYS = `dev-1:${Buffer.from('caseloop-development-payload-key').toString('base64')}`;
 
 interface SecretsEnv {

@@ -12,6 +12,8 @@ export interface ScheduleView {
  * What a case manager and supervisor do through the API in workflow scenarios, each step checked:
  * a scenario that silently failed to record an assessment would assert on the wrong story.
  */
+export type CaseSteps = ReturnType<typeof caseSteps>;
+
 export function caseSteps(api: TestApi) {
   async function intake(team: Team, riskLevel = 'medium') {
     const res = await api.call('POST', '/api/v1/cases', team.caseManager.token, {

@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
 import { DAY, HOUR, skipTo, startOn, when } from '../helpers/clock';
-import { caseSteps } from '../helpers/case-steps';
+import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -17,11 +17,13 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
   });
   afterAll(() => stack?.stop());
 
-  const steps = () => caseSteps(stack.api);
-  const intake: ReturnType<typeof caseSteps>['intake'] = (...a) => steps().intake(...a);
-  const assess: ReturnType<typeof caseSteps>['assess'] = (...a) => steps().assess(...a);
-  const approvedPlan: ReturnType<typeof caseSteps>['approvedPlan'] = (...a) => steps().approvedPlan(...a);
-  const schedule: ReturnType<typeof caseSteps>['schedule'] = (...a) => steps().schedule(...a);
+  let intake: CaseSteps['intake'];
+  let assess: CaseSteps['assess'];
+  let approvedPlan: CaseSteps['approvedPlan'];
+  let schedule: CaseSteps['schedule'];
+  beforeAll(() => {
+    ({ intake, assess, approvedPlan, schedule } = caseSteps(stack.api));
+  });
 
   const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 

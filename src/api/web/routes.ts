@@ -4,7 +4,7 @@ import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
 import { authenticate } from '../../domain/auth';
 import { getCase, type CaseDeps } from '../../domain/cases';
-import { AppError, ForbiddenError } from '../../domain/errors';
+import { AppError, ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import {
   acknowledgeEscalation,
   getEscalation,
@@ -47,7 +47,7 @@ export function webRoutes(deps: WebDeps): Router {
         res.set('set-cookie', sessionCookie(req.body.token!.trim(), secureCookie)).redirect(303, nextPath);
       })
       .catch((err: unknown) => {
-        if (err instanceof AppError && err.status === 401)
+        if (err instanceof UnauthenticatedError)
           return html(res, 401, signInPage(nextPath, 'That token was not accepted. Check it and try again.'));
         next(err);
       });
