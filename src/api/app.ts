@@ -16,6 +16,7 @@ import { registerDirectoryRoutes } from './routes/directory';
 import { registerPeopleRoutes } from './routes/people';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
+import { temporalUiProxy } from './web/temporal-ui-proxy';
 
 export interface AppDeps {
   pool: Pool;
@@ -29,6 +30,8 @@ export interface AppDeps {
   payloadKeys: PayloadKey[];
   /** The Temporal UI's origin (CORS for the codec endpoint). */
   temporalUiOrigin?: string | undefined;
+  /** A Temporal UI (public path /temporal) to serve at /temporal to signed-in admins. */
+  temporalUiUrl?: string | undefined;
   /** Defaults to the system clock; tests pass the time-skipping server's. */
   clock?: () => Date;
 }
@@ -90,6 +93,8 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.temporalUiOrigin ? { temporalUiOrigin: deps.temporalUiOrigin } : {}),
     }),
   );
+  if (deps.temporalUiUrl)
+    app.use(temporalUiProxy({ pool: deps.pool, upstream: deps.temporalUiUrl, logger: deps.logger }));
   // Authenticate before parsing: a stranger's body is never read.
   app.use('/api/v1', requireStaff(deps.pool), express.json({ limit: '100kb', strict: true }), api.router);
   // The staff pages email links land on (sign-in, my escalations, case summary, acknowledgement).

@@ -10,7 +10,7 @@ import { readCookie, SESSION_COOKIE } from './web/session';
 /**
  * The codec endpoint the Temporal Web UI (and `temporal --codec-endpoint`) calls to show payloads
  * in the clear: POST /codec/decode and /codec/encode with `{ payloads: [...] }`, proto-JSON style
- * (base64 bytes). Admins only, and from a browser only from the configured UI origin.
+ * (base64 bytes). Admins only; from a browser only from Caseloop's own origin or the configured UI origin.
  */
 
 const payloadJson = z.strictObject({
@@ -44,12 +44,14 @@ export function codecRoutes(deps: {
   const codec = new EncryptionCodec(deps.payloadKeys);
   const router = express.Router();
 
-  // CORS for the Temporal UI only: its origin may call with credentials; any other origin is refused.
+  // Browsers: the UI proxied under Caseloop's own origin (same-origin, the usual path), or a UI
+  // served elsewhere at the configured origin (CORS with credentials). Any other origin is refused.
   router.use('/codec', (req, res, next) => {
     const origin = req.header('origin');
-    if (origin && origin !== deps.temporalUiOrigin)
+    const sameOrigin = origin === `${req.protocol}://${req.get('host') ?? ''}`;
+    if (origin && !sameOrigin && origin !== deps.temporalUiOrigin)
       return next(new ForbiddenError('This origin may not use the codec.'));
-    if (origin) {
+    if (origin && !sameOrigin) {
       res.set({
         'access-control-allow-origin': origin,
         'access-control-allow-credentials': 'true',

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     linkSigningKey: config.linkSigningKey,
     payloadKeys: config.payloadKeys,
     temporalUiOrigin: config.temporalUiOrigin,
+    temporalUiUrl: config.temporalUiUrl,
     host: config.host,
     port: config.port,
   });

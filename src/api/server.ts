@@ -21,6 +21,7 @@ export async function startApi(opts: {
   linkSigningKey: string;
   payloadKeys: PayloadKey[];
   temporalUiOrigin?: string | undefined;
+  temporalUiUrl?: string | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {

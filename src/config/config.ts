@@ -93,6 +93,8 @@ const apiSchema = z.object({
   API_PORT: port.default(3000),
   /** The Temporal Web UI's origin, the only browser origin allowed to call the codec endpoint. */
   TEMPORAL_UI_ORIGIN: z.url().optional(),
+  /** Where the API reaches a Temporal UI started with public path /temporal, to serve it to admins. */
+  TEMPORAL_UI_URL: z.url().optional(),
 });
 
 const workerSchema = z.object({
@@ -186,6 +188,7 @@ export interface ApiConfig extends CommonConfig {
   host: string;
   port: number;
   temporalUiOrigin?: string;
+  temporalUiUrl?: string;
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -211,6 +214,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     host: e.API_HOST,
     port: e.API_PORT,
     ...(e.TEMPORAL_UI_ORIGIN ? { temporalUiOrigin: e.TEMPORAL_UI_ORIGIN.replace(/\/$/, '') } : {}),
+    ...(e.TEMPORAL_UI_URL ? { temporalUiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, '') } : {}),
   };
 }
 

@@ -17,6 +17,7 @@ import { startMailDev, type RunningMailDev } from './maildev';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres';
 import { loadDevSettings } from './settings';
 import { startDevTemporal } from './temporal';
+import { TEMPORAL_UI_PATH } from '../api/web/temporal-ui-proxy';
 
 const TASK_QUEUE = 'caseloop';
 /** The demo digest round runs this long after start, once the minute-scale ladders have queued reminders. */
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
       publicBaseUrl: apiUrl,
       linkSigningKey,
       payloadKeys,
-      temporalUiOrigin: `http://127.0.0.1:${uiPort}`,
+      temporalUiUrl: `http://127.0.0.1:${uiPort}`,
       host: '127.0.0.1',
       port: apiPort,
     });
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
       'Caseloop is running:',
       `  API           ${apiUrl}/api/v1`,
       `  API docs      ${apiUrl}/docs`,
-      `  Temporal UI   http://127.0.0.1:${uiPort}`,
+      `  Temporal UI   ${apiUrl}${TEMPORAL_UI_PATH}/   (admins; sign in with an admin token)`,
       `  Mail inbox    http://127.0.0.1:${mailUiPort}   (SMTP on 127.0.0.1:${smtpPort})`,
       `  Temporal gRPC 127.0.0.1:${temporalPort}`,
       `  PostgreSQL    ${databaseUrl}`,

@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { asServerExecutable, locateBinary, TEMPORAL_CLI } from '../temporal/binaries';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { TEMPORAL_UI_PATH } from '../api/web/temporal-ui-proxy';
 
 export interface DevTemporalOptions {
   dataDir: string;
@@ -26,7 +27,8 @@ export async function startDevTemporal(opts: DevTemporalOptions): Promise<TestWo
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter: opts.dataConverter },
     server: {
-      extraArgs: ['--ui-codec-endpoint', opts.codecEndpoint],
+      // Served to admins through the API at /temporal (see temporal-ui-proxy.ts).
+      extraArgs: ['--ui-codec-endpoint', opts.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
       executable: asServerExecutable(executable),
       dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
       ip: '127.0.0.1',

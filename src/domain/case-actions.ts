@@ -303,10 +303,14 @@ async function workflowInputFor(db: PoolClient, row: CaseRow) {
       [row.program_id],
     )
   ).rows[0]!;
+  const program = (
+    await db.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [row.program_id])
+  ).rows[0];
   return {
     caseId: row.id,
     caseReference: row.reference,
     programId: row.program_id,
+    ...(program ? { programName: program.name } : {}),
     caseManagerId: row.case_manager_id,
     supervisorId: row.supervisor_id,
     programManagerId: row.program_manager_id ?? undefined,

@@ -127,8 +127,8 @@ export async function openCase(
 ): Promise<CaseRecord> {
   return inTransaction(deps.pool, async (db) => {
     const program = (
-      await db.query<{ id: string; active: boolean; program_manager_id: string | null }>(
-        'SELECT id, active, program_manager_id FROM programs WHERE id = $1',
+      await db.query<{ id: string; name: string; active: boolean; program_manager_id: string | null }>(
+        'SELECT id, name, active, program_manager_id FROM programs WHERE id = $1',
         [req.programId],
       )
     ).rows[0];
@@ -216,6 +216,7 @@ export async function openCase(
       caseId: row.id,
       caseReference: row.reference,
       programId: program.id,
+      programName: program.name,
       caseManagerId: caseManager.id,
       supervisorId,
       programManagerId: program.program_manager_id ?? undefined,

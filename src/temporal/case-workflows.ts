@@ -49,7 +49,8 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
           { key: SA.CaseId, value: input.caseId },
           { key: SA.CaseStatus, value: 'assessment' },
         ],
-        staticSummary: `Case ${input.caseReference}`,
+        // Reference and program only: the summary is for finding a case, never for client details.
+        staticSummary: `Case ${input.caseReference} · ${input.programName ?? `program ${input.programId}`}`,
       });
       return { workflowId };
     },

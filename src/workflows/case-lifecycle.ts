@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  type ActivityOptions,
   condition,
   continueAsNew,
   log,
@@ -30,11 +31,14 @@ import type { CaseEvent, CaseSchedule, CaseWorkflowInput } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities>({
+const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '1 minute',
   // Transient failures (SMTP or database down) retry until they succeed: a reminder is never lost.
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-});
+};
+const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+/** An activity call with a summary, so the UI's timeline reads as the case's story. */
+const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });
 
 /** Patch ids: each names a change that cases already running would replay differently. */
 export const PATCHES = {
@@ -152,10 +156,16 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     ]);
     // The workflow starts inside the intake transaction, so its first look may come before the
     // commit: wait for the row (about two minutes in all) and only then conclude it rolled back.
-    let found = (await projectCaseSchedule({ ...projection(), decisions: [] })).found;
+    const lookForRecord = async (): Promise<boolean> =>
+      (
+        await projectCaseSchedule.executeWithOptions(titled('Find the case record from intake'), [
+          { ...projection(), decisions: [] },
+        ])
+      ).found;
+    let found = await lookForRecord();
     for (let attempt = 0; !found && attempt < 8; attempt++) {
       await sleep(Math.min(1000 * 2 ** attempt, 30_000), { summary: 'Waiting for the intake to commit' });
-      found = (await projectCaseSchedule({ ...projection(), decisions: [] })).found;
+      found = await lookForRecord();
     }
     if (!found) {
       log.warn('Case record not found; the intake never committed; ending workflow', {
@@ -184,7 +194,10 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
       { key: SA.EscalationLevel, value: s.escalationLevel },
     ]);
     setCurrentDetails(describe(s));
-    await projectCaseSchedule(p);
+    const nextDue = s.next ? `next step ${s.next.at.slice(0, 10)}` : 'nothing pending';
+    await projectCaseSchedule.executeWithOptions(titled(`Record schedule — ${state.status}, ${nextDue}`), [
+      p,
+    ]);
     // Written: the timeline has them now.
     state.decisions.splice(0, decisions.length);
     lastProjected = fingerprint;
@@ -202,19 +215,24 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
       log.warn('No recipient for ladder step', { obligationId: o.id, step: step.id, to: step.to });
       return;
     }
-    const result = await sendCaseNotification({
-      caseId: input.caseId,
-      obligationId: o.id,
-      obligationKind: o.kind,
-      ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
-      step: step.kind,
-      stepId: step.id,
-      n: step.n,
-      dueAt: iso(o.dueAt),
-      scheduledFor: iso(step.sendAt),
-      recipient: step.to,
-      recipientStaffId: staffId ?? '',
-    });
+    const result = await sendCaseNotification.executeWithOptions(
+      titled(`Send ${stepLabel(step)} to ${step.to}`),
+      [
+        {
+          caseId: input.caseId,
+          obligationId: o.id,
+          obligationKind: o.kind,
+          ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
+          step: step.kind,
+          stepId: step.id,
+          n: step.n,
+          dueAt: iso(o.dueAt),
+          scheduledFor: iso(step.sendAt),
+          recipient: step.to,
+          recipientStaffId: staffId ?? '',
+        },
+      ],
+    );
     if (result.status === 'failed' || result.status === 'no_recipient')
       log.warn('Notification not delivered', {
         caseId: input.caseId,

@@ -1,14 +1,23 @@
-import { condition, continueAsNew, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { runDigestsNowSignal } from './messages';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { sendDueDigests, nextDigestRound } = proxyActivities<Activities>({
+const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '5 minutes',
   // A digest is never lost: SMTP or database trouble retries until it clears.
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
-});
+};
+const { sendDueDigests, nextDigestRound } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+/** Summaries name each round in the UI's timeline. */
+const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });
 
 /** Rounds per run before continuing as new: about two months of daily rounds in a few zones. */
 const ROUNDS_PER_RUN = 200;
@@ -23,16 +32,23 @@ export async function staffDigests(input: { nextRoundAt?: string } = {}): Promis
   setHandler(runDigestsNowSignal, () => {
     runNow = true;
   });
-  let next = input.nextRoundAt ?? (await nextDigestRound(new Date(Date.now()).toISOString()));
+  let next =
+    input.nextRoundAt ??
+    (await nextDigestRound.executeWithOptions(titled('Find the next digest round'), [
+      new Date(Date.now()).toISOString(),
+    ]));
   for (let round = 0; round < ROUNDS_PER_RUN; round++) {
     const wait = Date.parse(next) - Date.now();
     if (wait > 0) await condition(() => runNow, wait, { summary: `Digest round at ${next}` });
     if (runNow) {
       runNow = false;
-      await sendDueDigests(new Date(Date.now()).toISOString(), { anyHour: true });
+      await sendDueDigests.executeWithOptions(titled('Send digests now (catch-up round)'), [
+        new Date(Date.now()).toISOString(),
+        { anyHour: true },
+      ]);
       continue;
     }
-    next = (await sendDueDigests(next)).nextRoundAt;
+    next = (await sendDueDigests.executeWithOptions(titled(`Send digest round ${next}`), [next])).nextRoundAt;
   }
   await continueAsNew<typeof staffDigests>({ nextRoundAt: next });
 }

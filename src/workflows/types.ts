@@ -46,6 +46,8 @@ export interface CaseWorkflowInput {
   caseId: string;
   caseReference: string;
   programId: string;
+  /** For the UI's summary only; the clocks never read it. */
+  programName?: string;
   caseManagerId: string;
   supervisorId: string;
   programManagerId?: string;

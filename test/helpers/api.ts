@@ -34,6 +34,7 @@ export async function startTestApi(
   temporal: Client,
   taskQueue: string,
   clock?: () => Date,
+  options: { temporalUiUrl?: string; port?: number } = {},
 ): Promise<TestApi> {
   const app = createApp({
     pool,
@@ -45,8 +46,9 @@ export async function startTestApi(
     payloadKeys: TEST_PAYLOAD_KEYS,
     temporalUiOrigin: TEST_UI_ORIGIN,
     ...(clock ? { clock } : {}),
+    ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
   });
-  const server: Server = app.listen(0, '127.0.0.1');
+  const server: Server = app.listen(options.port ?? 0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
   const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;

@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { createCaseloopWorker } from '../../src/worker/create-worker';
@@ -34,21 +35,14 @@ export async function startTestStack(
   const clock = await followServerClock(env);
   const api = await startTestApi(db.pool, env.client, taskQueue, clock);
   // Links in emails point at this API, so a browser test can follow them.
-  const newWorker = async (): Promise<Worker> =>
-    createCaseloopWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      pool: db.pool,
-      mailer,
-      publicBaseUrl: api.base,
-      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
-      dataConverter: testDataConverter,
-      // Without a cache every task replays from history, as on a freshly started worker. (With a
-      // cache, a replaced worker's sticky queue strands the next task on the time-skipping server.)
-      ...(options.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
-    });
+  const newWorker = (): Promise<Worker> =>
+    // Without a cache every task replays from history, as on a freshly started worker. (With a
+    // cache, a replaced worker's sticky queue strands the next task on the time-skipping server.)
+    testWorker(
+      env,
+      { taskQueue, pool: db.pool, mailer, publicBaseUrl: api.base },
+      options.replayEveryTask ? 0 : undefined,
+    );
   let worker = await newWorker();
   let running = worker.run();
   return {
@@ -76,6 +70,23 @@ export async function startTestStack(
       await db.drop();
     },
   };
+}
+
+/** Caseloop's real worker on a test server, with the test keys and the bundled workflows. */
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  deps: { taskQueue: string; pool: Pool; mailer: Mailer; publicBaseUrl: string },
+  maxCachedWorkflows?: number,
+): Promise<Worker> {
+  return createCaseloopWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    ...deps,
+    workflowBundle: await workflowBundle(),
+    linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    dataConverter: testDataConverter,
+    ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
+  });
 }
 
 /**

@@ -11,6 +11,7 @@ import { FAILURE_CONVERTER_PATH } from '../../src/temporal/codec';
 import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { testDataConverter } from './codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { TEMPORAL_UI_PATH } from '../../src/api/web/temporal-ui-proxy';
 
 /** The time-skipping test server, found through the same locator as everything else. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -22,13 +23,23 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   return env;
 }
 
-/** The real dev server, for what time skipping lacks (visibility, schedules). */
-export function devServerEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * The real dev server, for what time skipping lacks (visibility, schedules); with `ui`, its Web UI
+ * set up as `npm run dev` sets it up (public path /temporal, decoding through Caseloop's codec).
+ */
+export function devServerEnv(ui?: { port: number; codecEndpoint: string }): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter: testDataConverter },
     server: {
       executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
       ip: '127.0.0.1',
+      ...(ui
+        ? {
+            ui: true,
+            uiPort: ui.port,
+            extraArgs: ['--ui-codec-endpoint', ui.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
+          }
+        : {}),
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
     },

@@ -75,7 +75,7 @@ describe('encrypted payloads and the codec endpoint', () => {
     expect(JSON.stringify(started.workflowExecutionStartedEventAttributes)).not.toContain(`"${caseId}"`);
   });
 
-  it('when payloads are sent to the codec endpoint, then only an admin gets them decoded, and only from the Temporal UI origin', async () => {
+  it("when payloads are sent to the codec endpoint, then only an admin gets them decoded, and only from Caseloop's own origin or the Temporal UI origin", async () => {
     const { team, caseId, raw } = await caseWithHistory();
     const started = (raw as { events: { workflowExecutionStartedEventAttributes: { input: unknown } }[] })
       .events[0]!;
@@ -100,6 +100,19 @@ describe('encrypted payloads and the codec endpoint', () => {
     const decoded = Buffer.from(body.payloads[0]!.data!, 'base64').toString();
     expect(decoded).toContain(caseId);
     expect(Buffer.from(body.payloads[0]!.metadata!.encoding!, 'base64').toString()).toBe('json/plain');
+
+    // The UI proxied at /temporal calls from Caseloop's own origin with the session cookie.
+    const sameOrigin = await decode({
+      cookie: `caseloop_session=${team.admin.token}`,
+      origin: stack.api.base,
+    });
+    expect(sameOrigin.status).toBe(200);
+    expect(sameOrigin.headers.get('access-control-allow-origin')).toBeNull();
+    const caseManagerSession = await decode({
+      cookie: `caseloop_session=${team.caseManager.token}`,
+      origin: stack.api.base,
+    });
+    expect(caseManagerSession.status).toBe(403);
 
     const preflight = await fetch(`${stack.api.base}/codec/decode`, {
       method: 'OPTIONS',

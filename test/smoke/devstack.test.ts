@@ -116,7 +116,13 @@ describe('dev stack launcher (smoke)', () => {
     expect((await fetch(`${first.api}/healthz`)).status).toBe(200);
     expect((await fetch(`${first.api}/readyz`)).status).toBe(200);
     expect(await (await fetch(first.docs)).text()).toContain('swagger-ui');
-    expect((await fetch(first.temporalUi)).status).toBe(200);
+    // The Temporal UI is served to signed-in admins only.
+    expect(first.temporalUi).toBe(`${first.api}/temporal/`);
+    const asAdmin = { headers: { cookie: `caseloop_session=${first.adminToken}` } };
+    const ui = await fetch(first.temporalUi, asAdmin);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('/temporal/_app/');
+    expect((await fetch(first.temporalUi, { redirect: 'manual' })).status).toBe(303);
     expect((await fetch(`${first.inbox}/api/healthz`)).status).toBe(200);
 
     // A program on a seconds-scale policy, so a reminder is due within moments.
