@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     publicBaseUrl: config.publicBaseUrl,
     linkSigningKey: config.linkSigningKey,
     dataConverter: caseloopDataConverter(config.payloadKeys),
+    ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
   });
   logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting in-flight tasks finish.

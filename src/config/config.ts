@@ -110,6 +110,8 @@ const workerSchema = z.object({
     .trim()
     .regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9464')
     .optional(),
+  /** Workflows kept in memory between tasks; bounds the worker's memory whatever the number of cases. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -195,6 +197,7 @@ export interface WorkerConfig extends CommonConfig {
   smtpUrl: string;
   mailFrom: string;
   metricsBind?: string;
+  maxCachedWorkflows?: number;
 }
 
 /** Just the Temporal connection, for tools such as `npm run temporal:setup`. */
@@ -230,6 +233,9 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     ...(e.WORKER_METRICS_BIND ? { metricsBind: e.WORKER_METRICS_BIND } : {}),
+    ...(e.WORKER_MAX_CACHED_WORKFLOWS === undefined
+      ? {}
+      : { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS }),
   };
 }
 

@@ -37,7 +37,7 @@ run('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
     // The UI must know the codec's address before the API exists: reserve the API's port first.
     const [apiPort, uiPort] = [await resolvePort(0), await resolvePort(0)];
     [env, db, smtp, browser] = await Promise.all([
-      devServerEnv({ port: uiPort, codecEndpoint: `http://127.0.0.1:${apiPort}/codec` }),
+      devServerEnv({ ui: { port: uiPort, codecEndpoint: `http://127.0.0.1:${apiPort}/codec` } }),
       createTestDatabase(),
       startSmtpCatcher(),
       launchChromium(),

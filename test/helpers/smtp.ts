@@ -19,14 +19,25 @@ export interface SmtpCatcher {
   rejectRecipients: Set<string>;
   /** While true, every transaction fails with a transient 451. */
   failTransiently: boolean;
+  /** Hold each accepted message this long before answering 250, like a busy relay. */
+  acceptDelayMs: number;
   waitFor(count: number, timeoutMs?: number): Promise<CapturedMail[]>;
   close(): Promise<void>;
 }
 
 /** A real SMTP server on loopback that keeps every message it accepts, parsed, for assertions. */
-export async function startSmtpCatcher(now: () => Date = () => new Date()): Promise<SmtpCatcher> {
+export async function startSmtpCatcher(
+  now: () => Date = () => new Date(),
+  /** A fixed port, to bring a stopped catcher back where the worker expects it. */
+  listenPort = 0,
+): Promise<SmtpCatcher> {
   const messages: CapturedMail[] = [];
-  const catcher: Partial<SmtpCatcher> = { messages, rejectRecipients: new Set(), failTransiently: false };
+  const catcher: Partial<SmtpCatcher> = {
+    messages,
+    rejectRecipients: new Set(),
+    failTransiently: false,
+    acceptDelayMs: 0,
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -41,7 +52,8 @@ export async function startSmtpCatcher(now: () => Date = () => new Date()): Prom
     },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((parsed) => {
+        .then(async (parsed) => {
+          if (catcher.acceptDelayMs) await new Promise((r) => setTimeout(r, catcher.acceptDelayMs));
           const to = (Array.isArray(parsed.to) ? parsed.to : parsed.to ? [parsed.to] : []).flatMap((a) =>
             a.value.map((v) => v.address ?? ''),
           );
@@ -59,7 +71,7 @@ export async function startSmtpCatcher(now: () => Date = () => new Date()): Prom
         .catch((err: Error) => callback(err));
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   catcher.url = `smtp://127.0.0.1:${port}`;
   catcher.waitFor = async (count, timeoutMs = 15_000) => {

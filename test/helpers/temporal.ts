@@ -24,15 +24,23 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /**
- * The real dev server, for what time skipping lacks (visibility, schedules); with `ui`, its Web UI
- * set up as `npm run dev` sets it up (public path /temporal, decoding through Caseloop's codec).
+ * The real dev server, for what time skipping lacks (visibility, schedules, real time). `ui` sets up
+ * its Web UI as `npm run dev` does (public path /temporal, decoding through Caseloop's codec);
+ * `persist` keeps history in SQLite on a fixed port, so a restarted server picks up where it was.
  */
-export function devServerEnv(ui?: { port: number; codecEndpoint: string }): Promise<TestWorkflowEnvironment> {
+export function devServerEnv(
+  options: {
+    ui?: { port: number; codecEndpoint: string };
+    persist?: { port: number; dbFilename: string };
+  } = {},
+): Promise<TestWorkflowEnvironment> {
+  const { ui, persist } = options;
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter: testDataConverter },
     server: {
       executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
       ip: '127.0.0.1',
+      ...(persist ? { port: persist.port, dbFilename: persist.dbFilename } : {}),
       ...(ui
         ? {
             ui: true,

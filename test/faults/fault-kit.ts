@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Pool } from 'pg';
+import { DEVELOPMENT_LINK_SIGNING_KEY, DEVELOPMENT_PAYLOAD_KEYS } from '../../src/config/config';
+import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { projectRoot } from '../../src/shared/paths';
+import type { TestApi } from '../helpers/api';
+import type { Team } from '../helpers/case-steps';
+import { header } from '../helpers/mail-log';
+import type { CapturedMail } from '../helpers/smtp';
+
+/**
+ * What the fault tests share: a policy whose first reminder (the assessment heads-up) leaves a
+ * minute or two after intake and nothing else for half an hour, a real worker process to kill,
+ * and the bookkeeping that proves each notification arrived once.
+ */
+export const HEADS_UP_SOON: ProgramPolicy = {
+  ...DEMO_MINUTE_POLICY,
+  initialAssessmentDue: 'PT30M',
+  ladder: { ...DEMO_MINUTE_POLICY.ladder, headsUpBefore: 'PT29M' },
+};
+
+export const MINUTE = 60_000;
+
+export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Opens `count` cases through the API, a few at a time, as a busy intake desk would. */
+export async function openCases(api: TestApi, team: Team, count: number, inFlight = 8): Promise<string[]> {
+  const ids: string[] = [];
+  let next = 0;
+  const desk = async (): Promise<void> => {
+    while (next < count) {
+      next++;
+      const res = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
+        programId: team.programId,
+        caseManagerId: team.caseManager.id,
+        riskLevel: 'medium',
+        client: { givenName: 'Fault', familyName: 'Test', consentToShare: false },
+      });
+      if (res.status !== 201) throw new Error(`intake answered ${res.status}: ${JSON.stringify(res.body)}`);
+      ids.push(res.body.id as string);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, desk));
+  return ids;
+}
+
+/** How many times each notification key reached the SMTP server. */
+export function deliveries(messages: CapturedMail[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const m of messages) {
+    const key = header(m, 'x-caseloop-notification-key');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** The cases that have had at least one email (keys read `case/<case id>/...`), sorted. */
+export const casesReached = (messages: CapturedMail[]): string[] =>
+  [...new Set([...deliveries(messages).keys()].map((k) => k.split('/')[1] ?? ''))].sort();
+
+/** The notification log by status, e.g. `[{ status: 'sent', n: '200' }]`. */
+export async function notificationLog(pool: Pool): Promise<{ status: string; n: string }[]> {
+  return (
+    await pool.query<{ status: string; n: string }>(
+      'SELECT status, count(*)::text AS n FROM notifications GROUP BY status ORDER BY status',
+    )
+  ).rows;
+}
+
+/** One line per fault test in the run's output: what was injected and what was checked. */
+export function report(name: string, injected: string, checked: string): void {
+  process.stdout.write(`\n[fault] ${name}\n  injected: ${injected}\n  checked:  ${checked}\n`);
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the signal or code the process ended with. */
+  exited: Promise<string>;
+}
+
+/** The real worker entry point (`npm run worker`) in its own process, configured by env vars only. */
+export async function startWorkerProcess(env: {
+  databaseUrl: string;
+  smtpUrl: string;
+  temporalAddress: string;
+  taskQueue: string;
+}): Promise<WorkerProcess> {
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker.ts'], {
+    cwd: projectRoot(),
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: env.databaseUrl,
+      SMTP_URL: env.smtpUrl,
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: env.taskQueue,
+      PAYLOAD_KEYS: DEVELOPMENT_PAYLOAD_KEYS,
+      LINK_SIGNING_KEY: DEVELOPMENT_LINK_SIGNING_KEY,
+      PUBLIC_BASE_URL: 'http://caseloop.test',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<string>((r) => child.once('exit', (code, signal) => r(signal ?? String(code))));
+  // Bundling the workflows takes a few seconds; the worker says when it starts polling.
+  await waitUntil(
+    'the worker process to start',
+    () => child.exitCode !== null || output.includes('worker started'),
+    60_000,
+  );
+  if (child.exitCode !== null) throw new Error(`worker exited at start:\n${output}`);
+  return { child, output: () => output, exited };
+}

@@ -1,0 +1,93 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTestApi, type TestApi } from '../helpers/api';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { createTeam } from '../helpers/fixtures';
+import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
+import { devServerEnv } from '../helpers/temporal';
+import {
+  casesReached,
+  deliveries,
+  HEADS_UP_SOON,
+  MINUTE,
+  notificationLog,
+  openCases,
+  report,
+  startWorkerProcess,
+  waitUntil,
+  type WorkerProcess,
+} from './fault-kit';
+
+describe('fault: the worker process is killed while notifications are going out', () => {
+  const taskQueue = 'fault-worker-killed';
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let smtp: SmtpCatcher;
+  let api: TestApi;
+  const workers: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    [env, db, smtp] = await Promise.all([devServerEnv(), createTestDatabase(), startSmtpCatcher()]);
+    api = await startTestApi(db.pool, env.client, taskQueue);
+  });
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null && !w.child.killed) w.child.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    await api?.close();
+    await smtp?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  it('when the worker gets SIGKILL in the middle of 200 reminders and a new one starts, then every reminder arrives, each once (a copy only from the kill instant, same Message-ID)', async () => {
+    const team = await createTeam(db.pool, HEADS_UP_SOON);
+    const spawnWorker = async () => {
+      const w = await startWorkerProcess({
+        databaseUrl: db.url,
+        smtpUrl: smtp.url,
+        temporalAddress: env.address,
+        taskQueue,
+      });
+      workers.push(w);
+      return w;
+    };
+    const first = await spawnWorker();
+    const caseIds = await openCases(api, team, 200);
+    // A relay that takes 50 ms per message stretches the burst so the kill lands inside it.
+    smtp.acceptDelayMs = 50;
+
+    await waitUntil('the first 40 reminders', () => smtp.messages.length >= 40, 4 * MINUTE);
+    first.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect(await first.exited).toBe('SIGKILL');
+    const deliveredBeforeKill = smtp.messages.length;
+    await spawnWorker();
+
+    // Activities the dead worker held time out (1 minute) and are retried by the new one.
+    await waitUntil(
+      'a reminder for every case',
+      () => casesReached(smtp.messages).length === 200,
+      4 * MINUTE,
+    );
+    await new Promise((r) => setTimeout(r, 5_000)); // anything late or doubled would show by now
+
+    const counts = deliveries(smtp.messages);
+    expect(casesReached(smtp.messages)).toEqual([...caseIds].sort());
+    expect(counts.size).toBe(200);
+    const doubled = [...counts].filter(([, n]) => n > 1).map(([key]) => key);
+    for (const key of doubled) {
+      // SMTP has no two-phase commit: only a message inside its SMTP transaction at the kill (the
+      // relay accepted it, the dead process never heard or never wrote "sent") may go again, and
+      // then with the same Message-ID, which mail clients show once.
+      const copies = smtp.messages.filter((m) => m.headers.get('x-caseloop-notification-key') === key);
+      expect(new Set(copies.map((m) => m.messageId)).size).toBe(1);
+      expect(Math.abs(copies[0]!.receivedAt.getTime() - killedAt)).toBeLessThan(1_000);
+    }
+    expect(await notificationLog(db.pool)).toEqual([{ status: 'sent', n: '200' }]);
+
+    report(
+      'worker SIGKILL during 200 reminders',
+      `SIGKILL after ${deliveredBeforeKill} of 200 reminders were accepted by SMTP; a new worker process started`,
+      `200 of 200 cases got their reminder; ${doubled.length} resent from the kill instant (same Message-ID); notification log 200 sent`,
+    );
+  });
+});
