@@ -1,0 +1,84 @@
+/**
+ * Every knob of `npm run bench`, read once from the environment. Defaults are the sizes the
+ * benchmark issue asks for; smaller values are for quick runs while debugging.
+ */
+
+const int = (name: string, fallback: number): number => {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got '${raw}'`);
+  return value;
+};
+
+const list = (name: string, fallback: number[]): number[] => {
+  const raw = process.env[name]?.trim();
+  if (!raw) return fallback;
+  return raw.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`${name}: '${part}' is not a positive number`);
+    return value;
+  });
+};
+
+const ALL_PHASES = ['intake', 'lateness', 'history', 'replay', 'scale'] as const;
+export type PhaseName = (typeof ALL_PHASES)[number];
+
+export interface BenchConfig {
+  phases: PhaseName[];
+  intake: { casesPerRound: number; rounds: number; concurrency: number };
+  lateness: { cases: number; leadSeconds: number; startConcurrency: number };
+  history: { years: number };
+  replay: { runs: number };
+  scale: {
+    levels: number[];
+    casesPerCaseManager: number;
+    startConcurrency: number;
+    requests: number;
+    concurrency: number;
+    /** Passed to the worker child as WORKER_MAX_CACHED_WORKFLOWS; unset = the SDK's default cache. */
+    workerMaxCachedWorkflows?: number;
+  };
+}
+
+export function loadBenchConfig(): BenchConfig {
+  const phases = (process.env.BENCH_PHASES?.trim() || ALL_PHASES.join(','))
+    .split(',')
+    .map((p) => p.trim()) as PhaseName[];
+  for (const p of phases) {
+    if (!ALL_PHASES.includes(p))
+      throw new Error(`BENCH_PHASES: unknown phase '${p}' (${ALL_PHASES.join(', ')})`);
+  }
+  return {
+    phases,
+    intake: {
+      // Split into rounds that alternate raw, api, raw, api... so drift hits both sides alike.
+      casesPerRound: Math.max(
+        1,
+        Math.floor(int('BENCH_INTAKE_CASES', 2_000) / (2 * Math.max(1, int('BENCH_INTAKE_ROUNDS', 4)))),
+      ),
+      rounds: Math.max(1, int('BENCH_INTAKE_ROUNDS', 4)),
+      concurrency: Math.max(1, int('BENCH_INTAKE_CONCURRENCY', 16)),
+    },
+    lateness: {
+      cases: int('BENCH_LATENESS_CASES', 1_000),
+      leadSeconds: Math.max(30, int('BENCH_LATENESS_LEAD_SECONDS', 150)),
+      startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
+    },
+    history: { years: Math.max(1, int('BENCH_HISTORY_YEARS', 5)) },
+    replay: { runs: Math.max(1, int('BENCH_REPLAY_RUNS', 20)) },
+    scale: {
+      levels: list('BENCH_SCALES', [1_000, 10_000, 100_000]).sort((a, b) => a - b),
+      casesPerCaseManager: Math.max(1, int('BENCH_CASELOAD', 50)),
+      startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
+      requests: Math.max(10, int('BENCH_SCALE_REQUESTS', 400)),
+      concurrency: Math.max(1, int('BENCH_SCALE_CONCURRENCY', 4)),
+      // An explicit cache, smaller than the larger levels, so memory is seen bounded by it; 0 or
+      // "sdk" leaves the SDK's heap-sized default.
+      ...(process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS?.trim() === 'sdk'
+        ? {}
+        : { workerMaxCachedWorkflows: int('BENCH_WORKER_MAX_CACHED_WORKFLOWS', 1000) }),
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import prettier from 'prettier';
+import type { BenchConfig } from './config';
+import type { MachineInfo } from './lib/machine';
+import type { HistoryResult } from './phases/history';
+import type { IntakeResult } from './phases/intake';
+import type { LatenessResult } from './phases/lateness';
+import type { ReplayResult } from './phases/replay';
+import type { ScaleResult } from './phases/scale';
+
+export interface BenchResults {
+  startedAt: string;
+  finishedAt?: string;
+  machine: MachineInfo;
+  config: BenchConfig;
+  intake?: IntakeResult;
+  lateness?: LatenessResult;
+  history?: Omit<HistoryResult, 'typicalFirstYear'>;
+  replay?: ReplayResult;
+  scale?: ScaleResult;
+  /** A phase that crashed: its message, so a partial run still says what it could not measure. */
+  errors: Record<string, string>;
+  verdicts?: Row[];
+}
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  verdict: 'PASS' | 'MISS' | '';
+}
+
+const fmt = (n: number | undefined, digits = 1): string =>
+  n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+const check = (ok: boolean | undefined): Row['verdict'] => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
+
+/** Every figure with its target and verdict; figures without a target are context for the others. */
+export function rows(r: BenchResults): Row[] {
+  const out: Row[] = [];
+  const add = (figure: string, value: string, target = '', ok?: boolean): void =>
+    void out.push({ figure, value, target, verdict: check(ok) });
+  if (r.intake) {
+    const i = r.intake;
+    add(`intake: raw workflow starts (${i.concurrency} in flight)`, `${fmt(i.rawPerSecond)} /s`);
+    add('intake: API POST /api/v1/cases', `${fmt(i.apiPerSecond)} /s`);
+    add('intake: API / raw', `${fmt(i.ratio, 2)}`, '>= 0.80', i.ratio >= 0.8);
+  }
+  if (r.lateness) {
+    const l = r.lateness;
+    add(
+      'lateness: heads-ups accepted by SMTP',
+      `${l.received} (dup ${l.duplicates})`,
+      `= ${l.cases}`,
+      l.received === l.cases && l.duplicates === 0,
+    );
+    add('lateness: p50 due -> SMTP accept', `${fmt(l.lateness.p50, 0)} ms`);
+    add(
+      'lateness: p99 due -> SMTP accept',
+      `${fmt(l.lateness.p99, 0)} ms`,
+      '<= 2000 ms',
+      l.lateness.p99 <= 2000,
+    );
+    add('lateness: max due -> SMTP accept', `${fmt(l.lateness.max, 0)} ms`);
+  }
+  if (r.history) {
+    const h = r.history;
+    add(
+      `history: typical case events/case-year (${h.typical.years} y)`,
+      fmt(h.typical.eventsPerCaseYear),
+      '<= 500',
+      h.typical.eventsPerCaseYear <= 500,
+    );
+    if (h.busy) add(`history: busy case events/case-year (${h.busy.years} y)`, fmt(h.busy.eventsPerCaseYear));
+    add('history: largest single run (events)', fmt(h.largestRun, 0), '<= 10,000', h.largestRun <= 10_000);
+  }
+  if (r.replay) {
+    add(`replay: typical first year (${r.replay.events} events), median`, `${fmt(r.replay.medianMs)} ms`);
+  }
+  if (r.scale) {
+    const s = r.scale;
+    for (const l of s.levels) {
+      const n = l.openCases.toLocaleString('en-US');
+      add(
+        `scale ${n}: seeding (rows + starts + settle)`,
+        `${fmt(l.seed.rowsSeconds + l.seed.startsSeconds + l.seed.settleSeconds, 0)} s`,
+      );
+      add(`scale ${n}: caseload list p99`, `${fmt(l.caseloadList.p99)} ms`);
+      add(`scale ${n}: admin list p99`, `${fmt(l.adminList.p99)} ms`);
+      add(`scale ${n}: case detail p99`, `${fmt(l.caseDetail.p99)} ms`);
+      add(`scale ${n}: worker RSS (cache ${s.workerCache})`, `${fmt(l.workerRssMiB, 0)} MiB`);
+      add(`scale ${n}: database size`, `${fmt(l.databaseMiB, 0)} MiB`);
+    }
+    const span = `${s.levels[0]!.openCases.toLocaleString('en-US')} -> ${s.levels[s.levels.length - 1]!.openCases.toLocaleString('en-US')}`;
+    if (s.listP99Growth !== undefined)
+      add(
+        `scale: caseload list p99 growth ${span}`,
+        `${fmt(s.listP99Growth, 2)}x`,
+        '< 1.5x',
+        s.listP99Growth < 1.5,
+      );
+    if (s.detailP99Growth !== undefined)
+      add(
+        `scale: case detail p99 growth ${span}`,
+        `${fmt(s.detailP99Growth, 2)}x`,
+        '< 1.5x',
+        s.detailP99Growth < 1.5,
+      );
+    if (s.workerRssGrowth !== undefined)
+      add(
+        `scale: worker RSS growth ${span}`,
+        `${fmt(s.workerRssGrowth, 2)}x`,
+        '< 1.5x (cache-bound)',
+        s.workerRssGrowth < 1.5,
+      );
+  }
+  for (const [phase, message] of Object.entries(r.errors))
+    add(`${phase}: FAILED`, message.split('\n')[0]!.slice(0, 60), 'completes', false);
+  return out;
+}
+
+export function table(r: BenchResults, list: Row[]): string {
+  const m = r.machine;
+  const header: Row = { figure: 'figure', value: 'value', target: 'target', verdict: '' };
+  const all = [header, ...list];
+  const w = {
+    figure: Math.max(...all.map((x) => x.figure.length)),
+    value: Math.max(...all.map((x) => x.value.length)),
+    target: Math.max(...all.map((x) => x.target.length)),
+  };
+  const line = (x: Row): string =>
+    `${x.figure.padEnd(w.figure)}  ${x.value.padStart(w.value)}  ${x.target.padEnd(w.target)}  ${x.verdict}`.trimEnd();
+  return [
+    `Caseloop benchmark ${r.startedAt} on ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}`,
+    line(header),
+    '-'.repeat(w.figure + w.value + w.target + 12),
+    ...list.map(line),
+  ].join('\n');
+}
+
+/**
+ * bench/results/<YYYY-MM-DD>.json (local date); a second run the same day replaces the first.
+ * Formatted by the repository's Prettier settings, so `prettier --check bench` stays clean.
+ */
+export async function writeResults(r: BenchResults): Promise<string> {
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const d = new Date(r.startedAt);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  const file = path.join(dir, `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}.json`);
+  const options = (await prettier.resolveConfig(file)) ?? {};
+  fs.writeFileSync(file, await prettier.format(JSON.stringify(r), { ...options, filepath: file }));
+  return file;
+}

@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate } from '../../src/db/migrate';
+import { resolvePort } from '../../src/devstack/free-port';
+import { ensureDatabase, startEmbeddedPostgres } from '../../src/devstack/postgres';
+import { onCleanup } from '../lib/cleanup';
+
+export interface BenchPostgres {
+  /** A new, migrated database on the one server: each phase gets its own so counts stay clean. */
+  freshDatabase(name: string): Promise<string>;
+}
+
+/** One embedded PostgreSQL server in a temporary folder, removed at teardown. */
+export async function startBenchPostgres(): Promise<BenchPostgres> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'caseloop-bench-pg-'));
+  onCleanup('PostgreSQL data folder', () =>
+    Promise.resolve(fs.rmSync(dataDir, { recursive: true, force: true })),
+  );
+  // As root, postgres runs as the `postgres` user, which must be able to write here.
+  fs.chmodSync(dataDir, 0o777);
+  const pg = await startEmbeddedPostgres(dataDir, await resolvePort(0));
+  onCleanup('PostgreSQL', () => pg.stop());
+  return {
+    async freshDatabase(name) {
+      const url = await ensureDatabase(pg.adminUrl, name);
+      await migrate(url, () => undefined);
+      return url;
+    },
+  };
+}
