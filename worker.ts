@@ -24,7 +24,7 @@ async function main(): Promise<void> {
       ...(config.metricsBind ? { metrics: { prometheus: { bindAddress: config.metricsBind } } } : {}),
     },
   });
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, config.databasePoolMax);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);
   const connection = await connectWorkerConnection(config.temporal);
   const worker = await createCaseloopWorker({

@@ -10,7 +10,7 @@ import { startApi } from './server';
 async function main(): Promise<void> {
   const config = loadOrExit(() => loadApiConfig());
   const logger = createLogger('caseloop-api', config.logLevel);
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, config.databasePoolMax);
   const temporal = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys));
   // Digests run on Temporal; the API makes sure their workflow exists (a no-op when it does).
   await ensureStaffDigests(temporal, config.temporal.taskQueue);

@@ -33,6 +33,8 @@ const commonSchema = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: databaseUrl,
+  /** Connections per process: a request holds one for its whole transaction, workflow start included. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
   /** Signs acknowledgement links: the worker signs, the API verifies, so both need the same key. */
   /** Payload encryption keys, `id:base64key` comma-separated, newest first (see src/temporal/codec.ts). */
@@ -180,6 +182,7 @@ export interface CommonConfig {
   env: 'development' | 'test' | 'production';
   logLevel: string;
   databaseUrl: string;
+  databasePoolMax: number;
   publicBaseUrl: string;
   linkSigningKey: string;
   payloadKeys: PayloadKey[];
@@ -211,6 +214,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
     ...secrets(e),
     temporal: temporalFrom(e),
@@ -227,6 +231,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
     ...secrets(e),
     temporal: temporalFrom(e),
