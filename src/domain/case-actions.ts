@@ -298,19 +298,17 @@ export async function reopenCase(
 
 async function workflowInputFor(db: PoolClient, row: CaseRow) {
   const policy = (
-    await db.query<{ version: number; policy: import('./policy').ProgramPolicy }>(
-      'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
+    await db.query<{ version: number; policy: import('./policy').ProgramPolicy; name: string }>(
+      `SELECT pp.version, pp.policy, p.name FROM program_policies pp JOIN programs p ON p.id = pp.program_id
+        WHERE pp.program_id = $1 ORDER BY pp.version DESC LIMIT 1`,
       [row.program_id],
     )
   ).rows[0]!;
-  const program = (
-    await db.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [row.program_id])
-  ).rows[0];
   return {
     caseId: row.id,
     caseReference: row.reference,
     programId: row.program_id,
-    ...(program ? { programName: program.name } : {}),
+    programName: policy.name,
     caseManagerId: row.case_manager_id,
     supervisorId: row.supervisor_id,
     programManagerId: row.program_manager_id ?? undefined,

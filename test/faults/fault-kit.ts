@@ -21,6 +21,9 @@ export const HEADS_UP_SOON: ProgramPolicy = {
 
 export const MINUTE = 60_000;
 
+/** After the last expected email: long enough for anything late or doubled to show. */
+export const quietPeriod = (): Promise<void> => new Promise((r) => setTimeout(r, 5_000));
+
 export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
@@ -83,6 +86,8 @@ export interface WorkerProcess {
   output(): string;
   /** Resolves with the signal or code the process ended with. */
   exited: Promise<string>;
+  /** SIGTERM if still running (in-flight tasks finish), then waits for the exit. */
+  stop(): Promise<string>;
 }
 
 /** The real worker entry point (`npm run worker`) in its own process, configured by env vars only. */
@@ -120,5 +125,9 @@ export async function startWorkerProcess(env: {
     60_000,
   );
   if (child.exitCode !== null) throw new Error(`worker exited at start:\n${output}`);
-  return { child, output: () => output, exited };
+  const stop = (): Promise<string> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    return exited;
+  };
+  return { child, output: () => output, exited, stop };
 }

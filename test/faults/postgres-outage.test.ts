@@ -17,6 +17,7 @@ import {
   HEADS_UP_SOON,
   MINUTE,
   openCases,
+  quietPeriod,
   report,
   startWorkerProcess,
   waitUntil,
@@ -101,8 +102,7 @@ describe('fault: PostgreSQL stops while the API and workflows are busy', () => {
     });
   });
   afterAll(async () => {
-    worker?.child.kill('SIGTERM');
-    await worker?.exited;
+    await worker?.stop();
     await api?.close();
     await pool?.end();
     await smtp?.close();
@@ -148,7 +148,7 @@ describe('fault: PostgreSQL stops while the API and workflows are busy', () => {
       6 * MINUTE,
     );
     const drained = Date.now();
-    await new Promise((r) => setTimeout(r, 5_000));
+    await quietPeriod();
 
     const counts = deliveries(smtp.messages);
     expect(casesReached(smtp.messages)).toEqual([...caseIds].sort());

@@ -10,6 +10,7 @@ import {
   HEADS_UP_SOON,
   MINUTE,
   openCases,
+  quietPeriod,
   report,
   startWorkerProcess,
   waitUntil,
@@ -29,8 +30,7 @@ describe('fault: the SMTP server is down when reminders fall due', () => {
     api = await startTestApi(db.pool, env.client, taskQueue);
   });
   afterAll(async () => {
-    worker?.child.kill('SIGTERM');
-    await worker?.exited;
+    await worker?.stop();
     await api?.close();
     await Promise.all(catchers.map((c) => c.close().catch(() => undefined)));
     await env?.teardown();
@@ -73,7 +73,7 @@ describe('fault: the SMTP server is down when reminders fall due', () => {
     const back = Date.now();
     await waitUntil('the backlog', () => deliveries(second.messages).size === 200, 6 * MINUTE);
     const drained = Date.now();
-    await new Promise((r) => setTimeout(r, 5_000));
+    await quietPeriod();
 
     const counts = deliveries(second.messages);
     expect(first.messages).toHaveLength(0);

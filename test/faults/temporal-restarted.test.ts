@@ -15,6 +15,7 @@ import {
   MINUTE,
   notificationLog,
   openCases,
+  quietPeriod,
   report,
   startWorkerProcess,
   waitUntil,
@@ -33,8 +34,7 @@ describe('fault: the Temporal server restarts while cases wait on their timers',
     [db, smtp] = await Promise.all([createTestDatabase(), startSmtpCatcher()]);
   });
   afterAll(async () => {
-    worker?.child.kill('SIGTERM');
-    await worker?.exited;
+    await worker?.stop();
     await smtp?.close();
     await env?.teardown();
     await db?.drop();
@@ -68,7 +68,7 @@ describe('fault: the Temporal server restarts while cases wait on their timers',
       () => casesReached(smtp.messages).length === 200,
       5 * MINUTE,
     );
-    await new Promise((r) => setTimeout(r, 5_000));
+    await quietPeriod();
 
     const counts = deliveries(smtp.messages);
     expect(casesReached(smtp.messages)).toEqual([...caseIds].sort());

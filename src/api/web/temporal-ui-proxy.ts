@@ -2,10 +2,10 @@ import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import express, { type Router } from 'express';
 import type { Pool } from 'pg';
-import { authenticate } from '../../domain/auth';
-import { ForbiddenError, UnauthenticatedError, UnavailableError } from '../../domain/errors';
+import type { Actor } from '../../domain/actor';
+import { ForbiddenError, UnavailableError } from '../../domain/errors';
 import type { Logger } from '../../shared/logger';
-import { readCookie, SESSION_COOKIE } from './session';
+import { requireSignedIn, SESSION_COOKIE } from './session';
 import { renderSummaryFrame } from './summary-render';
 
 /** Where the Temporal UI lives under Caseloop; the UI must be started with this public path. */
@@ -22,37 +22,31 @@ export function temporalUiProxy(deps: { pool: Pool; upstream: string; logger: Lo
   const send = upstream.protocol === 'https:' ? https.request : http.request;
   const router = express.Router();
 
-  router.use(TEMPORAL_UI_PATH, (req, res, next) => {
-    authenticate(deps.pool, readCookie(req, SESSION_COOKIE))
-      .then((staff) => {
-        if (staff.role !== 'admin') throw new ForbiddenError('Only admins may open the Temporal UI.');
-        if (req.method === 'GET' && req.path === '/render') return renderSummaryFrame(req, res, next);
-        const upstreamReq = send(
-          {
-            protocol: upstream.protocol,
-            hostname: upstream.hostname,
-            port: upstream.port,
-            method: req.method,
-            path: req.originalUrl,
-            headers: forwardedHeaders(req.headers, upstream.host),
-          },
-          (upstreamRes) => {
-            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-            upstreamRes.pipe(res);
-          },
-        );
-        upstreamReq.on('error', (err) => {
-          deps.logger.warn({ err: err.message }, 'temporal ui unreachable');
-          if (res.headersSent) return res.destroy();
-          next(new UnavailableError('The Temporal UI is not reachable right now.'));
-        });
-        req.pipe(upstreamReq);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof UnauthenticatedError && req.method === 'GET')
-          return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
-        next(err);
-      });
+  // Signed in (else off to the sign-in page and back), then admins only.
+  router.use(TEMPORAL_UI_PATH, requireSignedIn(deps.pool), (req, res, next) => {
+    if ((res.locals.actor as Actor).role !== 'admin')
+      return next(new ForbiddenError('Only admins may open the Temporal UI.'));
+    if (req.method === 'GET' && req.path === '/render') return renderSummaryFrame(req, res, next);
+    const upstreamReq = send(
+      {
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.originalUrl,
+        headers: forwardedHeaders(req.headers, upstream.host),
+      },
+      (upstreamRes) => {
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+        upstreamRes.pipe(res);
+      },
+    );
+    upstreamReq.on('error', (err) => {
+      deps.logger.warn({ err: err.message }, 'temporal ui unreachable');
+      if (res.headersSent) return res.destroy();
+      next(new UnavailableError('The Temporal UI is not reachable right now.'));
+    });
+    req.pipe(upstreamReq);
   });
   return router;
 }
