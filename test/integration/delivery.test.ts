@@ -1,5 +1,5 @@
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
-import { createSendCaseNotification } from '../../src/activities/notifications';
+import { createSendCaseNotification, notificationKey } from '../../src/activities/notifications';
 import type { CaseNotificationRequest } from '../../src/activities/types';
 import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
@@ -171,6 +171,25 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
       /<head>[\s\S]*<title>Initial assessment due now — case C-\d+<\/title>[\s\S]*<\/head>/,
     );
     expect(mail!.html).toContain('<meta charset="utf-8">');
+  });
+
+  it('when a notification recorded under an earlier sending domain is resent, then it keeps its recorded Message-ID', async () => {
+    const send = createSendCaseNotification({ pool: db.pool, mailer, ...deps });
+    const { request } = await dueReminder();
+    // A worker that used to send as another domain recorded the row, then crashed before sending.
+    await db.pool.query(
+      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at)
+       VALUES ($1, $2, $3, $4, 'initial_assessment:due', 'Initial assessment due now', '<recorded@old.example>', 'pending', $5)`,
+      [
+        notificationKey(request),
+        request.caseId,
+        request.recipientStaffId,
+        'someone@test.caseloop.local',
+        request.dueAt,
+      ],
+    );
+    const [mail] = await emailsDuring(() => send(request));
+    expect(mail!.messageId).toBe('<recorded@old.example>');
   });
 
   it('when a provider is followed up, then the email names the service and replies reach the case manager and the agency', async () => {
