@@ -277,8 +277,17 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     await deps.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
        VALUES ('system', 'read', 'client', NULL, $1, $2)`,
-      // What this email carries, as rendered: initials or the full name, per the program's policy.
-      [req.caseId, { purpose: 'notification', notificationKey: key, fields: mail.clientFields }],
+      // What leaves, as rendered: initials or the full name per the program's policy, or, for a
+      // reminder waiting for the digest, only what its subject carries (the digest lists subjects).
+      [
+        req.caseId,
+        {
+          purpose: 'notification',
+          notificationKey: key,
+          fields: queue ? mail.subjectClientFields : mail.clientFields,
+          ...(queue ? { delivery: 'daily_digest' } : {}),
+        },
+      ],
     );
     const existing = (
       await deps.pool.query<{ status: string; last_error: string | null; message_id: string }>(

@@ -54,6 +54,8 @@ export type ClientField = 'initials' | 'full_name' | 'referral_service';
 export interface RenderedCaseMail extends RenderedMail {
   /** Exactly the client details this email carries. */
   clientFields: ClientField[];
+  /** Those its subject alone carries: all a daily digest shows of it. */
+  subjectClientFields: ClientField[];
 }
 
 const OBLIGATION_NAMES: Record<ObligationKind, string> = {
@@ -145,7 +147,8 @@ function renderProviderFollowUp(ctx: CaseMailContext): RenderedCaseMail {
     `<p>${escapeHtml(todo)}</p>`,
     `<p>${escapeHtml(signature)}</p>`,
   ]);
-  return { subject, text, html, clientFields: ctx.referral ? ['referral_service'] : [] };
+  const fields: ClientField[] = ctx.referral ? ['referral_service'] : [];
+  return { subject, text, html, clientFields: fields, subjectClientFields: fields };
 }
 
 /**
@@ -271,11 +274,14 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
       : []),
     '<p>— Caseloop</p>',
   ]);
+  // Subjects name the case by reference, never the client; a referral's service shows in both.
+  const referralFields: ClientField[] = ctx.referral ? ['referral_service'] : [];
   return {
     subject,
     text,
     html,
-    clientFields: ctx.referral ? [client.field, 'referral_service'] : [client.field],
+    clientFields: [client.field, ...referralFields],
+    subjectClientFields: referralFields,
   };
 }
 

@@ -273,6 +273,20 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
     expect(await notificationAudit(named.id)).toEqual([['full_name']]);
   });
 
+  it('when a reminder waits for a daily digest, then the audit records only what the digest will show: its subject', async () => {
+    const send = createSendCaseNotification({ pool: db.pool, mailer, ...deps });
+    const { request } = await dueReminder();
+    await db.pool.query(`UPDATE staff SET notification_preference = 'daily_digest' WHERE id = $1`, [
+      request.recipientStaffId,
+    ]);
+    const mails = await emailsDuring(async () =>
+      expect((await send(request)).status).toBe('queued_for_digest'),
+    );
+    expect(mails).toEqual([]);
+    // The digest lists the subject, which names the case by reference only.
+    expect(await notificationAudit(request.caseId)).toEqual([[]]);
+  });
+
   it('when anyone tries to change or delete the audit log, then the database refuses', async () => {
     await db.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity) VALUES ('system', 'read', 'client')`,

@@ -67,6 +67,9 @@ describe('email templates', () => {
         expect(body).toContain('Z. Q.');
       }
       expect(mail.clientFields).toEqual(['initials']);
+      // A digest shows only the subject, which names the case by reference alone.
+      expect(mail.subject).not.toContain('Z. Q.');
+      expect(mail.subjectClientFields).toEqual([]);
       expectWholeDocument(mail);
       expect(mail.text).toMatch(/What to do: .+/);
       expect(mail.text).toMatch(/Who else knows: .+/);
@@ -83,6 +86,7 @@ describe('email templates', () => {
       expect(mail.text).toContain('Zed Quixote');
       expect(mail.html).toContain('Zed Quixote');
       expect(mail.clientFields).toEqual(['full_name']);
+      expect(mail.subject).not.toContain('Zed');
     },
   );
 
@@ -127,6 +131,7 @@ describe('email templates', () => {
       expect(housing.text).toContain('(Acme Housing, Housing search)');
       expect(food.html).toContain('(City Food Bank, Food parcels)');
       expect(food.clientFields).toEqual(['initials', 'referral_service']);
+      expect(food.subjectClientFields).toEqual(['referral_service']);
     },
   );
 
