@@ -4,7 +4,8 @@
 #   worker:        node dist/worker.js
 #   migrations:    node dist/src/cli/migrate.js
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 20 is past end of life; 24 is an LTS line CI tests (as are 22 and 26, see README "Node.js versions").
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: full dependency tree, compile TypeScript, then drop dev dependencies ----
 FROM ${NODE_IMAGE} AS build
@@ -13,8 +14,8 @@ WORKDIR /app
 # Lockfile first, so source edits don't invalidate the dependency layer.
 COPY package.json package-lock.json ./
 # Install with scripts off, then run only the install scripts package.json approves in
-# `allowScripts`. npm 12 enforces that list itself; the npm 10 bundled with node:20 ignores it, so
-# this keeps the image to the project's policy whatever npm runs here.
+# `allowScripts`. npm 12 enforces that list itself; the older npm bundled with the image ignores it,
+# so this keeps the image to the project's policy whatever npm runs here.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
   && allowed="$(node -p "Object.entries(require('./package.json').allowScripts || {}).filter(([, ok]) => ok === true).map(([name]) => name).join(' ')")" \
   && if [ -n "$allowed" ]; then npm rebuild $allowed; fi

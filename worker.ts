@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     mailer,
     publicBaseUrl: config.publicBaseUrl,
     linkSigningKey: config.linkSigningKey,
+    agency: config.agency,
     dataConverter: caseloopDataConverter(config.payloadKeys),
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
   });

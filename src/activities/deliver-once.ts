@@ -3,8 +3,12 @@ import { createHash } from 'node:crypto';
 import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
 import type { RenderedMail } from '../notifications/templates';
 
-export function messageIdFor(key: string): string {
-  return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@caseloop>`;
+/**
+ * Derived from the notification key, under the deployment's own sending domain: a resend after a
+ * crash carries the same id, and the id names a domain the deployment controls.
+ */
+export function messageIdFor(key: string, domain: string): string {
+  return `<${createHash('sha256').update(key).digest('hex').slice(0, 40)}@${domain}>`;
 }
 
 export interface OneNotification {
@@ -28,21 +32,32 @@ export async function deliverOnce(
   await deps.pool.query(
     `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (notification_key) DO NOTHING`,
-    [n.key, n.caseId ?? null, n.recipientId, n.email, n.kind, n.mail.subject, messageIdFor(n.key)],
+    [
+      n.key,
+      n.caseId ?? null,
+      n.recipientId,
+      n.email,
+      n.kind,
+      n.mail.subject,
+      messageIdFor(n.key, deps.mailer.messageIdDomain),
+    ],
   );
-  const status = (
-    await deps.pool.query<{ status: string }>(
-      'SELECT status FROM notifications WHERE notification_key = $1',
+  const row = (
+    await deps.pool.query<{ status: string; message_id: string }>(
+      'SELECT status, message_id FROM notifications WHERE notification_key = $1',
       [n.key],
     )
-  ).rows[0]?.status;
-  if (status === 'sent') return 'already_sent';
-  if (status === 'failed') return 'failed';
+  ).rows[0];
+  if (row?.status === 'sent') return 'already_sent';
+  if (row?.status === 'failed') return 'failed';
   try {
     await deps.mailer.send({
       to: n.email,
-      ...n.mail,
-      messageId: messageIdFor(n.key),
+      subject: n.mail.subject,
+      text: n.mail.text,
+      html: n.mail.html,
+      // The id first recorded: a resend keeps it even if the sending domain changed in between.
+      messageId: row?.message_id ?? messageIdFor(n.key, deps.mailer.messageIdDomain),
       headers: { 'X-Caseloop-Notification-Key': n.key },
     });
   } catch (err) {

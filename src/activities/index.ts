@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Mailer } from '../notifications/mailer';
+import type { AgencyContact } from '../notifications/templates';
 import { createDigestActivities } from './digests';
 import { createSendCaseNotification } from './notifications';
 import { createProjectCaseSchedule } from './projection';
@@ -10,6 +11,8 @@ export interface ActivityDeps {
   publicBaseUrl: string;
   /** Signs the acknowledgement links in escalation emails (the API verifies them). */
   linkSigningKey: string;
+  /** The agency's name and contact address, for provider emails (AGENCY_NAME, AGENCY_CONTACT_EMAIL). */
+  agency?: AgencyContact;
 }
 
 /** Every activity, built over injected dependencies so tests can hand in real or test instances. */

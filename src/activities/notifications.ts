@@ -2,7 +2,13 @@ import type { Pool } from 'pg';
 import { deliverOnce, messageIdFor } from './deliver-once';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
 import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
-import { escapeHtml, initials, renderCaseMail } from '../notifications/templates';
+import {
+  escapeHtml,
+  htmlDocument,
+  renderCaseMail,
+  type AgencyContact,
+  type ReferralMention,
+} from '../notifications/templates';
 import type { CaseNotificationRequest, NotificationResult } from './types';
 
 export interface NotificationDeps {
@@ -10,6 +16,8 @@ export interface NotificationDeps {
   mailer: Mailer;
   publicBaseUrl: string;
   linkSigningKey: string;
+  /** Named in provider emails, whose replies go to the case manager and this contact. */
+  agency?: AgencyContact;
 }
 
 /** Case, obligation, due time, ladder step, recipient: the same decision always yields the same key. */
@@ -24,6 +32,7 @@ interface CaseRow {
   program_name: string;
   allow_names: boolean;
   case_manager_name: string;
+  case_manager_email: string;
   supervisor_name: string;
 }
 
@@ -69,6 +78,22 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
   ).rows[0];
 }
 
+/** Which referral a referral reminder or provider follow-up is about: the provider and the service. */
+async function findReferral(pool: Pool, req: CaseNotificationRequest): Promise<ReferralMention | undefined> {
+  const aboutReferral =
+    req.recipient === 'provider' ||
+    req.obligationKind === 'referral_response' ||
+    req.obligationKind === 'referral_outcome';
+  if (!aboutReferral || !req.subjectId) return undefined;
+  return (
+    await pool.query<ReferralMention>(
+      `SELECT pr.organisation, r.service FROM referrals r JOIN providers pr ON pr.id = r.provider_id
+        WHERE r.id = $1 AND r.case_id = $2`,
+      [req.subjectId, req.caseId],
+    )
+  ).rows[0];
+}
+
 /**
  * A permanently rejected email is told to someone who can fix the address: the case's supervisor,
  * or the admins when the supervisor's own address failed. Once per failed notification; the
@@ -109,7 +134,7 @@ async function reportUndelivered(
     '',
     '— Caseloop',
   ].join('\n');
-  const html = `<!doctype html><html lang="en"><body><pre>${escapeHtml(text)}</pre></body></html>`;
+  const html = htmlDocument(subject, [`<pre>${escapeHtml(text)}</pre>`]);
   for (const person of told) {
     await deliverOnce(deps, {
       key: `undelivered/${failedKey}/${person.id}`,
@@ -120,6 +145,17 @@ async function reportUndelivered(
       mail: { subject, text, html },
     });
   }
+}
+
+/** A provider's answer reaches the case manager and, when configured, the agency's own contact. */
+function providerReplyTo(
+  caseRow: CaseRow,
+  agency: AgencyContact | undefined,
+): { name: string; address: string }[] {
+  return [
+    { name: caseRow.case_manager_name, address: caseRow.case_manager_email },
+    ...(agency?.contactEmail ? [{ name: agency.name ?? '', address: agency.contactEmail }] : []),
+  ];
 }
 
 const isEscalation = (req: CaseNotificationRequest): boolean =>
@@ -170,7 +206,6 @@ async function recordEscalation(
 export function createSendCaseNotification(deps: NotificationDeps) {
   return async function sendCaseNotification(req: CaseNotificationRequest): Promise<NotificationResult> {
     const key = notificationKey(req);
-    const messageId = messageIdFor(key);
 
     const recipient = await findRecipient(deps.pool, req);
     if (!recipient)
@@ -180,7 +215,8 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       await deps.pool.query<CaseRow>(
         `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
                 coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
-                cm.full_name AS case_manager_name, sv.full_name AS supervisor_name
+                cm.full_name AS case_manager_name, cm.email AS case_manager_email,
+                sv.full_name AS supervisor_name
            FROM cases c
            JOIN clients cl ON cl.id = c.client_id
            JOIN programs p ON p.id = c.program_id
@@ -197,6 +233,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     // The escalation itself is a record people acknowledge; written once per obligation, due time and
     // level, before the email so the email can carry its signed acknowledgement link.
     const acknowledge = isEscalation(req) ? await recordEscalation(deps, req) : undefined;
+    const referral = await findReferral(deps.pool, req);
 
     const mail = renderCaseMail({
       obligationKind: req.obligationKind,
@@ -208,13 +245,14 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       recipientName: recipient.full_name,
       recipientTimeZone: recipient.time_zone,
       caseReference: caseRow.reference,
-      clientLabel: caseRow.allow_names
-        ? `${caseRow.given_name} ${caseRow.family_name}`
-        : initials(caseRow.given_name, caseRow.family_name),
+      client: { givenName: caseRow.given_name, familyName: caseRow.family_name },
+      allowClientNames: caseRow.allow_names,
       programName: caseRow.program_name,
       caseManagerName: caseRow.case_manager_name,
       supervisorName: caseRow.supervisor_name,
       caseUrl: `${deps.publicBaseUrl}/cases/${req.caseId}`,
+      ...(referral ? { referral } : {}),
+      ...(deps.agency ? { agency: deps.agency } : {}),
       ...(acknowledge ? { acknowledge } : {}),
     });
 
@@ -231,7 +269,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         recipient.email,
         `${req.obligationKind}:${req.step}`,
         mail.subject,
-        messageId,
+        messageIdFor(key, deps.mailer.messageIdDomain),
         queue ? 'queued_for_digest' : 'pending',
         req.dueAt,
       ],
@@ -239,11 +277,21 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     await deps.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
        VALUES ('system', 'read', 'client', NULL, $1, $2)`,
-      [req.caseId, { purpose: 'notification', notificationKey: key, fields: ['initials'] }],
+      // What leaves, as rendered: initials or the full name per the program's policy, or, for a
+      // reminder waiting for the digest, only what its subject carries (the digest lists subjects).
+      [
+        req.caseId,
+        {
+          purpose: 'notification',
+          notificationKey: key,
+          fields: queue ? mail.subjectClientFields : mail.clientFields,
+          ...(queue ? { delivery: 'daily_digest' } : {}),
+        },
+      ],
     );
     const existing = (
-      await deps.pool.query<{ status: string; last_error: string | null }>(
-        'SELECT status, last_error FROM notifications WHERE notification_key = $1',
+      await deps.pool.query<{ status: string; last_error: string | null; message_id: string }>(
+        'SELECT status, last_error, message_id FROM notifications WHERE notification_key = $1',
         [key],
       )
     ).rows[0];
@@ -260,7 +308,9 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
-        messageId,
+        // The id first recorded: a resend keeps it even if the sending domain changed in between.
+        messageId: existing?.message_id ?? messageIdFor(key, deps.mailer.messageIdDomain),
+        ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
         headers: { 'X-Caseloop-Notification-Key': key, 'X-Caseloop-Scheduled-For': req.scheduledFor },
       });
     } catch (err) {

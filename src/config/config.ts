@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { senderDomain } from '../notifications/address';
 import { parsePayloadKeys, type PayloadKey } from '../temporal/codec';
 
 /**
@@ -105,7 +106,21 @@ const workerSchema = z.object({
     .string()
     .trim()
     .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
-  MAIL_FROM: z.string().trim().min(3).default('Caseloop <no-reply@caseloop.local>'),
+  /** Also names the domain of every Message-ID, so it must be one address with a domain. */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine(
+      (v) => senderDomain(v) !== undefined,
+      'must be one email address, e.g. Caseloop <no-reply@agency.org>',
+    )
+    .default('Caseloop <no-reply@caseloop.local>'),
+  /** Named in emails to providers, beside the program. */
+  AGENCY_NAME: optionalText,
+  /** Gets providers' replies along with the case manager (Reply-To of provider emails). */
+  AGENCY_CONTACT_EMAIL: optionalText.pipe(
+    z.email('must be an email address, e.g. referrals@agency.org').optional(),
+  ),
   /** `host:port` where the worker exposes the Temporal SDK's Prometheus metrics; unset = off. */
   WORKER_METRICS_BIND: z
     .string()
@@ -199,6 +214,7 @@ export interface ApiConfig extends CommonConfig {
 export interface WorkerConfig extends CommonConfig {
   smtpUrl: string;
   mailFrom: string;
+  agency: { name?: string; contactEmail?: string };
   metricsBind?: string;
   maxCachedWorkflows?: number;
 }
@@ -237,6 +253,10 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     temporal: temporalFrom(e),
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    agency: {
+      ...(e.AGENCY_NAME ? { name: e.AGENCY_NAME } : {}),
+      ...(e.AGENCY_CONTACT_EMAIL ? { contactEmail: e.AGENCY_CONTACT_EMAIL } : {}),
+    },
     ...(e.WORKER_METRICS_BIND ? { metricsBind: e.WORKER_METRICS_BIND } : {}),
     ...(e.WORKER_MAX_CACHED_WORKFLOWS === undefined
       ? {}

@@ -1,4 +1,4 @@
-import { escapeHtml, formatWhen, type RenderedMail } from './templates';
+import { escapeHtml, formatWhen, htmlDocument, type RenderedMail } from './templates';
 
 /** One reminder waiting in a digest: what the immediate email's subject would have said. */
 export interface DigestItem {
@@ -28,13 +28,11 @@ function mail(subject: string, ctx: DigestContext, text: string[], html: string[
   return {
     subject,
     text: [`Hello ${ctx.recipientName},`, '', ...text, '', '— Caseloop'].join('\n'),
-    html: [
-      '<!doctype html><html lang="en"><body>',
+    html: htmlDocument(subject, [
       `<p>Hello ${escapeHtml(ctx.recipientName)},</p>`,
       ...html,
       '<p>— Caseloop</p>',
-      '</body></html>',
-    ].join('\n'),
+    ]),
   };
 }
 

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { senderDomain } from './address';
 
 export interface OutgoingMail {
   to: string;
@@ -7,13 +8,26 @@ export interface OutgoingMail {
   html: string;
   /** Derived from the notification key, so a resend after a crash can be recognised downstream. */
   messageId: string;
+  /** Where answers go when the recipient is expected to reply (provider emails). */
+  replyTo?: { name: string; address: string }[];
   headers?: Record<string, string>;
 }
 
 export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   close(): void;
+  /** The sender's own domain (MAIL_FROM's), under which Message-IDs are minted. */
+  readonly messageIdDomain: string;
 }
+
+/**
+ * Every Caseloop email is machine-sent: RFC 3834's Auto-Submitted keeps autoresponders (out of
+ * office, ticket systems) from answering it, and Exchange reads its own equivalent.
+ */
+const AUTOMATED_HEADERS: Record<string, string> = {
+  'Auto-Submitted': 'auto-generated',
+  'X-Auto-Response-Suppress': 'All',
+};
 
 /** A transient SMTP failure is retried; a permanent one (5xx, e.g. address rejected) is recorded. */
 export class PermanentDeliveryError extends Error {
@@ -27,10 +41,13 @@ export class PermanentDeliveryError extends Error {
 }
 
 export function createMailer(smtpUrl: string, from: string): Mailer {
+  const messageIdDomain = senderDomain(from);
+  if (!messageIdDomain) throw new Error(`The sender "${from}" is not one email address with a domain.`);
   const transport = nodemailer.createTransport(
     smtpUrl.includes('?') || smtpUrl.includes('pool=') ? smtpUrl : `${smtpUrl}?pool=true`,
   );
   return {
+    messageIdDomain,
     async send(mail) {
       try {
         await transport.sendMail({
@@ -40,7 +57,8 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
           text: mail.text,
           html: mail.html,
           messageId: mail.messageId,
-          headers: mail.headers,
+          ...(mail.replyTo?.length ? { replyTo: mail.replyTo } : {}),
+          headers: { ...AUTOMATED_HEADERS, ...mail.headers },
         });
       } catch (err) {
         const code = (err as { responseCode?: number }).responseCode;

@@ -16,19 +16,46 @@ export interface CaseMailContext {
   recipientName: string;
   recipientTimeZone: string;
   caseReference: string;
-  clientLabel: string;
+  /** The template decides how much of the name to show, so what it shows is what the audit records. */
+  client: { givenName: string; familyName: string };
+  /** The program's allowClientNamesInEmail: the full name instead of initials. */
+  allowClientNames: boolean;
   programName: string;
   caseManagerName: string;
   supervisorName: string;
   caseUrl: string;
+  /** Referral reminders and provider follow-ups: which referral, so several on one case can be told apart. */
+  referral?: ReferralMention;
+  /** Provider emails: the agency behind the program, and whom to write to besides the case manager. */
+  agency?: AgencyContact;
   /** Escalations only: the signed link that opens the acknowledgement page, and until when it works. */
   acknowledge?: { url: string; expiresAt: Date };
+}
+
+export interface ReferralMention {
+  organisation: string;
+  service: string;
+}
+
+export interface AgencyContact {
+  name?: string;
+  contactEmail?: string;
 }
 
 export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
+}
+
+/** Client details an email can carry, named as the audit log records them. */
+export type ClientField = 'initials' | 'full_name' | 'referral_service';
+
+export interface RenderedCaseMail extends RenderedMail {
+  /** Exactly the client details this email carries. */
+  clientFields: ClientField[];
+  /** Those its subject alone carries: all a daily digest shows of it. */
+  subjectClientFields: ClientField[];
 }
 
 const OBLIGATION_NAMES: Record<ObligationKind, string> = {
@@ -90,38 +117,78 @@ function formatDay(date: Date, timeZone: string): string {
   }).format(date);
 }
 
-/** To a provider outside the agency: the case reference only, never the client's initials or details. */
-function renderProviderFollowUp(ctx: CaseMailContext): RenderedMail {
-  const subject = `Referral awaiting your response — ${ctx.programName}, ref ${ctx.caseReference}`;
-  const lead = `${ctx.programName} sent you a referral (reference ${ctx.caseReference}) and has not yet had your answer, which was expected by ${formatDay(ctx.dueAt, ctx.recipientTimeZone)}.`;
-  const todo = `Please reply to ${ctx.caseManagerName} to accept, schedule or decline it.`;
-  const text = [
-    `Hello ${ctx.recipientName},`,
-    '',
-    lead,
-    '',
-    todo,
-    '',
-    `— ${ctx.programName}, via Caseloop`,
-  ].join('\n');
-  const html = [
-    '<!doctype html><html lang="en"><body>',
+/** " (Acme Housing, housing search)": which referral, for subjects and leads. */
+function referralSuffix(referral: ReferralMention | undefined): string {
+  return referral ? ` (${referral.organisation}, ${referral.service})` : '';
+}
+
+/** "Acme Housing (intake@acme.example)", or whichever half is known. */
+function agencyLine(agency: AgencyContact | undefined): string | undefined {
+  if (!agency?.name && !agency?.contactEmail) return undefined;
+  if (!agency.contactEmail) return agency.name;
+  return agency.name ? `${agency.name} (${agency.contactEmail})` : agency.contactEmail;
+}
+
+/**
+ * To a provider outside the agency: the case reference and the service asked for, never the
+ * client's initials or details. Replies reach the case manager and the agency's contact.
+ */
+function renderProviderFollowUp(ctx: CaseMailContext): RenderedCaseMail {
+  const service = ctx.referral?.service;
+  const subject = `Referral awaiting your response${service ? `: ${service}` : ''} — ${ctx.programName}, ref ${ctx.caseReference}`;
+  const lead = `${ctx.programName} sent you a referral${service ? ` for ${service}` : ''} (reference ${ctx.caseReference}) and has not yet had your answer, which was expected by ${formatDay(ctx.dueAt, ctx.recipientTimeZone)}.`;
+  const agency = agencyLine(ctx.agency);
+  const todo = `Please reply to this email to accept, schedule or decline it: your answer goes to ${ctx.caseManagerName}, the case manager${agency ? `, and to ${agency}` : ''}.`;
+  const signature = `— ${ctx.programName}${ctx.agency?.name ? `, ${ctx.agency.name}` : ''}, via Caseloop`;
+  const text = [`Hello ${ctx.recipientName},`, '', lead, '', todo, '', signature].join('\n');
+  const html = htmlDocument(subject, [
     `<p>Hello ${escapeHtml(ctx.recipientName)},</p>`,
     `<p>${escapeHtml(lead)}</p>`,
     `<p>${escapeHtml(todo)}</p>`,
-    `<p>— ${escapeHtml(ctx.programName)}, via Caseloop</p>`,
-    '</body></html>',
+    `<p>${escapeHtml(signature)}</p>`,
+  ]);
+  const fields: ClientField[] = ctx.referral ? ['referral_service'] : [];
+  return { subject, text, html, clientFields: fields, subjectClientFields: fields };
+}
+
+/**
+ * A whole HTML document rather than a bare <body>: the charset is declared, and screen readers and
+ * some mail clients announce or show the <title>.
+ */
+export function htmlDocument(title: string, body: string[]): string {
+  return [
+    '<!doctype html>',
+    '<html lang="en">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(title)}</title>`,
+    '</head>',
+    '<body>',
+    ...body,
+    '</body>',
+    '</html>',
   ].join('\n');
-  return { subject, text, html };
 }
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
+/** Initials by default; the full name only where the program allows it. */
+function clientLabel(ctx: CaseMailContext): { label: string; field: ClientField } {
+  const { givenName, familyName } = ctx.client;
+  return ctx.allowClientNames
+    ? { label: `${givenName.trim()} ${familyName.trim()}`.trim(), field: 'full_name' }
+    : { label: initials(givenName, familyName), field: 'initials' };
+}
+
+export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   if (ctx.step === 'provider_follow_up') return renderProviderFollowUp(ctx);
-  const what = OBLIGATION_NAMES[ctx.obligationKind];
+  const which = referralSuffix(ctx.referral);
+  const what = `${OBLIGATION_NAMES[ctx.obligationKind]}${which}`;
+  const whatLower = `${OBLIGATION_NAMES[ctx.obligationKind].toLowerCase()}${which}`;
+  const client = clientLabel(ctx);
   // Approvals are the supervisor's own work, so their escalation skips straight to the program manager.
   const ownerIsSupervisor =
     ctx.obligationKind === 'plan_approval' || ctx.obligationKind === 'closure_approval';
@@ -133,17 +200,17 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
   switch (ctx.step) {
     case 'heads_up':
       subject = `${what} due ${due} — ${caseLine}`;
-      lead = `${what} for ${caseLine} (${ctx.clientLabel}) is due ${due}.`;
+      lead = `${what} for ${caseLine} (${client.label}) is due ${due}.`;
       alsoTold = 'Nobody else has been told yet.';
       break;
     case 'due':
       subject = `${what} due now — ${caseLine}`;
-      lead = `${what} for ${caseLine} (${ctx.clientLabel}) is due now (${due}).`;
+      lead = `${what} for ${caseLine} (${client.label}) is due now (${due}).`;
       alsoTold = 'Nobody else has been told yet.';
       break;
     case 'overdue':
       subject = `${what} overdue ${overdueBy(ctx)} — ${caseLine}`;
-      lead = `${what} for ${caseLine} (${ctx.clientLabel}) has been overdue since ${due}. This is reminder ${ctx.n}.`;
+      lead = `${what} for ${caseLine} (${client.label}) has been overdue since ${due}. This is reminder ${ctx.n}.`;
       alsoTold = ownerIsSupervisor
         ? 'The program manager is told if it stays overdue.'
         : ctx.obligationKind === 'goal_target' || ctx.obligationKind === 'referral_response'
@@ -152,24 +219,24 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
       break;
     case 'escalate_supervisor':
       if (ctx.obligationKind === 'referral_outcome') {
-        subject = `Escalation: referral without outcome since ${formatDay(ctx.dueAt, ctx.recipientTimeZone)} — ${caseLine}`;
-        lead = `A referral for ${caseLine} (${ctx.clientLabel}), carried by ${ctx.caseManagerName}, has no recorded outcome by ${due}.`;
+        subject = `Escalation: referral${which} without outcome since ${formatDay(ctx.dueAt, ctx.recipientTimeZone)} — ${caseLine}`;
+        lead = `A referral${which} for ${caseLine} (${client.label}), carried by ${ctx.caseManagerName}, has no recorded outcome by ${due}.`;
         alsoTold = `${ctx.caseManagerName} was reminded while the provider had not answered.`;
         break;
       }
-      subject = `Escalation: ${what.toLowerCase()} overdue ${overdueBy(ctx)} — ${caseLine}`;
-      lead = `${what} for ${caseLine} (${ctx.clientLabel}), carried by ${ctx.caseManagerName}, has been overdue since ${due}.`;
+      subject = `Escalation: ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
+      lead = `${what} for ${caseLine} (${client.label}), carried by ${ctx.caseManagerName}, has been overdue since ${due}.`;
       alsoTold = `${ctx.caseManagerName} has had reminders. The program manager is told if this is not acknowledged.`;
       break;
     case 'escalate_program_manager':
       if (ownerIsSupervisor) {
-        subject = `Escalation: ${what.toLowerCase()} overdue ${overdueBy(ctx)} — ${caseLine}`;
-        lead = `${what} for ${caseLine} (${ctx.clientLabel}) in ${ctx.programName} has been waiting for ${ctx.supervisorName} since ${due}.`;
+        subject = `Escalation: ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
+        lead = `${what} for ${caseLine} (${client.label}) in ${ctx.programName} has been waiting for ${ctx.supervisorName} since ${due}.`;
         alsoTold = `${ctx.supervisorName} (supervisor) has had reminders.`;
         break;
       }
-      subject = `Escalation (unacknowledged): ${what.toLowerCase()} overdue ${overdueBy(ctx)} — ${caseLine}`;
-      lead = `${what} for ${caseLine} (${ctx.clientLabel}) in ${ctx.programName} has been overdue since ${due}, and the supervisor's escalation has not been acknowledged.`;
+      subject = `Escalation (unacknowledged): ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
+      lead = `${what} for ${caseLine} (${client.label}) in ${ctx.programName} has been overdue since ${due}, and the supervisor's escalation has not been acknowledged.`;
       alsoTold = `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
       break;
   }
@@ -194,8 +261,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
     '',
     '— Caseloop',
   ].join('\n');
-  const html = [
-    '<!doctype html><html lang="en"><body>',
+  const html = htmlDocument(subject, [
     `<p>Hello ${escapeHtml(ctx.recipientName)},</p>`,
     `<p>${escapeHtml(lead)}</p>`,
     `<p><strong>What to do:</strong> ${escapeHtml(todo)}</p>`,
@@ -207,9 +273,16 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedMail {
         ]
       : []),
     '<p>— Caseloop</p>',
-    '</body></html>',
-  ].join('\n');
-  return { subject, text, html };
+  ]);
+  // Subjects name the case by reference, never the client; a referral's service shows in both.
+  const referralFields: ClientField[] = ctx.referral ? ['referral_service'] : [];
+  return {
+    subject,
+    text,
+    html,
+    clientFields: [client.field, ...referralFields],
+    subjectClientFields: referralFields,
+  };
 }
 
 /** "J. D." style initials: enough for a case manager to recognise their client, little else. */

@@ -147,20 +147,22 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
         .filter((m) => m.obligation.endsWith(id))
         .map((m) => `${m.when} ${m.to} ${m.subject}`);
     expect(about(accepted)).toEqual([]);
+    // Reminders name the referral: a case can have several open.
+    const which = `(${provider.organisation}, Tenancy support)`;
     expect(about(declined)).toEqual([
-      `d8 Tue 10:00 ${team.caseManager.email} Referral response due now`,
-      `d8 Tue 10:00 ${provider.contactEmail} Referral awaiting your response`,
+      `d8 Tue 10:00 ${team.caseManager.email} Referral response ${which} due now`,
+      `d8 Tue 10:00 ${provider.contactEmail} Referral awaiting your response: Tenancy support`,
     ]);
     expect(about(unanswered)).toEqual([
-      `d8 Tue 10:00 ${team.caseManager.email} Referral response due now`,
-      `d8 Tue 10:00 ${provider.contactEmail} Referral awaiting your response`,
-      `d11 Fri 10:00 ${team.caseManager.email} Referral response overdue 3 days`,
-      `d14 Mon 10:00 ${team.caseManager.email} Referral response overdue 6 days`,
-      `d17 Thu 10:00 ${team.caseManager.email} Referral response overdue 9 days`,
-      `d21 Mon 08:00 ${team.caseManager.email} Referral response overdue 12 days`,
-      `d22 Tue 10:00 ${team.supervisor.email} Escalation: referral without outcome since ${new Date(t0 + 22 * DAY).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' })}`,
-      `d23 Wed 10:00 ${team.caseManager.email} Referral response overdue 15 days`,
-      `d24 Thu 10:00 ${team.programManager.email} Escalation (unacknowledged): referral outcome overdue 2 days`,
+      `d8 Tue 10:00 ${team.caseManager.email} Referral response ${which} due now`,
+      `d8 Tue 10:00 ${provider.contactEmail} Referral awaiting your response: Tenancy support`,
+      `d11 Fri 10:00 ${team.caseManager.email} Referral response ${which} overdue 3 days`,
+      `d14 Mon 10:00 ${team.caseManager.email} Referral response ${which} overdue 6 days`,
+      `d17 Thu 10:00 ${team.caseManager.email} Referral response ${which} overdue 9 days`,
+      `d21 Mon 08:00 ${team.caseManager.email} Referral response ${which} overdue 12 days`,
+      `d22 Tue 10:00 ${team.supervisor.email} Escalation: referral ${which} without outcome since ${new Date(t0 + 22 * DAY).toLocaleDateString('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' })}`,
+      `d23 Wed 10:00 ${team.caseManager.email} Referral response ${which} overdue 15 days`,
+      `d24 Thu 10:00 ${team.programManager.email} Escalation (unacknowledged): referral outcome ${which} overdue 2 days`,
     ]);
     // The provider is outside the agency: not even initials.
     const toProvider = smtp.messages.filter((m) => m.to.includes(provider.contactEmail));

@@ -81,4 +81,33 @@ describe('configuration', () => {
     expect(config.linkSigningKey).toBe('a'.repeat(64));
     expect(config.payloadKeys.map((k) => k.id)).toEqual(['k1']);
   });
+
+  it("when the agency's name and contact are set, then the worker carries them for provider emails", () => {
+    const worker = { ...base, SMTP_URL: 'smtp://relay:25' };
+    expect(loadWorkerConfig(worker).agency).toEqual({});
+    expect(
+      loadWorkerConfig({
+        ...worker,
+        AGENCY_NAME: ' Northside Family Services ',
+        AGENCY_CONTACT_EMAIL: 'referrals@northside.example',
+      }).agency,
+    ).toEqual({ name: 'Northside Family Services', contactEmail: 'referrals@northside.example' });
+  });
+
+  it('when the agency contact or the sender is not an email address, then each is named', () => {
+    try {
+      loadWorkerConfig({
+        ...base,
+        SMTP_URL: 'smtp://relay:25',
+        AGENCY_CONTACT_EMAIL: 'the front desk',
+        MAIL_FROM: 'Caseloop',
+      });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).message).toMatch(/AGENCY_CONTACT_EMAIL: must be an email address/);
+      // MAIL_FROM's domain names every Message-ID.
+      expect((err as ConfigError).message).toMatch(/MAIL_FROM: must be one email address/);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { LadderStepKind } from '../../src/domain/ladder';
 import { renderDigest, renderTeamDigest } from '../../src/notifications/digest-templates';
-import { renderCaseMail, type CaseMailContext } from '../../src/notifications/templates';
+import { renderCaseMail, type CaseMailContext, type RenderedMail } from '../../src/notifications/templates';
 import type { ObligationKind } from '../../src/workflows/types';
 
 const KINDS: ObligationKind[] = [
@@ -22,6 +22,14 @@ const STEPS: LadderStepKind[] = [
   'escalate_program_manager',
 ];
 
+/** The HTML is a whole document whose <title> is the subject (escaped). */
+function expectWholeDocument(mail: RenderedMail): void {
+  expect(mail.html).toMatch(/^<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">/);
+  const title = /<head>[\s\S]*<title>([^<]*)<\/title>[\s\S]*<\/head>\n<body>/.exec(mail.html)?.[1];
+  expect(title?.replace(/&#(\d+);/g, (_, c: string) => String.fromCharCode(Number(c)))).toBe(mail.subject);
+  expect(mail.html).toMatch(/<\/body>\n<\/html>$/);
+}
+
 const base: CaseMailContext = {
   obligationKind: 'reassessment',
   step: 'overdue',
@@ -32,7 +40,8 @@ const base: CaseMailContext = {
   recipientName: 'Casey <Manager>',
   recipientTimeZone: 'Europe/London',
   caseReference: 'C-1042',
-  clientLabel: 'Z. Q.',
+  client: { givenName: 'Zed', familyName: 'Quixote' },
+  allowClientNames: false,
   programName: 'Housing First',
   caseManagerName: 'Casey Manager',
   supervisorName: 'Sam Supervisor',
@@ -47,17 +56,82 @@ describe('email templates', () => {
   it.each(KINDS.flatMap((k) => STEPS.map((s) => [k, s] as const)))(
     'when %s / %s is rendered, then text and HTML say what to do, link the case, and carry initials only',
     (obligationKind, step) => {
+      // The template gets the client's real names; only the initials may come out.
       const mail = renderCaseMail({ ...base, obligationKind, step });
+      for (const body of [mail.subject, mail.text, mail.html]) {
+        expect(body).not.toMatch(/Zed|Quixote|birth|diagnos/i);
+      }
       for (const body of [mail.text, mail.html]) {
         expect(body).toContain('C-1042');
         expect(body).toContain('https://caseloop.example/cases/abc');
-        expect(body).not.toMatch(/Zed|Quixote|birth|diagnos/i);
+        expect(body).toContain('Z. Q.');
       }
+      expect(mail.clientFields).toEqual(['initials']);
+      // A digest shows only the subject, which names the case by reference alone.
+      expect(mail.subject).not.toContain('Z. Q.');
+      expect(mail.subjectClientFields).toEqual([]);
+      expectWholeDocument(mail);
       expect(mail.text).toMatch(/What to do: .+/);
       expect(mail.text).toMatch(/Who else knows: .+/);
       // Names people typed are escaped in HTML.
       expect(mail.html).toContain('Casey &#60;Manager&#62;');
       expect(mail.html).not.toContain('<Manager>');
+    },
+  );
+
+  it.each(STEPS)(
+    'when a program allows names and %s is rendered, then the full name is shown and reported as such',
+    (step) => {
+      const mail = renderCaseMail({ ...base, step, allowClientNames: true });
+      expect(mail.text).toContain('Zed Quixote');
+      expect(mail.html).toContain('Zed Quixote');
+      expect(mail.clientFields).toEqual(['full_name']);
+      expect(mail.subject).not.toContain('Zed');
+    },
+  );
+
+  it('when a provider is followed up, then the email names the service and carries no client details', () => {
+    const mail = renderCaseMail({
+      ...base,
+      obligationKind: 'referral_response',
+      step: 'provider_follow_up',
+      recipient: 'provider',
+      recipientName: 'Acme Housing',
+      referral: { organisation: 'Acme Housing', service: 'Housing search' },
+      agency: { name: 'Northside Family Services', contactEmail: 'referrals@northside.example' },
+    });
+    expect(mail.subject).toBe('Referral awaiting your response: Housing search — Housing First, ref C-1042');
+    for (const body of [mail.text, mail.html]) {
+      expect(body).toContain('a referral for Housing search (reference C-1042)');
+      expect(body).toContain('Casey Manager');
+      expect(body).toContain('Northside Family Services (referrals@northside.example)');
+      expect(body).not.toMatch(/Zed|Quixote|Z\. Q\./);
+    }
+    expect(mail.clientFields).toEqual(['referral_service']);
+    expectWholeDocument(mail);
+  });
+
+  it.each(
+    (['referral_response', 'referral_outcome'] as const).flatMap((k) => STEPS.map((s) => [k, s] as const)),
+  )(
+    'when a case has two referrals and %s / %s reminders go out for each, then subject and text say which referral',
+    (obligationKind, step) => {
+      const about = (organisation: string, service: string) =>
+        renderCaseMail({
+          ...base,
+          obligationKind,
+          step,
+          referral: { organisation, service },
+        });
+      const housing = about('Acme Housing', 'Housing search');
+      const food = about('City Food Bank', 'Food parcels');
+      expect(housing.subject).not.toBe(food.subject);
+      expect(housing.subject).toContain('(Acme Housing, Housing search)');
+      expect(food.subject).toContain('(City Food Bank, Food parcels)');
+      expect(housing.text).toContain('(Acme Housing, Housing search)');
+      expect(food.html).toContain('(City Food Bank, Food parcels)');
+      expect(food.clientFields).toEqual(['initials', 'referral_service']);
+      expect(food.subjectClientFields).toEqual(['referral_service']);
     },
   );
 
@@ -107,5 +181,7 @@ describe('email templates', () => {
       /Ana:\n- case C-1: 2 overdue, next reassessment overdue .*\n- case C-2: 1 overdue .*\n\nBo:\n- case C-3/,
     );
     expect(team.html).toContain('<h2>Ana</h2>');
+    expectWholeDocument(digest);
+    expectWholeDocument(team);
   });
 });
