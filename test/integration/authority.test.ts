@@ -350,6 +350,35 @@ describe('authority over cases and staff', () => {
     });
   });
 
+  describe('a leaving supervisor hands over team and cases together', () => {
+    it('when a supervisor is deactivated naming a successor, then their team reports to the successor and their open cases move to them', async () => {
+      const team = await createTeam(stack.db.pool);
+      const { caseId } = await openCase(team);
+      const successor = await createStaff(stack.db.pool, 'supervisor');
+      const res = await call('POST', `/api/v1/staff/${team.supervisor.id}/deactivate`, team.admin.token, {
+        supervisorId: successor.id,
+      });
+      expect(res).toMatchObject({ status: 200, body: { movedCases: 1 } });
+      expect((await staffRow(team.caseManager.id)).supervisor_id).toBe(successor.id);
+      expect((await caseRow(caseId)).supervisor_id).toBe(successor.id);
+    });
+
+    it('when the successor named is a case manager, then 422 and nobody moves', async () => {
+      const team = await createTeam(stack.db.pool);
+      const { caseId } = await openCase(team);
+      const colleague = await createStaff(stack.db.pool, 'case_manager', {
+        supervisorId: team.supervisor.id,
+      });
+      const res = await call('POST', `/api/v1/staff/${team.supervisor.id}/deactivate`, team.admin.token, {
+        supervisorId: colleague.id,
+      });
+      expect(res.status).toBe(422);
+      expect((await staffRow(team.caseManager.id)).supervisor_id).toBe(team.supervisor.id);
+      expect((await caseRow(caseId)).supervisor_id).toBe(team.supervisor.id);
+      expect((await staffRow(team.supervisor.id)).active).toBe(true);
+    });
+  });
+
   describe('reactivation', () => {
     it('when an admin reactivates a deactivated staff member, then 200, they are active, it is audited and a new token works', async () => {
       const team = await createTeam(stack.db.pool);
