@@ -47,7 +47,7 @@ const toEscalation = (r: EscalationRow): Escalation => ({
   acknowledgedBy: r.acknowledged_by,
 });
 
-/** Escalations sent to me on cases I still have access to, open ones first. */
+/** Escalations sent to me on cases I still have access to and do not carry, open ones first. */
 export async function myEscalations(
   pool: Pool,
   actor: Actor,
@@ -55,7 +55,8 @@ export async function myEscalations(
 ): Promise<Escalation[]> {
   const rows = await pool.query<EscalationRow>(
     `SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id JOIN programs p ON p.id = c.program_id
-      WHERE e.recipient_id = $1 AND ($2 OR e.acknowledged_at IS NULL) AND ${visibleCasesSql(actor, 1)}
+      WHERE e.recipient_id = $1 AND ($2 OR e.acknowledged_at IS NULL) AND c.case_manager_id <> $1
+        AND ${visibleCasesSql(actor, 1)}
       ORDER BY e.acknowledged_at NULLS FIRST, e.raised_at DESC`,
     [actor.id, includeAcknowledged],
   );
@@ -77,10 +78,13 @@ async function visibleEscalation(
   ).rows[0];
   if (!row) throw new NotFoundError(`No escalation ${escalationId}.`);
   // Being its recipient is not enough: whoever has since lost access to the case (reassigned away,
-  // no longer the program's manager) must not stop its ladder.
+  // no longer the program's manager) must not stop its ladder, nor may whoever carries the case.
   const caseRow = await loadCase(db, actor, row.case_id).catch(() => undefined);
-  if (!caseRow || (row.recipient_id !== actor.id && !canApprove(actor, caseRow)))
-    throw new NotFoundError(`No escalation ${escalationId}.`);
+  const mayAct =
+    caseRow !== undefined &&
+    caseRow.case_manager_id !== actor.id &&
+    (row.recipient_id === actor.id || canApprove(actor, caseRow));
+  if (!mayAct) throw new NotFoundError(`No escalation ${escalationId}.`);
   return row;
 }
 

@@ -57,7 +57,7 @@ export async function refuseStrandingRoleChange(db: PoolClient, id: string, role
   const stranded = [
     role !== 'case_manager' && held.carries ? `carries ${held.carries} open case(s)` : '',
     !supervising && held.supervises ? `supervises ${held.supervises} open case(s)` : '',
-    role === 'case_manager' && held.team ? `supervises ${held.team} staff member(s)` : '',
+    !supervising && held.team ? `supervises ${held.team} staff member(s)` : '',
     role !== 'program_manager' && held.programs ? `manages ${held.programs} program(s)` : '',
   ].filter(Boolean);
   if (stranded.length)

@@ -279,6 +279,38 @@ describe('authority over cases and staff', () => {
     });
   });
 
+  describe('nobody acknowledges an escalation about a case they carry', () => {
+    it('when a supervisor carrying the case from before the rule is escalated to, then their acknowledgement is 404 and the program manager is still escalated to', async () => {
+      const { env, smtp, db } = stack;
+      const team = await createTeam(db.pool);
+      const t0 = await startOn(env, 'Mon', '10:00');
+      const { caseId } = await openCase(team);
+      // Written as old data would be: the supervisor carries the case they supervise.
+      await db.pool.query('UPDATE cases SET case_manager_id = $2 WHERE id = $1', [
+        caseId,
+        team.supervisor.id,
+      ]);
+      await skipTo(env, t0 + 21 * DAY + HOUR);
+      const escalation = (
+        await db.pool.query('SELECT id, recipient_id FROM escalations WHERE case_id = $1 AND level = 1', [
+          caseId,
+        ])
+      ).rows[0];
+      expect(escalation.recipient_id).toBe(team.supervisor.id);
+      const ack = await call(
+        'POST',
+        `/api/v1/escalations/${escalation.id}/acknowledge`,
+        team.supervisor.token,
+      );
+      expect(ack.status).toBe(404);
+      expect((await step(200, 'GET', '/api/v1/escalations', team.supervisor.token)).items).toEqual([]);
+      await skipTo(env, t0 + 23 * DAY + HOUR);
+      expect(
+        smtp.messages.filter((m) => m.to.includes(team.programManager.email) && /Escalation/.test(m.subject)),
+      ).toHaveLength(1);
+    });
+  });
+
   describe('admins cannot lock the agency out', () => {
     it('when an admin deactivates themselves, then 422 and they stay active', async () => {
       const team = await createTeam(stack.db.pool);
