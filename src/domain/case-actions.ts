@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseEvent, CaseSchedule } from '../workflows/types';
-import { canApprove } from './access';
+import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
@@ -131,6 +131,10 @@ export async function reassign(
   });
 }
 
+async function currentParty(db: PoolClient, id: string): Promise<PartyRef> {
+  return (await db.query<PartyRef>('SELECT id, role, supervisor_id FROM staff WHERE id = $1', [id])).rows[0]!;
+}
+
 /** Shared by single reassignment and by deactivating a staff member with open cases. */
 export async function applyReassignment(
   db: PoolClient,
@@ -143,19 +147,21 @@ export async function applyReassignment(
       { field: 'body', reason: 'nothing to change' },
     ]);
   }
-  let caseManagerId = row.case_manager_id;
-  let supervisorId = row.supervisor_id;
-  if (to.caseManagerId) {
-    const cm = await staffById(db, to.caseManagerId, 'body.caseManagerId');
-    if (cm.role === 'admin') {
-      throw new UnprocessableError('An admin cannot carry cases.', [
-        { field: 'body.caseManagerId', reason: 'wrong role' },
-      ]);
-    }
-    caseManagerId = cm.id;
-    if (!to.supervisorId && cm.supervisor_id) supervisorId = cm.supervisor_id;
-  }
-  if (to.supervisorId) supervisorId = (await staffById(db, to.supervisorId, 'body.supervisorId')).id;
+  // A new case manager brings their own supervisor unless the request names one.
+  const caseManager = to.caseManagerId
+    ? await staffById(db, to.caseManagerId, 'body.caseManagerId')
+    : await currentParty(db, row.case_manager_id);
+  const supervisorId =
+    to.supervisorId ?? (to.caseManagerId ? caseManager.supervisor_id : null) ?? row.supervisor_id;
+  const supervisor = await staffById(db, supervisorId, 'body.supervisorId');
+  // When only the supervisor changes, a case carried from before the rule keeps its carrier's
+  // role unchecked; the new supervisor must still be responsible for them.
+  const carrier = to.caseManagerId ? caseManager : { ...caseManager, role: 'case_manager' };
+  assertCaseParties(carrier, supervisor, row.program_manager_id, {
+    caseManager: 'body.caseManagerId',
+    supervisor: 'body.supervisorId',
+  });
+  const caseManagerId = caseManager.id;
   await db.query(
     'UPDATE cases SET case_manager_id = $2, supervisor_id = $3, updated_at = now() WHERE id = $1',
     [row.id, caseManagerId, supervisorId],

@@ -3,7 +3,7 @@ import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
-import { canAccessCase } from './access';
+import { assertCaseParties, canAccessCase } from './access';
 import { isClientVisible } from './clients';
 import { writeStatus } from './case-actions';
 import { audit } from './audit';
@@ -158,7 +158,11 @@ export async function openCase(
         { field: 'body.supervisorId', reason: 'required because the case manager has no supervisor' },
       ]);
     }
-    await staffById(db, supervisorId, 'body.supervisorId');
+    const supervisor = await staffById(db, supervisorId, 'body.supervisorId');
+    assertCaseParties(caseManager, supervisor, program.program_manager_id, {
+      caseManager: 'body.caseManagerId',
+      supervisor: 'body.supervisorId',
+    });
 
     const allowed =
       actor.role === 'admin' ||

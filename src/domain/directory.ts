@@ -1,6 +1,6 @@
 import { programCalendar, staffZones } from './case-calendar';
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
 import { requireRole } from './access';
@@ -8,6 +8,9 @@ import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { issueToken } from './auth';
 import { applyReassignment } from './case-actions';
+import { staffById } from './cases';
+import { assertProgramManager, notifyProgramManagerChanged } from './program-managers';
+import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChange } from './staff-guards';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
 import type { ProgramPolicy } from './policy';
 
@@ -48,7 +51,10 @@ const toStaff = (r: StaffRow): Staff => ({
 
 export type StaffInput = Omit<Staff, 'id' | 'active'>;
 
-async function checkSupervisor(pool: Pool, supervisorId: string | null | undefined): Promise<void> {
+async function checkSupervisor(
+  pool: Pool | PoolClient,
+  supervisorId: string | null | undefined,
+): Promise<void> {
   if (!supervisorId) return;
   const sup = (
     await pool.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
@@ -115,53 +121,71 @@ export async function updateStaff(
   if (actor.role !== 'admin' && !(self && personal)) {
     throw new ForbiddenError('You may change only your own time zone and notification preference.');
   }
-  const current = await getStaff(pool, id);
   if (patch.supervisorId === id)
     throw new UnprocessableError('Nobody supervises themselves.', [
       { field: 'body.supervisorId', reason: 'self' },
     ]);
-  await checkSupervisor(pool, patch.supervisorId);
-  const next = { ...current, ...patch };
-  const row = (
-    await pool.query<StaffRow>(
-      `UPDATE staff SET email = $2, full_name = $3, role = $4, supervisor_id = $5, time_zone = $6,
-              notification_preference = $7, updated_at = now() WHERE id = $1 RETURNING *`,
-      [
-        id,
-        next.email,
-        next.fullName,
-        next.role,
-        next.supervisorId,
-        next.timeZone,
-        next.notificationPreference,
-      ],
-    )
-  ).rows[0]!;
-  await audit(pool, actor, {
-    action: 'update',
-    entity: 'staff',
-    entityId: id,
-    detail: { fields: Object.keys(patch) },
+  return inTransaction(pool, async (db) => {
+    const roleChange = patch.role !== undefined;
+    const admins = roleChange ? await lockActiveAdmins(db) : [];
+    const locked = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    if (!locked) throw new NotFoundError(`No staff member ${id}.`);
+    const current = toStaff(locked);
+    if (roleChange && patch.role !== current.role) {
+      refuseSelf(actor, id, 'body.role', 'change the role of');
+      refuseLastAdmin(admins, current, 'demoted');
+      await refuseStrandingRoleChange(db, id, patch.role!);
+    }
+    await checkSupervisor(db, patch.supervisorId);
+    const next = { ...current, ...patch };
+    const row = (
+      await db.query<StaffRow>(
+        `UPDATE staff SET email = $2, full_name = $3, role = $4, supervisor_id = $5, time_zone = $6,
+                notification_preference = $7, updated_at = now() WHERE id = $1 RETURNING *`,
+        [
+          id,
+          next.email,
+          next.fullName,
+          next.role,
+          next.supervisorId,
+          next.timeZone,
+          next.notificationPreference,
+        ],
+      )
+    ).rows[0]!;
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'staff',
+      entityId: id,
+      detail: { fields: Object.keys(patch) },
+    });
+    return toStaff(row);
   });
-  return toStaff(row);
 }
 
 /**
- * Deactivation is refused while the person still carries or supervises open cases, unless the
- * request names who takes them over; then every case moves in the same transaction.
+ * Deactivation is refused while the person still carries or supervises open cases or manages a
+ * program, unless the request names who takes them over; then every case, team member and
+ * program moves in the same transaction and the workflows are told. Nobody deactivates
+ * themselves, and the last active admin stays.
  */
 export async function deactivateStaff(
   deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   id: string,
-  takeover: { caseManagerId?: string; supervisorId?: string },
+  takeover: { caseManagerId?: string; supervisorId?: string; programManagerId?: string },
   now = deps.clock?.() ?? new Date(),
 ): Promise<{ staff: Staff; movedCases: number }> {
   requireRole(actor, ['admin'], 'deactivate staff');
+  refuseSelf(actor, id, 'params.staffId', 'deactivate');
   return inTransaction(deps.pool, async (db) => {
+    const admins = await lockActiveAdmins(db);
     const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
     if (!target) throw new NotFoundError(`No staff member ${id}.`);
     if (!target.active) throw new ConflictError('The staff member is already deactivated.');
+    refuseLastAdmin(admins, target, 'deactivated');
+    if (takeover.supervisorId) await handTeamOver(db, actor, id, takeover.supervisorId);
+    await handProgramsOver(deps, db, actor, target, takeover.programManagerId, now);
     const open = await db.query<import('./cases').CaseRow>(
       `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
         WHERE (c.case_manager_id = $1 OR c.supervisor_id = $1) AND c.status <> 'closed' FOR UPDATE OF c`,
@@ -210,6 +234,91 @@ export async function deactivateStaff(
       detail: { change: 'deactivate', movedCases: open.rowCount },
     });
     return { staff: toStaff(updated), movedCases: open.rowCount ?? 0 };
+  });
+}
+
+/** The leaver's team members report to their successor, who must be able to supervise them. */
+async function handTeamOver(db: PoolClient, actor: Actor, leaverId: string, successorId: string) {
+  const successor = await staffById(db, successorId, 'body.supervisorId');
+  if (successor.role !== 'supervisor' && successor.role !== 'program_manager') {
+    throw new UnprocessableError('supervisorId must name an active supervisor or program manager.', [
+      { field: 'body.supervisorId', reason: 'not a supervisor or program manager' },
+    ]);
+  }
+  const moved = await db.query<{ id: string }>(
+    'UPDATE staff SET supervisor_id = $2, updated_at = now() WHERE supervisor_id = $1 AND id <> $2 RETURNING id',
+    [leaverId, successorId],
+  );
+  for (const m of moved.rows) {
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'staff',
+      entityId: m.id,
+      detail: { change: 'supervisor', from: leaverId, to: successorId },
+    });
+  }
+}
+
+/** Programs the leaver manages go to the successor, and their running cases are told. */
+async function handProgramsOver(
+  deps: { workflows: CaseWorkflows },
+  db: PoolClient,
+  actor: Actor,
+  leaver: StaffRow,
+  successorId: string | undefined,
+  now: Date,
+) {
+  const managed = await db.query<{ id: string }>(
+    'SELECT id FROM programs WHERE program_manager_id = $1 ORDER BY id FOR UPDATE',
+    [leaver.id],
+  );
+  if (!managed.rowCount) return;
+  if (!successorId) {
+    throw new ConflictError(
+      `${leaver.full_name} manages ${managed.rowCount} program(s); name who takes them over (programManagerId).`,
+    );
+  }
+  if (successorId === leaver.id) {
+    throw new UnprocessableError('Programs cannot be handed to the person leaving.', [
+      { field: 'body.programManagerId', reason: 'same person' },
+    ]);
+  }
+  await assertProgramManager(db, successorId, 'body.programManagerId');
+  for (const p of managed.rows) {
+    await db.query('UPDATE programs SET program_manager_id = $2, updated_at = now() WHERE id = $1', [
+      p.id,
+      successorId,
+    ]);
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'program',
+      entityId: p.id,
+      detail: { change: 'program_manager', from: leaver.id, to: successorId },
+    });
+    await notifyProgramManagerChanged(db, deps.workflows, p.id, successorId, now);
+  }
+}
+
+/** Brings a deactivated staff member back. Their old tokens stay revoked: issue a new one. */
+export async function reactivateStaff(pool: Pool, actor: Actor, id: string): Promise<Staff> {
+  requireRole(actor, ['admin'], 'reactivate staff');
+  return inTransaction(pool, async (db) => {
+    const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    if (!target) throw new NotFoundError(`No staff member ${id}.`);
+    if (target.active) throw new ConflictError('The staff member is already active.');
+    const row = (
+      await db.query<StaffRow>(
+        'UPDATE staff SET active = true, updated_at = now() WHERE id = $1 RETURNING *',
+        [id],
+      )
+    ).rows[0]!;
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'staff',
+      entityId: id,
+      detail: { change: 'reactivate' },
+    });
+    return toStaff(row);
   });
 }
 
@@ -355,25 +464,39 @@ export async function updateProgram(
     throw new ForbiddenError('Only an admin may change a program’s manager or deactivate it.');
   }
   const next = { ...current, ...patch };
-  await pool.query(
-    `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
-            forbid_assessment_on_hold = $8, updated_at = now() WHERE id = $1`,
-    [
-      id,
-      next.name,
-      next.programManagerId,
-      next.timeZone,
-      next.holidays,
-      next.extraDomains,
-      next.active,
-      next.forbidAssessmentOnHold,
-    ],
-  );
-  await audit(pool, actor, {
-    action: 'update',
-    entity: 'program',
-    entityId: id,
-    detail: { fields: Object.keys(patch) },
+  const managerChanged =
+    patch.programManagerId !== undefined && patch.programManagerId !== current.programManagerId;
+  await inTransaction(pool, async (db) => {
+    if (managerChanged && patch.programManagerId)
+      await assertProgramManager(db, patch.programManagerId, 'body.programManagerId');
+    await db.query(
+      `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
+              forbid_assessment_on_hold = $8, updated_at = now() WHERE id = $1`,
+      [
+        id,
+        next.name,
+        next.programManagerId,
+        next.timeZone,
+        next.holidays,
+        next.extraDomains,
+        next.active,
+        next.forbidAssessmentOnHold,
+      ],
+    );
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'program',
+      entityId: id,
+      detail: { fields: Object.keys(patch) },
+    });
+    if (managerChanged)
+      await notifyProgramManagerChanged(
+        db,
+        deps.workflows,
+        id,
+        next.programManagerId,
+        deps.clock?.() ?? new Date(),
+      );
   });
   if (patch.timeZone !== undefined || patch.holidays !== undefined) {
     // Running cases re-derive their due dates on the new calendar, under the policy they already have.

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
-import { canApprove } from './access';
+import { canApprove, visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { loadCase } from './cases';
@@ -47,15 +47,16 @@ const toEscalation = (r: EscalationRow): Escalation => ({
   acknowledgedBy: r.acknowledged_by,
 });
 
-/** Escalations sent to me, open ones first. */
+/** Escalations sent to me on cases I still have access to and do not carry, open ones first. */
 export async function myEscalations(
   pool: Pool,
   actor: Actor,
   includeAcknowledged: boolean,
 ): Promise<Escalation[]> {
   const rows = await pool.query<EscalationRow>(
-    `SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id
-      WHERE e.recipient_id = $1 AND ($2 OR e.acknowledged_at IS NULL)
+    `SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id JOIN programs p ON p.id = c.program_id
+      WHERE e.recipient_id = $1 AND ($2 OR e.acknowledged_at IS NULL) AND c.case_manager_id <> $1
+        AND ${visibleCasesSql(actor, 1)}
       ORDER BY e.acknowledged_at NULLS FIRST, e.raised_at DESC`,
     [actor.id, includeAcknowledged],
   );
@@ -76,9 +77,14 @@ async function visibleEscalation(
     )
   ).rows[0];
   if (!row) throw new NotFoundError(`No escalation ${escalationId}.`);
+  // Being its recipient is not enough: whoever has since lost access to the case (reassigned away,
+  // no longer the program's manager) must not stop its ladder, nor may whoever carries the case.
   const caseRow = await loadCase(db, actor, row.case_id).catch(() => undefined);
-  if (row.recipient_id !== actor.id && !(caseRow && canApprove(actor, caseRow)))
-    throw new NotFoundError(`No escalation ${escalationId}.`);
+  const mayAct =
+    caseRow !== undefined &&
+    caseRow.case_manager_id !== actor.id &&
+    (row.recipient_id === actor.id || canApprove(actor, caseRow));
+  if (!mayAct) throw new NotFoundError(`No escalation ${escalationId}.`);
   return row;
 }
 

@@ -325,6 +325,11 @@ export function applyEvent(state: CaseState, event: CaseEvent, now: number): voi
       state.supervisorId = event.supervisorId;
       Object.assign(state.zones, event.zones ?? {});
       break;
+    case 'program_manager_changed':
+      if (event.programManagerId) state.programManagerId = event.programManagerId;
+      else delete state.programManagerId;
+      Object.assign(state.zones, event.zones ?? {});
+      break;
     case 'risk_changed':
       state.riskLevel = event.riskLevel;
       rederive(state, now, `risk now ${event.riskLevel}`, (o) => o.kind === 'reassessment');

@@ -132,6 +132,15 @@ export type CaseEvent =
       /** The new people's time zones, by staff id. */
       zones?: Record<string, string>;
     }
+  | {
+      /** The program has a new manager: escalations to the program manager go to them from now on. */
+      type: 'program_manager_changed';
+      /** Null when the program is left without a manager. */
+      programManagerId: string | null;
+      at: string;
+      /** The new manager's time zone, by staff id. */
+      zones?: Record<string, string>;
+    }
   | { type: 'risk_changed'; riskLevel: RiskLevel; at: string }
   | { type: 'closure_requested'; at: string }
   | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };

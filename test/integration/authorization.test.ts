@@ -6,7 +6,8 @@ import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
  * The authorization matrix, endpoint by endpoint, over the real stack. Who may see a case: its
- * case manager, its supervisor (or a supervisor carrying it), its program's manager, an admin.
+ * case manager (or, on a case from before carriers had to be case managers, the supervisor
+ * carrying it), its supervisor, its program's manager, an admin.
  * Anyone else is told the case does not exist (404). Who may decide on it (plans, closure,
  * reassignment, reopening): its supervisor, its program's manager, an admin; others who can see
  * it get 403. Every rejected request leaves the database and the workflow exactly as they were.
@@ -592,15 +593,21 @@ describe('authorization matrix over the REST API', () => {
       expect((await call('GET', f.base, f.colleague.token)).status).toBe(200);
     });
 
-    it('when a supervisor carries a case supervised by someone else, then they work on it but approving its plan is 403 and nothing is written', async () => {
+    it('when a supervisor is named to carry a case, then intake is 422; one carrying a case from before that rule works on it but approving its plan is 403 and nothing is written', async () => {
       const team = await createTeam(db.pool);
       const carrier = await createStaff(db.pool, 'supervisor');
-      const opened = await openCase(team.admin.token, {
+      const intake = {
         programId: team.programId,
         caseManagerId: carrier.id,
         supervisorId: team.supervisor.id,
         client: { givenName: 'Tom', familyName: 'Berg' },
-      });
+      };
+      const countsBefore = await tableCounts();
+      expect((await call('POST', '/api/v1/cases', team.admin.token, intake)).status).toBe(422);
+      expect(await tableCounts()).toEqual(countsBefore);
+      // Cases opened before the rule may still be carried by a supervisor: written as such data would be.
+      const opened = await openCase(team.admin.token, { ...intake, caseManagerId: team.caseManager.id });
+      await db.pool.query('UPDATE cases SET case_manager_id = $2 WHERE id = $1', [opened.id, carrier.id]);
       const base = `/api/v1/cases/${opened.id}`;
       expect((await call('GET', base, carrier.token)).status).toBe(200);
       await step(201, 'POST', `${base}/assessments`, carrier.token, {

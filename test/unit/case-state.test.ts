@@ -8,7 +8,7 @@ import {
   initialCaseState,
   type CaseState,
 } from '../../src/workflows/case-state';
-import { nextStep, pendingSteps } from '../../src/workflows/schedule';
+import { nextStep, pendingSteps, recipientId } from '../../src/workflows/schedule';
 import type { CaseCalendar, CaseWorkflowInput, Obligation } from '../../src/workflows/types';
 
 const DAY = 86_400_000;
@@ -256,6 +256,28 @@ describe('case obligations: what is owed when (program calendar, UTC)', () => {
       supervisorId: 'sup-2',
       zones: { 'cm-2': 'America/New_York' },
     });
+  });
+
+  it('when the program manager changes, then the program-manager escalation goes to the new one, in their time zone', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(
+      s,
+      {
+        type: 'program_manager_changed',
+        programManagerId: 'pm-2',
+        at: '2027-01-07T10:00:00Z',
+        zones: { 'pm-2': 'Asia/Tokyo' },
+      },
+      t('2027-01-07T10:00:00Z'),
+    );
+    expect(s).toMatchObject({ programManagerId: 'pm-2', zones: { 'pm-2': 'Asia/Tokyo' } });
+    expect(recipientId(s, 'program_manager')).toBe('pm-2');
+    applyEvent(
+      s,
+      { type: 'program_manager_changed', programManagerId: null, at: '2027-01-08T10:00:00Z' },
+      t('2027-01-08T10:00:00Z'),
+    );
+    expect(recipientId(s, 'program_manager')).toBeUndefined();
   });
 
   it('for any intake time and holidays, the initial assessment falls on a business day, 14 to 30 days out', () => {

@@ -13,6 +13,7 @@ import {
   listPrograms,
   listProviders,
   listStaff,
+  reactivateStaff,
   updateProgram,
   updateProvider,
   updateStaff,
@@ -172,11 +173,16 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff/:staffId/deactivate',
-    summary: 'Deactivate a staff member, handing over their open cases (admin)',
+    summary:
+      'Deactivate a staff member, handing over their open cases, team and programs (admin; not yourself, not the last admin)',
     tag: 'staff',
     params: staffId,
     body: z
-      .strictObject({ caseManagerId: uuid.optional(), supervisorId: uuid.optional() })
+      .strictObject({
+        caseManagerId: uuid.optional(),
+        supervisorId: uuid.optional(),
+        programManagerId: uuid.optional(),
+      })
       .meta({ id: 'Takeover' }),
     responses: {
       200: {
@@ -187,6 +193,18 @@ export function registerDirectoryRoutes(
     handler: async ({ actor, params, body }) => ({
       status: 200,
       body: await deactivateStaff(deps, actor, params.staffId as string, body),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/staff/:staffId/reactivate',
+    summary: 'Reactivate a deactivated staff member (admin); issue them a new token',
+    tag: 'staff',
+    params: staffId,
+    responses: { 200: { description: 'Reactivated', schema: staffSchema } },
+    handler: async ({ actor, params }) => ({
+      status: 200,
+      body: await reactivateStaff(pool, actor, params.staffId as string),
     }),
   });
   api.add({
