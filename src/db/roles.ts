@@ -38,7 +38,7 @@ export async function provisionDatabase(
 ): Promise<DatabaseUrls> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  let existed = false;
+  let existed: boolean;
   try {
     await ensureLoginRole(admin, OWNER_ROLE, passwords.owner);
     await ensureLoginRole(admin, APP_ROLE, passwords.app);
