@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     payloadKeys: config.payloadKeys,
     temporalUiOrigin: config.temporalUiOrigin,
     temporalUiUrl: config.temporalUiUrl,
+    trustProxy: config.trustProxy,
     host: config.host,
     port: config.port,
   });

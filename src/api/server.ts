@@ -22,6 +22,7 @@ export async function startApi(opts: {
   payloadKeys: PayloadKey[];
   temporalUiOrigin?: string | undefined;
   temporalUiUrl?: string | undefined;
+  trustProxy?: false | number | string[] | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {

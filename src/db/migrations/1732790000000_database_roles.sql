@@ -74,7 +74,11 @@ BEGIN
 END;
 $$;
 
+-- Stored idempotent responses expire after 24 hours (src/api/idempotency.ts sweeps by age).
+CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);
+
 -- Down Migration
+DROP INDEX idempotency_keys_created_idx;
 DO $$
 DECLARE
   t regclass;
