@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { APP_ROLE } from '../../src/db/roles';
+import { randomBytes } from 'node:crypto';
+import { APP_ROLE, OWNER_ROLE, provisionDatabase } from '../../src/db/roles';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createTeam } from '../helpers/fixtures';
 
@@ -127,5 +128,39 @@ describe('database roles: the application cannot rewrite the trail', () => {
 
   it('when the application role reads migration bookkeeping, then it is refused', async () => {
     await expect(db.pool.query('SELECT * FROM pgmigrations')).rejects.toThrow(/permission denied/);
+  });
+
+  it('when a database made before the roles existed is provisioned, then it and its tables pass to the owner role', async () => {
+    const adminUrl = process.env.TEST_ADMIN_DATABASE_URL!;
+    const name = `caseloop_old_${randomBytes(4).toString('hex')}`;
+    const admin = new Client({ connectionString: adminUrl });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+      const oldUrl = new URL(adminUrl);
+      oldUrl.pathname = `/${name}`;
+      const old = new Client({ connectionString: oldUrl.toString() });
+      await old.connect();
+      await old.query('CREATE TABLE cases (id int)');
+      await old.query(
+        'CREATE FUNCTION some_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END; $$',
+      );
+      await old.end();
+
+      const { ownerUrl } = await provisionDatabase(adminUrl, name);
+      const asOwner = new Client({ connectionString: ownerUrl });
+      await asOwner.connect();
+      const owners = await asOwner.query<{ db: string; tbl: string; fn: string }>(
+        `SELECT pg_get_userbyid(d.datdba) AS db,
+                (SELECT tableowner FROM pg_tables WHERE tablename = 'cases') AS tbl,
+                (SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'some_trigger') AS fn
+           FROM pg_database d WHERE d.datname = current_database()`,
+      );
+      await asOwner.end();
+      expect(owners.rows[0]).toEqual({ db: OWNER_ROLE, tbl: OWNER_ROLE, fn: OWNER_ROLE });
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 });
