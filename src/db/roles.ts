@@ -1,4 +1,5 @@
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
+import { ConfigError } from '../config/config';
 
 /**
  * The two database roles. The owner runs migrations and owns every table; the application role
@@ -114,4 +115,46 @@ function quoteIdent(name: string): string {
 
 function quoteLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * What makes this connection more powerful than the application role should be: a superuser, a
+ * table owner, or rights to rewrite the audit log. Empty when the role is right.
+ */
+export async function excessPrivileges(pool: Pool): Promise<string[]> {
+  const row = (
+    await pool.query<{ user: string; superuser: boolean; owned: number; rewrite: boolean }>(
+      `SELECT current_user AS user, r.rolsuper AS superuser,
+              (SELECT count(*)::int FROM pg_class c
+                WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+                  AND pg_has_role(current_user, c.relowner, 'USAGE')) AS owned,
+              to_regclass('public.audit_log') IS NOT NULL
+                AND (has_table_privilege('public.audit_log', 'UPDATE')
+                     OR has_table_privilege('public.audit_log', 'DELETE')
+                     OR has_table_privilege('public.audit_log', 'TRUNCATE')) AS rewrite
+         FROM pg_roles r WHERE r.rolname = current_user`,
+    )
+  ).rows[0]!;
+  const problems: string[] = [];
+  if (row.superuser) problems.push(`${row.user} is a superuser`);
+  if (row.owned > 0) problems.push(`${row.user} owns ${row.owned} table(s)`);
+  if (row.rewrite) problems.push(`${row.user} may update, delete or truncate audit_log`);
+  return problems;
+}
+
+/**
+ * API and worker start-up: in production a DATABASE_URL with owner or superuser powers is refused
+ * (the audit trail would be rewritable); elsewhere it is a warning. An unreachable database is left
+ * to the usual retries.
+ */
+export async function refuseExcessPrivileges(
+  pool: Pool,
+  env: string,
+  warn: (msg: string) => void,
+): Promise<void> {
+  const problems = await excessPrivileges(pool).catch(() => []);
+  if (problems.length === 0) return;
+  const message = `DATABASE_URL must be the application role (${APP_ROLE}), not an owner: ${problems.join('; ')}. Run migrations with MIGRATION_DATABASE_URL instead.`;
+  if (env === 'production') throw new ConfigError([{ variable: 'DATABASE_URL', message }]);
+  warn(message);
 }

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
-import { APP_ROLE, OWNER_ROLE, provisionDatabase } from '../../src/db/roles';
+import { ConfigError } from '../../src/config/config';
+import { createPool } from '../../src/db/pool';
+import { APP_ROLE, OWNER_ROLE, provisionDatabase, refuseExcessPrivileges } from '../../src/db/roles';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createTeam } from '../helpers/fixtures';
 
@@ -162,5 +164,24 @@ describe('database roles: the application cannot rewrite the trail', () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();
     }
+  });
+
+  it('when the API or worker in production is given the owner role as DATABASE_URL, then it refuses to start; the application role passes', async () => {
+    const ownerPool = createPool(db.ownerUrl, 1);
+    const warnings: string[] = [];
+    try {
+      await expect(refuseExcessPrivileges(ownerPool, 'production', (m) => warnings.push(m))).rejects.toThrow(
+        ConfigError,
+      );
+      await expect(refuseExcessPrivileges(ownerPool, 'production', () => undefined)).rejects.toThrow(
+        /DATABASE_URL: .*caseloop_owner owns \d+ table/,
+      );
+      // Outside production it is a warning, so a developer's own setup still starts.
+      await refuseExcessPrivileges(ownerPool, 'development', (m) => warnings.push(m));
+      expect(warnings).toEqual([expect.stringMatching(/may update, delete or truncate audit_log/)]);
+    } finally {
+      await ownerPool.end();
+    }
+    await expect(refuseExcessPrivileges(db.pool, 'production', () => undefined)).resolves.toBeUndefined();
   });
 });
