@@ -101,3 +101,16 @@ export async function sweepExpired(pool: Pool): Promise<number> {
   );
   return swept.rowCount ?? 0;
 }
+
+/**
+ * Hourly, so stored responses go even when no new key arrives to sweep them. Returns a stop
+ * function; a failed sweep (database away) waits for the next hour.
+ */
+export function sweepExpiredHourly(pool: Pool): () => void {
+  const sweep = async (): Promise<void> => {
+    while ((await sweepExpired(pool)) === SWEEP_BATCH);
+  };
+  const timer = setInterval(() => void sweep().catch(() => undefined), 60 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
