@@ -137,7 +137,7 @@ export async function searchClients(
       pool,
       actor,
       { action: 'read', entity: 'client', detail: { search: true } },
-      rows.rows.map((r) => r.id),
+      rows.rows.map((r) => ({ entityId: r.id })),
     );
   else await audit(pool, actor, { action: 'read', entity: 'client', detail: { search: true, results: 0 } });
   return rows.rows.map(toClient);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApi, type TestApi } from '../helpers/api';
-import { createTeam } from '../helpers/fixtures';
+import { createCaseRow, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -71,6 +71,18 @@ describe('the audit trail', () => {
       expect((await auditOf(team.admin.id)).filter((r) => r.action === 'read')).toEqual([
         expect.objectContaining({ entity: 'client', entity_id: null, detail: { search: true, results: 0 } }),
       ]);
+    });
+  });
+
+  describe('case lists', () => {
+    it('when a case list returns cases, then the audit log names every case it disclosed', async () => {
+      const team = await createTeam(stack.db.pool);
+      const cases = [await createCaseRow(stack.db.pool, team), await createCaseRow(stack.db.pool, team)];
+      const listed = await stack.api.call('GET', '/api/v1/cases', team.caseManager.token);
+      expect(listed.status).toBe(200);
+      const reads = (await auditOf(team.caseManager.id)).filter((r) => r.action === 'read');
+      expect(reads.map((r) => r.entity_id).sort()).toEqual(cases.map((c) => c.id).sort());
+      for (const r of reads) expect(r).toMatchObject({ entity: 'case', detail: { list: true } });
     });
   });
 
