@@ -1,7 +1,8 @@
 import { caseloopDataConverter } from './src/temporal/codec';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { loadOrExit, loadWorkerConfig } from './src/config/config';
+import { exitOnConfigError, loadOrExit, loadWorkerConfig } from './src/config/config';
 import { createPool } from './src/db/pool';
+import { refuseExcessPrivileges } from './src/db/roles';
 import { createMailer } from './src/notifications/mailer';
 import { createLogger } from './src/shared/logger';
 import { connectWorkerConnection } from './src/temporal/connection';
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
     },
   });
   const pool = createPool(config.databaseUrl, config.databasePoolMax);
+  await refuseExcessPrivileges(pool, config.env, (m) => logger.warn(m)).catch(exitOnConfigError);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);
   const connection = await connectWorkerConnection(config.temporal);
   const worker = await createCaseloopWorker({

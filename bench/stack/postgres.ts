@@ -3,11 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate } from '../../src/db/migrate';
 import { resolvePort } from '../../src/devstack/free-port';
-import { ensureDatabase, startEmbeddedPostgres } from '../../src/devstack/postgres';
+import { startEmbeddedPostgres } from '../../src/devstack/postgres';
+import { provisionDatabase } from '../../src/db/roles';
 import { onCleanup } from '../lib/cleanup';
 
 export interface BenchPostgres {
-  /** A new, migrated database on the one server: each phase gets its own so counts stay clean. */
+  /**
+   * A new database on the one server, migrated as the owner role; returns the application role's
+   * URL. Each phase gets its own so counts stay clean.
+   */
   freshDatabase(name: string): Promise<string>;
 }
 
@@ -23,9 +27,9 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   onCleanup('PostgreSQL', () => pg.stop());
   return {
     async freshDatabase(name) {
-      const url = await ensureDatabase(pg.adminUrl, name);
-      await migrate(url, () => undefined);
-      return url;
+      const { appUrl, ownerUrl } = await provisionDatabase(pg.adminUrl, name);
+      await migrate(ownerUrl, () => undefined);
+      return appUrl;
     },
   };
 }

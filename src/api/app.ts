@@ -32,6 +32,11 @@ export interface AppDeps {
   temporalUiOrigin?: string | undefined;
   /** A Temporal UI (public path /temporal) to serve at /temporal to signed-in admins. */
   temporalUiUrl?: string | undefined;
+  /**
+   * Proxies whose X-Forwarded-* headers are believed (Express's `trust proxy`: addresses, CIDRs,
+   * loopback/linklocal/uniquelocal, or a hop count). Unset: none, so a client cannot forge its address.
+   */
+  trustProxy?: false | number | string[] | undefined;
   /** Defaults to the system clock; tests pass the time-skipping server's. */
   clock?: () => Date;
 }
@@ -41,9 +46,9 @@ const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.jso
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.trustProxy ?? false);
   app.use((req, res, next) => {
-    res.locals.requestId = req.header('x-request-id') ?? randomUUID();
+    res.locals.requestId = requestIdOf(req.header('x-request-id'));
     next();
   });
 
@@ -109,6 +114,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(notFoundRoute);
   app.use(problemMiddleware(deps.logger));
   return app;
+}
+
+/** A caller's request id goes into the audit log only if it is short and plain; otherwise a fresh one. */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+function requestIdOf(given: string | undefined): string {
+  return given !== undefined && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 /** Swagger UI served from the installed package: no CDN, works offline. */

@@ -1,4 +1,4 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Payload } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { z } from 'zod';
@@ -64,7 +64,8 @@ export function codecRoutes(deps: {
     next();
   });
 
-  const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
+  // Who is asking comes first: a stranger's (or a non-admin's) body is never read, let alone parsed.
+  const adminOnly = async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
     // A missing or bad credential is a 401 that says what the codec needs; a database outage stays a 503.
     const staff = await authenticate(deps.pool, bearer ?? readCookie(req, SESSION_COOKIE)).catch(
@@ -77,6 +78,10 @@ export function codecRoutes(deps: {
       },
     );
     if (staff.role !== 'admin') throw new ForbiddenError('Only admins may decode or encode payloads.');
+    next();
+  };
+
+  const handle = (op: 'encode' | 'decode') => async (req: Request, res: Response) => {
     const parsed = body.safeParse(req.body);
     if (!parsed.success)
       throw new ValidationError(
@@ -88,7 +93,7 @@ export function codecRoutes(deps: {
     res.json({ payloads: result.map(toJson) });
   };
   const json = express.json({ limit: '4mb' });
-  router.post('/codec/decode', json, handle('decode'));
-  router.post('/codec/encode', json, handle('encode'));
+  router.post('/codec/decode', adminOnly, json, handle('decode'));
+  router.post('/codec/encode', adminOnly, json, handle('encode'));
   return router;
 }

@@ -1,5 +1,6 @@
-import { loadApiConfig, loadOrExit } from '../config/config';
+import { exitOnConfigError, loadApiConfig, loadOrExit } from '../config/config';
 import { createPool } from '../db/pool';
+import { refuseExcessPrivileges } from '../db/roles';
 import { createLogger } from '../shared/logger';
 import { connectClient } from '../temporal/connection';
 import { ensureStaffDigests } from '../temporal/staff-digests';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const config = loadOrExit(() => loadApiConfig());
   const logger = createLogger('caseloop-api', config.logLevel);
   const pool = createPool(config.databaseUrl, config.databasePoolMax);
+  await refuseExcessPrivileges(pool, config.env, (m) => logger.warn(m)).catch(exitOnConfigError);
   const temporal = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys));
   // Digests run on Temporal; the API makes sure their workflow exists (a no-op when it does).
   await ensureStaffDigests(temporal, config.temporal.taskQueue);
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
     payloadKeys: config.payloadKeys,
     temporalUiOrigin: config.temporalUiOrigin,
     temporalUiUrl: config.temporalUiUrl,
+    trustProxy: config.trustProxy,
     host: config.host,
     port: config.port,
   });

@@ -127,7 +127,7 @@ export class ApiRouter {
           spec.method === 'post' && key !== undefined && this.pool
             ? await withIdempotency(
                 this.pool,
-                actor.id,
+                actor,
                 key,
                 { method: 'POST', path: req.originalUrl, body },
                 execute,

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../shared/logger';
 import type { PayloadKey } from '../temporal/codec';
 import { createApp } from './app';
+import { sweepExpiredHourly } from './idempotency';
 
 export interface RunningApi {
   server: Server;
@@ -22,6 +23,7 @@ export async function startApi(opts: {
   payloadKeys: PayloadKey[];
   temporalUiOrigin?: string | undefined;
   temporalUiUrl?: string | undefined;
+  trustProxy?: false | number | string[] | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {
@@ -30,6 +32,7 @@ export async function startApi(opts: {
     const s = app.listen(opts.port, opts.host, () => resolve(s));
     s.once('error', reject);
   });
+  const stopSweeping = sweepExpiredHourly(opts.pool);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
@@ -37,6 +40,7 @@ export async function startApi(opts: {
     url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
+        stopSweeping();
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

@@ -1,11 +1,10 @@
-import { z } from 'zod';
-import { databaseUrl, loadOrExit, parseEnv } from '../config/config';
+import { loadMigrationConfig, loadOrExit } from '../config/config';
 import { migrate } from '../db/migrate';
 
-/** `npm run migrate`: needs only DATABASE_URL. */
+/** `npm run migrate`: as the owner role (MIGRATION_DATABASE_URL, else DATABASE_URL). */
 async function main(): Promise<void> {
-  const env = loadOrExit(() => parseEnv(z.object({ DATABASE_URL: databaseUrl }), process.env));
-  const applied = await migrate(env.DATABASE_URL, (m) => console.log(m));
+  const config = loadOrExit(() => loadMigrationConfig());
+  const applied = await migrate(config.migrationDatabaseUrl, (m) => console.log(m));
   console.log(applied.length === 0 ? 'Database is up to date.' : `Applied ${applied.length} migration(s).`);
 }
 

@@ -36,7 +36,8 @@ const commonSchema = {
   DATABASE_URL: databaseUrl,
   /** Connections per process: a request holds one for its whole transaction, workflow start included. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
-  PUBLIC_BASE_URL: z.url().default('http://localhost:3000'),
+  /** Defaults to http://localhost:3000 outside production; production must say where it lives. */
+  PUBLIC_BASE_URL: z.url().optional(),
   /** Signs acknowledgement links: the worker signs, the API verifies, so both need the same key. */
   /** Payload encryption keys, `id:base64key` comma-separated, newest first (see src/temporal/codec.ts). */
   PAYLOAD_KEYS: optionalText,
@@ -61,13 +62,26 @@ interface SecretsEnv {
   NODE_ENV: string;
   PAYLOAD_KEYS?: string | undefined;
   LINK_SIGNING_KEY?: string | undefined;
+  PUBLIC_BASE_URL?: string | undefined;
 }
 
+const DEVELOPMENT_PAYLOAD_KEY_BYTES = parsePayloadKeys(DEVELOPMENT_PAYLOAD_KEYS).map((k) => k.key);
+
+/** A key with fewer distinct symbols than this (e.g. one repeated character) is no secret. */
+const MIN_DISTINCT_SYMBOLS = 8;
+const weak = (symbols: ArrayLike<unknown>): boolean =>
+  new Set(Array.from(symbols)).size < MIN_DISTINCT_SYMBOLS;
+
 /**
- * The two secrets: development and tests fall back to fixed keys; production must bring its own.
+ * The secrets and the public base URL: development and tests fall back to fixed values; production
+ * must bring its own, and refuses the published development keys and trivially weak ones.
  * Every problem is reported at once.
  */
-function secrets(e: SecretsEnv): { payloadKeys: PayloadKey[]; linkSigningKey: string } {
+function secrets(e: SecretsEnv): {
+  payloadKeys: PayloadKey[];
+  linkSigningKey: string;
+  publicBaseUrl: string;
+} {
   const problems: { variable: string; message: string }[] = [];
   const production = e.NODE_ENV === 'production';
   if (production && !e.PAYLOAD_KEYS)
@@ -86,12 +100,66 @@ function secrets(e: SecretsEnv): { payloadKeys: PayloadKey[]; linkSigningKey: st
   } catch (err) {
     problems.push({ variable: 'PAYLOAD_KEYS', message: (err as Error).message });
   }
+  if (production && e.PAYLOAD_KEYS) {
+    for (const { id, key } of payloadKeys) {
+      if (DEVELOPMENT_PAYLOAD_KEY_BYTES.some((dev) => dev.equals(key)))
+        problems.push({
+          variable: 'PAYLOAD_KEYS',
+          message: `key "${id}" is the published development key; generate one (openssl rand -base64 32)`,
+        });
+      else if (weak(key))
+        problems.push({
+          variable: 'PAYLOAD_KEYS',
+          message: `key "${id}" is too weak (few distinct bytes); use 32 random bytes (openssl rand -base64 32)`,
+        });
+    }
+  }
+  if (production && e.LINK_SIGNING_KEY) {
+    if (e.LINK_SIGNING_KEY === DEVELOPMENT_LINK_SIGNING_KEY)
+      problems.push({
+        variable: 'LINK_SIGNING_KEY',
+        message: 'is the published development key; generate one (openssl rand -hex 32)',
+      });
+    else if (weak(e.LINK_SIGNING_KEY))
+      problems.push({
+        variable: 'LINK_SIGNING_KEY',
+        message: 'is too weak (few distinct characters); generate one (openssl rand -hex 32)',
+      });
+  }
+  if (production && !e.PUBLIC_BASE_URL)
+    problems.push({
+      variable: 'PUBLIC_BASE_URL',
+      message: 'is required in production (the https:// address staff open; links in emails use it)',
+    });
   if (problems.length) throw new ConfigError(problems);
-  return { payloadKeys, linkSigningKey: e.LINK_SIGNING_KEY ?? DEVELOPMENT_LINK_SIGNING_KEY };
+  return {
+    payloadKeys,
+    linkSigningKey: e.LINK_SIGNING_KEY ?? DEVELOPMENT_LINK_SIGNING_KEY,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? 'http://localhost:3000').replace(/\/$/, ''),
+  };
 }
+
+/**
+ * Which proxies may speak for the client through X-Forwarded-For / -Proto: unset trusts none (the
+ * socket's address is audited); otherwise a hop count or comma-separated addresses, CIDRs or
+ * Express's names (loopback, linklocal, uniquelocal). `true` (trust anyone) is refused.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .refine(
+    (v) => v === '' || /^\d{1,2}$/.test(v) || /^[\w.:/-]+(\s*,\s*[\w.:/-]+)*$/.test(v),
+    'must be a hop count or comma-separated proxy addresses, CIDRs or loopback/linklocal/uniquelocal',
+  )
+  .refine((v) => !/^(true|false)$/i.test(v), 'name the proxies (e.g. loopback or 10.0.0.0/8), not true/false')
+  .transform((v): false | number | string[] =>
+    v === '' ? false : /^\d+$/.test(v) ? Number(v) : v.split(',').map((p) => p.trim()),
+  )
+  .optional();
 
 const apiSchema = z.object({
   ...commonSchema,
+  TRUST_PROXY: trustProxy,
   API_HOST: z.string().trim().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
   /** The Temporal Web UI's origin, the only browser origin allowed to call the codec endpoint. */
@@ -205,6 +273,8 @@ export interface CommonConfig {
 }
 
 export interface ApiConfig extends CommonConfig {
+  /** Express's `trust proxy`: false (the default) ignores X-Forwarded-* headers. */
+  trustProxy: false | number | string[];
   host: string;
   port: number;
   temporalUiOrigin?: string;
@@ -219,6 +289,20 @@ export interface WorkerConfig extends CommonConfig {
   maxCachedWorkflows?: number;
 }
 
+/** `npm run migrate`: the owner role's URL (MIGRATION_DATABASE_URL), else DATABASE_URL. */
+export function loadMigrationConfig(env: Env = process.env): { migrationDatabaseUrl: string } {
+  const e = parseEnv(
+    z.object({ DATABASE_URL: databaseUrl.optional(), MIGRATION_DATABASE_URL: databaseUrl.optional() }),
+    env,
+  );
+  const url = e.MIGRATION_DATABASE_URL || e.DATABASE_URL;
+  if (!url)
+    throw new ConfigError([
+      { variable: 'MIGRATION_DATABASE_URL', message: 'is required (the owner role; or DATABASE_URL)' },
+    ]);
+  return { migrationDatabaseUrl: url };
+}
+
 /** Just the Temporal connection, for tools such as `npm run temporal:setup`. */
 export function loadTemporalConfig(env: Env = process.env): TemporalConfig {
   return temporalFrom(parseEnv(z.object(temporalSchema), env));
@@ -231,9 +315,9 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
     ...secrets(e),
     temporal: temporalFrom(e),
+    trustProxy: e.TRUST_PROXY ?? false,
     host: e.API_HOST,
     port: e.API_PORT,
     ...(e.TEMPORAL_UI_ORIGIN ? { temporalUiOrigin: e.TEMPORAL_UI_ORIGIN.replace(/\/$/, '') } : {}),
@@ -248,7 +332,6 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
-    publicBaseUrl: e.PUBLIC_BASE_URL.replace(/\/$/, ''),
     ...secrets(e),
     temporal: temporalFrom(e),
     smtpUrl: e.SMTP_URL,
@@ -269,10 +352,15 @@ export function loadOrExit<T>(load: () => T): T {
   try {
     return load();
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
+    return exitOnConfigError(err);
   }
+}
+
+/** A ConfigError prints its message and exits 78 (EX_CONFIG); anything else is rethrown. */
+export function exitOnConfigError(err: unknown): never {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  throw err;
 }

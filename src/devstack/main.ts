@@ -14,7 +14,8 @@ import { createCaseloopWorker } from '../worker/create-worker';
 import { seedDemoData } from './demo-data';
 import { resolvePort } from './free-port';
 import { startMailDev, type RunningMailDev } from './maildev';
-import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres';
+import { startEmbeddedPostgres, type RunningPostgres } from './postgres';
+import { provisionDatabase } from '../db/roles';
 import { loadDevSettings } from './settings';
 import { startDevTemporal } from './temporal';
 import { TEMPORAL_UI_PATH } from '../api/web/temporal-ui-proxy';
@@ -64,14 +65,18 @@ async function main(): Promise<void> {
       ].map(resolvePort),
     )) as [number, number, number, number, number, number];
 
+    // Migrations run as the owner role; the worker and API connect as the application role.
     let databaseUrl = settings.databaseUrl;
-    if (!databaseUrl) {
+    let migrationUrl = settings.migrationDatabaseUrl ?? settings.databaseUrl;
+    if (!databaseUrl || !migrationUrl) {
       say('starting embedded PostgreSQL...');
       const pg: RunningPostgres = await startEmbeddedPostgres(settings.dataDir, pgPort);
       stops.push({ name: 'PostgreSQL', stop: () => pg.stop() });
-      databaseUrl = await ensureDatabase(pg.adminUrl, 'caseloop');
+      const urls = await provisionDatabase(pg.adminUrl, 'caseloop');
+      databaseUrl = urls.appUrl;
+      migrationUrl = urls.ownerUrl;
     }
-    await migrate(databaseUrl, (m) => say(m));
+    await migrate(migrationUrl, (m) => say(m));
 
     say('starting Temporal dev server...');
     Runtime.install({

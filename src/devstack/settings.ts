@@ -15,6 +15,7 @@ const schema = z.object({
   DEV_PG_PORT: port.default(5433),
   DATA_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.string().optional(),
+  MIGRATION_DATABASE_URL: z.string().optional(),
   DEV_SEED: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
 });
@@ -28,6 +29,8 @@ export interface DevSettings {
   pgPort: number;
   dataDir: string;
   databaseUrl?: string;
+  /** The owner role's URL for migrations; defaults to databaseUrl. */
+  migrationDatabaseUrl?: string;
   seed: boolean;
   logLevel: string;
 }
@@ -43,6 +46,7 @@ export function loadDevSettings(env = process.env): DevSettings {
     pgPort: e.DEV_PG_PORT,
     dataDir: path.resolve(e.DATA_DIR ?? path.join(projectRoot(), '.data')),
     databaseUrl: e.DATABASE_URL || undefined,
+    migrationDatabaseUrl: e.MIGRATION_DATABASE_URL || undefined,
     seed: e.DEV_SEED === 'true',
     logLevel: e.LOG_LEVEL,
   };

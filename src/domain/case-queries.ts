@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
-import { audit } from './audit';
+import { audit, auditEach } from './audit';
 import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
 import { ValidationError } from './errors';
 
@@ -72,7 +72,15 @@ export async function listCases(
   );
   const page = rows.rows.slice(0, f.limit);
   const last = page[page.length - 1] as (CaseRow & { created_at: Date }) | undefined;
-  await audit(pool, actor, { action: 'read', entity: 'case', detail: { list: true, results: page.length } });
+  // Which cases were disclosed, one entry each; an empty page is still recorded.
+  if (page.length > 0)
+    await auditEach(
+      pool,
+      actor,
+      { action: 'read', entity: 'case', detail: { list: true } },
+      page.map((c) => ({ entityId: c.id, caseId: c.id })),
+    );
+  else await audit(pool, actor, { action: 'read', entity: 'case', detail: { list: true, results: 0 } });
   return {
     items: page.map(toRecord),
     nextCursor:

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
-import { audit } from './audit';
+import { audit, auditEach } from './audit';
 import { NotFoundError } from './errors';
 
 /**
@@ -131,10 +131,14 @@ export async function searchClients(
       q.limit,
     ],
   );
-  await audit(pool, actor, {
-    action: 'read',
-    entity: 'client',
-    detail: { search: true, results: rows.rowCount },
-  });
+  // Which records were disclosed, one entry each; a search that disclosed nothing is still recorded.
+  if (rows.rows.length > 0)
+    await auditEach(
+      pool,
+      actor,
+      { action: 'read', entity: 'client', detail: { search: true } },
+      rows.rows.map((r) => ({ entityId: r.id })),
+    );
+  else await audit(pool, actor, { action: 'read', entity: 'client', detail: { search: true, results: 0 } });
   return rows.rows.map(toClient);
 }

@@ -24,7 +24,7 @@ import {
   type WorkerProcess,
 } from './fault-kit';
 
-/** Starts test/faults/postgres-process.ts; resolves with the database URL and a stop function. */
+/** Starts test/faults/postgres-process.ts; resolves with the app and owner URLs and a stop function. */
 async function startPostgresProcess(dataDir: string, port: number) {
   const child = spawn(
     process.execPath,
@@ -41,6 +41,7 @@ async function startPostgresProcess(dataDir: string, port: number) {
   if (child.exitCode !== null) throw new Error('PostgreSQL did not start');
   return {
     url: /ready (\S+)/.exec(out)![1]!,
+    ownerUrl: /ready \S+ (\S+)/.exec(out)![1]!,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;
@@ -72,7 +73,7 @@ describe('fault: PostgreSQL stops while the API and workflows are busy', () => {
   // A server of its own: the other test files share the suite's PostgreSQL, which must stay up.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'caseloop-fault-pg-'));
   let pgPort: number;
-  let pg: { url: string; stop(): Promise<void> } | undefined;
+  let pg: { url: string; ownerUrl: string; stop(): Promise<void> } | undefined;
   let pool: Pool;
   let databaseUrl: string;
   let env: TestWorkflowEnvironment;
@@ -85,10 +86,11 @@ describe('fault: PostgreSQL stops while the API and workflows are busy', () => {
     pgPort = await resolvePort(0);
     pg = await startPostgresProcess(dataDir, pgPort);
     databaseUrl = pg.url;
-    // `npm run migrate`, as an operator would (node-pg-migrate is ESM, which jest cannot load).
+    // `npm run migrate` as the owner role, as an operator would (node-pg-migrate is ESM, which jest
+    // cannot load); the API and worker then connect as the application role.
     execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/migrate.ts'], {
       cwd: projectRoot(),
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      env: { ...process.env, DATABASE_URL: databaseUrl, MIGRATION_DATABASE_URL: pg.ownerUrl },
       stdio: 'ignore',
     });
     pool = createPool(databaseUrl);

@@ -34,7 +34,7 @@ export async function startTestApi(
   temporal: Client,
   taskQueue: string,
   clock?: () => Date,
-  options: { temporalUiUrl?: string; port?: number } = {},
+  options: { temporalUiUrl?: string; port?: number; trustProxy?: string[] } = {},
 ): Promise<TestApi> {
   const app = createApp({
     pool,
@@ -47,6 +47,7 @@ export async function startTestApi(
     temporalUiOrigin: TEST_UI_ORIGIN,
     ...(clock ? { clock } : {}),
     ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
+    ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
   });
   const server: Server = app.listen(options.port ?? 0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));

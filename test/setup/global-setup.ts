@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { migrate } from '../../src/db/migrate';
-import { ensureDatabase, startEmbeddedPostgres } from '../../src/devstack/postgres';
+import { startEmbeddedPostgres } from '../../src/devstack/postgres';
+import { provisionDatabase } from '../../src/db/roles';
 import { resolvePort } from '../../src/devstack/free-port';
 import { locateBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../src/temporal/binaries';
 import { TEMPLATE_DB } from '../helpers/db';
@@ -36,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DB}`);
   await admin.end();
-  const templateUrl = await ensureDatabase(adminUrl, TEMPLATE_DB);
-  await migrate(templateUrl);
+  // Migrated as the owner role; test files connect as the application role (test/helpers/db.ts).
+  const { ownerUrl } = await provisionDatabase(adminUrl, TEMPLATE_DB);
+  await migrate(ownerUrl);
 }

@@ -42,6 +42,7 @@ async function launch(dataDir: string): Promise<Launched> {
     env: {
       ...process.env,
       DATABASE_URL: '',
+      MIGRATION_DATABASE_URL: '',
       API_PORT: '0',
       TEMPORAL_PORT: '0',
       TEMPORAL_UI_PORT: '0',
@@ -124,6 +125,9 @@ describe('dev stack launcher (smoke)', () => {
     expect(await ui.text()).toContain('/temporal/_app/');
     expect((await fetch(first.temporalUi, { redirect: 'manual' })).status).toBe(303);
     expect((await fetch(`${first.inbox}/api/healthz`)).status).toBe(200);
+
+    // The API and worker connect as the application role, which owns nothing and is no superuser.
+    expect(new URL(first.pgUrl).username).toBe('caseloop_app');
 
     // A program on a seconds-scale policy, so a reminder is due within moments.
     const pool = new Pool({ connectionString: first.pgUrl });

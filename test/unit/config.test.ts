@@ -1,4 +1,12 @@
-import { ConfigError, loadApiConfig, loadWorkerConfig } from '../../src/config/config';
+import { randomBytes } from 'node:crypto';
+import {
+  ConfigError,
+  DEVELOPMENT_LINK_SIGNING_KEY,
+  DEVELOPMENT_PAYLOAD_KEYS,
+  loadApiConfig,
+  loadMigrationConfig,
+  loadWorkerConfig,
+} from '../../src/config/config';
 
 const base = { DATABASE_URL: 'postgres://u:p@localhost:5432/caseloop' };
 
@@ -52,34 +60,107 @@ describe('configuration', () => {
   });
 
   it('when production starts without its secrets, then it refuses and names each one', () => {
-    expect(() => loadApiConfig({ ...base, NODE_ENV: 'production' })).toThrow(
+    expect(() => loadApiConfig(production)).toThrow(
       /PAYLOAD_KEYS: is required in production[\s\S]*LINK_SIGNING_KEY: is required/,
     );
-    const payloadKeys = `k1:${Buffer.alloc(32, 9).toString('base64')}`;
+    const payloadKeys = `k1:${randomBytes(32).toString('base64')}`;
+    const linkSigningKey = randomBytes(32).toString('hex');
     expect(() =>
       loadApiConfig({
-        ...base,
-        NODE_ENV: 'production',
+        ...production,
         PAYLOAD_KEYS: payloadKeys,
         LINK_SIGNING_KEY: 'short',
       }),
     ).toThrow(/LINK_SIGNING_KEY: must be at least 32 characters/);
     expect(() =>
       loadApiConfig({
-        ...base,
-        NODE_ENV: 'production',
+        ...production,
         PAYLOAD_KEYS: 'k1:AAAA',
-        LINK_SIGNING_KEY: 'a'.repeat(64),
+        LINK_SIGNING_KEY: linkSigningKey,
       }),
     ).toThrow(/PAYLOAD_KEYS: key "k1" must be 32 bytes/);
     const config = loadApiConfig({
-      ...base,
-      NODE_ENV: 'production',
+      ...production,
       PAYLOAD_KEYS: payloadKeys,
-      LINK_SIGNING_KEY: 'a'.repeat(64),
+      LINK_SIGNING_KEY: linkSigningKey,
     });
-    expect(config.linkSigningKey).toBe('a'.repeat(64));
+    expect(config.linkSigningKey).toBe(linkSigningKey);
     expect(config.payloadKeys.map((k) => k.id)).toEqual(['k1']);
+    expect(config.publicBaseUrl).toBe('https://caseloop.example.org');
+  });
+
+  it('when production is given the published development keys, then it refuses both', () => {
+    const problems = problemsOf(() =>
+      loadWorkerConfig({
+        ...production,
+        SMTP_URL: 'smtp://relay:25',
+        PAYLOAD_KEYS: DEVELOPMENT_PAYLOAD_KEYS,
+        LINK_SIGNING_KEY: DEVELOPMENT_LINK_SIGNING_KEY,
+      }),
+    );
+    expect(problems).toEqual([
+      { variable: 'PAYLOAD_KEYS', message: expect.stringMatching(/development/) },
+      { variable: 'LINK_SIGNING_KEY', message: expect.stringMatching(/development/) },
+    ]);
+  });
+
+  it('when production is given a development payload key among others, then it still refuses', () => {
+    const keys = `k2:${randomBytes(32).toString('base64')},${DEVELOPMENT_PAYLOAD_KEYS}`;
+    expect(() =>
+      loadApiConfig({ ...production, PAYLOAD_KEYS: keys, LINK_SIGNING_KEY: randomBytes(32).toString('hex') }),
+    ).toThrow(/PAYLOAD_KEYS: .*development/);
+  });
+
+  it('when production is given trivially weak keys (one repeated character or byte), then it refuses them', () => {
+    const problems = problemsOf(() =>
+      loadApiConfig({
+        ...production,
+        PAYLOAD_KEYS: `k1:${Buffer.alloc(32, 9).toString('base64')}`,
+        LINK_SIGNING_KEY: 'a'.repeat(64),
+      }),
+    );
+    expect(problems).toEqual([
+      { variable: 'PAYLOAD_KEYS', message: expect.stringMatching(/weak/) },
+      { variable: 'LINK_SIGNING_KEY', message: expect.stringMatching(/weak/) },
+    ]);
+    expect(() =>
+      loadApiConfig({
+        ...production,
+        PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        LINK_SIGNING_KEY: 'abab'.repeat(10),
+      }),
+    ).toThrow(/LINK_SIGNING_KEY: .*weak/);
+  });
+
+  it('when production starts without PUBLIC_BASE_URL, then it refuses instead of linking to localhost', () => {
+    const { PUBLIC_BASE_URL: _omitted, ...withoutBaseUrl } = production;
+    expect(() =>
+      loadApiConfig({
+        ...withoutBaseUrl,
+        PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+        LINK_SIGNING_KEY: randomBytes(32).toString('hex'),
+      }),
+    ).toThrow(/PUBLIC_BASE_URL: is required in production/);
+    expect(loadApiConfig(base).publicBaseUrl).toBe('http://localhost:3000');
+  });
+
+  it('when MIGRATION_DATABASE_URL is set, then migrations use it; otherwise DATABASE_URL', () => {
+    expect(loadMigrationConfig(base).migrationDatabaseUrl).toBe(base.DATABASE_URL);
+    const owner = 'postgres://owner:p@localhost:5432/caseloop';
+    expect(loadMigrationConfig({ ...base, MIGRATION_DATABASE_URL: owner }).migrationDatabaseUrl).toBe(owner);
+    expect(() => loadMigrationConfig({ ...base, MIGRATION_DATABASE_URL: 'mysql://x' })).toThrow(
+      /MIGRATION_DATABASE_URL/,
+    );
+  });
+
+  it('when TRUST_PROXY is unset, then forwarding headers are not trusted; when set, it names the proxies', () => {
+    expect(loadApiConfig(base).trustProxy).toBe(false);
+    expect(loadApiConfig({ ...base, TRUST_PROXY: '10.0.0.0/8, loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+    ]);
+    expect(loadApiConfig({ ...base, TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(() => loadApiConfig({ ...base, TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY/);
   });
 
   it("when the agency's name and contact are set, then the worker carries them for provider emails", () => {
@@ -111,3 +192,19 @@ describe('configuration', () => {
     }
   });
 });
+
+const production = {
+  ...base,
+  NODE_ENV: 'production',
+  PUBLIC_BASE_URL: 'https://caseloop.example.org',
+};
+
+function problemsOf(load: () => unknown): { variable: string; message: string }[] {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
