@@ -1,3 +1,6 @@
+import { createSendCaseNotification } from '../../src/activities/notifications';
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
+import { createMailer } from '../../src/notifications/mailer';
 import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createProvider, createTeam } from '../helpers/fixtures';
@@ -200,6 +203,39 @@ describe('records that keep their history', () => {
     expect((await timeline(base, team.supervisor.token)).map((i) => `${i.kind} ${i.summary}`)).toContain(
       'escalation.resolved Escalation (level 1) resolved: case closed',
     );
+  });
+
+  it('when an escalation step was in flight as its case closed, then it is recorded resolved, never open on a closed case', async () => {
+    const { api, db, smtp } = stack;
+    const team = await createTeam(db.pool);
+    const { caseId, base } = await steps.intake(team);
+    await closeCase(base, team, 'goals_met', 'Done.');
+    const mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+    const send = createSendCaseNotification({
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: api.base,
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    });
+    const raisedAt = new Date(Date.now() - HOUR).toISOString();
+    await send({
+      caseId,
+      obligationId: 'initial-assessment',
+      obligationKind: 'initial_assessment',
+      step: 'escalate_supervisor',
+      stepId: 'escalate_supervisor',
+      n: 0,
+      dueAt: raisedAt,
+      scheduledFor: raisedAt,
+      recipient: 'supervisor',
+      recipientStaffId: team.supervisor.id,
+    });
+    mailer.close();
+    const rows = await db.pool.query('SELECT resolved_at, resolution FROM escalations WHERE case_id = $1', [
+      caseId,
+    ]);
+    expect(rows.rows).toEqual([{ resolved_at: expect.any(Date), resolution: 'case closed' }]);
+    expect((await api.call('GET', '/api/v1/escalations', team.supervisor.token)).body.items).toEqual([]);
   });
 
   it('when a client registered without consent consents later, then referrals work; when consent is withdrawn, they are refused again', async () => {
