@@ -1,10 +1,11 @@
 import { createSendCaseNotification } from '../../src/activities/notifications';
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
+import { SESSION_COOKIE } from '../../src/api/web/session';
 import { createMailer } from '../../src/notifications/mailer';
 import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createProvider, createTeam } from '../helpers/fixtures';
-import { sentMail } from '../helpers/mail-log';
+import { header, sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -168,7 +169,7 @@ describe('records that keep their history', () => {
   });
 
   it('when a case with an open escalation closes, then the escalation is resolved, leaves "my escalations", shows on the timeline and cannot be acknowledged', async () => {
-    const { api, db, env } = stack;
+    const { api, db, env, smtp } = stack;
     const team = await createTeam(db.pool);
     const t0 = await startOn(env, 'Mon', '10:00');
     const { caseId, base } = await steps.intake(team);
@@ -203,6 +204,24 @@ describe('records that keep their history', () => {
     expect((await timeline(base, team.supervisor.token)).map((i) => `${i.kind} ${i.summary}`)).toContain(
       'escalation.resolved Escalation (level 1) resolved: case closed',
     );
+
+    // The email's acknowledgement link now says it was resolved, and confirming it changes nothing.
+    const mail = smtp.messages.find(
+      (m) =>
+        m.to.includes(team.supervisor.email) && header(m, 'x-caseloop-notification-key').includes(caseId),
+    )!;
+    const link = /Acknowledge this escalation: (\S+)/.exec(mail.text)?.[1] ?? '';
+    const cookie = `${SESSION_COOKIE}=${encodeURIComponent(team.supervisor.token)}`;
+    const page = await fetch(link, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).toMatch(/Resolved .*: case closed\. Nothing is left to acknowledge\./);
+    expect(body).not.toContain('<button type="submit">Acknowledge</button>');
+    const confirm = await fetch(link, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    expect(confirm.status).toBe(303);
+    expect(
+      (await db.pool.query('SELECT acknowledged_at FROM escalations WHERE id = $1', [escalationId])).rows,
+    ).toEqual([{ acknowledged_at: null }]);
   });
 
   it('when an escalation step was in flight as its case closed, then it is recorded resolved, never open on a closed case', async () => {
