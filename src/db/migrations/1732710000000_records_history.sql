@@ -21,13 +21,17 @@ CREATE TRIGGER plan_events_append_only BEFORE UPDATE OR DELETE ON plan_events
 CREATE TRIGGER plan_events_no_truncate BEFORE TRUNCATE ON plan_events
   FOR EACH STATEMENT EXECUTE FUNCTION reject_changes();
 
--- What the old columns still remember: the latest submission and decision of each plan.
-INSERT INTO plan_events (plan_id, case_id, what, at, actor_id)
-  SELECT id, case_id, 'submitted', submitted_at, submitted_by FROM service_plans
-   WHERE submitted_at IS NOT NULL AND submitted_by IS NOT NULL;
+-- Earlier submissions and decisions survive in the audit log; the latest decision's note on the plan.
 INSERT INTO plan_events (plan_id, case_id, what, note, at, actor_id)
-  SELECT id, case_id, CASE WHEN status = 'returned' THEN 'returned' ELSE 'approved' END, decision_note, decided_at, decided_by
-    FROM service_plans WHERE decided_at IS NOT NULL AND decided_by IS NOT NULL;
+  SELECT sp.id, sp.case_id, a.detail->>'change',
+         CASE WHEN a.detail->>'change' <> 'submitted' AND a.at = max(a.at) FILTER (WHERE a.detail->>'change' <> 'submitted')
+                     OVER (PARTITION BY sp.id)
+              THEN sp.decision_note END,
+         a.at, a.actor_id
+    FROM audit_log a JOIN service_plans sp ON sp.id::text = a.entity_id
+   WHERE a.entity = 'service_plan' AND a.action = 'update'
+     AND a.detail->>'change' IN ('submitted', 'approved', 'returned')
+     AND a.actor_id IN (SELECT id FROM staff);
 
 -- Each closure request (with its reason and summary) and each decision on it (with a note).
 CREATE TABLE closure_events (
@@ -47,11 +51,20 @@ CREATE TRIGGER closure_events_append_only BEFORE UPDATE OR DELETE ON closure_eve
 CREATE TRIGGER closure_events_no_truncate BEFORE TRUNCATE ON closure_events
   FOR EACH STATEMENT EXECUTE FUNCTION reject_changes();
 
+-- Likewise for closures; only the latest request's reason and summary are still on the case row.
 INSERT INTO closure_events (case_id, what, reason, summary, at, actor_id)
-  SELECT id, 'requested', closure_reason, closure_summary, closure_requested_at, closure_requested_by FROM cases
-   WHERE closure_requested_at IS NOT NULL AND closure_requested_by IS NOT NULL;
-INSERT INTO closure_events (case_id, what, at, actor_id)
-  SELECT id, 'approved', closed_at, closed_by FROM cases WHERE closed_at IS NOT NULL AND closed_by IS NOT NULL;
+  SELECT c.id, replace(a.detail->>'change', 'closure_', ''),
+         CASE WHEN a.detail->>'change' = 'closure_requested' AND a.at = max(a.at) FILTER (WHERE a.detail->>'change' = 'closure_requested')
+                     OVER (PARTITION BY c.id)
+              THEN c.closure_reason END,
+         CASE WHEN a.detail->>'change' = 'closure_requested' AND a.at = max(a.at) FILTER (WHERE a.detail->>'change' = 'closure_requested')
+                     OVER (PARTITION BY c.id)
+              THEN c.closure_summary END,
+         a.at, a.actor_id
+    FROM audit_log a JOIN cases c ON c.id = a.case_id
+   WHERE a.entity = 'case' AND a.action = 'update' AND a.entity_id = c.id::text
+     AND a.detail->>'change' IN ('closure_requested', 'closure_approved', 'closure_returned')
+     AND a.actor_id IN (SELECT id FROM staff);
 
 -- One row per closed episode of a case, written when its closure is approved; reopening starts
 -- the next episode on the case row and never touches these.
@@ -72,6 +85,19 @@ CREATE TRIGGER case_episodes_append_only BEFORE UPDATE OR DELETE ON case_episode
 CREATE TRIGGER case_episodes_no_truncate BEFORE TRUNCATE ON case_episodes
   FOR EACH STATEMENT EXECUTE FUNCTION reject_changes();
 
+-- Episodes already ended by a reopening: their dates from the audit log (their reasons are lost).
+INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closed_by)
+  SELECT c.id, ap.n, coalesce(op.at, c.created_at), ap.at, ap.actor_id
+    FROM cases c
+    JOIN (SELECT case_id, at, CASE WHEN actor_id IN (SELECT id FROM staff) THEN actor_id END AS actor_id,
+                 row_number() OVER (PARTITION BY case_id ORDER BY at) AS n
+            FROM audit_log WHERE entity = 'case' AND action = 'update' AND detail->>'change' = 'closure_approved') ap
+      ON ap.case_id = c.id
+    LEFT JOIN (SELECT case_id, at, row_number() OVER (PARTITION BY case_id ORDER BY at) + 1 AS n
+                 FROM audit_log WHERE entity = 'case' AND action = 'update' AND detail->>'change' = 'reopen') op
+      ON op.case_id = c.id AND op.n = ap.n
+   WHERE ap.n <= c.reopen_count;
+-- The episode a closed case is in now, whole from the case row.
 INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closure_reason, closure_summary, closed_by)
   SELECT id, reopen_count + 1, opened_at, closed_at, closure_reason, closure_summary, closed_by FROM cases
    WHERE closed_at IS NOT NULL;
