@@ -170,9 +170,15 @@ async function recordEscalation(
   req: CaseNotificationRequest,
 ): Promise<{ url: string; expiresAt: Date } | undefined> {
   const level = req.step === 'escalate_supervisor' ? 1 : 2;
+  // A closure approved while this step was in flight has already resolved the case's escalations:
+  // wait for its commit (the row lock) and record this one resolved too, never open on a closed case.
   await deps.pool.query(
-    `INSERT INTO escalations (case_id, obligation_id, obligation_kind, level, recipient_id, due_at, raised_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    `INSERT INTO escalations (case_id, obligation_id, obligation_kind, level, recipient_id, due_at, raised_at, resolved_at, resolution)
+     SELECT $1, $2, $3, $4, $5, $6, $7,
+            CASE WHEN c.status = 'closed' THEN coalesce(c.closed_at, now()) END,
+            CASE WHEN c.status = 'closed' THEN 'case closed' END
+       FROM cases c WHERE c.id = $1 FOR SHARE OF c
+     ON CONFLICT DO NOTHING`,
     [
       req.caseId,
       req.obligationId,

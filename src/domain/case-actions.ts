@@ -5,6 +5,7 @@ import type { CaseEvent, CaseSchedule } from '../workflows/types';
 import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
+import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
 import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
 import { ConflictError, ForbiddenError, UnprocessableError } from './errors';
 
@@ -221,6 +222,14 @@ export async function requestClosure(
         WHERE id = $1`,
       [caseId, req.reason, req.summary, now, actor.id],
     );
+    await recordClosureEvent(db, {
+      caseId,
+      what: 'requested',
+      reason: req.reason,
+      summary: req.summary,
+      at: now,
+      actorId: actor.id,
+    });
     await audit(db, actor, {
       action: 'update',
       entity: 'case',
@@ -232,23 +241,33 @@ export async function requestClosure(
   });
 }
 
+export interface ClosureDecision {
+  decision: 'approved' | 'returned';
+  /** Why: kept with the decision, so the case manager sees what to change before asking again. */
+  note?: string;
+}
+
 export async function decideClosure(
   deps: CaseDeps,
   actor: Actor,
   caseId: string,
-  decision: 'approved' | 'returned',
+  { decision, note }: ClosureDecision,
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may decide a closure.');
     if (row.status !== 'closing') throw new ConflictError('No closure request is waiting for a decision.');
+    await recordClosureEvent(db, { caseId, what: decision, note, at: now, actorId: actor.id });
+    let escalationsResolved = 0;
     if (decision === 'approved') {
       await db.query('UPDATE cases SET closed_at = $2, closed_by = $3 WHERE id = $1', [
         caseId,
         now,
         actor.id,
       ]);
+      await recordClosedEpisode(db, caseId, now, actor.id);
+      escalationsResolved = await resolveOpenEscalations(db, caseId, now, 'case closed');
     } else {
       await db.query(
         'UPDATE cases SET closure_requested_at = NULL, closure_requested_by = NULL WHERE id = $1',
@@ -260,7 +279,10 @@ export async function decideClosure(
       entity: 'case',
       entityId: caseId,
       caseId,
-      detail: { change: `closure_${decision}` },
+      detail: {
+        change: `closure_${decision}`,
+        ...(escalationsResolved ? { escalationsResolved } : {}),
+      },
     });
     return {
       result: { caseId, decision },
@@ -269,7 +291,10 @@ export async function decideClosure(
   });
 }
 
-/** Reopening a closed case starts a new workflow run from a fresh intake time. */
+/**
+ * Reopening a closed case starts a new episode and a new workflow run from a fresh intake time.
+ * The episode that ended was kept in case_episodes when its closure was approved.
+ */
 export async function reopenCase(
   deps: CaseDeps,
   actor: Actor,

@@ -113,16 +113,24 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
               CASE WHEN a.action = 'create' THEN 'Case opened' ELSE 'Case ' || replace(coalesce(a.detail->>'change', a.action), '_', ' ') END AS summary,
               a.actor_id, a.entity_id AS ref
          FROM audit_log a WHERE a.case_id = $1 AND a.entity = 'case' AND a.action IN ('create', 'update')
+          AND coalesce(a.detail->>'change', '') NOT LIKE 'closure%'
+       UNION ALL
+       SELECT at, 'case.closure_' || what,
+              CASE what WHEN 'requested' THEN 'Case closure requested (' || coalesce(reason, '') || ')'
+                        ELSE 'Case closure ' || what END
+              || CASE WHEN note IS NULL THEN '' ELSE ': ' || note END,
+              actor_id, id::text
+         FROM closure_events WHERE case_id = $1
        UNION ALL
        SELECT completed_at, 'assessment', initcap(kind) || ' assessment completed', completed_by, id::text FROM assessments WHERE case_id = $1
        UNION ALL
        SELECT created_at, 'plan.created', 'Service plan v' || version || ' drafted', created_by, id::text FROM service_plans WHERE case_id = $1
        UNION ALL
-       SELECT submitted_at, 'plan.submitted', 'Service plan v' || version || ' submitted for approval', submitted_by, id::text
-         FROM service_plans WHERE case_id = $1 AND submitted_at IS NOT NULL
-       UNION ALL
-       SELECT decided_at, 'plan.decided', 'Service plan v' || version || ' ' || CASE WHEN status = 'superseded' THEN 'approved' ELSE status END, decided_by, id::text
-         FROM service_plans WHERE case_id = $1 AND decided_at IS NOT NULL
+       SELECT pe.at, CASE pe.what WHEN 'submitted' THEN 'plan.submitted' ELSE 'plan.decided' END,
+              'Service plan v' || sp.version || ' ' || CASE pe.what WHEN 'submitted' THEN 'submitted for approval' ELSE pe.what END
+              || CASE WHEN pe.note IS NULL OR pe.note = '' THEN '' ELSE ': ' || pe.note END,
+              pe.actor_id, sp.id::text
+         FROM plan_events pe JOIN service_plans sp ON sp.id = pe.plan_id WHERE pe.case_id = $1
        UNION ALL
        SELECT gp.at, 'goal.progress', 'Goal "' || left(g.description, 60) || '": ' || replace(gp.status, '_', ' '), gp.recorded_by, g.id::text
          FROM goal_progress gp JOIN goals g ON g.id = gp.goal_id JOIN service_plans sp ON sp.id = g.plan_id WHERE sp.case_id = $1
@@ -147,6 +155,14 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
        UNION ALL
        SELECT acknowledged_at, 'escalation.acknowledged', 'Escalation (level ' || level || ') acknowledged', acknowledged_by, id::text
          FROM escalations WHERE case_id = $1 AND acknowledged_at IS NOT NULL
+       UNION ALL
+       SELECT resolved_at, 'escalation.resolved', 'Escalation (level ' || level || ') resolved: ' || coalesce(resolution, ''), NULL, id::text
+         FROM escalations WHERE case_id = $1 AND resolved_at IS NOT NULL
+       UNION ALL
+       SELECT cc.at, 'consent.' || CASE WHEN cc.given THEN 'given' ELSE 'withdrawn' END,
+              'Consent to share with providers ' || CASE WHEN cc.given THEN 'given' ELSE 'withdrawn' END,
+              cc.recorded_by, cc.id::text
+         FROM client_consents cc JOIN cases c ON c.client_id = cc.client_id WHERE c.id = $1
      ) t ORDER BY at, kind`,
     [caseId],
   );

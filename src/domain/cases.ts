@@ -4,8 +4,9 @@ import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
 import { assertCaseParties, canAccessCase } from './access';
-import { isClientVisible } from './clients';
+import { isClientVisible, recordConsentAtRegistration } from './clients';
 import { writeStatus } from './case-actions';
+import { caseEpisodes, type Episode } from './case-history';
 import { audit } from './audit';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
 import type { ProgramPolicy, RiskLevel } from './policy';
@@ -198,6 +199,7 @@ export async function openCase(
         )
       ).rows[0]!.id;
       await audit(db, actor, { action: 'create', entity: 'client', entityId: clientId });
+      await recordConsentAtRegistration(db, actor, clientId, c.consentToShare, now);
     }
     if (!clientId)
       throw new UnprocessableError('Give either clientId or client.', [
@@ -263,6 +265,8 @@ export interface CaseView extends CaseRecord {
     raisedAt: string;
     recipientId: string;
   }[];
+  /** Every episode of the case, oldest first; reopening starts a new one and keeps the old. */
+  episodes: Episode[];
   schedule: CaseSchedule | null;
   scheduleError?: string;
 }
@@ -292,7 +296,7 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
     recipient_id: string;
   }>(
     `SELECT id, obligation_kind, level, raised_at, recipient_id FROM escalations
-      WHERE case_id = $1 AND acknowledged_at IS NULL ORDER BY raised_at`,
+      WHERE case_id = $1 AND acknowledged_at IS NULL AND resolved_at IS NULL ORDER BY raised_at`,
     [row.id],
   );
   return {
@@ -304,6 +308,7 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
       raisedAt: e.raised_at.toISOString(),
       recipientId: e.recipient_id,
     })),
+    episodes: await caseEpisodes(deps.pool, row),
     client: {
       id: row.client_id,
       initials: `${client.given_name.charAt(0)}. ${client.family_name.charAt(0)}.`,

@@ -1,7 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
+import { inTransaction } from '../db/tx';
 import { audit, auditEach } from './audit';
+import { appendConsent } from './consent';
 import { NotFoundError } from './errors';
 
 /**
@@ -77,25 +79,45 @@ export async function isClientVisible(
   return r.rowCount === 1;
 }
 
-export async function createClient(pool: Pool, actor: Actor, input: ClientInput): Promise<ClientRecord> {
-  const row = (
-    await pool.query<ClientRow>(
-      `INSERT INTO clients AS cl (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
-      [
-        input.givenName,
-        input.familyName,
-        input.birthDate ?? null,
-        input.email ?? null,
-        input.phone ?? null,
-        input.address ?? null,
-        input.preferredLanguage ?? null,
-        input.consentToShare ?? false,
-      ],
-    )
-  ).rows[0]!;
-  await audit(pool, actor, { action: 'create', entity: 'client', entityId: row.id });
-  return toClient(row);
+export async function createClient(
+  pool: Pool,
+  actor: Actor,
+  input: ClientInput,
+  now = new Date(),
+): Promise<ClientRecord> {
+  return inTransaction(pool, async (db) => {
+    const row = (
+      await db.query<ClientRow>(
+        `INSERT INTO clients AS cl (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+        [
+          input.givenName,
+          input.familyName,
+          input.birthDate ?? null,
+          input.email ?? null,
+          input.phone ?? null,
+          input.address ?? null,
+          input.preferredLanguage ?? null,
+          input.consentToShare ?? false,
+        ],
+      )
+    ).rows[0]!;
+    await audit(db, actor, { action: 'create', entity: 'client', entityId: row.id });
+    await recordConsentAtRegistration(db, actor, row.id, input.consentToShare, now);
+    return toClient(row);
+  });
+}
+
+/** Consent given at registration is the first statement of the client's consent history. */
+export async function recordConsentAtRegistration(
+  db: PoolClient,
+  actor: Actor,
+  clientId: string,
+  consentToShare: boolean | undefined,
+  now: Date,
+): Promise<void> {
+  if (consentToShare === true)
+    await appendConsent(db, actor, clientId, { given: true, at: now, note: 'recorded at registration' });
 }
 
 export async function getClient(pool: Pool, actor: Actor, id: string): Promise<ClientRecord> {

@@ -18,6 +18,9 @@ export interface Escalation {
   raisedAt: string;
   acknowledgedAt: string | null;
   acknowledgedBy: string | null;
+  /** Set when the escalation ended without acknowledgement, e.g. because the case closed. */
+  resolvedAt: string | null;
+  resolution: string | null;
 }
 
 interface EscalationRow {
@@ -32,6 +35,8 @@ interface EscalationRow {
   raised_at: Date;
   acknowledged_at: Date | null;
   acknowledged_by: string | null;
+  resolved_at: Date | null;
+  resolution: string | null;
 }
 
 const toEscalation = (r: EscalationRow): Escalation => ({
@@ -45,9 +50,11 @@ const toEscalation = (r: EscalationRow): Escalation => ({
   raisedAt: r.raised_at.toISOString(),
   acknowledgedAt: r.acknowledged_at?.toISOString() ?? null,
   acknowledgedBy: r.acknowledged_by,
+  resolvedAt: r.resolved_at?.toISOString() ?? null,
+  resolution: r.resolution,
 });
 
-/** Escalations sent to me on cases I still have access to and do not carry, open ones first. */
+/** Escalations sent to me on cases I still have access to and do not carry, open ones first; acknowledged and resolved ones only when asked for. */
 export async function myEscalations(
   pool: Pool,
   actor: Actor,
@@ -55,9 +62,9 @@ export async function myEscalations(
 ): Promise<Escalation[]> {
   const rows = await pool.query<EscalationRow>(
     `SELECT e.*, c.reference FROM escalations e JOIN cases c ON c.id = e.case_id JOIN programs p ON p.id = c.program_id
-      WHERE e.recipient_id = $1 AND ($2 OR e.acknowledged_at IS NULL) AND c.case_manager_id <> $1
+      WHERE e.recipient_id = $1 AND ($2 OR (e.acknowledged_at IS NULL AND e.resolved_at IS NULL)) AND c.case_manager_id <> $1
         AND ${visibleCasesSql(actor, 1)}
-      ORDER BY e.acknowledged_at NULLS FIRST, e.raised_at DESC`,
+      ORDER BY coalesce(e.acknowledged_at, e.resolved_at) NULLS FIRST, e.raised_at DESC`,
     [actor.id, includeAcknowledged],
   );
   return rows.rows.map(toEscalation);
@@ -102,6 +109,10 @@ export async function acknowledgeEscalation(
   return inTransaction(deps.pool, async (db) => {
     const row = await visibleEscalation(db, actor, escalationId, true);
     if (row.acknowledged_at) throw new ConflictError('The escalation has already been acknowledged.');
+    if (row.resolved_at)
+      throw new ConflictError(
+        `The escalation was resolved ${row.resolved_at.toISOString()} (${row.resolution ?? 'resolved'}); nothing is left to acknowledge.`,
+      );
     const updated = (
       await db.query<EscalationRow>(
         `UPDATE escalations SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 RETURNING *, $4::text AS reference`,

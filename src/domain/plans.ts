@@ -85,6 +85,24 @@ async function lockPlan(db: import('pg').PoolClient, caseId: string, planId: str
   return plan;
 }
 
+/** Every submission and decision stays on record: returning a plan twice keeps both notes. */
+async function recordPlanEvent(
+  db: import('pg').PoolClient,
+  e: {
+    planId: string;
+    caseId: string;
+    what: 'submitted' | 'approved' | 'returned';
+    note?: string;
+    at: Date;
+    actorId: string;
+  },
+): Promise<void> {
+  await db.query(
+    'INSERT INTO plan_events (plan_id, case_id, what, note, at, actor_id) VALUES ($1, $2, $3, $4, $5, $6)',
+    [e.planId, e.caseId, e.what, e.note ?? null, e.at, e.actorId],
+  );
+}
+
 export async function submitPlan(
   deps: CaseDeps,
   actor: Actor,
@@ -101,6 +119,7 @@ export async function submitPlan(
       `UPDATE service_plans SET status = 'submitted', submitted_at = $2, submitted_by = $3 WHERE id = $1`,
       [planId, now, actor.id],
     );
+    await recordPlanEvent(db, { planId, caseId, what: 'submitted', at: now, actorId: actor.id });
     await audit(db, actor, {
       action: 'update',
       entity: 'service_plan',
@@ -140,6 +159,14 @@ export async function decidePlan(
       `UPDATE service_plans SET status = $2, decided_at = $3, decided_by = $4, decision_note = $5 WHERE id = $1`,
       [planId, decision.decision, now, actor.id, decision.note ?? null],
     );
+    await recordPlanEvent(db, {
+      planId,
+      caseId,
+      what: decision.decision,
+      note: decision.note,
+      at: now,
+      actorId: actor.id,
+    });
     const goals = (
       await db.query<{ id: string; target_date: string }>(
         `SELECT id, to_char(target_date, 'YYYY-MM-DD') AS target_date FROM goals WHERE plan_id = $1`,

@@ -1,5 +1,6 @@
 import type { Actor } from './actor';
 import { audit } from './audit';
+import { currentConsent } from './consent';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
 import { ConflictError, NotFoundError, UnprocessableError } from './errors';
@@ -41,14 +42,9 @@ export async function makeReferral(
       throw new UnprocessableError('The provider is inactive.', [
         { field: 'body.providerId', reason: 'inactive' },
       ]);
-    const consent = (
-      await db.query<{ consent_to_share: boolean }>('SELECT consent_to_share FROM clients WHERE id = $1', [
-        row.client_id,
-      ])
-    ).rows[0];
-    if (!consent?.consent_to_share) {
+    if (!(await currentConsent(db, row.client_id))) {
       throw new ConflictError(
-        'The client has not consented to sharing with providers; record consent before referring.',
+        'The client has not consented to sharing with providers (or has withdrawn consent); record consent before referring.',
       );
     }
     const id = (

@@ -44,6 +44,8 @@ const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, sum
 export const PATCHES = {
   /** Every obligation in the brief, business days, quiet hours, continue-as-new (2026-11-23). */
   clocksV2: 'case-clocks-v2',
+  /** While closure waits for approval, every other clock pauses; a return resumes them shifted (2026-12-01). */
+  closurePausesClocks: 'closure-pauses-clocks',
 } as const;
 
 /**
@@ -76,7 +78,10 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   setHandler(
     caseEventUpdate,
     (event) => {
-      applyEvent(state, event, Date.now());
+      applyEvent(state, event, Date.now(), {
+        // Asked only where generations differ, so older cases replay exactly as they ran.
+        closurePausesClocks: event.type === 'closure_requested' && patched(PATCHES.closurePausesClocks),
+      });
       changed();
       return schedule();
     },

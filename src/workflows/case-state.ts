@@ -18,6 +18,11 @@ export interface CaseState {
   statusBeforeHold?: CaseStatus;
   statusBeforeClosing?: CaseStatus;
   onHoldSince?: number;
+  /**
+   * Set while a closure request waits, on cases whose workflow pauses the other clocks then
+   * (patch 'closure-pauses-clocks'): only closure approval runs. Absent on older cases.
+   */
+  closingSince?: number;
   caseManagerId: string;
   supervisorId: string;
   programManagerId?: string;
@@ -49,6 +54,27 @@ export interface Decision {
 }
 
 export class EventRefused extends Error {}
+
+/** How a workflow generation applies events where generations differ. */
+export interface ApplyOptions {
+  /** Closure pending pauses every clock but closure approval (new cases; older ones keep running). */
+  closurePausesClocks?: boolean;
+}
+
+/** While closure is pending on a case that pauses clocks, only this obligation's ladder runs. */
+export const runsWhileClosing = (state: CaseState, o: Obligation): boolean =>
+  state.closingSince === undefined || o.kind === 'closure_approval';
+
+/** Shift every open deadline but closure approval by a paused span (never counting before it opened). */
+function shiftPaused(state: CaseState, since: number, now: number, why: string): void {
+  for (const o of state.obligations) {
+    if (!isOpen(o) || o.kind === 'closure_approval') continue;
+    const paused = Math.max(0, now - Math.max(since, o.openedAt));
+    o.pausedMs += paused;
+    if (o.escalation) o.escalation.raisedAt += paused;
+  }
+  rederive(state, now, why, (o) => o.kind !== 'closure_approval');
+}
 
 const FINAL_GOAL = new Set(['achieved', 'not_achieved', 'dropped']);
 const REFERRAL_ANSWERED = new Set(['accepted', 'scheduled']);
@@ -212,7 +238,12 @@ export function initialCaseState(input: CaseWorkflowInput): CaseState {
  * `now` is the workflow's clock. Pauses are measured on it, because the timers they stop run on it;
  * the event's own time is the recorded fact, which anchors the clocks it starts.
  */
-export function applyEvent(state: CaseState, event: CaseEvent, now: number): void {
+export function applyEvent(
+  state: CaseState,
+  event: CaseEvent,
+  now: number,
+  options: ApplyOptions = {},
+): void {
   switch (event.type) {
     case 'assessment_recorded': {
       const at = Date.parse(event.completedAt);
@@ -315,6 +346,8 @@ export function applyEvent(state: CaseState, event: CaseEvent, now: number): voi
         if (o.escalation) o.escalation.raisedAt += paused;
       }
       rederive(state, now, `on hold for ${Math.round(paused / 60_000)} min`);
+      // The hold already moved them: the closing pause must not count the same span again.
+      if (state.closingSince !== undefined) state.closingSince += paused;
       state.status = state.statusBeforeHold ?? 'active';
       state.statusBeforeHold = undefined;
       state.onHoldSince = undefined;
@@ -337,6 +370,7 @@ export function applyEvent(state: CaseState, event: CaseEvent, now: number): voi
     case 'closure_requested':
       state.statusBeforeClosing = state.status;
       state.status = 'closing';
+      if (options.closurePausesClocks) state.closingSince = now;
       open(state, 'closure_approval', nextId(state, 'closure-approval'), Date.parse(event.at), now);
       break;
     case 'closure_decided':
@@ -346,8 +380,15 @@ export function applyEvent(state: CaseState, event: CaseEvent, now: number): voi
         // Closing ends every clock.
         for (const o of state.obligations) meet(state, o, now, 'case closed');
       } else {
+        // Returned: the other clocks run again, their deadlines moved by the time closure waited.
+        if (state.closingSince !== undefined) {
+          const since = state.closingSince;
+          state.closingSince = undefined;
+          shiftPaused(state, since, now, `closure pending for ${Math.round((now - since) / 60_000)} min`);
+        }
         state.status = state.statusBeforeClosing ?? 'active';
       }
+      state.closingSince = undefined;
       state.statusBeforeClosing = undefined;
       break;
   }

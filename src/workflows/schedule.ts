@@ -1,6 +1,6 @@
 import { ladderSteps, type LadderStep } from '../domain/ladder';
 import { ladderShape, programManagerEscalationDue, sendTime } from '../domain/obligations';
-import { isOpen, type CaseState } from './case-state';
+import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import type { CaseSchedule, Obligation, Recipient, ScheduledStep } from './types';
 
 /**
@@ -36,7 +36,7 @@ function zoneOf(state: CaseState, to: Recipient): string {
   return (id && state.zones[id]) || state.calendar.timeZone;
 }
 
-/** Every unsent step of every open obligation, in the order they will leave. */
+/** Every unsent step of every open obligation that is running, in the order they will leave. */
 export function pendingSteps(state: CaseState): PlannedStep[] {
   const steps: PlannedStep[] = [];
   const plan = (s: LadderStep, o: Obligation): PlannedStep => ({
@@ -45,7 +45,7 @@ export function pendingSteps(state: CaseState): PlannedStep[] {
     sendAt: onTheMinute(sendTime(s.at, zoneOf(state, s.to), state.calendar, state.policy.urgent)),
   });
   for (const o of state.obligations) {
-    if (!isOpen(o)) continue;
+    if (!isOpen(o) || !runsWhileClosing(state, o)) continue;
     for (const s of ladderSteps(
       o.dueAt,
       state.policy.ladder,

@@ -146,6 +146,52 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
+    // Generation 2 code (commit 27d30f5), recorded 2026-12-01 when generation 3 was made: reminders
+    // for other obligations leave while closure waits. Generation 3 must replay this unchanged, which
+    // only the closure-pauses-clocks patch makes possible.
+    name: 'v2-closure-pending-reminders',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx, 'medium');
+      const event = async (make: (now: string) => CaseEvent, days = 0) => {
+        if (days) await env.sleep(days * DAY);
+        await workflows.event(caseId, make(await at(env)));
+      };
+      await event((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }));
+      await event((at) => ({ type: 'referral_made', referralId: 'r-1', at }));
+      await event((at) => ({ type: 'closure_requested', at }), 3);
+      await event((at) => ({ type: 'closure_decided', decision: 'returned', at }), 13);
+      await event((at) => ({ type: 'closure_requested', at }), 1);
+      await event((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      await env.sleep(DAY); // the run completes
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 3 (closure pauses clocks, 2026-12-01): while closure waits, only closure approval's
+    // ladder runs; returned, the referral and plan clocks resume shifted; then closed for good.
+    name: 'v3-closure-pauses-clocks',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx, 'medium');
+      const event = async (make: (now: string) => CaseEvent, days = 0) => {
+        if (days) await env.sleep(days * DAY);
+        await workflows.event(caseId, make(await at(env)));
+      };
+      await event((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }));
+      await event((at) => ({ type: 'referral_made', referralId: 'r-1', at }));
+      await event((at) => ({ type: 'closure_requested', at }), 3);
+      await event((at) => ({ type: 'hold', at }), 4);
+      await event((at) => ({ type: 'resume', at }), 2);
+      await event((at) => ({ type: 'closure_decided', decision: 'returned', at }), 8); // approval escalated meanwhile
+      await env.sleep(10 * DAY); // the referral's shifted clock runs again
+      await event((at) => ({ type: 'closure_requested', at }));
+      await event((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      await env.sleep(DAY); // the run completes
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
     // Generation 2: a high-risk case reassessed monthly for three years continues as new; every run
     // of the chain is stored, the later ones starting from carried state.
     name: 'v2-continue-as-new',

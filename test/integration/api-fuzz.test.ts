@@ -19,6 +19,10 @@ const TABLES = [
   'referrals',
   'case_notes',
   'escalations',
+  'plan_events',
+  'closure_events',
+  'case_episodes',
+  'client_consents',
 ];
 
 describe('API fuzzing', () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { PATCHES } from '../../src/workflows/case-lifecycle';
 import { testDataConverter } from '../helpers/codec';
 import { workflowBundle } from '../helpers/temporal';
 
@@ -18,8 +19,25 @@ describe('case workflow: replay of stored histories', () => {
   it('when the stored histories are listed, then every workflow generation is represented', () => {
     expect(files.some((f) => f.startsWith('v1-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v2-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v3-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('when the v3 history is read, then its closure request went through the closure-pauses-clocks patch', () => {
+    const history = JSON.parse(
+      fs.readFileSync(path.join(RECORDED, 'v3-closure-pauses-clocks.json'), 'utf8'),
+    ) as {
+      events: {
+        markerRecordedEventAttributes?: { details?: Record<string, { payloads: { data: string }[] }> };
+      }[];
+    };
+    const patches = history.events.flatMap((e) =>
+      (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
+        (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
+      ),
+    );
+    expect(patches).toEqual([PATCHES.clocksV2, PATCHES.closurePausesClocks]);
   });
 
   it.each(files)(

@@ -238,6 +238,56 @@ describe('case obligations: what is owed when (program calendar, UTC)', () => {
     expect(openIds(s)).toEqual(['initial-assessment']);
   });
 
+  it('when closure is pending on a case that pauses clocks, then only closure approval runs, and a return moves every other deadline by the wait', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    assessed(s, '2027-01-06T10:00:00Z');
+    const planDue = find(s, 'service-plan-1').dueAt;
+    applyEvent(s, { type: 'closure_requested', at: '2027-01-08T10:00:00Z' }, t('2027-01-08T10:00:00Z'), {
+      closurePausesClocks: true,
+    });
+    // Everything pending is closure approval's: the plan and reassessment ladders are paused.
+    const pending = pendingSteps(s);
+    expect(pending.length).toBeGreaterThan(0);
+    expect(new Set(pending.map((p) => p.obligation.kind))).toEqual(new Set(['closure_approval']));
+    expect(nextStep(s, t('2027-02-20T10:00:00Z'))?.obligation.kind).toBe('closure_approval');
+
+    applyEvent(
+      s,
+      { type: 'closure_decided', decision: 'returned', at: '2027-01-18T10:00:00Z' },
+      t('2027-01-18T10:00:00Z'),
+    );
+    expect(s.status).toBe('planning');
+    expect(s.closingSince).toBeUndefined();
+    expect(find(s, 'service-plan-1').pausedMs).toBe(10 * DAY);
+    expect(find(s, 'service-plan-1').dueAt - planDue).toBeGreaterThanOrEqual(10 * DAY);
+    expect(find(s, 'closure-approval-3').metBecause).toBe('closure returned');
+    expect(new Set(pendingSteps(s).map((p) => p.obligation.kind))).toEqual(
+      new Set(['service_plan', 'reassessment']),
+    );
+  });
+
+  it('when a case that pauses clocks goes on hold while closing, then the hold span is not counted twice', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    const opts = { closurePausesClocks: true };
+    applyEvent(s, { type: 'closure_requested', at: '2027-01-08T10:00:00Z' }, t('2027-01-08T10:00:00Z'), opts);
+    applyEvent(s, { type: 'hold', at: '2027-01-10T10:00:00Z' }, t('2027-01-10T10:00:00Z'));
+    applyEvent(s, { type: 'resume', at: '2027-01-13T10:00:00Z' }, t('2027-01-13T10:00:00Z'));
+    applyEvent(
+      s,
+      { type: 'closure_decided', decision: 'returned', at: '2027-01-15T10:00:00Z' },
+      t('2027-01-15T10:00:00Z'),
+    );
+    // 2 days closing, 3 on hold, 2 closing again: 7 days in all.
+    expect(find(s, 'initial-assessment').pausedMs).toBe(7 * DAY);
+  });
+
+  it('when closure is pending on an older case (before the patch), then its other reminders keep running', () => {
+    const s = newCase('2027-01-06T10:00:00Z');
+    applyEvent(s, { type: 'closure_requested', at: '2027-01-08T10:00:00Z' }, t('2027-01-08T10:00:00Z'));
+    expect(s.closingSince).toBeUndefined();
+    expect(pendingSteps(s).map((p) => p.obligation.kind)).toContain('initial_assessment');
+  });
+
   it('when a reassignment arrives, then the new people and their time zones are who the case addresses', () => {
     const s = newCase('2027-01-06T10:00:00Z');
     applyEvent(

@@ -74,6 +74,18 @@ const caseView = caseRecord
         recipientId: uuid,
       }),
     ),
+    episodes: z.array(
+      z
+        .object({
+          episode: z.number().int(),
+          openedAt: z.string(),
+          closedAt: z.string().nullable(),
+          closureReason: z.string().nullable(),
+          closureSummary: z.string().nullable(),
+          closedBy: uuid.nullable(),
+        })
+        .meta({ id: 'CaseEpisode' }),
+    ),
     schedule: z.unknown().nullable(),
     scheduleError: z.string().optional(),
   })
@@ -402,11 +414,16 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Approve or return a closure request (supervisor)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ decision: z.enum(['approved', 'returned']) }),
+    body: z
+      .strictObject({
+        decision: z.enum(['approved', 'returned']),
+        note: z.string().trim().min(1).max(2000).optional(),
+      })
+      .meta({ id: 'ClosureDecision' }),
     responses: { 200: { description: 'Decided', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,
-      body: await decideClosure(deps, actor, params.caseId, body.decision),
+      body: await decideClosure(deps, actor, params.caseId, body),
     }),
   });
   api.add({

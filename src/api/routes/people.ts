@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { createClient, getClient, searchClients } from '../../domain/clients';
+import { consentHistory, recordConsent } from '../../domain/consent';
 import { acknowledgeEscalation, myEscalations } from '../../domain/escalations';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
-import { isoDate, limit, newClientSchema, queryBoolean, uuid } from '../schemas';
+import { isoDate, isoDateTime, limit, newClientSchema, queryBoolean, uuid } from '../schemas';
 
 const clientSchema = z
   .object({
@@ -20,6 +21,18 @@ const clientSchema = z
   })
   .meta({ id: 'Client' });
 
+const consentSchema = z
+  .object({
+    id: uuid,
+    clientId: uuid,
+    given: z.boolean(),
+    at: z.string(),
+    note: z.string().nullable(),
+    recordedBy: uuid.nullable(),
+    recordedAt: z.string(),
+  })
+  .meta({ id: 'ConsentStatement' });
+
 const escalationSchema = z
   .object({
     id: uuid,
@@ -32,6 +45,8 @@ const escalationSchema = z
     raisedAt: z.string(),
     acknowledgedAt: z.string().nullable(),
     acknowledgedBy: uuid.nullable(),
+    resolvedAt: z.string().nullable(),
+    resolution: z.string().nullable(),
   })
   .meta({ id: 'Escalation' });
 
@@ -72,6 +87,39 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
     handler: async ({ actor, params }) => ({
       status: 200,
       body: await getClient(pool, actor, params.clientId),
+    }),
+  });
+  api.add({
+    method: 'post',
+    path: '/clients/:clientId/consent',
+    summary: 'Record consent to share with providers, given or withdrawn (appended, dated)',
+    tag: 'clients',
+    params: z.strictObject({ clientId: uuid }),
+    body: z
+      .strictObject({
+        given: z.boolean(),
+        at: isoDateTime.optional(),
+        note: z.string().trim().min(1).max(2000).optional(),
+      })
+      .meta({ id: 'ConsentInput' }),
+    responses: { 201: { description: 'Recorded', schema: consentSchema } },
+    handler: async ({ actor, params, body }) => ({
+      status: 201,
+      body: await recordConsent(deps, actor, params.clientId, body),
+    }),
+  });
+  api.add({
+    method: 'get',
+    path: '/clients/:clientId/consent',
+    summary: 'Every consent statement for the client, oldest first (audited)',
+    tag: 'clients',
+    params: z.strictObject({ clientId: uuid }),
+    responses: {
+      200: { description: 'Consent history', schema: z.object({ items: z.array(consentSchema) }) },
+    },
+    handler: async ({ actor, params }) => ({
+      status: 200,
+      body: { items: await consentHistory(pool, actor, params.clientId) },
     }),
   });
   api.add({

@@ -90,7 +90,8 @@ export function webRoutes(deps: WebDeps): Router {
   web.post('/ack/:token', signedIn, async (req, res) => {
     const actor = actorOf(res);
     const escalation = await escalationForLink(deps, actor, String(req.params.token));
-    if (!escalation.acknowledgedAt) await acknowledgeEscalation(deps, actor, escalation.id);
+    if (!escalation.acknowledgedAt && !escalation.resolvedAt)
+      await acknowledgeEscalation(deps, actor, escalation.id);
     res.redirect(303, `/cases/${escalation.caseId}?acknowledged=1`);
   });
 
@@ -171,6 +172,8 @@ function confirmation(e: Escalation, token: string): string {
   const what = `${humanKind(e.obligationKind)} on case <a href="/cases/${esc(e.caseId)}">${esc(e.caseReference)}</a>, escalated ${when(e.raisedAt)}`;
   if (e.acknowledgedAt)
     return `<p class="notice" role="status">Already acknowledged ${when(e.acknowledgedAt)}.</p><p>${what}.</p>`;
+  if (e.resolvedAt)
+    return `<p class="notice" role="status">Resolved ${when(e.resolvedAt)}: ${esc(e.resolution ?? 'resolved')}. Nothing is left to acknowledge.</p><p>${what}.</p>`;
   return `<p>${what}.</p>
 <p>Acknowledging tells Caseloop you are dealing with it: the escalation stops climbing to the program manager.</p>
 <form method="post" action="/ack/${esc(token)}"><button type="submit">Acknowledge</button></form>`;

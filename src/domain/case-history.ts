@@ -1,0 +1,126 @@
+import type { Pool, PoolClient } from 'pg';
+import type { CaseRow } from './cases';
+
+/**
+ * The append-only side of a case: closure requests and decisions, and the episodes a case has
+ * lived through (each closure ends one, each reopening starts the next). The case row only holds
+ * the current episode; these rows are never changed.
+ */
+
+export interface ClosureEvent {
+  caseId: string;
+  what: 'requested' | 'approved' | 'returned';
+  reason?: string;
+  summary?: string;
+  note?: string;
+  at: Date;
+  actorId: string;
+}
+
+export async function recordClosureEvent(db: PoolClient, e: ClosureEvent): Promise<void> {
+  await db.query(
+    `INSERT INTO closure_events (case_id, what, reason, summary, note, at, actor_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [e.caseId, e.what, e.reason ?? null, e.summary ?? null, e.note ?? null, e.at, e.actorId],
+  );
+}
+
+interface ClosingRow {
+  id: string;
+  opened_at: Date;
+  closure_reason: string | null;
+  closure_summary: string | null;
+  reopen_count: number;
+}
+
+/** The episode that just ended, kept whole: a later reopening starts a new one. */
+export async function recordClosedEpisode(
+  db: PoolClient,
+  caseId: string,
+  closedAt: Date,
+  closedBy: string,
+): Promise<void> {
+  const row = (
+    await db.query<ClosingRow>(
+      'SELECT id, opened_at, closure_reason, closure_summary, reopen_count FROM cases WHERE id = $1',
+      [caseId],
+    )
+  ).rows[0]!;
+  await db.query(
+    `INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closure_reason, closure_summary, closed_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      caseId,
+      row.reopen_count + 1,
+      row.opened_at,
+      closedAt,
+      row.closure_reason,
+      row.closure_summary,
+      closedBy,
+    ],
+  );
+}
+
+/** Closing answers every escalation still waiting: nobody is left to act on it. */
+export async function resolveOpenEscalations(
+  db: PoolClient,
+  caseId: string,
+  at: Date,
+  resolution: string,
+): Promise<number> {
+  const r = await db.query(
+    `UPDATE escalations SET resolved_at = $2, resolution = $3
+      WHERE case_id = $1 AND acknowledged_at IS NULL AND resolved_at IS NULL`,
+    [caseId, at, resolution],
+  );
+  return r.rowCount ?? 0;
+}
+
+export interface Episode {
+  episode: number;
+  openedAt: string;
+  closedAt: string | null;
+  closureReason: string | null;
+  closureSummary: string | null;
+  closedBy: string | null;
+}
+
+/** Every episode of the case, oldest first; the last is the current one (open unless the case is closed). */
+export async function caseEpisodes(
+  db: Pool | PoolClient,
+  row: Pick<CaseRow, 'id' | 'opened_at' | 'status'> & { reopen_count?: number },
+): Promise<Episode[]> {
+  const closed = (
+    await db.query<{
+      episode: number;
+      opened_at: Date;
+      closed_at: Date;
+      closure_reason: string | null;
+      closure_summary: string | null;
+      closed_by: string | null;
+    }>(
+      `SELECT episode, opened_at, closed_at, closure_reason, closure_summary, closed_by
+         FROM case_episodes WHERE case_id = $1 ORDER BY episode`,
+      [row.id],
+    )
+  ).rows.map((e): Episode => ({
+    episode: e.episode,
+    openedAt: e.opened_at.toISOString(),
+    closedAt: e.closed_at.toISOString(),
+    closureReason: e.closure_reason,
+    closureSummary: e.closure_summary,
+    closedBy: e.closed_by,
+  }));
+  if (row.status === 'closed') return closed;
+  return [
+    ...closed,
+    {
+      episode: (row.reopen_count ?? closed.length) + 1,
+      openedAt: row.opened_at.toISOString(),
+      closedAt: null,
+      closureReason: null,
+      closureSummary: null,
+      closedBy: null,
+    },
+  ];
+}
