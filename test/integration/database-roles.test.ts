@@ -7,7 +7,17 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createTeam } from '../helpers/fixtures';
 
 /** Every table whose rows, once written, are the record: nobody may rewrite or remove them. */
-const APPEND_ONLY = ['audit_log', 'case_notes', 'schedule_decisions', 'goal_progress', 'referral_events'];
+const APPEND_ONLY = [
+  'audit_log',
+  'case_notes',
+  'schedule_decisions',
+  'goal_progress',
+  'referral_events',
+  'plan_events',
+  'closure_events',
+  'case_episodes',
+  'client_consents',
+];
 /** A text column of each, to try rewriting. */
 const COLUMN: Record<string, string> = {
   audit_log: 'action',
@@ -15,6 +25,10 @@ const COLUMN: Record<string, string> = {
   schedule_decisions: 'detail',
   goal_progress: 'note',
   referral_events: 'note',
+  plan_events: 'what',
+  closure_events: 'reason',
+  case_episodes: 'closure_reason',
+  client_consents: 'note',
 };
 
 describe('database roles: the application cannot rewrite the trail', () => {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Pool } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createTeam } from '../helpers/fixtures';
 
@@ -11,16 +12,22 @@ const MIGRATIONS_DIR = path.join(__dirname, '..', '..', 'src', 'db', 'migrations
  */
 describe('records-history migration on existing records', () => {
   let db: TestDatabase;
+  // Migrations run as the owner role; the application role may not drop or create tables.
+  let owner: Pool;
   beforeAll(async () => {
     db = await createTestDatabase();
+    owner = new Pool({ connectionString: db.ownerUrl });
   });
-  afterAll(() => db?.drop());
+  afterAll(async () => {
+    await owner?.end();
+    await db?.drop();
+  });
 
   const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, '1732710000000_records_history.sql'), 'utf8');
   const [up, down] = sql.split('-- Down Migration') as [string, string];
 
   it('when it runs over plans returned and cases reopened before it, then their submissions, decisions, closures and episodes are carried over', async () => {
-    const { pool } = db;
+    const pool = owner;
     await pool.query(down);
     const team = await createTeam(pool);
     const c = await createCaseRow(pool, team);

@@ -92,7 +92,7 @@ describe('records that keep their history', () => {
     ]);
     await expect(
       db.pool.query('DELETE FROM plan_events WHERE plan_id = $1', [plan.body.planId]),
-    ).rejects.toThrow(/append-only/);
+    ).rejects.toThrow(/append-only|permission denied/);
   });
 
   it('when a closure request is returned with a note and asked for again, then both requests and the note stay on the timeline', async () => {
@@ -165,7 +165,7 @@ describe('records that keep their history', () => {
     ]);
     await expect(
       db.pool.query(`UPDATE case_episodes SET closure_reason = 'x' WHERE case_id = $1`, [reopened.body.id]),
-    ).rejects.toThrow(/append-only/);
+    ).rejects.toThrow(/append-only|permission denied/);
   });
 
   it('when a case with an open escalation closes, then the escalation is resolved, leaves "my escalations", shows on the timeline and cannot be acknowledged', async () => {
@@ -337,7 +337,7 @@ describe('records that keep their history', () => {
     ).toBe('1');
     await expect(
       db.pool.query('DELETE FROM client_consents WHERE client_id = $1', [clientId]),
-    ).rejects.toThrow(/append-only/);
+    ).rejects.toThrow(/append-only|permission denied/);
     expect((await timeline(base, cm)).map((i) => i.kind)).toEqual(
       expect.arrayContaining(['consent.given', 'consent.withdrawn']),
     );
@@ -392,7 +392,11 @@ describe('records that keep their history', () => {
       sentMail(smtp, caseId, t0)
         .slice(3)
         .map((m) => `${m.when} ${m.to} ${m.subject}`),
-    ).toEqual([`d21 Mon 10:00 ${team.caseManager.email} Referral response due now`]);
+    ).toEqual([
+      expect.stringMatching(
+        new RegExp(`^d21 Mon 10:00 ${team.caseManager.email} Referral response \\(.*\\) due now$`),
+      ),
+    ]);
     const s = await steps.schedule(base, team.caseManager.token);
     const response = s.obligations.find((o) => o.kind === 'referral_response')!;
     expect(Date.parse(response.dueAt) - t0).toBeGreaterThanOrEqual(21 * DAY);
