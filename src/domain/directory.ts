@@ -1,6 +1,8 @@
 import { programCalendar, staffZones } from './case-calendar';
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
 import { requireRole } from './access';
@@ -9,7 +11,7 @@ import { audit } from './audit';
 import { issueToken } from './auth';
 import { applyReassignment } from './case-actions';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
-import type { ProgramPolicy } from './policy';
+import { requireSensiblePolicy, type ProgramPolicy } from './policy';
 
 /** Staff, programs and the provider directory: no client data, but every change is audited. */
 
@@ -66,11 +68,22 @@ async function checkSupervisor(pool: Pool, supervisorId: string | null | undefin
   }
 }
 
+/** The common case's message; a race past it is caught by the unique index (see db/pg-errors). */
+async function requireFreeEmail(pool: Pool, email: string, exceptId?: string): Promise<void> {
+  const exists = await pool.query(
+    'SELECT 1 FROM staff WHERE lower(email) = lower($1) AND id IS DISTINCT FROM $2',
+    [email, exceptId ?? null],
+  );
+  if (exists.rowCount)
+    throw new ConflictError(`A staff member with email ${email} already exists.`, [
+      { field: 'body.email', reason: 'already in use' },
+    ]);
+}
+
 export async function createStaff(pool: Pool, actor: Actor, input: StaffInput): Promise<Staff> {
   requireRole(actor, ['admin'], 'add staff');
   await checkSupervisor(pool, input.supervisorId);
-  const exists = await pool.query('SELECT 1 FROM staff WHERE lower(email) = lower($1)', [input.email]);
-  if (exists.rowCount) throw new ConflictError(`A staff member with email ${input.email} already exists.`);
+  await requireFreeEmail(pool, input.email);
   const row = (
     await pool.query<StaffRow>(
       `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, notification_preference)
@@ -121,6 +134,7 @@ export async function updateStaff(
       { field: 'body.supervisorId', reason: 'self' },
     ]);
   await checkSupervisor(pool, patch.supervisorId);
+  if (patch.email !== undefined) await requireFreeEmail(pool, patch.email, id);
   const next = { ...current, ...patch };
   const row = (
     await pool.query<StaffRow>(
@@ -282,12 +296,23 @@ export interface ProgramInput {
   policy: ProgramPolicy;
 }
 
+/** The common case's message; a race past it is caught by the unique constraint (see db/pg-errors). */
+async function requireFreeProgramName(db: Queryable, name: string, exceptId?: string): Promise<void> {
+  const taken = await db.query('SELECT 1 FROM programs WHERE name = $1 AND id IS DISTINCT FROM $2', [
+    name,
+    exceptId ?? null,
+  ]);
+  if (taken.rowCount)
+    throw new ConflictError(`A program named ${name} already exists.`, [
+      { field: 'body.name', reason: 'already in use' },
+    ]);
+}
+
 export async function createProgram(pool: Pool, actor: Actor, input: ProgramInput): Promise<Program> {
   requireRole(actor, ['admin'], 'create programs');
+  requireSensiblePolicy(input.policy, 'body.policy');
   return inTransaction(pool, async (db) => {
-    if ((await db.query('SELECT 1 FROM programs WHERE name = $1', [input.name])).rowCount) {
-      throw new ConflictError(`A program named ${input.name} already exists.`);
-    }
+    await requireFreeProgramName(db, input.name);
     if (input.programManagerId) {
       const pm = (
         await db.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
@@ -354,6 +379,7 @@ export async function updateProgram(
   if ((patch.programManagerId !== undefined || patch.active !== undefined) && actor.role !== 'admin') {
     throw new ForbiddenError('Only an admin may change a program’s manager or deactivate it.');
   }
+  if (patch.name !== undefined) await requireFreeProgramName(pool, patch.name, id);
   const next = { ...current, ...patch };
   await pool.query(
     `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
@@ -406,6 +432,7 @@ export async function changePolicy(
 ): Promise<Program> {
   const current = await getProgram(deps.pool, id);
   requireProgramOwner(actor, current);
+  requireSensiblePolicy(policy, 'body');
   const version = current.policyVersion + 1;
   const changeId = randomUUID();
   await inTransaction(deps.pool, async (db) => {

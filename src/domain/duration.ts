@@ -16,8 +16,12 @@ export interface DurationParts {
 const PATTERN =
   /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
+/** More digits than any sensible horizon needs (ten years is 3650 days, 5,256,000 minutes). */
+const TOO_MANY_DIGITS = /\d{10,}/;
+
+/** The form the API accepts: ISO-8601, at most nine digits per part. */
 export function isIsoDuration(text: string): boolean {
-  return PATTERN.test(text);
+  return PATTERN.test(text) && !TOO_MANY_DIGITS.test(text);
 }
 
 export function parseDuration(text: string): DurationParts {
