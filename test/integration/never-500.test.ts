@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { problemFromDatabase } from '../../src/db/pg-errors';
 import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -240,6 +241,29 @@ describe('never a 500', () => {
       expect(res.status).toBe(422);
       expect(fields(res.body)).toEqual(['body.policy.ladder.overdueEvery']);
       expect((await stack.db.pool.query('SELECT 1 FROM programs WHERE name = $1', [name])).rowCount).toBe(0);
+    });
+  });
+
+  describe('a policy stored before the checks', () => {
+    it('when a program already holds P300000Y and PT0M, then its cases still start, schedule and take notes', async () => {
+      const legacy = await createTeam(stack.db.pool, {
+        ...DEFAULT_POLICY,
+        initialAssessmentDue: 'P300000Y',
+        ladder: { ...DEFAULT_POLICY.ladder, overdueEvery: 'PT0M' },
+      });
+      const { base } = await caseSteps(stack.api).intake(legacy);
+      const view = await stack.api.call('GET', base, legacy.caseManager.token);
+      expect(view.status).toBe(200);
+      expect(view.body.scheduleError).toBeUndefined();
+      const due = (view.body.schedule.obligations as { kind: string; dueAt: string }[]).find(
+        (o) => o.kind === 'initial_assessment',
+      );
+      expect(due?.dueAt).toBe('9999-01-01T00:00:00.000Z');
+      const note = await stack.api.call('POST', `${base}/notes`, legacy.caseManager.token, {
+        type: 'contact',
+        body: 'Called the client.',
+      });
+      expect(note.status).toBe(201);
     });
   });
 
