@@ -385,7 +385,7 @@ describe('API fuzzing', () => {
         fc.constant(team.admin.token),
         fc.constant('/escalations'),
         fc.string({ maxLength: 10 }),
-        fc.constant('%00'),
+        fc.constantFrom('%00', '/a%00b', '/%E0%A4%A', '//evil.test'),
       ),
     );
     await fc.assert(
