@@ -1,8 +1,6 @@
 import { programCalendar, staffZones } from './case-calendar';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-
-type Queryable = Pick<Pool | PoolClient, 'query'>;
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
 import { requireRole } from './access';
@@ -295,6 +293,8 @@ export interface ProgramInput {
   forbidAssessmentOnHold: boolean;
   policy: ProgramPolicy;
 }
+
+type Queryable = Pick<Pool | PoolClient, 'query'>;
 
 /** The common case's message; a race past it is caught by the unique constraint (see db/pg-errors). */
 async function requireFreeProgramName(db: Queryable, name: string, exceptId?: string): Promise<void> {
