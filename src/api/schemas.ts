@@ -23,7 +23,14 @@ export const duration = z
   .refine(isIsoDuration, 'must be an ISO-8601 duration such as P14D or PT10M')
   .meta({ example: 'P14D' });
 
-export const text = (max: number) => z.string().trim().min(1).max(max);
+/** No NUL (U+0000): PostgreSQL cannot store it. (parseInput also refuses it in every field.) */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((v) => !v.includes('\u0000'), 'must not contain the NUL character (U+0000)');
 
 export const policySchema = z
   .strictObject({

@@ -1,4 +1,4 @@
-import { parseDuration } from './duration';
+import { beyondHorizon, clampInstant, EARLIEST_INSTANT, LATEST_INSTANT, parseDuration } from './duration';
 
 /**
  * Calendar arithmetic in a named time zone, business days and working hours. Pure and
@@ -39,7 +39,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 /** The wall-clock reading in `timeZone` at an instant. */
 export function toLocal(instantMs: number, timeZone: string): LocalDateTime {
   const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(instantMs))) {
+  // Out-of-range instants would make Intl throw; scheduling never asks about them for real cases.
+  for (const p of formatter(timeZone).formatToParts(new Date(clampInstant(instantMs)))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
   }
   return {
@@ -78,6 +79,7 @@ export function fromLocal(l: LocalDateTime, timeZone: string): number {
  */
 export function addInZone(instantMs: number, duration: string, timeZone: string, sign: 1 | -1 = 1): number {
   const d = parseDuration(duration);
+  if (beyondHorizon(d)) return sign > 0 ? LATEST_INSTANT : EARLIEST_INSTANT;
   const l = toLocal(instantMs, timeZone);
   let result = instantMs;
   if (d.years || d.months || d.weeks || d.days) {
@@ -93,7 +95,7 @@ export function addInZone(instantMs: number, duration: string, timeZone: string,
       timeZone,
     );
   }
-  return result + sign * (((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000);
+  return clampInstant(result + sign * (((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000), sign);
 }
 
 const isoDay = (l: Pick<LocalDateTime, 'year' | 'month' | 'day'>): string =>
@@ -117,15 +119,19 @@ export function isBusinessDay(
   return weekday !== 0 && weekday !== 6 && !cal.holidays.includes(isoDay(l));
 }
 
+/** The most business days a policy the API accepts can count (P3650D); more is clamped to the horizon. */
+const MAX_BUSINESS_DAYS = 3650;
+
 /** n business days later at the same wall time, skipping weekends and holidays. */
 export function addBusinessDays(
   instantMs: number,
   n: number,
   cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>,
 ): number {
+  if (!(n <= MAX_BUSINESS_DAYS)) return LATEST_INSTANT;
   let t = instantMs;
   let left = n;
-  while (left > 0) {
+  while (left > 0 && t < LATEST_INSTANT) {
     t = addInZone(t, 'P1D', cal.timeZone);
     if (isBusinessDay(t, cal)) left--;
   }
@@ -138,7 +144,8 @@ export function rollToBusinessDay(
   cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>,
 ): number {
   let t = instantMs;
-  for (let i = 0; i < 366 && !isBusinessDay(t, cal); i++) t = addInZone(t, 'P1D', cal.timeZone);
+  for (let i = 0; i < 366 && t < LATEST_INSTANT && !isBusinessDay(t, cal); i++)
+    t = addInZone(t, 'P1D', cal.timeZone);
   return t;
 }
 
@@ -156,6 +163,8 @@ export function nextWorkingTime(instantMs: number, cal: WorkingCalendar): number
   const end = minutesOf(cal.dayEnd);
   let t = instantMs;
   for (let i = 0; i < 370; i++) {
+    // Past the horizon (a clamped policy) there are no working hours to wait for.
+    if (t >= LATEST_INSTANT) return LATEST_INSTANT;
     const l = toLocal(t, cal.timeZone);
     const minute = l.hour * 60 + l.minute;
     if (isBusinessDay(t, cal)) {
@@ -171,6 +180,7 @@ export function nextWorkingTime(instantMs: number, cal: WorkingCalendar): number
       'P1D',
       cal.timeZone,
     );
+    if (tomorrow >= LATEST_INSTANT) return LATEST_INSTANT;
     t = fromLocal(
       { ...toLocal(tomorrow, cal.timeZone), hour: 0, minute: 0, second: 0, millisecond: 0 },
       cal.timeZone,

@@ -22,16 +22,27 @@ interface Cursor {
 
 const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Exactly what encodeCursor writes: a real instant in toISOString's four-digit-year form. */
+const ISSUED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A cursor is client-held text: only the exact shape this API issues is let near SQL. */
 function decodeCursor(text: string): Cursor {
   try {
-    const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-    if (
-      typeof c.t === 'string' &&
-      typeof c.id === 'string' &&
-      !Number.isNaN(Date.parse(c.t)) &&
-      /^[0-9a-f-]{36}$/.test(c.id)
-    )
-      return c;
+    const c: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+    if (c !== null && typeof c === 'object' && !Array.isArray(c)) {
+      const { t, id, ...rest } = c as Record<string, unknown>;
+      if (
+        Object.keys(rest).length === 0 &&
+        typeof t === 'string' &&
+        typeof id === 'string' &&
+        ISSUED_TIME.test(t) &&
+        new Date(t).getTime() > 0 &&
+        new Date(t).toISOString() === t &&
+        UUID.test(id)
+      )
+        return { t, id };
+    }
   } catch {
     // fall through
   }

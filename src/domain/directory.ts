@@ -12,7 +12,7 @@ import { staffById } from './cases';
 import { assertProgramManager, notifyProgramManagerChanged } from './program-managers';
 import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChange } from './staff-guards';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
-import type { ProgramPolicy } from './policy';
+import { requireSensiblePolicy, type ProgramPolicy } from './policy';
 
 /** Staff, programs and the provider directory: no client data, but every change is audited. */
 
@@ -72,11 +72,22 @@ async function checkSupervisor(
   }
 }
 
+/** The common case's message; a race past it is caught by the unique index (see db/pg-errors). */
+async function requireFreeEmail(pool: Pool | PoolClient, email: string, exceptId?: string): Promise<void> {
+  const exists = await pool.query(
+    'SELECT 1 FROM staff WHERE lower(email) = lower($1) AND id IS DISTINCT FROM $2',
+    [email, exceptId ?? null],
+  );
+  if (exists.rowCount)
+    throw new ConflictError(`A staff member with email ${email} already exists.`, [
+      { field: 'body.email', reason: 'already in use' },
+    ]);
+}
+
 export async function createStaff(pool: Pool, actor: Actor, input: StaffInput): Promise<Staff> {
   requireRole(actor, ['admin'], 'add staff');
   await checkSupervisor(pool, input.supervisorId);
-  const exists = await pool.query('SELECT 1 FROM staff WHERE lower(email) = lower($1)', [input.email]);
-  if (exists.rowCount) throw new ConflictError(`A staff member with email ${input.email} already exists.`);
+  await requireFreeEmail(pool, input.email);
   const row = (
     await pool.query<StaffRow>(
       `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, notification_preference)
@@ -137,6 +148,7 @@ export async function updateStaff(
       await refuseStrandingRoleChange(db, id, patch.role!);
     }
     await checkSupervisor(db, patch.supervisorId);
+    if (patch.email !== undefined) await requireFreeEmail(db, patch.email, id);
     const next = { ...current, ...patch };
     const row = (
       await db.query<StaffRow>(
@@ -391,12 +403,25 @@ export interface ProgramInput {
   policy: ProgramPolicy;
 }
 
+type Queryable = Pick<Pool | PoolClient, 'query'>;
+
+/** The common case's message; a race past it is caught by the unique constraint (see db/pg-errors). */
+async function requireFreeProgramName(db: Queryable, name: string, exceptId?: string): Promise<void> {
+  const taken = await db.query('SELECT 1 FROM programs WHERE name = $1 AND id IS DISTINCT FROM $2', [
+    name,
+    exceptId ?? null,
+  ]);
+  if (taken.rowCount)
+    throw new ConflictError(`A program named ${name} already exists.`, [
+      { field: 'body.name', reason: 'already in use' },
+    ]);
+}
+
 export async function createProgram(pool: Pool, actor: Actor, input: ProgramInput): Promise<Program> {
   requireRole(actor, ['admin'], 'create programs');
+  requireSensiblePolicy(input.policy, 'body.policy');
   return inTransaction(pool, async (db) => {
-    if ((await db.query('SELECT 1 FROM programs WHERE name = $1', [input.name])).rowCount) {
-      throw new ConflictError(`A program named ${input.name} already exists.`);
-    }
+    await requireFreeProgramName(db, input.name);
     if (input.programManagerId) {
       const pm = (
         await db.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
@@ -463,6 +488,7 @@ export async function updateProgram(
   if ((patch.programManagerId !== undefined || patch.active !== undefined) && actor.role !== 'admin') {
     throw new ForbiddenError('Only an admin may change a program’s manager or deactivate it.');
   }
+  if (patch.name !== undefined) await requireFreeProgramName(pool, patch.name, id);
   const next = { ...current, ...patch };
   const managerChanged =
     patch.programManagerId !== undefined && patch.programManagerId !== current.programManagerId;
@@ -529,6 +555,7 @@ export async function changePolicy(
 ): Promise<Program> {
   const current = await getProgram(deps.pool, id);
   requireProgramOwner(actor, current);
+  requireSensiblePolicy(policy, 'body');
   const version = current.policyVersion + 1;
   const changeId = randomUUID();
   await inTransaction(deps.pool, async (db) => {

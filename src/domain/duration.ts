@@ -16,8 +16,12 @@ export interface DurationParts {
 const PATTERN =
   /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
+/** More digits than any sensible horizon needs (ten years is 3650 days, 5,256,000 minutes). */
+const TOO_MANY_DIGITS = /\d{10,}/;
+
+/** The form the API accepts: ISO-8601, at most nine digits per part. */
 export function isIsoDuration(text: string): boolean {
-  return PATTERN.test(text);
+  return PATTERN.test(text) && !TOO_MANY_DIGITS.test(text);
 }
 
 export function parseDuration(text: string): DurationParts {
@@ -28,12 +32,39 @@ export function parseDuration(text: string): DurationParts {
 }
 
 /**
+ * The instants scheduling may produce. The API accepts at most ten-year durations, so real due
+ * times stay centuries inside these bounds; a policy stored before that check (`P300000Y`) is
+ * clamped here instead of producing an invalid date that would fail the case's workflow task.
+ */
+export const EARLIEST_INSTANT = Date.UTC(1000, 0, 1);
+export const LATEST_INSTANT = Date.UTC(9999, 0, 1);
+/** Calendar days past which any addition from a real instant leaves the bounds above. */
+const HORIZON_DAYS = 366 * 10_000;
+
+/** Keeps an instant inside the bounds; NaN (an overflow on the way) goes to the end it was heading to. */
+export function clampInstant(ms: number, sign: 1 | -1 = 1): number {
+  if (Number.isNaN(ms)) return sign > 0 ? LATEST_INSTANT : EARLIEST_INSTANT;
+  return Math.min(LATEST_INSTANT, Math.max(EARLIEST_INSTANT, ms));
+}
+
+/** A duration longer than the whole span of instants scheduling may produce. */
+export function beyondHorizon(d: DurationParts): boolean {
+  const days =
+    (d.years + d.months / 12) * 366 +
+    d.weeks * 7 +
+    d.days +
+    (d.hours / 24 + d.minutes / 1440 + d.seconds / 86_400);
+  return !(days <= HORIZON_DAYS);
+}
+
+/**
  * Adds a duration to an absolute instant. Calendar parts (Y, M, W, D) move the UTC calendar date;
  * clock parts (H, M, S) add elapsed time. Time-zone-aware calendar arithmetic lives in the
  * business-time module; this is the zone-free primitive it builds on.
  */
 export function addDuration(instantMs: number, text: string, sign: 1 | -1 = 1): number {
   const d = parseDuration(text);
+  if (beyondHorizon(d)) return sign > 0 ? LATEST_INSTANT : EARLIEST_INSTANT;
   const date = new Date(instantMs);
   if (d.years || d.months) {
     const day = date.getUTCDate();
@@ -44,7 +75,7 @@ export function addDuration(instantMs: number, text: string, sign: 1 | -1 = 1): 
   }
   if (d.weeks || d.days) date.setUTCDate(date.getUTCDate() + sign * (d.weeks * 7 + d.days));
   const clockMs = ((d.hours * 60 + d.minutes) * 60 + d.seconds) * 1000;
-  return date.getTime() + sign * clockMs;
+  return clampInstant(date.getTime() + sign * clockMs, sign);
 }
 
 /** Rough length in milliseconds, for comparing and validating policies (a month counts as 30 days). */

@@ -36,9 +36,20 @@ export interface LadderShape {
   escalate?: { to: 'supervisor' | 'program_manager'; when: 'after_overdue' | 'at_due' };
 }
 
+/**
+ * A number as ISO-8601 duration digits. Ordinary values print as they always did; only those that
+ * JavaScript would write in exponent form (from policies past any horizon) are clamped to digits.
+ */
+function plainNumber(n: number): string {
+  const text = String(n);
+  if (/^\d+(\.\d+)?$/.test(text)) return text;
+  return n >= 1 ? '999999999999999' : n.toFixed(20);
+}
+
 export function multiplyDuration(text: string, factor: number): string {
   const d = parseDuration(text);
-  const part = (value: number, unit: string): string => (value * factor ? `${value * factor}${unit}` : '');
+  const part = (value: number, unit: string): string =>
+    value * factor ? `${plainNumber(value * factor)}${unit}` : '';
   const date = part(d.years, 'Y') + part(d.months, 'M') + part(d.weeks, 'W') + part(d.days, 'D');
   const time = part(d.hours, 'H') + part(d.minutes, 'M') + part(d.seconds, 'S');
   if (!date && !time) return 'PT0S';

@@ -1,3 +1,6 @@
+import { approximateMs, isIsoDuration } from './duration';
+import { UnprocessableError, type FieldProblem } from './errors';
+
 /**
  * A program's reminder and escalation policy. Durations are ISO-8601 strings so a demo
  * program can run the whole ladder in minutes. Plain data: safe to pass into workflows.
@@ -79,3 +82,57 @@ export const DEMO_MINUTE_POLICY: ProgramPolicy = {
   urgent: true,
   allowClientNamesInEmail: false,
 };
+
+const MINUTE_MS = 60_000;
+/** The longest any policy duration may be: ten years (a month counts 30 days, a year 365). */
+export const MAX_POLICY_DURATION = 'P10Y';
+
+type Bound = 'positive' | 'atLeastAMinute' | 'zeroAllowed';
+
+/** Which policy durations may be zero: intervals and due times may not; offsets may. */
+const DURATION_BOUNDS: [path: string, pick: (p: ProgramPolicy) => string, bound: Bound][] = [
+  ['initialAssessmentDue', (p) => p.initialAssessmentDue, 'positive'],
+  ['servicePlanDue', (p) => p.servicePlanDue, 'positive'],
+  ['planApprovalDue', (p) => p.planApprovalDue, 'positive'],
+  ['reassessmentEvery.low', (p) => p.reassessmentEvery.low, 'positive'],
+  ['reassessmentEvery.medium', (p) => p.reassessmentEvery.medium, 'positive'],
+  ['reassessmentEvery.high', (p) => p.reassessmentEvery.high, 'positive'],
+  ['referralResponseDue', (p) => p.referralResponseDue, 'positive'],
+  ['referralOutcomeEscalateAfter', (p) => p.referralOutcomeEscalateAfter, 'positive'],
+  ['stalledPlanAfter', (p) => p.stalledPlanAfter, 'positive'],
+  ['closureApprovalDue', (p) => p.closureApprovalDue, 'positive'],
+  ['ladder.headsUpBefore', (p) => p.ladder.headsUpBefore, 'zeroAllowed'],
+  ['ladder.overdueEvery', (p) => p.ladder.overdueEvery, 'atLeastAMinute'],
+  ['ladder.escalateToSupervisorAfter', (p) => p.ladder.escalateToSupervisorAfter, 'zeroAllowed'],
+  ['ladder.escalateToProgramManagerAfter', (p) => p.ladder.escalateToProgramManagerAfter, 'zeroAllowed'],
+];
+
+/**
+ * What a well-formed policy may still get wrong: a zero interval (reminders every 0 minutes, a
+ * reassessment due the moment it opens) or a duration beyond any sensible horizon. `at` is where
+ * the policy sits in the request (`body` or `body.policy`).
+ */
+export function policyProblems(policy: ProgramPolicy, at: string): FieldProblem[] {
+  const max = approximateMs(MAX_POLICY_DURATION);
+  const problems: FieldProblem[] = [];
+  for (const [path, pick, bound] of DURATION_BOUNDS) {
+    const value = pick(policy);
+    const field = `${at}.${path}`;
+    if (!isIsoDuration(value)) {
+      problems.push({ field, reason: 'must be an ISO-8601 duration such as P14D or PT10M' });
+      continue;
+    }
+    const ms = approximateMs(value);
+    if (ms > max) problems.push({ field, reason: `must be at most ${MAX_POLICY_DURATION} (ten years)` });
+    else if (bound === 'atLeastAMinute' && ms < MINUTE_MS)
+      problems.push({ field, reason: 'must be at least one minute (PT1M)' });
+    else if (bound === 'positive' && ms <= 0) problems.push({ field, reason: 'must be longer than zero' });
+  }
+  return problems;
+}
+
+export function requireSensiblePolicy(policy: ProgramPolicy, at: string): void {
+  const problems = policyProblems(policy, at);
+  if (problems.length)
+    throw new UnprocessableError(`The policy has ${problems.length} value(s) that cannot apply.`, problems);
+}

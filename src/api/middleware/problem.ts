@@ -6,6 +6,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../../domain/errors';
+import { problemFromDatabase } from '../../db/pg-errors';
 import type { Logger } from '../../shared/logger';
 
 const PROBLEM_BASE = 'https://caseloop.dev/problems/';
@@ -50,7 +51,9 @@ function fromParserError(err: { type?: string; status?: number; message?: string
 export function problemMiddleware(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     let problem: AppError | undefined =
-      err instanceof AppError ? err : fromParserError(err as { type?: string; status?: number });
+      err instanceof AppError
+        ? err
+        : (fromParserError(err as { type?: string; status?: number }) ?? problemFromDatabase(err));
     if (!problem && isOutage(err)) {
       logger.warn({ err: (err as Error).message, path: req.path }, 'dependency unavailable');
       problem = new UnavailableError('A dependency is unavailable; nothing was changed. Try again shortly.');

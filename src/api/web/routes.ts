@@ -1,10 +1,17 @@
-import express, { type ErrorRequestHandler, type Request, type Response, type Router } from 'express';
+import express, {
+  type ErrorRequestHandler,
+  type NextFunction,
+  type Request,
+  type Response,
+  type Router,
+} from 'express';
 import type { Pool } from 'pg';
 import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
 import { authenticate } from '../../domain/auth';
 import { getCase, type CaseDeps } from '../../domain/cases';
-import { AppError, ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domain/errors';
+import { problemFromDatabase } from '../../db/pg-errors';
 import {
   acknowledgeEscalation,
   getEscalation,
@@ -40,11 +47,23 @@ export function webRoutes(deps: WebDeps): Router {
   web.get('/sign-in', (req, res) => {
     html(res, 200, signInPage(safeNext(req.query.next)));
   });
-  web.post('/sign-in', form, (req: Request<unknown, unknown, Record<string, string>>, res, next) => {
+  web.post('/sign-in', form, (req: Request<unknown, unknown, Record<string, unknown>>, res, next) => {
+    const repeated = Object.keys(req.body ?? {}).filter((k) => typeof req.body[k] !== 'string');
+    if (repeated.length) {
+      return html(
+        res,
+        400,
+        signInPage(
+          safeNext(undefined),
+          `The form sent ${repeated.join(' and ')} more than once. Sign in again.`,
+        ),
+      );
+    }
+    const token = (req.body.token as string | undefined)?.trim();
     const nextPath = safeNext(req.body.next);
-    authenticate(deps.pool, req.body.token?.trim())
+    authenticate(deps.pool, token)
       .then(() => {
-        res.set('set-cookie', sessionCookie(req.body.token!.trim(), secureCookie)).redirect(303, nextPath);
+        res.set('set-cookie', sessionCookie(token!, secureCookie)).redirect(303, nextPath);
       })
       .catch((err: unknown) => {
         if (err instanceof UnauthenticatedError)
@@ -66,6 +85,10 @@ export function webRoutes(deps: WebDeps): Router {
       : '';
     html(res, 200, page('My escalations', notice + escalationTable(open), actor));
   });
+  // Ids in page paths are UUIDs; anything else names no record.
+  web.param('id', requireUuidParam);
+  web.param('caseId', requireUuidParam);
+
   web.post('/escalations/:id/acknowledge', signedIn, async (req, res) => {
     await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
     res.redirect(303, '/escalations?acknowledged=1');
@@ -97,6 +120,12 @@ export function webRoutes(deps: WebDeps): Router {
 
   web.use(webErrors(deps.logger));
   return web;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function requireUuidParam(_req: Request, _res: Response, next: NextFunction, value: unknown): void {
+  next(typeof value === 'string' && UUID.test(value) ? undefined : new NotFoundError('No such page.'));
 }
 
 async function escalationForLink(deps: WebDeps, actor: Actor, token: string): Promise<Escalation> {
@@ -195,13 +224,14 @@ function webErrors(logger: Logger): ErrorRequestHandler {
         ),
       );
     }
-    if (err instanceof AppError && err.status < 500) {
+    const problem = err instanceof AppError ? err : problemFromDatabase(err);
+    if (problem && problem.status < 500) {
       return html(
         res,
-        err.status,
+        problem.status,
         page(
           'Not possible',
-          `<p class="problem" role="alert">${esc(err.message)}</p><p><a href="/escalations">My escalations</a></p>`,
+          `<p class="problem" role="alert">${esc(problem.message)}</p><p><a href="/escalations">My escalations</a></p>`,
           actor,
         ),
       );

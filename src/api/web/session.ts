@@ -14,7 +14,14 @@ export const SESSION_COOKIE = 'caseloop_session';
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    if (key !== name) continue;
+    // A cookie this site never set (bad escapes, NUL) reads as no session: the visitor signs in.
+    try {
+      const value = decodeURIComponent(rest.join('='));
+      return value.includes('\u0000') ? undefined : value;
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
