@@ -72,9 +72,16 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     state.version++;
   };
   const schedule = (): CaseSchedule => buildSchedule(input.caseId, state, Date.now(), state.version);
+  /** The fingerprint of what was last written to the case row; '' until the first projection. */
+  let lastProjected = '';
+  /** Has the case row caught up with everything the workflow knows? (Queries only: never in history.) */
+  const projected = (): boolean => {
+    const { version: _version, decisions, ...visible } = projection();
+    return decisions.length === 0 && JSON.stringify(visible) === lastProjected;
+  };
 
   // Handlers first, so no message that arrives with the first task is dropped.
-  setHandler(scheduleQuery, schedule);
+  setHandler(scheduleQuery, () => ({ ...schedule(), projected: projected() }));
   setHandler(
     caseEventUpdate,
     (event) => {
@@ -180,7 +187,6 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     }
   }
 
-  let lastProjected = '';
   /** Search attributes, UI details and the case row follow every change; unchanged ones are not rewritten. */
   const project = async (): Promise<void> => {
     const p = projection();

@@ -96,6 +96,8 @@ export interface CaseSchedule {
   upcoming?: ScheduledStep[];
   overdueCount: number;
   escalationLevel: number;
+  /** Answered by the schedule query: the case row already shows this schedule (no projection pending). */
+  projected?: boolean;
 }
 
 export interface AssessmentRecorded {

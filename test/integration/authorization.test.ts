@@ -76,20 +76,16 @@ describe('authorization matrix over the REST API', () => {
 
   /**
    * The workflow projects its schedule onto the case row after every change, asynchronously. Wait
-   * until that has happened, so a before/after comparison sees only what the request did.
+   * until the workflow itself says the row shows everything it knows (its schedule query answers
+   * `projected`), so a before/after comparison sees only what the request did. Watching pending
+   * activities and a quiet row instead let a late projection land mid-comparison on a busy machine.
    */
   async function settle(caseId: string): Promise<void> {
     const handle = env.client.workflow.getHandle(`case-${caseId}`);
     const deadline = Date.now() + 20_000;
-    let last = '';
-    for (;;) {
-      const description = await handle.describe();
-      const pending = description.raw.pendingActivities?.length ?? 0;
-      const row = JSON.stringify(await caseRow(caseId));
-      if (pending === 0 && row === last) return;
+    while (!(await handle.query(scheduleQuery)).projected) {
       if (Date.now() > deadline) throw new Error(`case ${caseId} did not settle`);
-      last = row;
-      await sleep(100);
+      await sleep(50);
     }
   }
 
