@@ -9,7 +9,7 @@ import type { RouteResult } from './route';
  * A placeholder row claims the key while the first request runs, so two concurrent retries
  * cannot both create; a placeholder left by a crash expires after a minute.
  */
-const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+export const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const STALE_CLAIM_SECONDS = 60;
 
 export async function withIdempotency(

@@ -48,8 +48,11 @@ export const policySchema = z
   })
   .meta({ id: 'ProgramPolicy' });
 
-/** Query-string booleans arrive as text. */
-export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** Query-string booleans arrive as text: only `true` and `false` mean anything; documented as boolean. */
+export const queryBoolean = z.preprocess(
+  (v) => (v === 'true' ? true : v === 'false' ? false : v),
+  z.boolean({ error: 'must be true or false' }),
+);
 export const limit = z.coerce.number().int().min(1).max(100).default(25);
 
 export const pastOrPresent = <T extends z.ZodType<string>>(schema: T) =>

@@ -40,7 +40,8 @@ const intakeBody = z
     message: 'give exactly one of clientId or client',
     path: ['client'],
   })
-  .meta({ id: 'IntakeRequest' });
+  // The refinement above, as JSON Schema: with additionalProperties false, exactly one may be present.
+  .meta({ id: 'IntakeRequest', oneOf: [{ required: ['clientId'] }, { required: ['client'] }] });
 
 const caseRecord = z
   .object({
@@ -86,7 +87,8 @@ const assessmentBody = z
     kind: z.enum(['initial', 'reassessment']),
     scores: z
       .record(domainKey, z.number().int().min(1).max(5))
-      .refine((s) => Object.keys(s).length > 0, 'score at least one domain'),
+      .refine((s) => Object.keys(s).length > 0, 'score at least one domain')
+      .meta({ minProperties: 1 }),
     needs: z.array(text(200)).max(50).default([]),
     summary: z.string().trim().max(5000).default(''),
     completedAt: isoDateTime.optional(),
@@ -110,6 +112,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases',
+    operationId: 'openCase',
+    description:
+      "Opens a case for an existing client (`clientId`) or a new one (`client`): give exactly one of the two (the schema's `oneOf`). Case managers open cases for their own caseload, supervisors for their team, program managers for their program, admins for anyone. The case's workflow starts in the same transaction. 422 when a referenced program, client or staff member does not exist or is inactive.",
     summary: 'Intake: open a case (new or existing client) and start its workflow',
     tag: 'cases',
     body: intakeBody,
@@ -122,6 +127,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases',
+    operationId: 'listCases',
+    description:
+      "The cases you may see (your caseload, your team's, your program's, or all for admins), newest first. Filters combine; `nextCursor` fetches the next page.",
     summary: 'Cases you may see, newest first, with cursor pagination',
     tag: 'cases',
     query: z.strictObject({
@@ -144,6 +152,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases/:caseId',
+    operationId: 'getCase',
+    description:
+      "The case record with its client's initials, open escalations and the workflow's live schedule (`schedule` is null with `scheduleError` when Temporal cannot answer). Audited.",
     summary: 'A case with its live schedule',
     tag: 'cases',
     params: caseParams,
@@ -153,6 +164,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases/:caseId/timeline',
+    operationId: 'getCaseTimeline',
+    description:
+      'Every decision, note, assessment, referral and escalation on the case, oldest first. Audited.',
     summary: 'Everything that happened on the case, in order',
     tag: 'cases',
     params: caseParams,
@@ -180,6 +194,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/assessments',
+    operationId: 'recordAssessment',
+    description:
+      'Records a completed assessment: `scores` must score at least one life domain (1-5 each). The first is `initial`, later ones `reassessment` (409 otherwise, or when the case is closed). `completedAt` must not be in the future nor before the case opened (422).',
     summary: 'Record a completed needs assessment',
     tag: 'cases',
     params: caseParams,
@@ -198,6 +215,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans',
+    operationId: 'createPlan',
+    description:
+      'Drafts a service plan with 1-30 SMART goals once the initial assessment is recorded (409 before it, or while another plan is a draft or submitted). A goal due before the plan is written is 422.',
     summary: 'Draft a service plan with SMART goals',
     tag: 'plans',
     params: caseParams,
@@ -227,6 +247,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans/:planId/submit',
+    operationId: 'submitPlan',
+    description:
+      'Submits a draft or returned plan for approval, which starts the approval clock; any other plan status is 409.',
     summary: 'Submit a plan for the supervisor’s approval',
     tag: 'plans',
     params: planParams,
@@ -239,6 +262,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans/:planId/decision',
+    operationId: 'decidePlan',
+    description:
+      "The case's supervisor, its program manager or an admin approves or returns a submitted plan (409 when it is not submitted).",
     summary: 'Approve or return a plan (supervisor)',
     tag: 'plans',
     params: planParams,
@@ -255,6 +281,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/goals/:goalId/progress',
+    operationId: 'recordGoalProgress',
+    description:
+      'Records progress on a goal of the approved plan (409 otherwise); progress restarts the stalled-plan clock.',
     summary: 'Record progress on a goal',
     tag: 'plans',
     params: z.strictObject({ caseId: uuid, goalId: uuid }),
@@ -272,6 +301,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/referrals',
+    operationId: 'makeReferral',
+    description:
+      'Refers the client to an active provider (422 when the provider is unknown or inactive, 409 when the case is on hold or closed); starts the referral response clock.',
     summary: 'Refer the client to a provider',
     tag: 'referrals',
     params: caseParams,
@@ -287,6 +319,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/referrals/:referralId/updates',
+    operationId: 'updateReferral',
+    description:
+      'Moves a referral along sent → accepted or scheduled → completed, or to declined, no-show or cancelled; a move its current status does not allow is 409.',
     summary: 'Record what happened to a referral',
     tag: 'referrals',
     params: z.strictObject({ caseId: uuid, referralId: uuid }),
@@ -304,6 +339,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/notes',
+    operationId: 'addNote',
+    description:
+      'Adds an append-only case note; to correct one, add a new note with `amendsNoteId`. A contact or progress note restarts the stalled-plan clock. Audited.',
     summary: 'Add a case note (append-only; amend by pointing at the note)',
     tag: 'notes',
     params: caseParams,
@@ -324,6 +362,8 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases/:caseId/notes',
+    operationId: 'listNotes',
+    description: "The case's notes, oldest first, amendments included. Audited.",
     summary: 'The case’s notes, oldest first (audited)',
     tag: 'notes',
     params: caseParams,
@@ -336,6 +376,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/hold',
+    operationId: 'holdCase',
+    description:
+      'Puts the case on hold: every clock pauses until it resumes. 409 when it is already on hold or closed.',
     summary: 'Put the case on hold (pauses every clock)',
     tag: 'cases',
     params: caseParams,
@@ -349,6 +392,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/resume',
+    operationId: 'resumeCase',
+    description:
+      'Resumes a case on hold; clocks continue from where they stopped. 409 when it is not on hold.',
     summary: 'Resume a case on hold',
     tag: 'cases',
     params: caseParams,
@@ -358,6 +404,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/reassign',
+    operationId: 'reassignCase',
+    description:
+      "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise).",
     summary: 'Hand the case to another case manager or supervisor',
     tag: 'cases',
     params: caseParams,
@@ -373,6 +422,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/risk',
+    operationId: 'changeRisk',
+    description:
+      "Changes the risk level, which re-derives the open reassessment's due date. 409 when the level is unchanged or the case is closed.",
     summary: 'Change the risk level (moves the reassessment period)',
     tag: 'cases',
     params: caseParams,
@@ -386,6 +438,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/closure',
+    operationId: 'requestClosure',
+    description:
+      'Asks to close the case; the supervisor decides. 409 when closure is already requested, the case is on hold or closed.',
     summary: 'Request closure (needs the supervisor’s approval)',
     tag: 'cases',
     params: caseParams,
@@ -399,6 +454,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/closure/decision',
+    operationId: 'decideClosure',
+    description:
+      "The case's supervisor, its program manager or an admin approves (the case closes and its workflow completes) or returns a closure request. 409 when none is waiting.",
     summary: 'Approve or return a closure request (supervisor)',
     tag: 'cases',
     params: caseParams,
@@ -412,6 +470,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/reopen',
+    operationId: 'reopenCase',
+    description:
+      "The case's supervisor, its program manager or an admin reopens a closed case; a new workflow run starts. 409 when the case is not closed.",
     summary: 'Reopen a closed case (starts a new workflow run)',
     tag: 'cases',
     params: caseParams,

@@ -54,7 +54,7 @@ const staffPatch = z
   .strictObject(staffFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .meta({ id: 'StaffPatch' });
+  .meta({ id: 'StaffPatch', minProperties: 1 });
 
 const programFields = {
   name: text(200),
@@ -95,7 +95,7 @@ const programPatch = z
   .strictObject({ ...programFields, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .meta({ id: 'ProgramPatch' });
+  .meta({ id: 'ProgramPatch', minProperties: 1 });
 
 const providerFields = {
   organisation: text(200),
@@ -116,7 +116,7 @@ const providerPatch = z
   .strictObject({ ...providerFields, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .meta({ id: 'ProviderPatch' });
+  .meta({ id: 'ProviderPatch', minProperties: 1 });
 
 const idParams = (name: string) => z.strictObject({ [name]: uuid });
 
@@ -129,6 +129,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff',
+    operationId: 'createStaff',
+    description:
+      'Admins add a staff member. 409 when the email is taken; 422 when `supervisorId` does not name an active supervisor-capable staff member.',
     summary: 'Add a staff member (admin)',
     tag: 'staff',
     body: staffBody,
@@ -141,6 +144,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/staff',
+    operationId: 'listStaff',
+    description: 'Every staff member, filtered by role and whether active, ordered by name.',
     summary: 'List staff',
     tag: 'staff',
     query: z.strictObject({ role: role.optional(), active: queryBoolean.optional() }),
@@ -150,6 +155,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/staff/:staffId',
+    operationId: 'getStaff',
+    description: 'One staff member.',
     summary: 'One staff member',
     tag: 'staff',
     params: staffId,
@@ -159,6 +166,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'patch',
     path: '/staff/:staffId',
+    operationId: 'updateStaff',
+    description:
+      "Changes the fields sent (at least one: the schema's `minProperties`). Admins change anything; anyone else only their own `timeZone` and `notificationPreference` (403 otherwise).",
     summary: 'Change a staff member (admin; anyone for their own time zone and notification preference)',
     tag: 'staff',
     params: staffId,
@@ -172,6 +182,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff/:staffId/deactivate',
+    operationId: 'deactivateStaff',
+    description:
+      'Admins deactivate a staff member; their tokens stop working. Someone still carrying or supervising open cases is refused (409) unless the body names who takes them over; then every case moves in one transaction.',
     summary: 'Deactivate a staff member, handing over their open cases (admin)',
     tag: 'staff',
     params: staffId,
@@ -192,6 +205,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff/:staffId/tokens',
+    operationId: 'issueToken',
+    description:
+      'Admins issue a bearer token for an active staff member (409 when deactivated). The token is shown only in this answer; only its hash is kept.',
     summary: 'Issue an API token (admin); shown once',
     tag: 'staff',
     params: staffId,
@@ -207,6 +223,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/programs',
+    operationId: 'createProgram',
+    description:
+      'Admins create a program with its first policy version. 409 when the name is taken; 422 when `programManagerId` is not an active program manager.',
     summary: 'Create a program with its policy (admin)',
     tag: 'programs',
     body: programBody,
@@ -216,6 +235,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/programs',
+    operationId: 'listPrograms',
+    description: 'Every program with its current policy.',
     summary: 'List programs',
     tag: 'programs',
     responses: { 200: { description: 'Programs', schema: z.object({ items: z.array(programSchema) }) } },
@@ -224,6 +245,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/programs/:programId',
+    operationId: 'getProgram',
+    description: 'One program with its current policy.',
     summary: 'One program with its current policy',
     tag: 'programs',
     params: programId,
@@ -236,6 +259,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'patch',
     path: '/programs/:programId',
+    operationId: 'updateProgram',
+    description:
+      "Changes the fields sent (at least one: the schema's `minProperties`). The program's manager may change its calendar and domains; only admins change its manager or deactivate it.",
     summary: 'Change or deactivate a program',
     tag: 'programs',
     params: programId,
@@ -249,6 +275,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'put',
     path: '/programs/:programId/policy',
+    operationId: 'replacePolicy',
+    description:
+      "Admins or the program's manager store a new policy version; running cases are told and re-derive their open obligations.",
     summary: 'Replace the policy (a new version)',
     tag: 'programs',
     params: programId,
@@ -264,6 +293,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/providers',
+    operationId: 'createProvider',
+    description: 'Adds a provider to the directory.',
     summary: 'Add a provider to the directory',
     tag: 'providers',
     body: providerBody,
@@ -273,6 +304,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/providers',
+    operationId: 'listProviders',
+    description: 'Searches the provider directory by service, language and whether active.',
     summary: 'Search the provider directory',
     tag: 'providers',
     query: z.strictObject({
@@ -286,6 +319,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/providers/:providerId',
+    operationId: 'getProvider',
+    description: 'One provider.',
     summary: 'One provider',
     tag: 'providers',
     params: providerId,
@@ -298,6 +333,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'patch',
     path: '/providers/:providerId',
+    operationId: 'updateProvider',
+    description:
+      'Changes the fields sent (at least one: the schema\'s `minProperties`); `{"active": false}` deactivates the provider.',
     summary: 'Change or deactivate a provider',
     tag: 'providers',
     params: providerId,

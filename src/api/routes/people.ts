@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { createClient, getClient, searchClients } from '../../domain/clients';
+import { getStaff } from '../../domain/directory';
 import { acknowledgeEscalation, myEscalations } from '../../domain/escalations';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
-import { isoDate, limit, newClientSchema, queryBoolean, uuid } from '../schemas';
+import { isoDate, limit, newClientSchema, queryBoolean, role, uuid } from '../schemas';
 
 const clientSchema = z
   .object({
@@ -35,11 +36,39 @@ const escalationSchema = z
   })
   .meta({ id: 'Escalation' });
 
+const meSchema = z
+  .object({
+    id: uuid,
+    email: z.string(),
+    fullName: z.string(),
+    role,
+    timeZone: z.string(),
+    supervisorId: uuid.nullable(),
+  })
+  .meta({ id: 'Me' });
+
 export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflows: CaseWorkflows }): void {
   const { pool } = deps;
   api.add({
+    method: 'get',
+    path: '/me',
+    operationId: 'getMe',
+    summary: 'Who this token belongs to',
+    description:
+      'The staff member the bearer token acts for: enough for a client to show who is signed in and which role applies. No token details.',
+    tag: 'staff',
+    neverAnswers: [403, 404],
+    responses: { 200: { description: 'The signed-in staff member', schema: meSchema } },
+    handler: async ({ actor }) => {
+      const { id, email, fullName, role, timeZone, supervisorId } = await getStaff(pool, actor.id);
+      return { status: 200, body: { id, email, fullName, role, timeZone, supervisorId } };
+    },
+  });
+  api.add({
     method: 'post',
     path: '/clients',
+    operationId: 'createClient',
+    description: 'Registers a client without opening a case. Audited.',
     summary: 'Register a client',
     tag: 'clients',
     body: newClientSchema,
@@ -49,6 +78,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/clients',
+    operationId: 'searchClients',
+    description: 'Searches the clients on cases you may see, by name and birth date. Audited.',
     summary: 'Search the clients you may see',
     tag: 'clients',
     query: z.strictObject({
@@ -65,6 +96,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/clients/:clientId',
+    operationId: 'getClient',
+    description: 'One client you may see (404 otherwise). Audited.',
     summary: 'One client (audited)',
     tag: 'clients',
     params: z.strictObject({ clientId: uuid }),
@@ -77,6 +110,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/escalations',
+    operationId: 'listMyEscalations',
+    description: 'Escalations sent to you, unacknowledged ones only unless `includeAcknowledged=true`.',
     summary: 'Escalations sent to me',
     tag: 'escalations',
     query: z.strictObject({ includeAcknowledged: queryBoolean.default(false) }),
@@ -91,6 +126,9 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'post',
     path: '/escalations/:escalationId/acknowledge',
+    operationId: 'acknowledgeEscalation',
+    description:
+      "The escalation's recipient (or the case's supervisor, program manager or an admin) acknowledges it; a second acknowledgement is 409.",
     summary: 'Acknowledge an escalation',
     tag: 'escalations',
     params: z.strictObject({ escalationId: uuid }),
