@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
-import { NotFoundError } from './errors';
+import { NotFoundError, UnprocessableError } from './errors';
 
 /**
  * Clients are the sensitive part: a client is visible only through a case the actor may see (or
@@ -77,7 +77,14 @@ export async function isClientVisible(
   return r.rowCount === 1;
 }
 
+/** A birth date is well formed by schema; one in the future cannot apply to anybody (422). */
+export function checkBirthDate(birthDate: string | undefined, field: string): void {
+  if (birthDate !== undefined && Date.parse(birthDate) > Date.now())
+    throw new UnprocessableError('birthDate is in the future.', [{ field, reason: 'in the future' }]);
+}
+
 export async function createClient(pool: Pool, actor: Actor, input: ClientInput): Promise<ClientRecord> {
+  checkBirthDate(input.birthDate ?? undefined, 'body.birthDate');
   const row = (
     await pool.query<ClientRow>(
       `INSERT INTO clients AS cl (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)

@@ -13,15 +13,15 @@ export interface DurationParts {
   seconds: number;
 }
 
-const PATTERN =
+export const ISO_DURATION_PATTERN =
   /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
 export function isIsoDuration(text: string): boolean {
-  return PATTERN.test(text);
+  return ISO_DURATION_PATTERN.test(text);
 }
 
 export function parseDuration(text: string): DurationParts {
-  const m = PATTERN.exec(text);
+  const m = ISO_DURATION_PATTERN.exec(text);
   if (!m) throw new RangeError(`'${text}' is not an ISO-8601 duration such as P14D or PT10M`);
   const n = (i: number): number => (m[i] ? Number(m[i]) : 0);
   return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };

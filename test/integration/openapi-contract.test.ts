@@ -81,6 +81,75 @@ describe('The OpenAPI contract', () => {
     expect(schemas.AssessmentRequest).toMatchObject({ properties: { scores: { minProperties: 1 } } });
   });
 
+  it('when the server checks a string, then the schema carries the same rule: zones, emails, durations, domain keys, non-blank text', () => {
+    const { schemas } = doc.components;
+    const prop = (schema: string, name: string) =>
+      (schemas[schema]!.properties as Record<string, Record<string, unknown>>)[name]!;
+    const matches = (schema: Record<string, unknown>, value: string) =>
+      new RegExp(schema.pattern as string, 'u').test(value);
+
+    expect(prop('StaffInput', 'timeZone').enum).toEqual(expect.arrayContaining(['UTC', 'Europe/London']));
+    expect(prop('StaffInput', 'timeZone').enum).not.toContain('');
+    const contactEmail = prop('ProviderInput', 'contactEmail');
+    expect(matches(contactEmail, 'intake@provider.example')).toBe(true);
+    expect(matches(contactEmail, "d'f#aho0&@ivnx.dev")).toBe(false);
+    const duration = prop('ProgramPolicy', 'initialAssessmentDue');
+    expect(matches(duration, 'P14D')).toBe(true);
+    expect(matches(duration, 'v')).toBe(false);
+    const scores = prop('AssessmentRequest', 'scores').propertyNames as Record<string, unknown>;
+    expect(matches(scores, 'housing')).toBe(true);
+    expect(matches(scores, '')).toBe(false);
+    const fullName = prop('StaffInput', 'fullName');
+    expect(matches(fullName, ' \u00a0\ufeff ')).toBe(false);
+    expect(matches(fullName, ' Ada ')).toBe(true);
+  });
+
+  it('when a body satisfies the schema, then the server accepts it; when it breaks a documented rule, then 400 or 422 and nothing is written', async () => {
+    const team = await createTeam(stack.db.pool);
+    const countClients = async () =>
+      Number((await stack.db.pool.query('SELECT count(*) FROM clients')).rows[0].count);
+    // Lengths count what was sent: three characters are three, even if trimming leaves one.
+    const padded = await stack.api.call('POST', '/api/v1/clients', team.admin.token, {
+      givenName: 'Pad',
+      familyName: 'Ded',
+      phone: '  5',
+    });
+    expect(padded.status).toBe(201);
+
+    const before = await countClients();
+    const blank = await stack.api.call('POST', '/api/v1/clients', team.admin.token, {
+      givenName: ' \u00a0 ',
+      familyName: 'Blank',
+    });
+    expect(blank).toMatchObject({ status: 400, body: { errors: [{ field: 'body.givenName' }] } });
+    const old = await stack.api.call('POST', '/api/v1/clients', team.admin.token, {
+      givenName: 'Old',
+      familyName: 'Timer',
+      birthDate: '1899-12-31',
+    });
+    expect(old).toMatchObject({ status: 400, body: { errors: [{ field: 'body.birthDate' }] } });
+    const unborn = await stack.api.call('POST', '/api/v1/clients', team.admin.token, {
+      givenName: 'Not',
+      familyName: 'Yet',
+      birthDate: '2999-01-01',
+    });
+    expect(unborn).toMatchObject({ status: 422, body: { errors: [{ field: 'body.birthDate' }] } });
+    const unbornIntake = await stack.api.call('POST', '/api/v1/cases', team.admin.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Not', familyName: 'Yet', birthDate: '2999-01-01' },
+    });
+    expect(unbornIntake).toMatchObject({
+      status: 422,
+      body: { errors: [{ field: 'body.client.birthDate' }] },
+    });
+    const zone = await stack.api.call('PATCH', `/api/v1/staff/${team.caseManager.id}`, team.admin.token, {
+      timeZone: '',
+    });
+    expect(zone).toMatchObject({ status: 400, body: { errors: [{ field: 'body.timeZone' }] } });
+    expect(await countClients()).toBe(before);
+  });
+
   it('when escalations are listed, then includeAcknowledged is documented as a boolean defaulting to false', () => {
     const param = doc.paths['/api/v1/escalations']!.get!.parameters!.find(
       (p) => p.name === 'includeAcknowledged',

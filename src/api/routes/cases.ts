@@ -22,6 +22,7 @@ import {
   queryBoolean,
   riskLevel,
   text,
+  trimmed,
   uuid,
 } from '../schemas';
 
@@ -80,7 +81,8 @@ const caseView = caseRecord
   })
   .meta({ id: 'CaseWithSchedule' });
 
-const domainKey = z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing');
+const DOMAIN_KEY = /^[a-z][a-z0-9_]{1,40}$/;
+const domainKey = z.string().regex(DOMAIN_KEY, 'must be a domain key such as housing');
 
 const assessmentBody = z
   .strictObject({
@@ -88,9 +90,9 @@ const assessmentBody = z
     scores: z
       .record(domainKey, z.number().int().min(1).max(5))
       .refine((s) => Object.keys(s).length > 0, 'score at least one domain')
-      .meta({ minProperties: 1 }),
+      .meta({ minProperties: 1, propertyNames: { pattern: DOMAIN_KEY.source } }),
     needs: z.array(text(200)).max(50).default([]),
-    summary: z.string().trim().max(5000).default(''),
+    summary: trimmed(5000).default(''),
     completedAt: isoDateTime.optional(),
   })
   .meta({
@@ -223,7 +225,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     params: caseParams,
     body: z
       .strictObject({
-        summary: z.string().trim().max(5000).default(''),
+        summary: trimmed(5000).default(''),
         goals: z.array(goalBody).min(1).max(30),
       })
       .meta({ id: 'PlanInput' }),
@@ -270,7 +272,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     params: planParams,
     body: z.strictObject({
       decision: z.enum(['approved', 'returned']),
-      note: z.string().trim().max(2000).optional(),
+      note: trimmed(2000).optional(),
     }),
     responses: { 200: { description: 'Decided', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
@@ -289,7 +291,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     params: z.strictObject({ caseId: uuid, goalId: uuid }),
     body: z.strictObject({
       status: goalStatus,
-      note: z.string().trim().max(2000).default(''),
+      note: trimmed(2000).default(''),
       at: isoDateTime.optional(),
     }),
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
@@ -327,7 +329,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     params: z.strictObject({ caseId: uuid, referralId: uuid }),
     body: z.strictObject({
       status: referralStatus,
-      note: z.string().trim().max(2000).optional(),
+      note: trimmed(2000).optional(),
       at: isoDateTime.optional(),
     }),
     responses: { 201: { description: 'Recorded', schema: withSchedule } },

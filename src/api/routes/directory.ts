@@ -19,11 +19,11 @@ import {
 } from '../../domain/directory';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
-import { isoDate, policySchema, queryBoolean, role, text, timeZone, uuid } from '../schemas';
+import { email, isoDate, policySchema, queryBoolean, role, text, timeZone, trimmed, uuid } from '../schemas';
 
 // Field sets carry no defaults: the create schemas add them, and a PATCH leaves absent fields unchanged.
 const staffFields = {
-  email: z.email().max(200),
+  email: email(),
   fullName: text(200),
   role,
   supervisorId: uuid.nullable(),
@@ -100,9 +100,9 @@ const programPatch = z
 const providerFields = {
   organisation: text(200),
   services: z.array(text(100)).min(1).max(50),
-  contactEmail: z.email().max(200),
+  contactEmail: email(),
   languages: z.array(text(35)).max(30),
-  eligibilityNotes: z.string().trim().max(2000),
+  eligibilityNotes: trimmed(2000),
 };
 const providerBody = z
   .strictObject({
@@ -211,7 +211,7 @@ export function registerDirectoryRoutes(
     summary: 'Issue an API token (admin); shown once',
     tag: 'staff',
     params: staffId,
-    body: z.strictObject({ label: z.string().trim().max(100).default('') }),
+    body: z.strictObject({ label: trimmed(100).default('') }),
     responses: { 201: { description: 'Token', schema: z.object({ token: z.string() }) } },
     handler: async ({ actor, params, body }) => ({
       status: 201,

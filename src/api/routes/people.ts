@@ -5,7 +5,7 @@ import { getStaff } from '../../domain/directory';
 import { acknowledgeEscalation, myEscalations } from '../../domain/escalations';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
-import { isoDate, limit, newClientSchema, queryBoolean, role, uuid } from '../schemas';
+import { isoDate, limit, newClientSchema, queryBoolean, role, text, uuid } from '../schemas';
 
 const clientSchema = z
   .object({
@@ -83,7 +83,7 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
     summary: 'Search the clients you may see',
     tag: 'clients',
     query: z.strictObject({
-      name: z.string().trim().min(1).max(100).optional(),
+      name: text(100).optional(),
       birthDate: isoDate.optional(),
       limit,
     }),
