@@ -9,6 +9,7 @@ import { projectRoot } from '../shared/paths';
  * demo data, then runs Schemathesis with every check against /openapi.json, once as the demo admin
  * and once as a demo case manager. Exits non-zero if either run finds anything.
  *
+ * `--install-only` just installs the pinned Schemathesis into .tools/ (CI does that up front).
  * CONTRACT_EXAMPLES (default 12) bounds the test cases per operation and phase, so a run takes a
  * few minutes on two cores.
  */
@@ -146,6 +147,7 @@ function runSchemathesis(api: string, role: string, token: string): RunFigures {
 
 async function main(): Promise<void> {
   ensureSchemathesis();
+  if (process.argv.includes('--install-only')) return;
   fs.mkdirSync(REPORTS, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'caseloop-contract-'));
   fs.chmodSync(dataDir, 0o755);

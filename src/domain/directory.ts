@@ -116,6 +116,10 @@ export async function updateStaff(
     throw new ForbiddenError('You may change only your own time zone and notification preference.');
   }
   const current = await getStaff(pool, id);
+  if (self && actor.role === 'admin' && patch.role !== undefined && patch.role !== 'admin')
+    throw new UnprocessableError('You cannot give up your own admin role; ask another admin.', [
+      { field: 'body.role', reason: 'self' },
+    ]);
   if (patch.supervisorId === id)
     throw new UnprocessableError('Nobody supervises themselves.', [
       { field: 'body.supervisorId', reason: 'self' },
@@ -158,6 +162,11 @@ export async function deactivateStaff(
   now = deps.clock?.() ?? new Date(),
 ): Promise<{ staff: Staff; movedCases: number }> {
   requireRole(actor, ['admin'], 'deactivate staff');
+  // An admin deactivating themselves would lock themselves out mid-request; another admin can.
+  if (id === actor.id)
+    throw new UnprocessableError('You cannot deactivate yourself; ask another admin.', [
+      { field: 'params.staffId', reason: 'self' },
+    ]);
   return inTransaction(deps.pool, async (db) => {
     const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
     if (!target) throw new NotFoundError(`No staff member ${id}.`);

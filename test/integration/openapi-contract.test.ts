@@ -93,6 +93,8 @@ describe('The OpenAPI contract', () => {
     const contactEmail = prop('ProviderInput', 'contactEmail');
     expect(matches(contactEmail, 'intake@provider.example')).toBe(true);
     expect(matches(contactEmail, "d'f#aho0&@ivnx.dev")).toBe(false);
+    expect(matches(contactEmail, 'x@h-.example.org')).toBe(false);
+    expect(contactEmail.format).toBeUndefined();
     const duration = prop('ProgramPolicy', 'initialAssessmentDue');
     expect(matches(duration, 'P14D')).toBe(true);
     expect(matches(duration, 'v')).toBe(false);
@@ -143,11 +145,31 @@ describe('The OpenAPI contract', () => {
       status: 422,
       body: { errors: [{ field: 'body.client.birthDate' }] },
     });
+    const hyphen = await stack.api.call('POST', '/api/v1/clients', team.admin.token, {
+      givenName: 'Hy',
+      familyName: 'Phen',
+      email: 'x@h-.example.org',
+    });
+    expect(hyphen).toMatchObject({ status: 400, body: { errors: [{ field: 'body.email' }] } });
     const zone = await stack.api.call('PATCH', `/api/v1/staff/${team.caseManager.id}`, team.admin.token, {
       timeZone: '',
     });
     expect(zone).toMatchObject({ status: 400, body: { errors: [{ field: 'body.timeZone' }] } });
     expect(await countClients()).toBe(before);
+  });
+
+  it('when an admin deactivates or demotes themselves, then 422 and they keep their access', async () => {
+    const team = await createTeam(stack.db.pool);
+    const self = `/api/v1/staff/${team.admin.id}`;
+    const leave = await stack.api.call('POST', `${self}/deactivate`, team.admin.token, {});
+    expect(leave).toMatchObject({ status: 422, body: { errors: [{ field: 'params.staffId' }] } });
+    const demote = await stack.api.call('PATCH', self, team.admin.token, { role: 'case_manager' });
+    expect(demote).toMatchObject({ status: 422, body: { errors: [{ field: 'body.role' }] } });
+    const me = await stack.api.call('GET', '/api/v1/me', team.admin.token);
+    expect(me.body).toMatchObject({ role: 'admin' });
+    // Another admin still can.
+    const other = await createStaff(stack.db.pool, 'admin');
+    expect((await stack.api.call('POST', `${self}/deactivate`, other.token, {})).status).toBe(200);
   });
 
   it('when escalations are listed, then includeAcknowledged is documented as a boolean defaulting to false', () => {
