@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Pool } from 'pg';
 import { projectRoot } from '../shared/paths';
 
 /**
@@ -49,6 +50,7 @@ export function ensureSchemathesis(): void {
 interface DevStack {
   child: ChildProcess;
   api: string;
+  databaseUrl: string;
   tokens: Record<string, string>;
   stop: () => Promise<void>;
 }
@@ -91,14 +93,54 @@ async function startDevStack(dataDir: string): Promise<DevStack> {
     await new Promise((r) => setTimeout(r, 250));
   }
   const api = /^ {2}API\s+(\S+)\/api\/v1$/m.exec(output)?.[1] ?? '';
+  const databaseUrl = /^ {2}PostgreSQL\s+(\S+)$/m.exec(output)?.[1] ?? '';
   const tokens = Object.fromEntries(
     ROLES.map(({ role, name }) => [role, new RegExp(`${role}\\s+${name}\\s+(\\S+)`).exec(output)?.[1] ?? '']),
   );
-  if (!api || Object.values(tokens).some((t) => !t)) {
+  if (!api || !databaseUrl || Object.values(tokens).some((t) => !t)) {
     await stop();
     throw new Error(`could not read the API URL and demo tokens from:\n${output}`);
   }
-  return { child, api, tokens, stop };
+  return { child, api, databaseUrl, tokens, stop };
+}
+
+/**
+ * Real ids from the demo data, offered to Schemathesis half the time for each id parameter so its
+ * requests reach the records' rules instead of stopping at 404 (the other half stays generated).
+ */
+const ID_SOURCES: Record<string, { sql: string; bind: string[] }> = {
+  cases: { sql: 'SELECT id FROM cases', bind: ['path.caseId'] },
+  staff: {
+    sql: 'SELECT id FROM staff',
+    bind: ['path.staffId', 'body.caseManagerId', 'body.supervisorId', 'body.programManagerId'],
+  },
+  programs: { sql: 'SELECT id FROM programs', bind: ['path.programId', 'body.programId'] },
+  providers: { sql: 'SELECT id FROM providers', bind: ['path.providerId', 'body.providerId'] },
+  clients: { sql: 'SELECT id FROM clients', bind: ['path.clientId', 'body.clientId'] },
+  plans: { sql: 'SELECT id FROM service_plans', bind: ['path.planId'] },
+  goals: { sql: 'SELECT id FROM goals', bind: ['path.goalId'] },
+  referrals: { sql: 'SELECT id FROM referrals', bind: ['path.referralId'] },
+  escalations: { sql: 'SELECT id FROM escalations', bind: ['path.escalationId'] },
+};
+
+/** The checked-in settings plus dictionaries of the stack's real ids, as one config file. */
+async function writeConfig(databaseUrl: string, file: string): Promise<void> {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const dictionaries: string[] = [];
+  const parameters: string[] = [];
+  try {
+    for (const [name, source] of Object.entries(ID_SOURCES)) {
+      const ids = (await pool.query<{ id: string }>(source.sql)).rows.map((r) => r.id);
+      if (!ids.length) continue;
+      dictionaries.push(`[dictionaries.${name}]`, `values = ${JSON.stringify(ids)}`, '');
+      for (const key of source.bind)
+        parameters.push(`"${key}" = { dictionary = "${name}", probability = 0.5 }`);
+    }
+  } finally {
+    await pool.end();
+  }
+  const base = fs.readFileSync(path.join(ROOT, 'test', 'contract', 'schemathesis.toml'), 'utf8');
+  fs.writeFileSync(file, [base, ...dictionaries, '[parameters]', ...parameters, ''].join('\n'));
 }
 
 interface RunFigures {
@@ -107,7 +149,7 @@ interface RunFigures {
   seconds: number;
 }
 
-function runSchemathesis(api: string, role: string, token: string): RunFigures {
+function runSchemathesis(api: string, role: string, token: string, config: string): RunFigures {
   const started = Date.now();
   const result = spawnSync(
     'python3',
@@ -115,7 +157,7 @@ function runSchemathesis(api: string, role: string, token: string): RunFigures {
       '-m',
       'schemathesis.cli',
       '--config-file',
-      path.join(ROOT, 'test', 'contract', 'schemathesis.toml'),
+      config,
       '--no-color',
       'run',
       `${api}/openapi.json`,
@@ -155,9 +197,11 @@ async function main(): Promise<void> {
   const stack = await startDevStack(dataDir);
   const figures: RunFigures[] = [];
   try {
+    const config = path.join(dataDir, 'schemathesis.toml');
+    await writeConfig(stack.databaseUrl, config);
     for (const { role } of ROLES) {
       say(`schemathesis as ${role} against ${stack.api}/openapi.json`);
-      figures.push(runSchemathesis(stack.api, role, stack.tokens[role]!));
+      figures.push(runSchemathesis(stack.api, role, stack.tokens[role]!, config));
     }
   } finally {
     await stack.stop();
