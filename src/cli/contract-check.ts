@@ -53,6 +53,8 @@ interface DevStack {
   databaseUrl: string;
   tokens: Record<string, string>;
   stop: () => Promise<void>;
+  /** Everything the stack printed, for diagnosing a finding (saved next to the reports). */
+  output: () => string;
 }
 
 async function startDevStack(dataDir: string): Promise<DevStack> {
@@ -101,7 +103,7 @@ async function startDevStack(dataDir: string): Promise<DevStack> {
     await stop();
     throw new Error(`could not read the API URL and demo tokens from:\n${output}`);
   }
-  return { child, api, databaseUrl, tokens, stop };
+  return { child, api, databaseUrl, tokens, stop, output: () => output };
 }
 
 /**
@@ -205,6 +207,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await stack.stop();
+    fs.writeFileSync(path.join(REPORTS, 'devstack.log'), stack.output());
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
   for (const f of figures)
