@@ -1,6 +1,6 @@
 import { programCalendar, staffZones } from './case-calendar';
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
 import { requireRole } from './access';
@@ -291,24 +291,26 @@ export interface ProgramInput {
   policy: ProgramPolicy;
 }
 
+/** A program's manager, when named, must be an active program manager (422 otherwise). */
+async function checkProgramManager(db: Pool | PoolClient, id: string | null | undefined): Promise<void> {
+  if (!id) return;
+  const pm = (
+    await db.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [id])
+  ).rows[0];
+  if (!pm?.active || pm.role !== 'program_manager') {
+    throw new UnprocessableError('programManagerId must name an active program manager.', [
+      { field: 'body.programManagerId', reason: 'not a program manager' },
+    ]);
+  }
+}
+
 export async function createProgram(pool: Pool, actor: Actor, input: ProgramInput): Promise<Program> {
   requireRole(actor, ['admin'], 'create programs');
   return inTransaction(pool, async (db) => {
     if ((await db.query('SELECT 1 FROM programs WHERE name = $1', [input.name])).rowCount) {
       throw new ConflictError(`A program named ${input.name} already exists.`);
     }
-    if (input.programManagerId) {
-      const pm = (
-        await db.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
-          input.programManagerId,
-        ])
-      ).rows[0];
-      if (!pm?.active || pm.role !== 'program_manager') {
-        throw new UnprocessableError('programManagerId must name an active program manager.', [
-          { field: 'body.programManagerId', reason: 'not a program manager' },
-        ]);
-      }
-    }
+    await checkProgramManager(db, input.programManagerId);
     const id = (
       await db.query<{ id: string }>(
         `INSERT INTO programs (name, program_manager_id, time_zone, holidays, extra_domains, forbid_assessment_on_hold)
@@ -363,6 +365,7 @@ export async function updateProgram(
   if ((patch.programManagerId !== undefined || patch.active !== undefined) && actor.role !== 'admin') {
     throw new ForbiddenError('Only an admin may change a program’s manager or deactivate it.');
   }
+  await checkProgramManager(pool, patch.programManagerId);
   const next = { ...current, ...patch };
   await pool.query(
     `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,

@@ -172,6 +172,19 @@ describe('The OpenAPI contract', () => {
     expect((await stack.api.call('POST', `${self}/deactivate`, other.token, {})).status).toBe(200);
   });
 
+  it('when a program is given a manager who is not an active program manager, then 422 and nothing changes', async () => {
+    const team = await createTeam(stack.db.pool);
+    const path = `/api/v1/programs/${team.programId}`;
+    for (const programManagerId of ['00000000-0000-4000-8000-000000000000', team.caseManager.id]) {
+      const res = await stack.api.call('PATCH', path, team.admin.token, { programManagerId });
+      expect(res).toMatchObject({ status: 422, body: { errors: [{ field: 'body.programManagerId' }] } });
+    }
+    const row = await stack.db.pool.query('SELECT program_manager_id FROM programs WHERE id = $1', [
+      team.programId,
+    ]);
+    expect(row.rows[0].program_manager_id).toBe(team.programManager.id);
+  });
+
   it('when escalations are listed, then includeAcknowledged is documented as a boolean defaulting to false', () => {
     const param = doc.paths['/api/v1/escalations']!.get!.parameters!.find(
       (p) => p.name === 'includeAcknowledged',
