@@ -79,7 +79,22 @@ export function createApp(deps: AppDeps): Express {
   registerPeopleRoutes(api, domainDeps);
   registerDirectoryRoutes(api, domainDeps);
 
-  const openapi = api.document({ title: 'Caseloop API', version: '1', serverUrl: deps.publicBaseUrl });
+  const openapi = api.document({
+    title: 'Caseloop API',
+    version: '1',
+    serverUrl: deps.publicBaseUrl,
+    tags: {
+      cases: 'Intake, the case record, its schedule and lifecycle actions',
+      plans: 'Service plans, their approval and progress on goals',
+      referrals: 'Referrals to providers and what became of them',
+      notes: 'Append-only case notes',
+      clients: 'The people cases are about',
+      escalations: 'Escalations sent to you and their acknowledgement',
+      staff: 'Staff members, their tokens, and who is signed in',
+      programs: 'Programs and their policies',
+      providers: 'The provider directory',
+    },
+  });
   app.get('/openapi.json', (_req, res) => {
     res.json(openapi);
   });
@@ -101,7 +116,13 @@ export function createApp(deps: AppDeps): Express {
   if (deps.temporalUiUrl)
     app.use(temporalUiProxy({ pool: deps.pool, upstream: deps.temporalUiUrl, logger: deps.logger }));
   // Authenticate before parsing: a stranger's body is never read.
-  app.use('/api/v1', requireStaff(deps.pool), express.json({ limit: '100kb', strict: true }), api.router);
+  app.use(
+    '/api/v1',
+    requireStaff(deps.pool),
+    express.json({ limit: '100kb', strict: true }),
+    api.router,
+    api.methodNotAllowed,
+  );
   // The staff pages email links land on (sign-in, my escalations, case summary, acknowledgement).
   app.use(
     webRoutes({

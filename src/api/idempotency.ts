@@ -13,7 +13,7 @@ import type { RouteResult } from './route';
  * client records, so they are kept only 24 hours: an older key counts as new, and every claim
  * sweeps a batch of expired rows. A replay discloses the stored record again, so it is audited.
  */
-const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+export const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 const STALE_CLAIM_SECONDS = 60;
 export const STORED_RESPONSE_SECONDS = 24 * 60 * 60;
 const SWEEP_BATCH = 100;

@@ -3,7 +3,8 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 import type { Actor } from '../domain/actor';
-import { withIdempotency } from './idempotency';
+import { MethodNotAllowedError } from '../domain/errors';
+import { KEY_PATTERN, withIdempotency } from './idempotency';
 import { parseInput } from './validate';
 
 /**
@@ -30,8 +31,14 @@ export interface RouteResult {
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: Method;
   path: string;
+  /** Stable name for generated clients, e.g. `listCases`. */
+  operationId: string;
   summary: string;
+  /** Who may call it, what it changes, and the rules JSON Schema cannot express. */
+  description: string;
   tag: string;
+  /** Standard problem statuses this operation can never answer (e.g. 403 for `GET /me`). */
+  neverAnswers?: number[];
   params?: P;
   query?: Q;
   body?: B;
@@ -50,17 +57,43 @@ export const problemSchema = z
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
-const standardProblems = {
-  400: 'Malformed or invalid input; nothing changed',
+/** Problems any operation can answer. */
+const standardProblems: Record<number, string> = {
+  400: 'Malformed or invalid input (the `errors` list names each field); nothing changed',
   401: 'Missing, invalid or deactivated bearer token',
   403: 'Your role does not allow this',
   404: 'No such record (or not visible to you)',
-  503: 'A dependency is unavailable; nothing changed',
+  503: 'A dependency (PostgreSQL or Temporal) is unavailable; nothing changed. Retry after `Retry-After` seconds',
 };
+
+/** Problems only writes can answer; creating POSTs add the Idempotency-Key cases. */
+const writeProblems: Record<number, string> = {
+  409: "The record's current state does not allow this (e.g. deciding a plan twice); nothing changed",
+  413: 'The body exceeds 100 kB; nothing changed',
+  422: 'Well formed, but it cannot apply (e.g. a referral to an inactive provider); nothing changed',
+};
+const postProblems: Record<number, string> = {
+  409: `${writeProblems[409]}. Also: a request with this Idempotency-Key is still in progress; retry shortly`,
+  422: `${writeProblems[422]}. Also: this Idempotency-Key was already used for a different request (another method, path or body)`,
+};
+
+const retryAfter = {
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' as const } },
+};
+const replayed = {
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    schema: { type: 'string' as const, enum: ['true'] },
+  },
+};
+
+const METHOD_ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 export class ApiRouter {
   readonly router = Router();
   readonly registry = new OpenAPIRegistry();
+  /** Every registered path (as a matcher) with its methods, to answer 405 rather than 404. */
+  private readonly known: Array<{ path: string; matcher: RegExp; methods: Set<string> }> = [];
 
   /** With a pool, creating POSTs honour the Idempotency-Key header. */
   constructor(private readonly pool?: Pool) {
@@ -71,7 +104,11 @@ export class ApiRouter {
     const openApiPath = spec.path.replace(/:(\w+)/g, '{$1}');
     const responses: Record<
       string,
-      { description: string; content?: Record<string, { schema: z.ZodType }> }
+      {
+        description: string;
+        headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
+        content?: Record<string, { schema: z.ZodType }>;
+      }
     > = {};
     for (const [status, r] of Object.entries(spec.responses)) {
       responses[status] = {
@@ -79,9 +116,17 @@ export class ApiRouter {
         ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
       };
     }
-    for (const [status, description] of Object.entries(standardProblems)) {
+    const isWrite = spec.method !== 'get';
+    const problems: Record<number, string> = {
+      ...standardProblems,
+      ...(isWrite ? writeProblems : {}),
+      ...(spec.method === 'post' ? postProblems : {}),
+    };
+    for (const [status, description] of Object.entries(problems)) {
+      if (spec.neverAnswers?.includes(Number(status))) continue;
       responses[status] ??= {
         description,
+        ...(status === '503' ? { headers: retryAfter } : {}),
         content: { 'application/problem+json': { schema: problemSchema } },
       };
     }
@@ -91,16 +136,28 @@ export class ApiRouter {
             headers: z.object({
               'idempotency-key': z
                 .string()
-                .max(200)
+                .regex(KEY_PATTERN)
                 .optional()
-                .meta({ description: 'Retry-safe key: a repeat returns the first result' }),
+                .meta({
+                  description:
+                    'Retry-safe key (1-200 visible ASCII characters): a repeat with the same method, path and body ' +
+                    'returns the first answer with `Idempotent-Replayed: true` and creates nothing; reuse with a ' +
+                    'different request is 422, reuse while the first is still running is 409.',
+                }),
             }),
           }
         : {};
+    if (spec.method === 'post') {
+      for (const [status, r] of Object.entries(responses)) {
+        if (status.startsWith('2')) responses[status] = { ...r, headers: { ...r.headers, ...replayed } };
+      }
+    }
     this.registry.registerPath({
       method: spec.method,
       path: `/api/v1${openApiPath}`,
+      operationId: spec.operationId,
       summary: spec.summary,
+      description: spec.description,
       tags: [spec.tag],
       security: [{ bearer: [] }],
       request: {
@@ -140,13 +197,58 @@ export class ApiRouter {
       run().catch(next);
     };
     this.router[spec.method](spec.path, handler);
+    this.remember(spec.method, spec.path);
   }
 
-  document(info: { title: string; version: string; serverUrl: string }): unknown {
+  private remember(method: Method, path: string): void {
+    // Route paths are literal segments and `:param`s; a param matches any one segment, as in Express.
+    const source = `^${path.replace(/:\w+/g, '[^/]+')}/?$`;
+    let entry = this.known.find((k) => k.path === path);
+    if (!entry) {
+      entry = { path, matcher: new RegExp(source, 'i'), methods: new Set() };
+      this.known.push(entry);
+    }
+    entry.methods.add(method.toUpperCase());
+  }
+
+  /**
+   * After the routes: a known path called with a method it lacks answers 405 with `Allow`
+   * (HEAD is served wherever GET is); anything else falls through to the 404.
+   */
+  readonly methodNotAllowed: RequestHandler = (req, res, next) => {
+    const entry = this.known.find((k) => k.matcher.test(req.path));
+    if (!entry) {
+      next();
+      return;
+    }
+    const allowed = METHOD_ORDER.filter((m) => entry.methods.has(m));
+    res.setHeader('Allow', allowed.join(', '));
+    next(
+      new MethodNotAllowedError(
+        `${req.method} is not supported on ${req.path}; use ${allowed.join(' or ')}.`,
+      ),
+    );
+  };
+
+  document(info: {
+    title: string;
+    version: string;
+    serverUrl: string;
+    tags: Record<string, string>;
+  }): unknown {
     return new OpenApiGeneratorV31(this.registry.definitions).generateDocument({
       openapi: '3.1.0',
-      info: { title: info.title, version: info.version, description: 'Caseloop case-management API' },
+      info: {
+        title: info.title,
+        version: info.version,
+        description:
+          'Caseloop case-management API. Every error is `application/problem+json` (RFC 9457). ' +
+          'A method a known path does not support answers 405 with `Allow`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
       servers: [{ url: info.serverUrl }],
+      tags: Object.entries(info.tags).map(([name, description]) => ({ name, description })),
+      security: [{ bearer: [] }],
     });
   }
 }

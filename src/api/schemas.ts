@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isIsoDuration } from '../domain/duration';
+import { API_DURATION_PATTERN, isIsoDuration } from '../domain/duration';
 
 /** Building blocks shared by the route schemas. */
 
@@ -9,28 +9,79 @@ export const isoDateTime = z.iso.datetime({ offset: true });
 export const riskLevel = z.enum(['low', 'medium', 'high']);
 export const role = z.enum(['case_manager', 'supervisor', 'program_manager', 'admin']);
 
-export const timeZone = z.string().refine((tz) => {
+/**
+ * IANA zone names, listed so the document can say exactly what is accepted: the runtime's own list
+ * plus UTC and the current names ICU still files under their older spelling (Asia/Kolkata...).
+ */
+const CURRENT_NAMES = [
+  'UTC',
+  'Etc/UTC',
+  'Asia/Kolkata',
+  'Europe/Kyiv',
+  'America/Nuuk',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Kathmandu',
+  'Asia/Yangon',
+  'Atlantic/Faroe',
+  'Pacific/Chuuk',
+  'Pacific/Pohnpei',
+  'Pacific/Kanton',
+];
+const knownToRuntime = (tz: string): boolean => {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
   } catch {
     return false;
   }
-}, 'must be an IANA time zone such as Europe/London');
+};
+export const TIME_ZONES: readonly string[] = [
+  ...new Set([...Intl.supportedValuesOf('timeZone'), ...CURRENT_NAMES.filter(knownToRuntime)]),
+].sort();
+
+export const timeZone = z
+  .string()
+  .refine((tz) => TIME_ZONES.includes(tz), 'must be an IANA time zone such as Europe/London')
+  .meta({ enum: [...TIME_ZONES], example: 'Europe/London' });
 
 export const duration = z
   .string()
   .refine(isIsoDuration, 'must be an ISO-8601 duration such as P14D or PT10M')
-  .meta({ example: 'P14D' });
+  .meta({ example: 'P14D', pattern: API_DURATION_PATTERN.source });
 
-/** No NUL (U+0000): PostgreSQL cannot store it. (parseInput also refuses it in every field.) */
-export const text = (max: number) =>
+/**
+ * A character `String.prototype.trim` keeps: text must hold one. Spelled out rather than `\S`
+ * because other regex engines (the fuzzer's) disagree with JavaScript about what is a space.
+ */
+const NOT_BLANK = /[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+
+/** PostgreSQL cannot store NUL (U+0000); parseInput also refuses it in every field. */
+const noNul = (v: string): boolean => !v.includes('\u0000');
+const NUL_MESSAGE = 'must not contain the NUL character (U+0000)';
+
+/**
+ * Free text, trimmed before it is stored. Lengths are checked on what was sent, so the schema's
+ * minLength and maxLength mean what they say; required text must not be blank.
+ */
+export const trimmed = (max: number, min = 0) =>
+  z.string().min(min).max(max).refine(noNul, NUL_MESSAGE).trim();
+export const text = (max: number, min = 1) =>
+  z.string().min(min).max(max).regex(NOT_BLANK, 'must not be blank').refine(noNul, NUL_MESSAGE).trim();
+
+/**
+ * Email addresses as the server checks them, and the document says only that: dot-separated
+ * local words and a host name whose labels neither start nor end with a hyphen. (No
+ * `format: email`: validators disagree about what it allows. No lookahead either: generators
+ * cannot draw from one.)
+ */
+const EMAIL =
+  /^[A-Za-z0-9_'+-]+(?:\.[A-Za-z0-9_'+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+export const email = (max = 200) =>
   z
     .string()
-    .trim()
-    .min(1)
     .max(max)
-    .refine((v) => !v.includes('\u0000'), 'must not contain the NUL character (U+0000)');
+    .regex(EMAIL, 'must be an email address such as name@example.org')
+    .meta({ example: 'name@example.org' });
 
 export const policySchema = z
   .strictObject({
@@ -55,24 +106,28 @@ export const policySchema = z
   })
   .meta({ id: 'ProgramPolicy' });
 
-/** Query-string booleans arrive as text. */
-export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** Query-string booleans arrive as text: only `true` and `false` mean anything; documented as boolean. */
+export const queryBoolean = z.preprocess(
+  (v) => (v === 'true' ? true : v === 'false' ? false : v),
+  z.boolean({ error: 'must be true or false' }),
+);
 export const limit = z.coerce.number().int().min(1).max(100).default(25);
 
-export const pastOrPresent = <T extends z.ZodType<string>>(schema: T) =>
-  schema.refine((d) => Date.parse(d) <= Date.now(), 'must not be in the future');
+const BIRTH_YEAR = /^(?:19\d\d|[2-9]\d\d\d)-/;
 
 export const newClientSchema = z
   .strictObject({
     givenName: text(100),
     familyName: text(100),
-    birthDate: pastOrPresent(isoDate)
-      .refine((d) => Date.parse(d) >= Date.parse('1900-01-01'), 'must be after 1900-01-01')
+    // From 1900 on (the pattern says so); a date in the future is 422, as JSON Schema cannot compare with today.
+    birthDate: isoDate
+      .regex(BIRTH_YEAR, 'must be after 1900-01-01')
+      .meta({ format: 'date', description: 'From 1900-01-01 to today; a future date is refused with 422' })
       .optional(),
-    email: z.email().max(200).optional(),
-    phone: z.string().trim().min(3).max(40).optional(),
-    address: z.string().trim().max(500).optional(),
-    preferredLanguage: z.string().trim().min(2).max(35).optional(),
+    email: email().optional(),
+    phone: text(40, 3).optional(),
+    address: trimmed(500).optional(),
+    preferredLanguage: text(35, 2).optional(),
     consentToShare: z.boolean().optional(),
   })
   .meta({ id: 'NewClient' });

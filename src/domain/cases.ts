@@ -4,7 +4,7 @@ import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
 import { assertCaseParties, canAccessCase } from './access';
-import { isClientVisible, recordConsentAtRegistration } from './clients';
+import { checkBirthDate, isClientVisible, recordConsentAtRegistration } from './clients';
 import { writeStatus } from './case-actions';
 import { caseEpisodes, type Episode } from './case-history';
 import { audit } from './audit';
@@ -182,6 +182,7 @@ export async function openCase(
         ]);
     } else if (req.client) {
       const c = req.client;
+      checkBirthDate(c.birthDate, 'body.client.birthDate');
       clientId = (
         await db.query<{ id: string }>(
           `INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)

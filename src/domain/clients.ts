@@ -4,7 +4,7 @@ import type { Actor } from './actor';
 import { inTransaction } from '../db/tx';
 import { audit, auditEach } from './audit';
 import { appendConsent } from './consent';
-import { NotFoundError } from './errors';
+import { NotFoundError, UnprocessableError } from './errors';
 
 /**
  * Clients are the sensitive part: a client is visible only through a case the actor may see (or
@@ -79,12 +79,19 @@ export async function isClientVisible(
   return r.rowCount === 1;
 }
 
+/** A birth date is well formed by schema; one in the future cannot apply to anybody (422). */
+export function checkBirthDate(birthDate: string | undefined, field: string): void {
+  if (birthDate !== undefined && Date.parse(birthDate) > Date.now())
+    throw new UnprocessableError('birthDate is in the future.', [{ field, reason: 'in the future' }]);
+}
+
 export async function createClient(
   pool: Pool,
   actor: Actor,
   input: ClientInput,
   now = new Date(),
 ): Promise<ClientRecord> {
+  checkBirthDate(input.birthDate ?? undefined, 'body.birthDate');
   return inTransaction(pool, async (db) => {
     const row = (
       await db.query<ClientRow>(

@@ -422,18 +422,8 @@ export async function createProgram(pool: Pool, actor: Actor, input: ProgramInpu
   requireSensiblePolicy(input.policy, 'body.policy');
   return inTransaction(pool, async (db) => {
     await requireFreeProgramName(db, input.name);
-    if (input.programManagerId) {
-      const pm = (
-        await db.query<{ role: Role; active: boolean }>('SELECT role, active FROM staff WHERE id = $1', [
-          input.programManagerId,
-        ])
-      ).rows[0];
-      if (!pm?.active || pm.role !== 'program_manager') {
-        throw new UnprocessableError('programManagerId must name an active program manager.', [
-          { field: 'body.programManagerId', reason: 'not a program manager' },
-        ]);
-      }
-    }
+    if (input.programManagerId)
+      await assertProgramManager(db, input.programManagerId, 'body.programManagerId');
     const id = (
       await db.query<{ id: string }>(
         `INSERT INTO programs (name, program_manager_id, time_zone, holidays, extra_domains, forbid_assessment_on_hold)

@@ -13,19 +13,23 @@ export interface DurationParts {
   seconds: number;
 }
 
-const PATTERN =
+export const ISO_DURATION_PATTERN =
   /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/;
 
-/** More digits than any sensible horizon needs (ten years is 3650 days, 5,256,000 minutes). */
-const TOO_MANY_DIGITS = /\d{10,}/;
+/**
+ * What the API accepts and its document says: the same form with at most nine digits per part,
+ * more than any sensible horizon needs (ten years is 3650 days, 5,256,000 minutes).
+ */
+export const API_DURATION_PATTERN =
+  /^P(?!$)(?:(\d{1,9})Y)?(?:(\d{1,9})M)?(?:(\d{1,9})W)?(?:(\d{1,9})D)?(?:T(?=\d)(?:(\d{1,9})H)?(?:(\d{1,9})M)?(?:(\d{1,9}(?:\.\d{1,9})?)S)?)?$/;
 
 /** The form the API accepts: ISO-8601, at most nine digits per part. */
 export function isIsoDuration(text: string): boolean {
-  return PATTERN.test(text) && !TOO_MANY_DIGITS.test(text);
+  return API_DURATION_PATTERN.test(text);
 }
 
 export function parseDuration(text: string): DurationParts {
-  const m = PATTERN.exec(text);
+  const m = ISO_DURATION_PATTERN.exec(text);
   if (!m) throw new RangeError(`'${text}' is not an ISO-8601 duration such as P14D or PT10M`);
   const n = (i: number): number => (m[i] ? Number(m[i]) : 0);
   return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };

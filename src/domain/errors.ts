@@ -46,6 +46,13 @@ export class NotFoundError extends AppError {
   readonly title = 'Not found';
 }
 
+/** The path exists but not with this method; the API sets `Allow`. */
+export class MethodNotAllowedError extends AppError {
+  readonly status = 405;
+  readonly type = 'method-not-allowed';
+  readonly title = 'Method not allowed';
+}
+
 /** The request is well formed but the record's current state forbids it. */
 export class ConflictError extends AppError {
   readonly status = 409;

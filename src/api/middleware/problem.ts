@@ -55,7 +55,16 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
         ? err
         : (fromParserError(err as { type?: string; status?: number }) ?? problemFromDatabase(err));
     if (!problem && isOutage(err)) {
-      logger.warn({ err: (err as Error).message, path: req.path }, 'dependency unavailable');
+      // The gRPC status behind a Temporal ServiceError says whether it really was an outage.
+      const cause = (err as { cause?: { code?: unknown; details?: unknown } }).cause;
+      logger.warn(
+        {
+          err: (err as Error).message,
+          cause: cause && { code: cause.code, details: cause.details },
+          path: req.path,
+        },
+        'dependency unavailable',
+      );
       problem = new UnavailableError('A dependency is unavailable; nothing was changed. Try again shortly.');
       res.setHeader('Retry-After', '5');
     }

@@ -22,6 +22,7 @@ import {
   queryBoolean,
   riskLevel,
   text,
+  trimmed,
   uuid,
 } from '../schemas';
 
@@ -40,7 +41,8 @@ const intakeBody = z
     message: 'give exactly one of clientId or client',
     path: ['client'],
   })
-  .meta({ id: 'IntakeRequest' });
+  // The refinement above, as JSON Schema: with additionalProperties false, exactly one may be present.
+  .meta({ id: 'IntakeRequest', oneOf: [{ required: ['clientId'] }, { required: ['client'] }] });
 
 const caseRecord = z
   .object({
@@ -91,16 +93,18 @@ const caseView = caseRecord
   })
   .meta({ id: 'CaseWithSchedule' });
 
-const domainKey = z.string().regex(/^[a-z][a-z0-9_]{1,40}$/, 'must be a domain key such as housing');
+const DOMAIN_KEY = /^[a-z][a-z0-9_]{1,40}$/;
+const domainKey = z.string().regex(DOMAIN_KEY, 'must be a domain key such as housing');
 
 const assessmentBody = z
   .strictObject({
     kind: z.enum(['initial', 'reassessment']),
     scores: z
       .record(domainKey, z.number().int().min(1).max(5))
-      .refine((s) => Object.keys(s).length > 0, 'score at least one domain'),
+      .refine((s) => Object.keys(s).length > 0, 'score at least one domain')
+      .meta({ minProperties: 1, propertyNames: { pattern: DOMAIN_KEY.source } }),
     needs: z.array(text(200)).max(50).default([]),
-    summary: z.string().trim().max(5000).default(''),
+    summary: trimmed(5000).default(''),
     completedAt: isoDateTime.optional(),
   })
   .meta({
@@ -122,6 +126,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases',
+    operationId: 'openCase',
+    description:
+      "Opens a case for an existing client (`clientId`) or a new one (`client`): give exactly one of the two (the schema's `oneOf`). Case managers open cases for their own caseload, supervisors for their team, program managers for their program, admins for anyone. The case's workflow starts in the same transaction. 422 when a referenced program, client or staff member does not exist or is inactive.",
     summary: 'Intake: open a case (new or existing client) and start its workflow',
     tag: 'cases',
     body: intakeBody,
@@ -134,6 +141,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases',
+    operationId: 'listCases',
+    description:
+      "The cases you may see (your caseload, your team's, your program's, or all for admins), newest first. Filters combine; `nextCursor` fetches the next page.",
     summary: 'Cases you may see, newest first, with cursor pagination',
     tag: 'cases',
     query: z.strictObject({
@@ -156,6 +166,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases/:caseId',
+    operationId: 'getCase',
+    description:
+      "The case record with its client's initials, open escalations and the workflow's live schedule (`schedule` is null with `scheduleError` when Temporal cannot answer). Audited.",
     summary: 'A case with its live schedule',
     tag: 'cases',
     params: caseParams,
@@ -165,6 +178,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases/:caseId/timeline',
+    operationId: 'getCaseTimeline',
+    description:
+      'Every decision, note, assessment, referral and escalation on the case, oldest first. Audited.',
     summary: 'Everything that happened on the case, in order',
     tag: 'cases',
     params: caseParams,
@@ -192,6 +208,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/assessments',
+    operationId: 'recordAssessment',
+    description:
+      'Records a completed assessment: `scores` must score at least one life domain (1-5 each). The first is `initial`, later ones `reassessment` (409 otherwise, or when the case is closed). `completedAt` must not be in the future nor before the case opened (422).',
     summary: 'Record a completed needs assessment',
     tag: 'cases',
     params: caseParams,
@@ -210,12 +229,15 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans',
+    operationId: 'createPlan',
+    description:
+      'Drafts a service plan with 1-30 SMART goals once the initial assessment is recorded (409 before it, or while another plan is a draft or submitted). A goal due before the plan is written is 422.',
     summary: 'Draft a service plan with SMART goals',
     tag: 'plans',
     params: caseParams,
     body: z
       .strictObject({
-        summary: z.string().trim().max(5000).default(''),
+        summary: trimmed(5000).default(''),
         goals: z.array(goalBody).min(1).max(30),
       })
       .meta({ id: 'PlanInput' }),
@@ -239,6 +261,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans/:planId/submit',
+    operationId: 'submitPlan',
+    description:
+      'Submits a draft or returned plan for approval, which starts the approval clock; any other plan status is 409.',
     summary: 'Submit a plan for the supervisor’s approval',
     tag: 'plans',
     params: planParams,
@@ -251,12 +276,15 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans/:planId/decision',
+    operationId: 'decidePlan',
+    description:
+      "The case's supervisor, its program manager or an admin approves or returns a submitted plan (409 when it is not submitted).",
     summary: 'Approve or return a plan (supervisor)',
     tag: 'plans',
     params: planParams,
     body: z.strictObject({
       decision: z.enum(['approved', 'returned']),
-      note: z.string().trim().max(2000).optional(),
+      note: trimmed(2000).optional(),
     }),
     responses: { 200: { description: 'Decided', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
@@ -267,12 +295,15 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/goals/:goalId/progress',
+    operationId: 'recordGoalProgress',
+    description:
+      'Records progress on a goal of the approved plan (409 otherwise); progress restarts the stalled-plan clock.',
     summary: 'Record progress on a goal',
     tag: 'plans',
     params: z.strictObject({ caseId: uuid, goalId: uuid }),
     body: z.strictObject({
       status: goalStatus,
-      note: z.string().trim().max(2000).default(''),
+      note: trimmed(2000).default(''),
       at: isoDateTime.optional(),
     }),
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
@@ -284,6 +315,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/referrals',
+    operationId: 'makeReferral',
+    description:
+      'Refers the client to an active provider (422 when the provider is unknown or inactive, 409 when the case is on hold or closed); starts the referral response clock.',
     summary: 'Refer the client to a provider',
     tag: 'referrals',
     params: caseParams,
@@ -299,12 +333,15 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/referrals/:referralId/updates',
+    operationId: 'updateReferral',
+    description:
+      'Moves a referral along sent → accepted or scheduled → completed, or to declined, no-show or cancelled; a move its current status does not allow is 409.',
     summary: 'Record what happened to a referral',
     tag: 'referrals',
     params: z.strictObject({ caseId: uuid, referralId: uuid }),
     body: z.strictObject({
       status: referralStatus,
-      note: z.string().trim().max(2000).optional(),
+      note: trimmed(2000).optional(),
       at: isoDateTime.optional(),
     }),
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
@@ -316,6 +353,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/notes',
+    operationId: 'addNote',
+    description:
+      'Adds an append-only case note; to correct one, add a new note with `amendsNoteId`. A contact or progress note restarts the stalled-plan clock. Audited.',
     summary: 'Add a case note (append-only; amend by pointing at the note)',
     tag: 'notes',
     params: caseParams,
@@ -336,6 +376,8 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'get',
     path: '/cases/:caseId/notes',
+    operationId: 'listNotes',
+    description: "The case's notes, oldest first, amendments included. Audited.",
     summary: 'The case’s notes, oldest first (audited)',
     tag: 'notes',
     params: caseParams,
@@ -348,6 +390,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/hold',
+    operationId: 'holdCase',
+    description:
+      'Puts the case on hold: every clock pauses until it resumes. 409 when it is already on hold or closed.',
     summary: 'Put the case on hold (pauses every clock)',
     tag: 'cases',
     params: caseParams,
@@ -361,6 +406,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/resume',
+    operationId: 'resumeCase',
+    description:
+      'Resumes a case on hold; clocks continue from where they stopped. 409 when it is not on hold.',
     summary: 'Resume a case on hold',
     tag: 'cases',
     params: caseParams,
@@ -370,6 +418,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/reassign',
+    operationId: 'reassignCase',
+    description:
+      "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise).",
     summary: 'Hand the case to another case manager or supervisor',
     tag: 'cases',
     params: caseParams,
@@ -385,6 +436,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/risk',
+    operationId: 'changeRisk',
+    description:
+      "Changes the risk level, which re-derives the open reassessment's due date. 409 when the level is unchanged or the case is closed.",
     summary: 'Change the risk level (moves the reassessment period)',
     tag: 'cases',
     params: caseParams,
@@ -398,6 +452,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/closure',
+    operationId: 'requestClosure',
+    description:
+      'Asks to close the case; the supervisor decides. 409 when closure is already requested, the case is on hold or closed.',
     summary: 'Request closure (needs the supervisor’s approval)',
     tag: 'cases',
     params: caseParams,
@@ -411,13 +468,16 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/closure/decision',
+    operationId: 'decideClosure',
+    description:
+      "The case's supervisor, its program manager or an admin approves (the case closes and its workflow completes) or returns a closure request. 409 when none is waiting.",
     summary: 'Approve or return a closure request (supervisor)',
     tag: 'cases',
     params: caseParams,
     body: z
       .strictObject({
         decision: z.enum(['approved', 'returned']),
-        note: z.string().trim().min(1).max(2000).optional(),
+        note: text(2000).optional(),
       })
       .meta({ id: 'ClosureDecision' }),
     responses: { 200: { description: 'Decided', schema: withSchedule } },
@@ -429,6 +489,9 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/reopen',
+    operationId: 'reopenCase',
+    description:
+      "The case's supervisor, its program manager or an admin reopens a closed case; a new workflow run starts. 409 when the case is not closed.",
     summary: 'Reopen a closed case (starts a new workflow run)',
     tag: 'cases',
     params: caseParams,

@@ -20,11 +20,11 @@ import {
 } from '../../domain/directory';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
-import { isoDate, policySchema, queryBoolean, role, text, timeZone, uuid } from '../schemas';
+import { email, isoDate, policySchema, queryBoolean, role, text, timeZone, trimmed, uuid } from '../schemas';
 
 // Field sets carry no defaults: the create schemas add them, and a PATCH leaves absent fields unchanged.
 const staffFields = {
-  email: z.email().max(200),
+  email: email(),
   fullName: text(200),
   role,
   supervisorId: uuid.nullable(),
@@ -55,7 +55,7 @@ const staffPatch = z
   .strictObject(staffFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .meta({ id: 'StaffPatch' });
+  .meta({ id: 'StaffPatch', minProperties: 1 });
 
 const programFields = {
   name: text(200),
@@ -96,14 +96,14 @@ const programPatch = z
   .strictObject({ ...programFields, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .meta({ id: 'ProgramPatch' });
+  .meta({ id: 'ProgramPatch', minProperties: 1 });
 
 const providerFields = {
   organisation: text(200),
   services: z.array(text(100)).min(1).max(50),
-  contactEmail: z.email().max(200),
+  contactEmail: email(),
   languages: z.array(text(35)).max(30),
-  eligibilityNotes: z.string().trim().max(2000),
+  eligibilityNotes: trimmed(2000),
 };
 const providerBody = z
   .strictObject({
@@ -117,7 +117,7 @@ const providerPatch = z
   .strictObject({ ...providerFields, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
-  .meta({ id: 'ProviderPatch' });
+  .meta({ id: 'ProviderPatch', minProperties: 1 });
 
 const idParams = (name: string) => z.strictObject({ [name]: uuid });
 
@@ -130,6 +130,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff',
+    operationId: 'createStaff',
+    description:
+      'Admins add a staff member. 409 when the email is taken; 422 when `supervisorId` does not name an active supervisor-capable staff member.',
     summary: 'Add a staff member (admin)',
     tag: 'staff',
     body: staffBody,
@@ -142,6 +145,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/staff',
+    operationId: 'listStaff',
+    description: 'Every staff member, filtered by role and whether active, ordered by name.',
     summary: 'List staff',
     tag: 'staff',
     query: z.strictObject({ role: role.optional(), active: queryBoolean.optional() }),
@@ -151,6 +156,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/staff/:staffId',
+    operationId: 'getStaff',
+    description: 'One staff member.',
     summary: 'One staff member',
     tag: 'staff',
     params: staffId,
@@ -160,6 +167,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'patch',
     path: '/staff/:staffId',
+    operationId: 'updateStaff',
+    description:
+      "Changes the fields sent (at least one: the schema's `minProperties`). Admins change anything; anyone else only their own `timeZone` and `notificationPreference` (403 otherwise).",
     summary: 'Change a staff member (admin; anyone for their own time zone and notification preference)',
     tag: 'staff',
     params: staffId,
@@ -173,6 +183,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff/:staffId/deactivate',
+    operationId: 'deactivateStaff',
+    description:
+      'Admins deactivate a staff member; their tokens stop working. Someone still carrying or supervising open cases, leading a team or managing programs is refused (409) unless the body names who takes them over (caseManagerId, supervisorId, programManagerId); then every case, team member and program moves in one transaction and running cases are told. Nobody deactivates themselves, and the last active admin stays.',
     summary:
       'Deactivate a staff member, handing over their open cases, team and programs (admin; not yourself, not the last admin)',
     tag: 'staff',
@@ -198,6 +211,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff/:staffId/reactivate',
+    operationId: 'reactivateStaff',
+    description:
+      'Admins bring back a deactivated staff member. Their old tokens stay revoked: issue a new one. 409 when they are already active.',
     summary: 'Reactivate a deactivated staff member (admin); issue them a new token',
     tag: 'staff',
     params: staffId,
@@ -210,10 +226,13 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/staff/:staffId/tokens',
+    operationId: 'issueToken',
+    description:
+      'Admins issue a bearer token for an active staff member (409 when deactivated). The token is shown only in this answer; only its hash is kept.',
     summary: 'Issue an API token (admin); shown once',
     tag: 'staff',
     params: staffId,
-    body: z.strictObject({ label: z.string().trim().max(100).default('') }),
+    body: z.strictObject({ label: trimmed(100).default('') }),
     responses: { 201: { description: 'Token', schema: z.object({ token: z.string() }) } },
     handler: async ({ actor, params, body }) => ({
       status: 201,
@@ -225,6 +244,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/programs',
+    operationId: 'createProgram',
+    description:
+      'Admins create a program with its first policy version. 409 when the name is taken; 422 when `programManagerId` is not an active program manager.',
     summary: 'Create a program with its policy (admin)',
     tag: 'programs',
     body: programBody,
@@ -234,6 +256,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/programs',
+    operationId: 'listPrograms',
+    description: 'Every program with its current policy.',
     summary: 'List programs',
     tag: 'programs',
     responses: { 200: { description: 'Programs', schema: z.object({ items: z.array(programSchema) }) } },
@@ -242,6 +266,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/programs/:programId',
+    operationId: 'getProgram',
+    description: 'One program with its current policy.',
     summary: 'One program with its current policy',
     tag: 'programs',
     params: programId,
@@ -254,6 +280,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'patch',
     path: '/programs/:programId',
+    operationId: 'updateProgram',
+    description:
+      "Changes the fields sent (at least one: the schema's `minProperties`). The program's manager may change its calendar and domains; only admins change its manager or deactivate it.",
     summary: 'Change or deactivate a program',
     tag: 'programs',
     params: programId,
@@ -267,6 +296,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'put',
     path: '/programs/:programId/policy',
+    operationId: 'replacePolicy',
+    description:
+      "Admins or the program's manager store a new policy version; running cases are told and re-derive their open obligations.",
     summary: 'Replace the policy (a new version)',
     tag: 'programs',
     params: programId,
@@ -282,6 +314,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'post',
     path: '/providers',
+    operationId: 'createProvider',
+    description: 'Adds a provider to the directory.',
     summary: 'Add a provider to the directory',
     tag: 'providers',
     body: providerBody,
@@ -291,6 +325,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/providers',
+    operationId: 'listProviders',
+    description: 'Searches the provider directory by service, language and whether active.',
     summary: 'Search the provider directory',
     tag: 'providers',
     query: z.strictObject({
@@ -304,6 +340,8 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'get',
     path: '/providers/:providerId',
+    operationId: 'getProvider',
+    description: 'One provider.',
     summary: 'One provider',
     tag: 'providers',
     params: providerId,
@@ -316,6 +354,9 @@ export function registerDirectoryRoutes(
   api.add({
     method: 'patch',
     path: '/providers/:providerId',
+    operationId: 'updateProvider',
+    description:
+      'Changes the fields sent (at least one: the schema\'s `minProperties`); `{"active": false}` deactivates the provider.',
     summary: 'Change or deactivate a provider',
     tag: 'providers',
     params: providerId,

@@ -2,10 +2,11 @@ import type { Pool } from 'pg';
 import { z } from 'zod';
 import { createClient, getClient, searchClients } from '../../domain/clients';
 import { consentHistory, recordConsent } from '../../domain/consent';
+import { getStaff } from '../../domain/directory';
 import { acknowledgeEscalation, myEscalations } from '../../domain/escalations';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
-import { isoDate, isoDateTime, limit, newClientSchema, queryBoolean, uuid } from '../schemas';
+import { isoDate, isoDateTime, limit, newClientSchema, queryBoolean, role, text, uuid } from '../schemas';
 
 const clientSchema = z
   .object({
@@ -50,11 +51,39 @@ const escalationSchema = z
   })
   .meta({ id: 'Escalation' });
 
+const meSchema = z
+  .object({
+    id: uuid,
+    email: z.string(),
+    fullName: z.string(),
+    role,
+    timeZone: z.string(),
+    supervisorId: uuid.nullable(),
+  })
+  .meta({ id: 'Me' });
+
 export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflows: CaseWorkflows }): void {
   const { pool } = deps;
   api.add({
+    method: 'get',
+    path: '/me',
+    operationId: 'getMe',
+    summary: 'Who this token belongs to',
+    description:
+      'The staff member the bearer token acts for: enough for a client to show who is signed in and which role applies. No token details.',
+    tag: 'staff',
+    neverAnswers: [403, 404],
+    responses: { 200: { description: 'The signed-in staff member', schema: meSchema } },
+    handler: async ({ actor }) => {
+      const { id, email, fullName, role, timeZone, supervisorId } = await getStaff(pool, actor.id);
+      return { status: 200, body: { id, email, fullName, role, timeZone, supervisorId } };
+    },
+  });
+  api.add({
     method: 'post',
     path: '/clients',
+    operationId: 'createClient',
+    description: 'Registers a client without opening a case. Audited.',
     summary: 'Register a client',
     tag: 'clients',
     body: newClientSchema,
@@ -64,10 +93,12 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/clients',
+    operationId: 'searchClients',
+    description: 'Searches the clients on cases you may see, by name and birth date. Audited.',
     summary: 'Search the clients you may see',
     tag: 'clients',
     query: z.strictObject({
-      name: z.string().trim().min(1).max(100).optional(),
+      name: text(100).optional(),
       birthDate: isoDate.optional(),
       limit,
     }),
@@ -80,6 +111,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/clients/:clientId',
+    operationId: 'getClient',
+    description: 'One client you may see (404 otherwise). Audited.',
     summary: 'One client (audited)',
     tag: 'clients',
     params: z.strictObject({ clientId: uuid }),
@@ -92,6 +125,9 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'post',
     path: '/clients/:clientId/consent',
+    operationId: 'recordConsent',
+    description:
+      "Appends a dated statement of the client's consent to share with providers (given or withdrawn), with who recorded it. The latest statement decides whether referrals may be made. 422 for a time in the future.",
     summary: 'Record consent to share with providers, given or withdrawn (appended, dated)',
     tag: 'clients',
     params: z.strictObject({ clientId: uuid }),
@@ -99,7 +135,7 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
       .strictObject({
         given: z.boolean(),
         at: isoDateTime.optional(),
-        note: z.string().trim().min(1).max(2000).optional(),
+        note: text(2000).optional(),
       })
       .meta({ id: 'ConsentInput' }),
     responses: { 201: { description: 'Recorded', schema: consentSchema } },
@@ -111,6 +147,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/clients/:clientId/consent',
+    operationId: 'listConsent',
+    description: "The client's consent history, oldest first; reading it is audited.",
     summary: 'Every consent statement for the client, oldest first (audited)',
     tag: 'clients',
     params: z.strictObject({ clientId: uuid }),
@@ -125,6 +163,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'get',
     path: '/escalations',
+    operationId: 'listMyEscalations',
+    description: 'Escalations sent to you, unacknowledged ones only unless `includeAcknowledged=true`.',
     summary: 'Escalations sent to me',
     tag: 'escalations',
     query: z.strictObject({ includeAcknowledged: queryBoolean.default(false) }),
@@ -139,6 +179,9 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'post',
     path: '/escalations/:escalationId/acknowledge',
+    operationId: 'acknowledgeEscalation',
+    description:
+      "The escalation's recipient (or the case's supervisor, program manager or an admin) acknowledges it; a second acknowledgement is 409.",
     summary: 'Acknowledge an escalation',
     tag: 'escalations',
     params: z.strictObject({ escalationId: uuid }),
