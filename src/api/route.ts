@@ -39,6 +39,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   tag: string;
   /** Standard problem statuses this operation can never answer (e.g. 403 for `GET /me`). */
   neverAnswers?: number[];
+  /** Problems beyond the standard ones this operation answers, e.g. 422 for a read's cursor. */
+  alsoAnswers?: Record<number, string>;
   params?: P;
   query?: Q;
   body?: B;
@@ -121,6 +123,7 @@ export class ApiRouter {
       ...standardProblems,
       ...(isWrite ? writeProblems : {}),
       ...(spec.method === 'post' ? postProblems : {}),
+      ...spec.alsoAnswers,
     };
     for (const [status, description] of Object.entries(problems)) {
       if (spec.neverAnswers?.includes(Number(status))) continue;

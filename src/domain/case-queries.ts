@@ -3,7 +3,7 @@ import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
 import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
-import { ValidationError } from './errors';
+import { UnprocessableError } from './errors';
 
 export interface CaseFilter {
   caseManagerId?: string;
@@ -46,7 +46,9 @@ function decodeCursor(text: string): Cursor {
   } catch {
     // fall through
   }
-  throw new ValidationError('The cursor is not one this API issued.', [
+  // Well-formed by the schema (base64url) yet not a cursor this API issued: 422, like any other
+  // well-formed request that cannot apply.
+  throw new UnprocessableError('The cursor is not one this API issued.', [
     { field: 'query.cursor', reason: 'invalid cursor' },
   ]);
 }

@@ -161,11 +161,21 @@ describe('never a 500', () => {
       ],
       ['an array', forge(['2026-01-01T00:00:00.000Z'])],
       ['null', forge(null)],
-      ['not base64 JSON', '%%%%'],
-    ])('when the cursor is forged with %s, then 400 names query.cursor', async (_what, cursor) => {
+    ])('when the cursor is forged with %s, then 422 names query.cursor', async (_what, cursor) => {
       const res = await call(
         'GET',
         `/cases?cursor=${encodeURIComponent(cursor)}`,
+        undefined,
+        team.caseManager.token,
+      );
+      expect(res.status).toBe(422);
+      expect(fields(res.body)).toEqual(['query.cursor']);
+    });
+
+    it('when the cursor is not even base64url, then 400 names query.cursor', async () => {
+      const res = await call(
+        'GET',
+        `/cases?cursor=${encodeURIComponent('%%%%')}`,
         undefined,
         team.caseManager.token,
       );

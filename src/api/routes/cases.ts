@@ -145,6 +145,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     description:
       "The cases you may see (your caseload, your team's, your program's, or all for admins), newest first. Filters combine; `nextCursor` fetches the next page.",
     summary: 'Cases you may see, newest first, with cursor pagination',
+    alsoAnswers: { 422: 'The cursor is well formed but not one this API issued; nothing changed' },
     tag: 'cases',
     query: z.strictObject({
       caseManagerId: uuid.optional(),
@@ -153,7 +154,11 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
       status: caseStatus.optional(),
       overdue: queryBoolean.optional(),
       limit,
-      cursor: z.string().max(200).optional(),
+      cursor: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,200}$/, 'must be a nextCursor this API returned')
+        .optional()
+        .meta({ description: 'The nextCursor of the previous page, as returned (opaque, base64url)' }),
     }),
     responses: {
       200: {

@@ -330,8 +330,8 @@ export function registerDirectoryRoutes(
     summary: 'Search the provider directory',
     tag: 'providers',
     query: z.strictObject({
-      service: z.string().max(100).optional(),
-      language: z.string().max(35).optional(),
+      service: trimmed(100).optional(),
+      language: trimmed(35).optional(),
       active: queryBoolean.optional(),
     }),
     responses: { 200: { description: 'Providers', schema: z.object({ items: z.array(providerSchema) }) } },
