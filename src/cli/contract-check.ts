@@ -66,6 +66,7 @@ async function startDevStack(dataDir: string): Promise<DevStack> {
     env: {
       ...process.env,
       DATABASE_URL: '',
+      MIGRATION_DATABASE_URL: '',
       API_PORT: '0',
       TEMPORAL_PORT: '0',
       TEMPORAL_UI_PORT: '0',

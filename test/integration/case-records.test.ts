@@ -336,7 +336,8 @@ describe('case records through the API', () => {
       (await api.call('GET', `/api/v1/cases?programId=${team.programId}&status=closed`, team.admin.token))
         .body.items,
     ).toEqual([]);
-    expect((await api.call('GET', '/api/v1/cases?cursor=bogus', team.admin.token)).status).toBe(400);
+    expect((await api.call('GET', '/api/v1/cases?cursor=bogus', team.admin.token)).status).toBe(422);
+    expect((await api.call('GET', '/api/v1/cases?cursor=%25%25', team.admin.token)).status).toBe(400);
     expect((await api.call('GET', '/api/v1/cases?limit=1000', team.admin.token)).status).toBe(400);
   });
 
