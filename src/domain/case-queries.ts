@@ -23,8 +23,11 @@ interface Cursor {
 const encodeCursor = (c: Cursor): string => Buffer.from(JSON.stringify(c)).toString('base64url');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Exactly what encodeCursor writes: a real instant in toISOString's four-digit-year form. */
-const ISSUED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/**
+ * Exactly what listCases writes: a real UTC instant with PostgreSQL's microseconds (cases opened in
+ * one millisecond must not fall between pages). Millisecond cursors issued before that still work.
+ */
+const ISSUED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}(\d{3})?Z$/;
 
 /** A cursor is client-held text: only the exact shape this API issues is let near SQL. */
 function decodeCursor(text: string): Cursor {
@@ -38,7 +41,7 @@ function decodeCursor(text: string): Cursor {
         typeof id === 'string' &&
         ISSUED_TIME.test(t) &&
         new Date(t).getTime() > 0 &&
-        new Date(t).toISOString() === t &&
+        new Date(t).toISOString() === `${t.slice(0, 23)}Z` &&
         UUID.test(id)
       )
         return { t, id };
@@ -60,8 +63,10 @@ export async function listCases(
   f: CaseFilter,
 ): Promise<{ items: CaseRecord[]; nextCursor: string | null }> {
   const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
-  const rows = await pool.query<CaseRow>(
-    `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
+  const rows = await pool.query<CaseRow & { cursor_time: string }>(
+    `SELECT c.*, p.program_manager_id,
+            to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
+       FROM cases c JOIN programs p ON p.id = c.program_id
       WHERE ${visibleCasesSql(actor, 1)}
         AND ($2::uuid IS NULL OR c.case_manager_id = $2)
         AND ($3::uuid IS NULL OR c.supervisor_id = $3)
@@ -84,7 +89,7 @@ export async function listCases(
     ],
   );
   const page = rows.rows.slice(0, f.limit);
-  const last = page[page.length - 1] as (CaseRow & { created_at: Date }) | undefined;
+  const last = page[page.length - 1];
   // Which cases were disclosed, one entry each; an empty page is still recorded.
   if (page.length > 0)
     await auditEach(
@@ -97,9 +102,7 @@ export async function listCases(
   return {
     items: page.map(toRecord),
     nextCursor:
-      rows.rows.length > f.limit && last
-        ? encodeCursor({ t: last.created_at.toISOString(), id: last.id })
-        : null,
+      rows.rows.length > f.limit && last ? encodeCursor({ t: last.cursor_time, id: last.id }) : null,
   };
 }
 

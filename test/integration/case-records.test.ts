@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../src/db/pool';
 import { startTestApi } from '../helpers/api';
-import { createTeam } from '../helpers/fixtures';
+import { createCaseRow, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 describe('case records through the API', () => {
@@ -339,6 +339,34 @@ describe('case records through the API', () => {
     expect((await api.call('GET', '/api/v1/cases?cursor=bogus', team.admin.token)).status).toBe(422);
     expect((await api.call('GET', '/api/v1/cases?cursor=%25%25', team.admin.token)).status).toBe(400);
     expect((await api.call('GET', '/api/v1/cases?limit=1000', team.admin.token)).status).toBe(400);
+  });
+
+  it('when cases share a millisecond, then the cursor walks every case exactly once at every page size', async () => {
+    const team = await createTeam(db.pool);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push((await createCaseRow(db.pool, team)).id);
+    // Intakes in a burst: one millisecond, microseconds apart (PostgreSQL keeps microseconds).
+    await db.pool.query(
+      `UPDATE cases SET created_at = '2026-11-30T10:00:00.123Z'::timestamptz + (ord * interval '1 microsecond')
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS t(id, ord) WHERE cases.id = t.id`,
+      [ids],
+    );
+    for (let limit = 1; limit <= ids.length; limit++) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await api.call(
+          'GET',
+          `/api/v1/cases?programId=${team.programId}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+          team.admin.token,
+        );
+        expect(page.status).toBe(200);
+        seen.push(...page.body.items.map((c: any) => c.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      // Newest first, each case once, none lost between pages.
+      expect({ limit, seen }).toEqual({ limit, seen: [...ids].reverse() });
+    }
   });
 
   it('when a POST is retried with the same Idempotency-Key, then the first result comes back and nothing new is created', async () => {
