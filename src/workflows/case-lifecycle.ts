@@ -46,6 +46,8 @@ export const PATCHES = {
   clocksV2: 'case-clocks-v2',
   /** While closure waits for approval, every other clock pauses; a return resumes them shifted (2026-12-01). */
   closurePausesClocks: 'closure-pauses-clocks',
+  /** A change of case manager, supervisor or risk level alone re-projects, so search attributes follow (2026-12-01). */
+  partiesProjected: 'parties-projected',
 } as const;
 
 /**
@@ -72,12 +74,20 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     state.version++;
   };
   const schedule = (): CaseSchedule => buildSchedule(input.caseId, state, Date.now(), state.version);
-  /** The fingerprint of what was last written to the case row; '' until the first projection. */
+  /** The fingerprint of what was last written to the case row and search attributes; '' until the first. */
   let lastProjected = '';
+  /** Whether the parties count in the fingerprint: decided by patch in the workflow, read by the query. */
+  let partiesProjected = false;
+  const fingerprintOf = (visible: object): string =>
+    JSON.stringify(
+      partiesProjected
+        ? { ...visible, parties: [state.caseManagerId, state.supervisorId, state.riskLevel] }
+        : visible,
+    );
   /** Has the case row caught up with everything the workflow knows? (Queries only: never in history.) */
   const projected = (): boolean => {
     const { version: _version, decisions, ...visible } = projection();
-    return decisions.length === 0 && JSON.stringify(visible) === lastProjected;
+    return decisions.length === 0 && fingerprintOf(visible) === lastProjected;
   };
 
   // Handlers first, so no message that arrives with the first task is dropped.
@@ -191,7 +201,9 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   const project = async (): Promise<void> => {
     const p = projection();
     const { version: _version, decisions, ...visible } = p;
-    const fingerprint = JSON.stringify(visible);
+    // Cases started before the patch re-project only when the schedule changes, as they did.
+    partiesProjected = patched(PATCHES.partiesProjected);
+    const fingerprint = fingerprintOf(visible);
     if (fingerprint === lastProjected && decisions.length === 0) return;
     const s = schedule();
     upsertSearchAttributes([

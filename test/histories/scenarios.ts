@@ -192,6 +192,31 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
+    // Generation 4 (parties projected, 2026-12-01): a reassignment and a risk change alone re-project,
+    // so the search attributes follow them at once; then closed.
+    name: 'v4-parties-projected',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { caseId } = await intake(ctx, 'medium');
+      const supervisor = await createStaff(pool, 'supervisor');
+      const caseManager = await createStaff(pool, 'case_manager', { supervisorId: supervisor.id });
+      const event = async (make: (now: string) => CaseEvent, days = 0) => {
+        if (days) await env.sleep(days * DAY);
+        await workflows.event(caseId, make(await at(env)));
+      };
+      await event(
+        (at) => ({ type: 'reassigned', caseManagerId: caseManager.id, supervisorId: supervisor.id, at }),
+        2,
+      );
+      await event((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }), 3);
+      await event((at) => ({ type: 'risk_changed', riskLevel: 'high', at }), 1);
+      await event((at) => ({ type: 'closure_requested', at }), 1);
+      await event((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      await env.sleep(DAY); // the run completes
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
     // Generation 2: a high-risk case reassessed monthly for three years continues as new; every run
     // of the chain is stored, the later ones starting from carried state.
     name: 'v2-continue-as-new',

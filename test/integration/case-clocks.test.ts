@@ -4,6 +4,17 @@ import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { scheduleQuery } from '../../src/workflows/messages';
+import { SA } from '../../src/workflows/search-attributes';
+
+/** Polls until the condition holds (10 s at most): for asynchronous effects without a message to await. */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /**
  * The case workflow's clocks over weeks and months, driven through the real API with the
@@ -95,6 +106,14 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
       supervisorId: newSupervisor.id,
     });
     expect(moved.status).toBe(200);
+    // The search attributes the admin's caseload query uses follow at once, not at the next reminder.
+    const handle = env.client.workflow.getHandle(`case-${caseId}`);
+    await waitFor(async () => (await handle.query(scheduleQuery)).projected === true);
+    const attributes = (await handle.describe()).typedSearchAttributes;
+    expect([attributes.get(SA.CaseManagerId), attributes.get(SA.SupervisorId)]).toEqual([
+      newCaseManager.id,
+      newSupervisor.id,
+    ]);
     await skipTo(env, t0 + 23 * DAY + HOUR);
 
     expect(sentMail(smtp, caseId, t0).map((m) => `${m.when} ${m.to}`)).toEqual([

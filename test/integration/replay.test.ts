@@ -20,24 +20,38 @@ describe('case workflow: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v1-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v2-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v3-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v4-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
   });
 
-  it('when the v3 history is read, then its closure request went through the closure-pauses-clocks patch', () => {
-    const history = JSON.parse(
-      fs.readFileSync(path.join(RECORDED, 'v3-closure-pauses-clocks.json'), 'utf8'),
-    ) as {
+  /** The patch ids a stored history recorded markers for, in order. */
+  const patchesIn = (file: string): string[] => {
+    const history = JSON.parse(fs.readFileSync(path.join(RECORDED, file), 'utf8')) as {
       events: {
         markerRecordedEventAttributes?: { details?: Record<string, { payloads: { data: string }[] }> };
       }[];
     };
-    const patches = history.events.flatMap((e) =>
+    return history.events.flatMap((e) =>
       (e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads ?? []).map(
         (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
       ),
     );
-    expect(patches).toEqual([PATCHES.clocksV2, PATCHES.closurePausesClocks]);
+  };
+
+  it('when the v3 history is read, then its closure request went through the closure-pauses-clocks patch', () => {
+    expect(patchesIn('v3-closure-pauses-clocks.json')).toEqual([
+      PATCHES.clocksV2,
+      PATCHES.closurePausesClocks,
+    ]);
+  });
+
+  it('when the v4 history is read, then its projections went through the parties-projected patch', () => {
+    expect(patchesIn('v4-parties-projected.json')).toEqual([
+      PATCHES.clocksV2,
+      PATCHES.partiesProjected,
+      PATCHES.closurePausesClocks,
+    ]);
   });
 
   it.each(files)(
