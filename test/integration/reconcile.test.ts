@@ -76,6 +76,28 @@ describe('reconciling case records with their workflows', () => {
     expect((await reconcileAudits(c.id)).sort()).toEqual(['caseManagerId', 'supervisorId']);
   });
 
+  it('when the program manager is changed behind the workflow, then it is reported and repair tells the workflow', async () => {
+    const team = await createTeam(stack.db.pool);
+    const c = await openCase(team);
+    const newManager = await createStaff(stack.db.pool, 'program_manager');
+    await stack.db.pool.query('UPDATE programs SET program_manager_id = $2 WHERE id = $1', [
+      team.programId,
+      newManager.id,
+    ]);
+
+    const found = await reconcile(deps, { repair: false });
+    expect(found.differences.filter((d) => d.caseId === c.id)).toEqual([
+      expect.objectContaining({
+        field: 'programManagerId',
+        record: newManager.id,
+        workflow: team.programManager.id,
+      }),
+    ]);
+    await reconcile(deps, { repair: true });
+    expect((await reconcile(deps, { repair: false })).differences).toEqual([]);
+    expect(await reconcileAudits(c.id)).toEqual(['programManagerId']);
+  });
+
   it('when a hold is recorded behind the workflow, then it is reported and repair puts the workflow on hold', async () => {
     const team = await createTeam(stack.db.pool);
     const c = await openCase(team);
