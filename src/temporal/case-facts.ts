@@ -1,4 +1,4 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { caseWorkflowId } from '../domain/ports';
 import { caseFactsQuery } from '../workflows/messages';
 import type { CaseFactsReader } from '../domain/reconcile';
@@ -24,7 +24,10 @@ export function createCaseFactsReader(client: Client): CaseFactsReader {
         return { kind: 'running', facts };
       } catch (err) {
         // Generation-1 runs never registered this query.
-        if (/did not register a handler|not registered|unknown query/i.test((err as Error).message))
+        if (
+          err instanceof QueryNotRegisteredError ||
+          /did not register a handler|not registered|unknown query/i.test((err as Error).message)
+        )
           return { kind: 'generation1' };
         throw err;
       }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { reconcile, type ReconcileDeps } from '../../src/domain/reconcile';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
@@ -184,5 +185,15 @@ describe('reconciling case records with their workflows', () => {
     );
     expect(audits.rows).toEqual([{ actor_id: team.admin.id }]);
     expect((await stack.api.call('GET', path, team.admin.token)).body).toMatchObject({ differences: [] });
+  });
+
+  it('when the CLI is given a malformed DATABASE_URL, then it exits 78 naming the variable', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/reconcile.ts'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { PATH: process.env.PATH, DATABASE_URL: 'not a url' },
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('DATABASE_URL');
   });
 });
