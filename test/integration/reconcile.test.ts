@@ -3,7 +3,7 @@ import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { reconcile, type ReconcileDeps } from '../../src/domain/reconcile';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
-import { createStaff, createTeam } from '../helpers/fixtures';
+import { createCaseRow, createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 describe('reconciling case records with their workflows', () => {
@@ -185,6 +185,53 @@ describe('reconciling case records with their workflows', () => {
     );
     expect(audits.rows).toEqual([{ actor_id: team.admin.id }]);
     expect((await stack.api.call('GET', path, team.admin.token)).body).toMatchObject({ differences: [] });
+  });
+
+  it('when a case runs a workflow that does not answer the facts query (as generation 1 does), then it is listed as not compared, not as a difference', async () => {
+    const team = await createTeam(stack.db.pool);
+    const c = await createCaseRow(stack.db.pool, team);
+    // Any real workflow without the caseFacts query stands in for a generation-1 run.
+    const handle = await stack.env.client.workflow.start('staffDigests', {
+      workflowId: `case-${c.id}`,
+      taskQueue,
+      args: [{ nextRoundAt: '2999-01-01T08:00:00.000Z' }],
+    });
+
+    const report = await reconcile(deps, { repair: true });
+    expect(report.notCompared).toEqual([
+      { caseId: c.id, reference: c.reference, reason: 'generation 1: not compared' },
+    ]);
+    expect(report.differences).toEqual([]);
+    expect(report.unrepaired).toBe(0);
+    await handle.terminate('end of test');
+    await stack.db.pool.query(`UPDATE cases SET status = 'closed', closed_at = now() WHERE id = $1`, [c.id]);
+  });
+
+  it('when the record has an open referral the workflow does not track, then it is reported and left unrepaired (the workflow owns obligations)', async () => {
+    const team = await createTeam(stack.db.pool);
+    const c = await openCase(team);
+    const provider = await createProvider(stack.db.pool);
+    const referralId = (
+      await stack.db.pool.query<{ id: string }>(
+        `INSERT INTO referrals (case_id, provider_id, service, reason, created_by)
+         VALUES ($1, $2, 'housing', 'needs a flat', $3) RETURNING id`,
+        [c.id, provider.id, team.caseManager.id],
+      )
+    ).rows[0]!.id;
+
+    const report = await reconcile(deps, { repair: true });
+    expect(report.differences).toEqual([
+      expect.objectContaining({
+        caseId: c.id,
+        field: 'openObligations',
+        record: `referral ${referralId} sent`,
+        repaired: false,
+      }),
+    ]);
+    expect(report.unrepaired).toBe(1);
+    expect(await reconcileAudits(c.id)).toEqual([]);
+    await stack.db.pool.query(`UPDATE referrals SET status = 'cancelled' WHERE id = $1`, [referralId]);
+    expect((await reconcile(deps, { repair: false })).differences).toEqual([]);
   });
 
   it('when the CLI is given a malformed DATABASE_URL, then it exits 78 naming the variable', () => {
