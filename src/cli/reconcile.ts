@@ -36,7 +36,11 @@ async function main(): Promise<number> {
   const config = loadConfig(process.env);
   const pool = createPool(config.databaseUrl, 2);
   try {
-    const client = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys));
+    const client = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys)).catch(
+      (err: unknown) => {
+        throw new Error(`Cannot reach Temporal at ${config.temporal.address}: ${(err as Error).message}`);
+      },
+    );
     try {
       const report = await reconcile(
         {
