@@ -95,13 +95,11 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     programManagerId: state.programManagerId ?? null,
     onHold: state.status === 'on_hold',
     policyVersion: state.policyVersion,
-    openObligations: state.obligations
-      .filter(isOpen)
-      .map((o) => ({
-        id: o.id,
-        kind: o.kind,
-        ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
-      })),
+    openObligations: state.obligations.filter(isOpen).map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
+    })),
   }));
   setHandler(
     caseEventUpdate,
