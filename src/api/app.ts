@@ -3,6 +3,7 @@ import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
+import { createCaseFactsReader } from '../temporal/case-facts';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import type { Logger } from '../shared/logger';
 import type { PayloadKey } from '../temporal/codec';
@@ -13,6 +14,7 @@ import { notFoundRoute, problemMiddleware } from './middleware/problem';
 import { ApiRouter } from './route';
 import { registerCaseRoutes } from './routes/cases';
 import { registerDirectoryRoutes } from './routes/directory';
+import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
@@ -78,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   registerCaseRoutes(api, domainDeps);
   registerPeopleRoutes(api, domainDeps);
   registerDirectoryRoutes(api, domainDeps);
+  registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
 
   const openapi = api.document({
     title: 'Caseloop API',
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
       staff: 'Staff members, their tokens, and who is signed in',
       programs: 'Programs and their policies',
       providers: 'The provider directory',
+      admin: "Operators' tools: reconciling case records with their workflows",
     },
   });
   app.get('/openapi.json', (_req, res) => {

@@ -17,6 +17,7 @@ import { startMailDev, type RunningMailDev } from './maildev';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres';
 import { provisionDatabase } from '../db/roles';
 import { loadDevSettings } from './settings';
+import { writeStackFile } from './stack-file';
 import { startDevTemporal } from './temporal';
 import { TEMPORAL_UI_PATH } from '../api/web/temporal-ui-proxy';
 
@@ -176,6 +177,11 @@ async function main(): Promise<void> {
       '',
     ];
     process.stdout.write(lines.join('\n'));
+    writeStackFile(settings.dataDir, {
+      databaseUrl,
+      temporalAddress: `127.0.0.1:${temporalPort}`,
+      taskQueue: TASK_QUEUE,
+    });
     if (staff.length) {
       // The same path an admin's catch-up round takes: a signal to the digest workflow.
       const demoDigest = setTimeout(() => {

@@ -327,7 +327,8 @@ export async function reopenCase(
   });
 }
 
-async function workflowInputFor(db: PoolClient, row: CaseRow) {
+/** The start input for a case's workflow run, as its record stands now (reopen and reconciliation). */
+export async function workflowInputFor(db: PoolClient, row: CaseRow) {
   const policy = (
     await db.query<{ version: number; policy: import('./policy').ProgramPolicy; name: string }>(
       `SELECT pp.version, pp.policy, p.name FROM program_policies pp JOIN programs p ON p.id = pp.program_id

@@ -24,7 +24,13 @@ import {
   type CaseState,
 } from './case-state';
 import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
-import { acknowledgeEscalationUpdate, caseEventUpdate, policyChangedSignal, scheduleQuery } from './messages';
+import {
+  acknowledgeEscalationUpdate,
+  caseEventUpdate,
+  caseFactsQuery,
+  policyChangedSignal,
+  scheduleQuery,
+} from './messages';
 import { buildSchedule, nextStep, recipientId, type PlannedStep } from './schedule';
 import { SA } from './search-attributes';
 import type { CaseEvent, CaseSchedule, CaseWorkflowInput } from './types';
@@ -92,6 +98,19 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
 
   // Handlers first, so no message that arrives with the first task is dropped.
   setHandler(scheduleQuery, () => ({ ...schedule(), projected: projected() }));
+  setHandler(caseFactsQuery, () => ({
+    status: state.status,
+    caseManagerId: state.caseManagerId,
+    supervisorId: state.supervisorId,
+    programManagerId: state.programManagerId ?? null,
+    onHold: state.status === 'on_hold',
+    policyVersion: state.policyVersion,
+    openObligations: state.obligations.filter(isOpen).map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
+    })),
+  }));
   setHandler(
     caseEventUpdate,
     (event) => {

@@ -1,9 +1,11 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProgramPolicy } from '../domain/policy';
-import type { CaseCalendar, CaseEvent, CaseSchedule, EscalationAcknowledged } from './types';
+import type { CaseCalendar, CaseEvent, CaseFacts, CaseSchedule, EscalationAcknowledged } from './types';
 
 /** The case workflow's message contract, shared by the workflow and the API's client. */
 export const scheduleQuery = defineQuery<CaseSchedule>('schedule');
+/** What the reconciliation tool compares with the record; generation-1 runs do not answer it. */
+export const caseFactsQuery = defineQuery<CaseFacts>('caseFacts');
 /** A recorded change to the case; the workflow refuses it (validator) if the case is closed. */
 export const caseEventUpdate = defineUpdate<CaseSchedule, [CaseEvent]>('caseEvent');
 export const acknowledgeEscalationUpdate = defineUpdate<CaseSchedule, [EscalationAcknowledged]>(

@@ -100,6 +100,17 @@ export interface CaseSchedule {
   projected?: boolean;
 }
 
+/** The workflow's view of the facts the record also holds (answered by the caseFacts query). */
+export interface CaseFacts {
+  status: CaseStatus;
+  caseManagerId: string;
+  supervisorId: string;
+  programManagerId: string | null;
+  onHold: boolean;
+  policyVersion: number;
+  openObligations: { id: string; kind: ObligationKind; subjectId?: string }[];
+}
+
 export interface AssessmentRecorded {
   assessmentId: string;
   kind: 'initial' | 'reassessment';

@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { DEVELOPMENT_LINK_SIGNING_KEY, DEVELOPMENT_PAYLOAD_KEYS } from '../../src/config/config';
 import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { reconcile } from '../../src/domain/reconcile';
 import { projectRoot } from '../../src/shared/paths';
+import { createCaseFactsReader } from '../../src/temporal/case-facts';
+import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import type { TestApi } from '../helpers/api';
 import type { Team } from '../helpers/case-steps';
 import { header } from '../helpers/mail-log';
@@ -130,4 +134,14 @@ export async function startWorkerProcess(env: {
     return exited;
   };
   return { child, output: () => output, exited, stop };
+}
+
+/** Every fault test ends here: each open case's record and workflow agree (zero differences). */
+export async function expectReconciled(pool: Pool, client: Client, taskQueue: string): Promise<void> {
+  const result = await reconcile(
+    { pool, workflows: createCaseWorkflows(client, taskQueue), facts: createCaseFactsReader(client) },
+    { repair: false },
+  );
+  expect(result.differences).toEqual([]);
+  expect(result.notCompared).toEqual([]);
 }

@@ -22,6 +22,7 @@ import {
   startWorkerProcess,
   waitUntil,
   type WorkerProcess,
+  expectReconciled,
 } from './fault-kit';
 
 /** Starts test/faults/postgres-process.ts; resolves with the app and owner URLs and a stop function. */
@@ -160,6 +161,8 @@ describe('fault: PostgreSQL stops while the API and workflows are busy', () => {
     expect((await api.call('GET', '/readyz')).status).toBe(200);
     const res = await api.call('GET', '/api/v1/cases', team.caseManager.token);
     expect(res.status).toBe(200);
+
+    await expectReconciled(pool, env.client, taskQueue);
 
     report(
       'PostgreSQL outage',

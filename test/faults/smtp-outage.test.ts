@@ -15,6 +15,7 @@ import {
   startWorkerProcess,
   waitUntil,
   type WorkerProcess,
+  expectReconciled,
 } from './fault-kit';
 
 describe('fault: the SMTP server is down when reminders fall due', () => {
@@ -84,6 +85,8 @@ describe('fault: the SMTP server is down when reminders fall due', () => {
     );
     expect(log.rows).toEqual([{ status: 'sent', n: '200', min_attempts: expect.any(Number) }]);
     expect(log.rows[0]!.min_attempts).toBeGreaterThanOrEqual(2);
+
+    await expectReconciled(db.pool, env.client, taskQueue);
 
     report(
       'SMTP outage',

@@ -20,6 +20,7 @@ import {
   startWorkerProcess,
   waitUntil,
   type WorkerProcess,
+  expectReconciled,
 } from './fault-kit';
 
 describe('fault: the Temporal server restarts while cases wait on their timers', () => {
@@ -77,6 +78,8 @@ describe('fault: the Temporal server restarts while cases wait on their timers',
     expect(await notificationLog(db.pool)).toEqual([{ status: 'sent', n: '200' }]);
     // The worker that lived through the outage is the one that delivered them.
     expect(worker.child.exitCode).toBeNull();
+
+    await expectReconciled(db.pool, env.client, taskQueue);
 
     report(
       'Temporal dev server restart',

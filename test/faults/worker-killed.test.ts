@@ -16,6 +16,7 @@ import {
   startWorkerProcess,
   waitUntil,
   type WorkerProcess,
+  expectReconciled,
 } from './fault-kit';
 
 describe('fault: the worker process is killed while notifications are going out', () => {
@@ -85,6 +86,8 @@ describe('fault: the worker process is killed while notifications are going out'
       expect(Math.abs(copies[0]!.receivedAt.getTime() - killedAt)).toBeLessThan(1_000);
     }
     expect(await notificationLog(db.pool)).toEqual([{ status: 'sent', n: '200' }]);
+
+    await expectReconciled(db.pool, env.client, taskQueue);
 
     report(
       'worker SIGKILL during 200 reminders',
