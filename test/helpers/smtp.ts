@@ -71,6 +71,11 @@ export async function startSmtpCatcher(
         .catch((err: Error) => callback(err));
     },
   });
+  // A client that dies mid-connection (a SIGKILLed worker) resets its socket; a real relay shrugs
+  // that off, and so does the catcher, instead of an unhandled 'error' failing the whole suite.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') throw err;
+  });
   await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   catcher.url = `smtp://127.0.0.1:${port}`;
