@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { ConflictError, UnprocessableError, ValidationError } from '../domain/errors';
 import type { Actor } from '../domain/actor';
 import { audit } from '../domain/audit';
-import type { RouteResult } from './route';
+import type { RouteResult } from './route-result';
 
 /**
  * Idempotency-Key for creating POSTs: the first request with a key runs and its response is

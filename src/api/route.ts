@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import type { Actor } from '../domain/actor';
 import { MethodNotAllowedError } from '../domain/errors';
 import { KEY_PATTERN, withIdempotency } from './idempotency';
+import type { RouteResult } from './route-result';
 import { parseInput } from './validate';
 
 /**
@@ -22,11 +23,7 @@ export interface RouteInput<P, Q, B> {
   req: Pick<Request, 'headers'>;
 }
 
-export interface RouteResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export type { RouteResult } from './route-result';
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   method: Method;

@@ -6,7 +6,15 @@ import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
-import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
+import {
+  loadCase,
+  staffById,
+  toRecord,
+  writeStatus,
+  type CaseDeps,
+  type CaseRecord,
+  type CaseRow,
+} from './cases';
 import { ConflictError, ForbiddenError, UnprocessableError } from './errors';
 
 /**
@@ -28,15 +36,6 @@ export async function changeCase<T>(
     await writeStatus(db, caseId, schedule);
     return { ...result, schedule };
   });
-}
-
-/** The workflow's answer is the newest truth about the case's status. */
-export async function writeStatus(db: PoolClient, caseId: string, schedule: CaseSchedule): Promise<void> {
-  await db.query(
-    `UPDATE cases SET status = $2, projection_version = $3, updated_at = now()
-      WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $3)`,
-    [caseId, schedule.status, schedule.version],
-  );
 }
 
 /** When something happened, as reported: defaults to now and may not lie in the future. */

@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from 'pg';
-import type { CaseRow } from './cases';
 
 /**
  * The append-only side of a case: closure requests and decisions, and the episodes a case has
@@ -88,7 +87,7 @@ export interface Episode {
 /** Every episode of the case, oldest first; the last is the current one (open unless the case is closed). */
 export async function caseEpisodes(
   db: Pool | PoolClient,
-  row: Pick<CaseRow, 'id' | 'opened_at' | 'status'> & { reopen_count?: number },
+  row: { id: string; opened_at: Date; status: string; reopen_count?: number },
 ): Promise<Episode[]> {
   const closed = (
     await db.query<{

@@ -5,7 +5,6 @@ import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
 import type { Actor } from './actor';
 import { assertCaseParties, canAccessCase } from './access';
 import { checkBirthDate, isClientVisible, recordConsentAtRegistration } from './clients';
-import { writeStatus } from './case-actions';
 import { caseEpisodes, type Episode } from './case-history';
 import { audit } from './audit';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
@@ -416,4 +415,13 @@ export async function recordAssessment(
     await writeStatus(db, caseId, schedule);
     return { assessmentId, schedule };
   });
+}
+
+/** The workflow's answer is the newest truth about the case's status. */
+export async function writeStatus(db: PoolClient, caseId: string, schedule: CaseSchedule): Promise<void> {
+  await db.query(
+    `UPDATE cases SET status = $2, projection_version = $3, updated_at = now()
+      WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $3)`,
+    [caseId, schedule.status, schedule.version],
+  );
 }

@@ -3,7 +3,7 @@ import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { inTransaction } from '../db/tx';
 import { audit, auditEach } from './audit';
-import { appendConsent } from './consent';
+import { appendConsent } from './consent-log';
 import { NotFoundError, UnprocessableError } from './errors';
 
 /**

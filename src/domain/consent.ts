@@ -5,71 +5,15 @@ import { audit } from './audit';
 import { reportedTime } from './case-actions';
 import { isClientVisible } from './clients';
 import { NotFoundError } from './errors';
+import { appendConsent, toStatement, type ConsentRow, type ConsentStatement } from './consent-log';
+
+export type { ConsentStatement } from './consent-log';
 
 /**
  * Consent to share with providers is a history, not a flag: each statement is dated, says who
  * recorded it and is never changed. The latest statement (by when it was given or withdrawn) is
  * the client's current consent, mirrored in clients.consent_to_share for lists.
  */
-
-export interface ConsentStatement {
-  id: string;
-  clientId: string;
-  given: boolean;
-  at: string;
-  note: string | null;
-  recordedBy: string | null;
-  recordedAt: string;
-}
-
-interface ConsentRow {
-  id: string;
-  client_id: string;
-  given: boolean;
-  at: Date;
-  note: string | null;
-  recorded_by: string | null;
-  recorded_at: Date;
-}
-
-const toStatement = (r: ConsentRow): ConsentStatement => ({
-  id: r.id,
-  clientId: r.client_id,
-  given: r.given,
-  at: r.at.toISOString(),
-  note: r.note,
-  recordedBy: r.recorded_by,
-  recordedAt: r.recorded_at.toISOString(),
-});
-
-/** Appends a statement and brings the client's current consent up to date, in the caller's transaction. */
-export async function appendConsent(
-  db: PoolClient,
-  actor: Actor,
-  clientId: string,
-  s: { given: boolean; at: Date; note?: string },
-): Promise<ConsentStatement> {
-  const row = (
-    await db.query<ConsentRow>(
-      `INSERT INTO client_consents (client_id, given, at, note, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [clientId, s.given, s.at, s.note ?? null, actor.id],
-    )
-  ).rows[0]!;
-  await db.query(
-    `UPDATE clients SET consent_to_share = (
-        SELECT given FROM client_consents WHERE client_id = $1 ORDER BY at DESC, recorded_at DESC, id DESC LIMIT 1),
-        updated_at = now()
-      WHERE id = $1`,
-    [clientId],
-  );
-  await audit(db, actor, {
-    action: 'create',
-    entity: 'client_consent',
-    entityId: row.id,
-    detail: { clientId, given: s.given },
-  });
-  return toStatement(row);
-}
 
 /** Consent given or withdrawn after registration, possibly dated back to when the client said so. */
 export async function recordConsent(

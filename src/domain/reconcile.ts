@@ -5,7 +5,8 @@ import type { CaseFacts, CaseSchedule } from '../workflows/types';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { programCalendar, staffZones } from './case-calendar';
-import { workflowInputFor, writeStatus } from './case-actions';
+import { workflowInputFor } from './case-actions';
+import { writeStatus } from './cases';
 import type { CaseRow } from './cases';
 import type { CaseWorkflows } from './ports';
 
