@@ -151,7 +151,11 @@ describe('dev stack launcher (smoke)', () => {
         },
       ]);
       const { id: caseManagerId } = (
-        await pool.query<{ id: string }>(`SELECT id FROM staff WHERE role = 'case_manager' LIMIT 1`)
+        // One who gets reminders one by one: a digest reader's would wait for the digest round.
+        await pool.query<{ id: string }>(
+          `SELECT id FROM staff WHERE role = 'case_manager' AND notification_preference = 'immediate'
+           ORDER BY email LIMIT 1`,
+        )
       ).rows[0]!;
 
       const res = await fetch(`${first.api}/api/v1/cases`, {
