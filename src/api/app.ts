@@ -138,6 +138,8 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(notFoundRoute);
   app.use(problemMiddleware(deps.logger));
+  // startApi's close waits on it: handlers still running when the last connection has gone.
+  app.locals.drain = () => api.drain();
   return app;
 }
 

@@ -4,19 +4,29 @@ import { ConflictError, UnprocessableError, ValidationError } from '../domain/er
 import type { Actor } from '../domain/actor';
 import { audit } from '../domain/audit';
 import type { RouteResult } from './route-result';
+import { commitCompanions, type CommitCompanion } from '../db/tx';
 
 /**
  * Idempotency-Key for creating POSTs: the first request with a key runs and its response is
  * stored; a retry with the same key and body gets that response again and creates nothing.
- * A placeholder row claims the key while the first request runs, so two concurrent retries
- * cannot both create; a placeholder left by a crash expires after a minute. Stored responses hold
- * client records, so they are kept only 24 hours: an older key counts as new, and every claim
- * sweeps a batch of expired rows. A replay discloses the stored record again, so it is audited.
+ * The key is claimed inside the transaction of the work it protects (src/db/tx.ts), so the two
+ * land together or not at all: a fault after the commit cannot leave work done and the key free,
+ * and a retry racing the first waits on the key and then gets the first's answer. Stored responses
+ * hold client records, so they are kept only 24 hours: an older key counts as new, and every
+ * request with a key sweeps a batch of expired rows. A replay discloses the stored record again,
+ * so it is audited.
  */
 export const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
-const STALE_CLAIM_SECONDS = 60;
 export const STORED_RESPONSE_SECONDS = 24 * 60 * 60;
 const SWEEP_BATCH = 100;
+
+interface KeyScope {
+  staffId: string;
+  key: string;
+  method: string;
+  path: string;
+  hash: string;
+}
 
 export async function withIdempotency(
   pool: Pool,
@@ -30,65 +40,101 @@ export async function withIdempotency(
       { field: 'headers.idempotency-key', reason: 'invalid format' },
     ]);
   }
-  const hash = createHash('sha256')
-    .update(JSON.stringify([request.method, request.path, request.body ?? null]))
-    .digest('hex');
-  const staffId = actor.id;
+  const scope: KeyScope = {
+    staffId: actor.id,
+    key,
+    method: request.method,
+    path: request.path,
+    hash: createHash('sha256')
+      .update(JSON.stringify([request.method, request.path, request.body ?? null]))
+      .digest('hex'),
+  };
   await pool.query(
-    `DELETE FROM idempotency_keys WHERE staff_id = $1 AND key = $2
-        AND ((status = 0 AND created_at < now() - make_interval(secs => $3))
-             OR created_at < now() - make_interval(secs => $4))`,
-    [staffId, key, STALE_CLAIM_SECONDS, STORED_RESPONSE_SECONDS],
+    `DELETE FROM idempotency_keys WHERE staff_id = $1 AND key = $2 AND created_at < now() - make_interval(secs => $3)`,
+    [scope.staffId, key, STORED_RESPONSE_SECONDS],
   );
   await sweepExpired(pool);
-  const claimed = await pool.query(
-    `INSERT INTO idempotency_keys (staff_id, key, method, path, request_hash, status) VALUES ($1, $2, $3, $4, $5, 0)
-     ON CONFLICT DO NOTHING`,
-    [staffId, key, request.method, request.path, hash],
-  );
-  if (claimed.rowCount === 0) {
-    const prior = (
-      await pool.query<{ request_hash: string; status: number; response: unknown }>(
-        `SELECT request_hash, status, response FROM idempotency_keys
-          WHERE staff_id = $1 AND key = $2 AND created_at >= now() - make_interval(secs => $3)`,
-        [staffId, key, STORED_RESPONSE_SECONDS],
-      )
-    ).rows[0];
-    if (!prior) throw new ConflictError('The Idempotency-Key is being reused concurrently; retry shortly.');
-    if (prior.request_hash !== hash) {
-      throw new UnprocessableError('This Idempotency-Key was used for a different request.', [
-        { field: 'headers.idempotency-key', reason: 'reused with a different request' },
-      ]);
-    }
-    if (prior.status === 0)
-      throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly.');
-    const replayedId = (prior.response as { id?: unknown } | null)?.id;
-    await audit(pool, actor, {
-      action: 'read',
-      entity: 'idempotent_replay',
-      ...(typeof replayedId === 'string' ? { entityId: replayedId } : {}),
-      detail: { method: request.method, path: request.path, status: prior.status },
-    });
-    return {
-      status: prior.status,
-      body: prior.response ?? undefined,
-      headers: { 'Idempotent-Replayed': 'true' },
-    };
-  }
+  const earlier = await storedAnswer(pool, actor, scope);
+  if (earlier) return earlier;
+
+  const claim: CommitCompanion = {
+    committed: false,
+    beforeCommit: async (db) => {
+      await db.query(
+        `INSERT INTO idempotency_keys (staff_id, key, method, path, request_hash, status) VALUES ($1, $2, $3, $4, $5, 0)`,
+        [scope.staffId, key, scope.method, scope.path, scope.hash],
+      );
+    },
+  };
+  let result: RouteResult;
   try {
-    const result = await run();
-    await pool.query(
-      'UPDATE idempotency_keys SET status = $3, response = $4 WHERE staff_id = $1 AND key = $2',
-      [staffId, key, result.status, JSON.stringify(result.body ?? null)],
-    );
-    return result;
+    result = await commitCompanions.run(claim, run);
   } catch (err) {
-    // Nothing was created: release the key so a corrected retry can use it.
-    await pool
-      .query('DELETE FROM idempotency_keys WHERE staff_id = $1 AND key = $2 AND status = 0', [staffId, key])
-      .catch(() => undefined);
+    // The same key committed first in a concurrent request: this one's work rolled back whole.
+    if (isKeyTaken(err)) {
+      const first = await storedAnswer(pool, actor, scope);
+      if (first) return first;
+      throw new ConflictError('A request with this Idempotency-Key is still in progress; retry shortly.');
+    }
     throw err;
   }
+  const answer = [scope.staffId, key, result.status, JSON.stringify(result.body ?? null)];
+  // The work is done either way: failing to store its answer must not turn it into an error.
+  if (claim.committed) {
+    await pool
+      .query(
+        'UPDATE idempotency_keys SET status = $3, response = $4 WHERE staff_id = $1 AND key = $2',
+        answer,
+      )
+      .catch(() => undefined);
+  } else {
+    // The work needed no transaction of its own: keep its answer for retries all the same.
+    await pool
+      .query(
+        `INSERT INTO idempotency_keys (staff_id, key, method, path, request_hash, status, response)
+         VALUES ($1, $2, $5, $6, $7, $3, $4) ON CONFLICT DO NOTHING`,
+        [...answer, scope.method, scope.path, scope.hash],
+      )
+      .catch(() => undefined);
+  }
+  return result;
+}
+
+const isKeyTaken = (err: unknown): boolean =>
+  (err as { code?: string; constraint?: string })?.code === '23505' &&
+  (err as { constraint?: string }).constraint === 'idempotency_keys_pkey';
+
+/** The answer a retry gets: the stored response, or why there is none to give. */
+async function storedAnswer(pool: Pool, actor: Actor, scope: KeyScope): Promise<RouteResult | undefined> {
+  const prior = (
+    await pool.query<{ request_hash: string; status: number; response: unknown }>(
+      `SELECT request_hash, status, response FROM idempotency_keys
+        WHERE staff_id = $1 AND key = $2 AND created_at >= now() - make_interval(secs => $3)`,
+      [scope.staffId, scope.key, STORED_RESPONSE_SECONDS],
+    )
+  ).rows[0];
+  if (!prior) return undefined;
+  if (prior.request_hash !== scope.hash) {
+    throw new UnprocessableError('This Idempotency-Key was used for a different request.', [
+      { field: 'headers.idempotency-key', reason: 'reused with a different request' },
+    ]);
+  }
+  if (prior.status === 0)
+    throw new ConflictError(
+      'The request with this Idempotency-Key was carried out, but its answer is not stored (it is still being delivered, or the server stopped before answering). Nothing was changed now; retry shortly or look the record up.',
+    );
+  const replayedId = (prior.response as { id?: unknown } | null)?.id;
+  await audit(pool, actor, {
+    action: 'read',
+    entity: 'idempotent_replay',
+    ...(typeof replayedId === 'string' ? { entityId: replayedId } : {}),
+    detail: { method: scope.method, path: scope.path, status: prior.status },
+  });
+  return {
+    status: prior.status,
+    body: prior.response ?? undefined,
+    headers: { 'Idempotent-Replayed': 'true' },
+  };
 }
 
 /** Removes a batch of expired stored responses (any staff member's), oldest first. */

@@ -31,13 +31,30 @@ async function main(): Promise<void> {
     port: config.port,
   });
   logger.info({ url: api.url }, 'api listening');
+  // In order: no new requests, in-flight ones and the relay finish (each call is bounded), then
+  // Temporal and PostgreSQL close. A second signal, or 30 s, stops at once.
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'draining in-flight requests');
-    void api
+    const force = setTimeout(() => {
+      logger.warn('shutdown took too long; exiting');
+      process.exit(1);
+    }, 30_000);
+    force.unref();
+    process.once(signal, () => process.exit(1));
+    api
       .close()
       .then(() => temporal.connection.close())
       .then(() => pool.end())
-      .then(() => process.exit(0));
+      .then(
+        () => {
+          logger.info('api stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -38,12 +38,27 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   neverAnswers?: number[];
   /** Problems beyond the standard ones this operation answers, e.g. 422 for a read's cursor. */
   alsoAnswers?: Record<number, string>;
+  /**
+   * The operation changes a case through its change log: when the case's workflow cannot confirm
+   * the change within a few seconds it is still recorded, and the answer is 202 with `pending: true`.
+   */
+  changesCase?: true;
   params?: P;
   query?: Q;
   body?: B;
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   handler: (input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>) => Promise<RouteResult>;
 }
+
+const pendingSchema = z
+  .object({ pending: z.literal(true) })
+  .passthrough()
+  .meta({
+    id: 'PendingChange',
+    description:
+      "The change is recorded and on its way to the case's workflow (Temporal or the worker is unavailable); " +
+      'it is retried until it arrives. The rest of the body is what the 200/201 answer would carry, without `schedule`.',
+  });
 
 export const problemSchema = z
   .object({
@@ -93,6 +108,12 @@ export class ApiRouter {
   readonly registry = new OpenAPIRegistry();
   /** Every registered path (as a matcher) with its methods, to answer 405 rather than 404. */
   private readonly known: Array<{ path: string; matcher: RegExp; methods: Set<string> }> = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  /** Resolves when every handler running now has finished (each is bounded; see case-changes). */
+  async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
 
   /** With a pool, creating POSTs honour the Idempotency-Key header. */
   constructor(private readonly pool?: Pool) {
@@ -113,6 +134,13 @@ export class ApiRouter {
       responses[status] = {
         description: r.description,
         ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}),
+      };
+    }
+    if (spec.changesCase) {
+      responses['202'] = {
+        description:
+          "Recorded, and on its way to the case's workflow: `GET /cases/{caseId}` shows `pendingChanges` until it arrives",
+        content: { 'application/json': { schema: pendingSchema } },
       };
     }
     const isWrite = spec.method !== 'get';
@@ -190,11 +218,20 @@ export class ApiRouter {
                 execute,
               )
             : await execute();
+        if (
+          spec.changesCase &&
+          result.status < 300 &&
+          (result.body as { pending?: unknown })?.pending === true
+        )
+          result.status = 202;
         for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
         if (result.body === undefined) res.status(result.status).end();
         else res.status(result.status).json(result.body);
       };
-      run().catch(next);
+      const running = run().catch(next);
+      // Tracked until settled, so shutdown can wait for handlers whose client has gone.
+      this.inFlight.add(running);
+      void running.finally(() => this.inFlight.delete(running));
     };
     this.router[spec.method](spec.path, handler);
     this.remember(spec.method, spec.path);

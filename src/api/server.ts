@@ -4,12 +4,14 @@ import type { Pool } from 'pg';
 import type { Logger } from '../shared/logger';
 import type { PayloadKey } from '../temporal/codec';
 import { createApp } from './app';
+import { startChangeRelay } from '../domain/change-relay';
+import { createCaseWorkflows } from '../temporal/case-workflows';
 import { sweepExpiredHourly } from './idempotency';
 
 export interface RunningApi {
   server: Server;
   url: string;
-  /** Stops accepting connections and waits for in-flight requests to finish. */
+  /** Stops accepting connections, waits for in-flight requests and the relay's round to finish. */
   close(): Promise<void>;
 }
 
@@ -33,16 +35,25 @@ export async function startApi(opts: {
     s.once('error', reject);
   });
   const stopSweeping = sweepExpiredHourly(opts.pool);
+  // Committed case changes that their request could not deliver reach their workflows from here.
+  const relay = startChangeRelay(
+    { pool: opts.pool, workflows: createCaseWorkflows(opts.temporal, opts.taskQueue) },
+    { onError: (err) => opts.logger.warn({ err: (err as Error).message }, 'change relay round failed') },
+  );
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
   return {
     server,
     url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        stopSweeping();
+    close: async () => {
+      stopSweeping();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-      }),
+      });
+      // Handlers outlive a client that hung up; each is bounded, so this ends within seconds.
+      await (app.locals.drain as () => Promise<void>)();
+      await relay.stop();
+    },
   };
 }

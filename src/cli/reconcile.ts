@@ -109,7 +109,7 @@ function render(report: ReconcileReport): string {
           .join('\n') + '\n'
       : '';
   const repaired = report.differences.length - report.unrepaired;
-  return `${table}${report.checked} case(s) checked, ${report.differences.length} difference(s), ${repaired} repaired, ${report.unrepaired} unrepaired, ${report.notCompared.length} not compared (generation 1)\n`;
+  return `${table}${report.checked} case(s) checked, ${report.differences.length} difference(s), ${repaired} repaired, ${report.unrepaired} unrepaired, ${report.notCompared.length} not compared (generation 1, or changes still on their way)\n`;
 }
 
 main().then(

@@ -1,40 +1,49 @@
 import type { PoolClient } from 'pg';
 import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
-import type { CaseEvent, CaseSchedule } from '../workflows/types';
+import type { CaseEvent } from '../workflows/types';
+import {
+  assertSettled,
+  changeLanded,
+  INLINE_DELIVERY_MS,
+  stageChange,
+  withChangeLog,
+  type Applied,
+  type StagedChange,
+} from './case-changes';
 import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
-import {
-  loadCase,
-  staffById,
-  toRecord,
-  writeStatus,
-  type CaseDeps,
-  type CaseRecord,
-  type CaseRow,
-} from './cases';
+import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
 import { ConflictError, ForbiddenError, UnprocessableError } from './errors';
 
 /**
  * Every change to a case runs the same way: lock the row, check who may do it and whether the
- * case's state allows it, write the records, tell the workflow, and commit only if the workflow
- * accepted. Temporal or PostgreSQL being down means 503 with nothing written.
+ * case's state allows it, write the records and the change for the workflow, commit; then deliver
+ * the change (src/domain/case-changes.ts). The record decides: once committed, the workflow gets
+ * the change, now (200 with its schedule) or soon (202, `pending`).
  */
 export async function changeCase<T>(
   deps: CaseDeps,
   actor: Actor,
   caseId: string,
   work: (db: PoolClient, row: CaseRow) => Promise<{ result: T; event?: CaseEvent }>,
-): Promise<T & { schedule?: CaseSchedule }> {
-  return inTransaction(deps.pool, async (db) => {
-    const row = await loadCase(db, actor, caseId, true);
-    const { result, event } = await work(db, row);
-    if (!event) return result as T & { schedule?: CaseSchedule };
-    const schedule = await deps.workflows.event(caseId, event);
-    await writeStatus(db, caseId, schedule);
-    return { ...result, schedule };
+): Promise<T & Applied> {
+  return withChangeLog(deps, caseId, async () => {
+    let staged: StagedChange | undefined;
+    const result = await inTransaction(
+      deps.pool,
+      async (db) => {
+        const row = await loadCase(db, actor, caseId, true);
+        await assertSettled(db, caseId);
+        const done = await work(db, row);
+        if (done.event) staged = await stageChange(db, caseId, { kind: 'event', event: done.event });
+        return done.result;
+      },
+      { landed: changeLanded(() => staged) },
+    );
+    return { result, ...(staged ? { staged } : {}) };
   });
 }
 
@@ -299,35 +308,53 @@ export async function reopenCase(
   actor: Actor,
   caseId: string,
   now = deps.clock?.() ?? new Date(),
-): Promise<CaseRecord> {
-  return inTransaction(deps.pool, async (db) => {
-    const row = await loadCase(db, actor, caseId, true);
-    if (!canApprove(actor, row))
-      throw new ForbiddenError('Only the supervisor, program manager or an admin may reopen.');
-    if (row.status !== 'closed') throw new ConflictError(`Case ${row.reference} is not closed.`);
-    const updated = (
-      await db.query<CaseRow>(
-        `UPDATE cases SET status = 'assessment', opened_at = $2, closed_at = NULL, closed_by = NULL,
-                closure_reason = NULL, closure_summary = NULL, closure_requested_at = NULL, closure_requested_by = NULL,
-                reopen_count = reopen_count + 1, projection_version = NULL, next_due_at = NULL, overdue_count = 0, escalation_level = 0, updated_at = now()
-          WHERE id = $1 RETURNING *, $3::uuid AS program_manager_id`,
-        [caseId, now, row.program_manager_id],
-      )
-    ).rows[0]!;
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'case',
-      entityId: caseId,
-      caseId,
-      detail: { change: 'reopen' },
-    });
-    await deps.workflows.start(await workflowInputFor(db, updated));
-    return toRecord(updated);
+): Promise<CaseRecord & Applied> {
+  // The closed run may still be finishing its last step; a start now would join it, not replace it.
+  const row = await loadCase(deps.pool, actor, caseId);
+  if (row.status === 'closed' && (await deps.workflows.running(caseId, { timeoutMs: INLINE_DELIVERY_MS })))
+    throw new ConflictError(`Case ${row.reference} is still closing; try again in a moment.`);
+  return withChangeLog(deps, caseId, async () => {
+    let staged: StagedChange | undefined;
+    const result = await inTransaction(
+      deps.pool,
+      async (db) => {
+        const row = await loadCase(db, actor, caseId, true);
+        if (!canApprove(actor, row))
+          throw new ForbiddenError('Only the supervisor, program manager or an admin may reopen.');
+        if (row.status !== 'closed') throw new ConflictError(`Case ${row.reference} is not closed.`);
+        await assertSettled(db, caseId);
+        const updated = (
+          await db.query<CaseRow>(
+            `UPDATE cases SET status = 'assessment', opened_at = $2, closed_at = NULL, closed_by = NULL,
+                    closure_reason = NULL, closure_summary = NULL, closure_requested_at = NULL, closure_requested_by = NULL,
+                    reopen_count = reopen_count + 1, projection_version = NULL, next_due_at = NULL, overdue_count = 0, escalation_level = 0, updated_at = now()
+              WHERE id = $1 RETURNING *, $3::uuid AS program_manager_id`,
+            [caseId, now, row.program_manager_id],
+          )
+        ).rows[0]!;
+        await audit(db, actor, {
+          action: 'update',
+          entity: 'case',
+          entityId: caseId,
+          caseId,
+          detail: { change: 'reopen' },
+        });
+        staged = await stageChange(db, caseId, {
+          kind: 'start',
+          input: await workflowInputFor(db, updated),
+        });
+        return toRecord(updated);
+      },
+      { landed: changeLanded(() => staged) },
+    );
+    return { result, ...(staged ? { staged } : {}) };
   });
 }
 
 /** The start input for a case's workflow run, as its record stands now (reopen and reconciliation). */
 export async function workflowInputFor(db: PoolClient, row: CaseRow) {
+  // A policy change takes this program row exclusively: a start is either in its fan-out or on its version.
+  await db.query('SELECT 1 FROM programs WHERE id = $1 FOR SHARE', [row.program_id]);
   const policy = (
     await db.query<{ version: number; policy: import('./policy').ProgramPolicy; name: string }>(
       `SELECT pp.version, pp.policy, p.name FROM program_policies pp JOIN programs p ON p.id = pp.program_id

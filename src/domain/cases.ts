@@ -10,6 +10,16 @@ import { audit } from './audit';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
 import type { ProgramPolicy, RiskLevel } from './policy';
 import { caseWorkflowId, type CaseWorkflows } from './ports';
+import {
+  changeLanded,
+  deliverAfterCommit,
+  stageChange,
+  withChangeLog,
+  assertSettled,
+  undeliveredCount,
+  type Applied,
+  type StagedChange,
+} from './case-changes';
 
 export interface CaseDeps {
   pool: Pool;
@@ -114,128 +124,145 @@ export async function staffById(db: PoolClient, id: string, field: string): Prom
 }
 
 /**
- * Intake: records the client (if new) and the case, and starts the case's workflow, all or nothing.
- * The workflow starts inside the transaction; if Temporal refuses, the transaction rolls back and the
- * caller sees 503 with nothing written. If the commit itself fails after the start, the workflow finds
- * no case on its first step and ends itself.
+ * Intake: records the client (if new), the case and the start of its workflow in one transaction,
+ * then starts the workflow (src/domain/case-changes.ts). The workflow never runs before its case
+ * is committed, so it never gives up on a case that exists; a start that cannot happen within the
+ * bound is left to the relay and the caller is told 202 (`pending`).
  */
 export async function openCase(
   deps: CaseDeps,
   actor: Actor,
   req: IntakeRequest,
   now = deps.clock?.() ?? new Date(),
-): Promise<CaseRecord> {
-  return inTransaction(deps.pool, async (db) => {
-    const program = (
-      await db.query<{ id: string; name: string; active: boolean; program_manager_id: string | null }>(
-        'SELECT id, name, active, program_manager_id FROM programs WHERE id = $1',
-        [req.programId],
-      )
-    ).rows[0];
-    if (!program)
-      throw new UnprocessableError('programId does not name a program.', [
-        { field: 'body.programId', reason: 'not found' },
-      ]);
-    if (!program.active)
-      throw new UnprocessableError('The program is inactive.', [
-        { field: 'body.programId', reason: 'inactive' },
-      ]);
-    const policyRow = (
-      await db.query<{ version: number; policy: ProgramPolicy }>(
-        'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
-        [program.id],
-      )
-    ).rows[0];
-    if (!policyRow)
-      throw new UnprocessableError('The program has no policy yet.', [
-        { field: 'body.programId', reason: 'no policy' },
-      ]);
+): Promise<CaseRecord & Applied> {
+  let staged: StagedChange | undefined;
+  const record = await inTransaction(
+    deps.pool,
+    async (db) => {
+      const record = await recordIntake(db, actor, req, now);
+      staged = await stageChange(db, record.case.id, { kind: 'start', input: record.input });
+      return record.case;
+    },
+    { landed: changeLanded(() => staged) },
+  );
+  return { ...record, ...(await deliverAfterCommit(deps, record.id)) };
+}
 
-    const caseManager = await staffById(db, req.caseManagerId, 'body.caseManagerId');
-    const supervisorId = req.supervisorId ?? caseManager.supervisor_id;
-    if (!supervisorId) {
-      throw new UnprocessableError('The case manager has no supervisor; name one.', [
-        { field: 'body.supervisorId', reason: 'required because the case manager has no supervisor' },
+async function recordIntake(
+  db: PoolClient,
+  actor: Actor,
+  req: IntakeRequest,
+  now: Date,
+): Promise<{ case: CaseRecord; input: CaseWorkflowInput }> {
+  // Shared: a policy change (which takes the row exclusively) either sees this case or comes first.
+  const program = (
+    await db.query<{ id: string; name: string; active: boolean; program_manager_id: string | null }>(
+      'SELECT id, name, active, program_manager_id FROM programs WHERE id = $1 FOR SHARE',
+      [req.programId],
+    )
+  ).rows[0];
+  if (!program)
+    throw new UnprocessableError('programId does not name a program.', [
+      { field: 'body.programId', reason: 'not found' },
+    ]);
+  if (!program.active)
+    throw new UnprocessableError('The program is inactive.', [
+      { field: 'body.programId', reason: 'inactive' },
+    ]);
+  const policyRow = (
+    await db.query<{ version: number; policy: ProgramPolicy }>(
+      'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
+      [program.id],
+    )
+  ).rows[0];
+  if (!policyRow)
+    throw new UnprocessableError('The program has no policy yet.', [
+      { field: 'body.programId', reason: 'no policy' },
+    ]);
+
+  const caseManager = await staffById(db, req.caseManagerId, 'body.caseManagerId');
+  const supervisorId = req.supervisorId ?? caseManager.supervisor_id;
+  if (!supervisorId) {
+    throw new UnprocessableError('The case manager has no supervisor; name one.', [
+      { field: 'body.supervisorId', reason: 'required because the case manager has no supervisor' },
+    ]);
+  }
+  const supervisor = await staffById(db, supervisorId, 'body.supervisorId');
+  assertCaseParties(caseManager, supervisor, program.program_manager_id, {
+    caseManager: 'body.caseManagerId',
+    supervisor: 'body.supervisorId',
+  });
+
+  const allowed =
+    actor.role === 'admin' ||
+    (actor.role === 'case_manager' && caseManager.id === actor.id) ||
+    (actor.role === 'supervisor' &&
+      (caseManager.supervisor_id === actor.id || caseManager.id === actor.id)) ||
+    (actor.role === 'program_manager' && program.program_manager_id === actor.id);
+  if (!allowed) throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
+
+  let clientId = req.clientId;
+  if (clientId) {
+    // A client the actor may not see is reported exactly like one that does not exist.
+    if (!(await isClientVisible(db, actor, clientId)))
+      throw new UnprocessableError('clientId does not name a client.', [
+        { field: 'body.clientId', reason: 'not found' },
       ]);
-    }
-    const supervisor = await staffById(db, supervisorId, 'body.supervisorId');
-    assertCaseParties(caseManager, supervisor, program.program_manager_id, {
-      caseManager: 'body.caseManagerId',
-      supervisor: 'body.supervisorId',
-    });
-
-    const allowed =
-      actor.role === 'admin' ||
-      (actor.role === 'case_manager' && caseManager.id === actor.id) ||
-      (actor.role === 'supervisor' &&
-        (caseManager.supervisor_id === actor.id || caseManager.id === actor.id)) ||
-      (actor.role === 'program_manager' && program.program_manager_id === actor.id);
-    if (!allowed) throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
-
-    let clientId = req.clientId;
-    if (clientId) {
-      // A client the actor may not see is reported exactly like one that does not exist.
-      if (!(await isClientVisible(db, actor, clientId)))
-        throw new UnprocessableError('clientId does not name a client.', [
-          { field: 'body.clientId', reason: 'not found' },
-        ]);
-    } else if (req.client) {
-      const c = req.client;
-      checkBirthDate(c.birthDate, 'body.client.birthDate');
-      clientId = (
-        await db.query<{ id: string }>(
-          `INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
+  } else if (req.client) {
+    const c = req.client;
+    checkBirthDate(c.birthDate, 'body.client.birthDate');
+    clientId = (
+      await db.query<{ id: string }>(
+        `INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-          [
-            c.givenName,
-            c.familyName,
-            c.birthDate ?? null,
-            c.email ?? null,
-            c.phone ?? null,
-            c.address ?? null,
-            c.preferredLanguage ?? null,
-            c.consentToShare ?? false,
-          ],
-        )
-      ).rows[0]!.id;
-      await audit(db, actor, { action: 'create', entity: 'client', entityId: clientId });
-      await recordConsentAtRegistration(db, actor, clientId, c.consentToShare, now);
-    }
-    if (!clientId)
-      throw new UnprocessableError('Give either clientId or client.', [
-        { field: 'body', reason: 'clientId or client is required' },
-      ]);
+        [
+          c.givenName,
+          c.familyName,
+          c.birthDate ?? null,
+          c.email ?? null,
+          c.phone ?? null,
+          c.address ?? null,
+          c.preferredLanguage ?? null,
+          c.consentToShare ?? false,
+        ],
+      )
+    ).rows[0]!.id;
+    await audit(db, actor, { action: 'create', entity: 'client', entityId: clientId });
+    await recordConsentAtRegistration(db, actor, clientId, c.consentToShare, now);
+  }
+  if (!clientId)
+    throw new UnprocessableError('Give either clientId or client.', [
+      { field: 'body', reason: 'clientId or client is required' },
+    ]);
 
-    const row = (
-      await db.query<CaseRow>(
-        `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, risk_level, status, opened_at)
+  const row = (
+    await db.query<CaseRow>(
+      `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, risk_level, status, opened_at)
          VALUES ($1, $2, $3, $4, $5, 'assessment', $6)
          RETURNING *, NULL::uuid AS program_manager_id`,
-        [clientId, program.id, caseManager.id, supervisorId, req.riskLevel ?? 'medium', now],
-      )
-    ).rows[0]!;
-    const workflowId = caseWorkflowId(row.id);
-    await db.query('UPDATE cases SET workflow_id = $2 WHERE id = $1', [row.id, workflowId]);
-    await audit(db, actor, { action: 'create', entity: 'case', entityId: row.id, caseId: row.id });
+      [clientId, program.id, caseManager.id, supervisorId, req.riskLevel ?? 'medium', now],
+    )
+  ).rows[0]!;
+  const workflowId = caseWorkflowId(row.id);
+  await db.query('UPDATE cases SET workflow_id = $2 WHERE id = $1', [row.id, workflowId]);
+  await audit(db, actor, { action: 'create', entity: 'case', entityId: row.id, caseId: row.id });
 
-    const input: CaseWorkflowInput = {
-      caseId: row.id,
-      caseReference: row.reference,
-      programId: program.id,
-      programName: program.name,
-      caseManagerId: caseManager.id,
-      supervisorId,
-      programManagerId: program.program_manager_id ?? undefined,
-      riskLevel: row.risk_level,
-      openedAt: row.opened_at.toISOString(),
-      policy: policyRow.policy,
-      policyVersion: policyRow.version,
-      calendar: await programCalendar(db, program.id),
-      zones: await staffZones(db, [caseManager.id, supervisorId, program.program_manager_id]),
-    };
-    await deps.workflows.start(input);
-    return toRecord({ ...row, workflow_id: workflowId });
-  });
+  const input: CaseWorkflowInput = {
+    caseId: row.id,
+    caseReference: row.reference,
+    programId: program.id,
+    programName: program.name,
+    caseManagerId: caseManager.id,
+    supervisorId,
+    programManagerId: program.program_manager_id ?? undefined,
+    riskLevel: row.risk_level,
+    openedAt: row.opened_at.toISOString(),
+    policy: policyRow.policy,
+    policyVersion: policyRow.version,
+    calendar: await programCalendar(db, program.id),
+    zones: await staffZones(db, [caseManager.id, supervisorId, program.program_manager_id]),
+  };
+  return { case: toRecord({ ...row, workflow_id: workflowId }), input };
 }
 
 export async function loadCase(
@@ -269,6 +296,8 @@ export interface CaseView extends CaseRecord {
   episodes: Episode[];
   schedule: CaseSchedule | null;
   scheduleError?: string;
+  /** Changes recorded on the case that its workflow has not confirmed yet (the relay is delivering them). */
+  pendingChanges: number;
 }
 
 /** The case record plus its live schedule from the workflow (or the last projection if Temporal is down). */
@@ -309,6 +338,7 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
       recipientId: e.recipient_id,
     })),
     episodes: await caseEpisodes(deps.pool, row),
+    pendingChanges: await undeliveredCount(deps.pool, row.id),
     client: {
       id: row.client_id,
       initials: `${client.given_name.charAt(0)}. ${client.family_name.charAt(0)}.`,
@@ -350,78 +380,80 @@ export interface AssessmentInput {
   completedAt?: string;
 }
 
-/** Records a completed assessment and tells the workflow, in one unit: the workflow's refusal rolls it back. */
+/** Records a completed assessment; the change reaches the workflow through the case's change log. */
 export async function recordAssessment(
   deps: CaseDeps,
   actor: Actor,
   caseId: string,
   input: AssessmentInput,
   now = deps.clock?.() ?? new Date(),
-): Promise<{ assessmentId: string; schedule: CaseSchedule }> {
+): Promise<{ assessmentId: string } & Applied> {
   const completedAt = input.completedAt ? new Date(input.completedAt) : now;
-  return inTransaction(deps.pool, async (db) => {
-    const row = await loadCase(db, actor, caseId, true);
-    if (row.status === 'closed') throw new ConflictError('The case is closed.');
-    if (row.status === 'on_hold') {
-      const program = (
-        await db.query<{ forbid: boolean }>(
-          'SELECT forbid_assessment_on_hold AS forbid FROM programs WHERE id = $1',
-          [row.program_id],
-        )
-      ).rows[0];
-      if (program?.forbid)
-        throw new ConflictError('The program does not allow assessing a case on hold; resume it first.');
-    }
-    if (input.kind === 'initial') {
-      const done = await db.query(
-        `SELECT 1 FROM assessments WHERE case_id = $1 AND kind = 'initial' AND completed_at >= $2`,
-        [caseId, row.opened_at],
-      );
-      if (done.rowCount)
-        throw new ConflictError('The initial assessment is already recorded; record a reassessment.');
-    }
-    const allowedDomains = new Set([...LIFE_DOMAINS, ...(await programDomains(db, row.program_id))]);
-    const unknown = Object.keys(input.scores).filter((d) => !allowedDomains.has(d));
-    if (unknown.length) {
-      throw new UnprocessableError(
-        'Scores name domains the program does not use.',
-        unknown.map((d) => ({ field: `body.scores.${d}`, reason: 'unknown life domain' })),
-      );
-    }
-    if (completedAt.getTime() > now.getTime()) {
-      throw new UnprocessableError('completedAt is in the future.', [
-        { field: 'body.completedAt', reason: 'in the future' },
-      ]);
-    }
-    if (completedAt.getTime() < row.opened_at.getTime()) {
-      throw new UnprocessableError('completedAt is before the case was opened.', [
-        { field: 'body.completedAt', reason: 'before intake' },
-      ]);
-    }
-    const assessmentId = (
-      await db.query<{ id: string }>(
-        `INSERT INTO assessments (case_id, kind, scores, needs, summary, completed_by, completed_at)
+  return withChangeLog(deps, caseId, async () => {
+    let staged: StagedChange | undefined;
+    const result = await inTransaction(
+      deps.pool,
+      async (db) => {
+        const row = await loadCase(db, actor, caseId, true);
+        await assertSettled(db, caseId);
+        if (row.status === 'closed') throw new ConflictError('The case is closed.');
+        if (row.status === 'on_hold') {
+          const program = (
+            await db.query<{ forbid: boolean }>(
+              'SELECT forbid_assessment_on_hold AS forbid FROM programs WHERE id = $1',
+              [row.program_id],
+            )
+          ).rows[0];
+          if (program?.forbid)
+            throw new ConflictError('The program does not allow assessing a case on hold; resume it first.');
+        }
+        if (input.kind === 'initial') {
+          const done = await db.query(
+            `SELECT 1 FROM assessments WHERE case_id = $1 AND kind = 'initial' AND completed_at >= $2`,
+            [caseId, row.opened_at],
+          );
+          if (done.rowCount)
+            throw new ConflictError('The initial assessment is already recorded; record a reassessment.');
+        }
+        const allowedDomains = new Set([...LIFE_DOMAINS, ...(await programDomains(db, row.program_id))]);
+        const unknown = Object.keys(input.scores).filter((d) => !allowedDomains.has(d));
+        if (unknown.length) {
+          throw new UnprocessableError(
+            'Scores name domains the program does not use.',
+            unknown.map((d) => ({ field: `body.scores.${d}`, reason: 'unknown life domain' })),
+          );
+        }
+        if (completedAt.getTime() > now.getTime()) {
+          throw new UnprocessableError('completedAt is in the future.', [
+            { field: 'body.completedAt', reason: 'in the future' },
+          ]);
+        }
+        if (completedAt.getTime() < row.opened_at.getTime()) {
+          throw new UnprocessableError('completedAt is before the case was opened.', [
+            { field: 'body.completedAt', reason: 'before intake' },
+          ]);
+        }
+        const assessmentId = (
+          await db.query<{ id: string }>(
+            `INSERT INTO assessments (case_id, kind, scores, needs, summary, completed_by, completed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [caseId, input.kind, input.scores, input.needs, input.summary, actor.id, completedAt],
-      )
-    ).rows[0]!.id;
-    await audit(db, actor, { action: 'create', entity: 'assessment', entityId: assessmentId, caseId });
-    const schedule = await deps.workflows.event(caseId, {
-      type: 'assessment_recorded',
-      assessmentId,
-      kind: input.kind,
-      completedAt: completedAt.toISOString(),
-    });
-    await writeStatus(db, caseId, schedule);
-    return { assessmentId, schedule };
+            [caseId, input.kind, input.scores, input.needs, input.summary, actor.id, completedAt],
+          )
+        ).rows[0]!.id;
+        await audit(db, actor, { action: 'create', entity: 'assessment', entityId: assessmentId, caseId });
+        staged = await stageChange(db, caseId, {
+          kind: 'event',
+          event: {
+            type: 'assessment_recorded',
+            assessmentId,
+            kind: input.kind,
+            completedAt: completedAt.toISOString(),
+          },
+        });
+        return { assessmentId };
+      },
+      { landed: changeLanded(() => staged) },
+    );
+    return { result, ...(staged ? { staged } : {}) };
   });
-}
-
-/** The workflow's answer is the newest truth about the case's status. */
-export async function writeStatus(db: PoolClient, caseId: string, schedule: CaseSchedule): Promise<void> {
-  await db.query(
-    `UPDATE cases SET status = $2, projection_version = $3, updated_at = now()
-      WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $3)`,
-    [caseId, schedule.status, schedule.version],
-  );
 }

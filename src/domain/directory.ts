@@ -3,11 +3,18 @@ import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
+
+/** How far a change made to many cases at once has got: the relay delivers what is still pending. */
+export interface FanOutDelivery {
+  cases: number;
+  pending: number;
+}
 import { requireRole } from './access';
 import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { issueToken } from './auth';
 import { applyReassignment } from './case-actions';
+import { deliverToCases, stageChange, stageForProgram } from './case-changes';
 import { staffById } from './cases';
 import { assertProgramManager, notifyProgramManagerChanged } from './program-managers';
 import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChange } from './staff-guards';
@@ -187,17 +194,19 @@ export async function deactivateStaff(
   id: string,
   takeover: { caseManagerId?: string; supervisorId?: string; programManagerId?: string },
   now = deps.clock?.() ?? new Date(),
-): Promise<{ staff: Staff; movedCases: number }> {
+): Promise<{ staff: Staff; movedCases: number; delivery: FanOutDelivery }> {
   requireRole(actor, ['admin'], 'deactivate staff');
   refuseSelf(actor, id, 'params.staffId', 'deactivate');
-  return inTransaction(deps.pool, async (db) => {
+  const handOver = randomUUID();
+  const told: string[] = [];
+  const done = await inTransaction(deps.pool, async (db) => {
     const admins = await lockActiveAdmins(db);
     const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
     if (!target) throw new NotFoundError(`No staff member ${id}.`);
     if (!target.active) throw new ConflictError('The staff member is already deactivated.');
     refuseLastAdmin(admins, target, 'deactivated');
     if (takeover.supervisorId) await handTeamOver(db, actor, id, takeover.supervisorId);
-    await handProgramsOver(deps, db, actor, target, takeover.programManagerId, now);
+    told.push(...(await handProgramsOver(db, actor, target, takeover.programManagerId, now, handOver)));
     const open = await db.query<import('./cases').CaseRow>(
       `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
         WHERE (c.case_manager_id = $1 OR c.supervisor_id = $1) AND c.status <> 'closed' FOR UPDATE OF c`,
@@ -222,13 +231,23 @@ export async function deactivateStaff(
         ]);
       }
       const moved = await applyReassignment(db, actor, row, to);
-      await deps.workflows.event(row.id, {
-        type: 'reassigned',
-        caseManagerId: moved.caseManagerId,
-        supervisorId: moved.supervisorId,
-        at: now.toISOString(),
-        zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
-      });
+      // Staged with the deactivation: it and every hand-over land together, then reach the workflows.
+      await stageChange(
+        db,
+        row.id,
+        {
+          kind: 'event',
+          event: {
+            type: 'reassigned',
+            caseManagerId: moved.caseManagerId,
+            supervisorId: moved.supervisorId,
+            at: now.toISOString(),
+            zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
+          },
+        },
+        handOver,
+      );
+      told.push(row.id);
     }
     const updated = (
       await db.query<StaffRow>(
@@ -247,6 +266,7 @@ export async function deactivateStaff(
     });
     return { staff: toStaff(updated), movedCases: open.rowCount ?? 0 };
   });
+  return { ...done, delivery: await deliverToCases(deps, told) };
 }
 
 /** The leaver's team members report to their successor, who must be able to supervise them. */
@@ -273,18 +293,19 @@ async function handTeamOver(db: PoolClient, actor: Actor, leaverId: string, succ
 
 /** Programs the leaver manages go to the successor, and their running cases are told. */
 async function handProgramsOver(
-  deps: { workflows: CaseWorkflows },
   db: PoolClient,
   actor: Actor,
   leaver: StaffRow,
   successorId: string | undefined,
   now: Date,
-) {
+  fanOutId: string,
+): Promise<string[]> {
+  const told: string[] = [];
   const managed = await db.query<{ id: string }>(
     'SELECT id FROM programs WHERE program_manager_id = $1 ORDER BY id FOR UPDATE',
     [leaver.id],
   );
-  if (!managed.rowCount) return;
+  if (!managed.rowCount) return told;
   if (!successorId) {
     throw new ConflictError(
       `${leaver.full_name} manages ${managed.rowCount} program(s); name who takes them over (programManagerId).`,
@@ -307,8 +328,9 @@ async function handProgramsOver(
       entityId: p.id,
       detail: { change: 'program_manager', from: leaver.id, to: successorId },
     });
-    await notifyProgramManagerChanged(db, deps.workflows, p.id, successorId, now);
+    told.push(...(await notifyProgramManagerChanged(db, p.id, successorId, now, fanOutId)));
   }
+  return told;
 }
 
 /** Brings a deactivated staff member back. Their old tokens stay revoked: issue a new one. */
@@ -471,7 +493,7 @@ export async function updateProgram(
   actor: Actor,
   id: string,
   patch: Partial<Omit<ProgramInput, 'policy'>> & { active?: boolean },
-): Promise<Program> {
+): Promise<Program & { delivery: FanOutDelivery }> {
   const { pool } = deps;
   const current = await getProgram(pool, id);
   requireProgramOwner(actor, current);
@@ -482,7 +504,9 @@ export async function updateProgram(
   const next = { ...current, ...patch };
   const managerChanged =
     patch.programManagerId !== undefined && patch.programManagerId !== current.programManagerId;
-  await inTransaction(pool, async (db) => {
+  const told = await inTransaction(pool, async (db) => {
+    // Exclusive: intakes and policy changes for this program wait, so each sees this change whole.
+    await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
     if (managerChanged && patch.programManagerId)
       await assertProgramManager(db, patch.programManagerId, 'body.programManagerId');
     await db.query(
@@ -505,64 +529,71 @@ export async function updateProgram(
       entityId: id,
       detail: { fields: Object.keys(patch) },
     });
+    const cases: string[] = [];
     if (managerChanged)
-      await notifyProgramManagerChanged(
-        db,
-        deps.workflows,
-        id,
-        next.programManagerId,
-        deps.clock?.() ?? new Date(),
+      cases.push(
+        ...(await notifyProgramManagerChanged(db, id, next.programManagerId, deps.clock?.() ?? new Date())),
       );
+    if (patch.timeZone !== undefined || patch.holidays !== undefined) {
+      // Running cases re-derive their due dates on the new calendar, under the policy they already have.
+      const policy = await latestPolicy(db, id);
+      cases.push(
+        ...(await stageForProgram(db, id, {
+          kind: 'policy',
+          change: {
+            policy: policy.policy,
+            version: policy.version,
+            changeId: randomUUID(),
+            calendar: await programCalendar(db, id),
+          },
+        })),
+      );
+    }
+    return cases;
   });
-  if (patch.timeZone !== undefined || patch.holidays !== undefined) {
-    // Running cases re-derive their due dates on the new calendar, under the policy they already have.
-    const calendar = await programCalendar(pool, id);
-    const changeId = randomUUID();
-    const open = await pool.query<{ id: string }>(
-      `SELECT id FROM cases WHERE program_id = $1 AND status <> 'closed'`,
-      [id],
-    );
-    for (const c of open.rows)
-      await deps.workflows.policyChanged(c.id, {
-        policy: current.policy,
-        version: current.policyVersion,
-        changeId,
-        calendar,
-      });
-  }
-  return getProgram(pool, id);
+  const delivery = await deliverToCases(deps, told);
+  return { ...(await getProgram(pool, id)), delivery };
+}
+
+async function latestPolicy(db: PoolClient, programId: string) {
+  return (
+    await db.query<{ version: number; policy: ProgramPolicy }>(
+      'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
+      [programId],
+    )
+  ).rows[0]!;
 }
 
 /**
- * A policy change is a new version. New cases start on it; every open case is told by signal in the
- * same transaction, and its workflow recomputes the due times of obligations still open.
+ * A policy change is a new version. New cases start on it; every open case gets it through the
+ * case change log, staged in the same transaction (so no case can run a version that does not
+ * exist), and its workflow recomputes the due times of obligations still open.
  */
 export async function changePolicy(
   deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   id: string,
   policy: ProgramPolicy,
-): Promise<Program> {
+): Promise<Program & { delivery: FanOutDelivery }> {
   const current = await getProgram(deps.pool, id);
   requireProgramOwner(actor, current);
   requireSensiblePolicy(policy, 'body');
-  const version = current.policyVersion + 1;
-  const changeId = randomUUID();
-  await inTransaction(deps.pool, async (db) => {
+  const told = await inTransaction(deps.pool, async (db) => {
+    // Exclusive: an intake of this program either committed before (and is told) or starts on this version.
+    await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
+    const version = (await latestPolicy(db, id)).version + 1;
     await db.query(
       'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
       [id, version, policy, actor.id],
     );
     await audit(db, actor, { action: 'update', entity: 'program_policy', entityId: id, detail: { version } });
-    const open = await db.query<{ id: string }>(
-      `SELECT id FROM cases WHERE program_id = $1 AND status <> 'closed'`,
-      [id],
-    );
-    const calendar = await programCalendar(db, id);
-    for (const c of open.rows)
-      await deps.workflows.policyChanged(c.id, { policy, version, changeId, calendar });
+    return stageForProgram(db, id, {
+      kind: 'policy',
+      change: { policy, version, changeId: randomUUID(), calendar: await programCalendar(db, id) },
+    });
   });
-  return getProgram(deps.pool, id);
+  const delivery = await deliverToCases(deps, told);
+  return { ...(await getProgram(deps.pool, id)), delivery };
 }
 
 // ---- providers ----

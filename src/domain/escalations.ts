@@ -1,5 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
+import {
+  assertSettled,
+  changeLanded,
+  stageChange,
+  withChangeLog,
+  type Applied,
+  type StagedChange,
+} from './case-changes';
 import { canApprove, visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
@@ -105,28 +113,43 @@ export async function acknowledgeEscalation(
   actor: Actor,
   escalationId: string,
   now = deps.clock?.() ?? new Date(),
-): Promise<Escalation> {
-  return inTransaction(deps.pool, async (db) => {
-    const row = await visibleEscalation(db, actor, escalationId, true);
-    if (row.acknowledged_at) throw new ConflictError('The escalation has already been acknowledged.');
-    if (row.resolved_at)
-      throw new ConflictError(
-        `The escalation was resolved ${row.resolved_at.toISOString()} (${row.resolution ?? 'resolved'}); nothing is left to acknowledge.`,
-      );
-    const updated = (
-      await db.query<EscalationRow>(
-        `UPDATE escalations SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 RETURNING *, $4::text AS reference`,
-        [escalationId, now, actor.id, row.reference],
-      )
-    ).rows[0]!;
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'escalation',
-      entityId: escalationId,
-      caseId: row.case_id,
-      detail: { change: 'acknowledged' },
-    });
-    await deps.workflows.acknowledge(row.case_id, { obligationId: row.obligation_id, staffId: actor.id });
-    return toEscalation(updated);
+): Promise<Escalation & Applied> {
+  const found = await visibleEscalation(deps.pool, actor, escalationId);
+  return withChangeLog(deps, found.case_id, async () => {
+    let staged: StagedChange | undefined;
+    const result = await inTransaction(
+      deps.pool,
+      async (db) => {
+        // The case first, then the escalation: the order closure takes them in.
+        await db.query('SELECT 1 FROM cases WHERE id = $1 FOR UPDATE', [found.case_id]);
+        const row = await visibleEscalation(db, actor, escalationId, true);
+        if (row.acknowledged_at) throw new ConflictError('The escalation has already been acknowledged.');
+        if (row.resolved_at)
+          throw new ConflictError(
+            `The escalation was resolved ${row.resolved_at.toISOString()} (${row.resolution ?? 'resolved'}); nothing is left to acknowledge.`,
+          );
+        await assertSettled(db, row.case_id);
+        const updated = (
+          await db.query<EscalationRow>(
+            `UPDATE escalations SET acknowledged_at = $2, acknowledged_by = $3 WHERE id = $1 RETURNING *, $4::text AS reference`,
+            [escalationId, now, actor.id, row.reference],
+          )
+        ).rows[0]!;
+        await audit(db, actor, {
+          action: 'update',
+          entity: 'escalation',
+          entityId: escalationId,
+          caseId: row.case_id,
+          detail: { change: 'acknowledged' },
+        });
+        staged = await stageChange(db, row.case_id, {
+          kind: 'acknowledge',
+          ack: { obligationId: row.obligation_id, staffId: actor.id },
+        });
+        return toEscalation(updated);
+      },
+      { landed: changeLanded(() => staged) },
+    );
+    return { result, ...(staged ? { staged } : {}) };
   });
 }

@@ -1,14 +1,35 @@
 import type { PolicyChange } from '../workflows/messages';
-import type { CaseEvent, CaseSchedule, CaseWorkflowInput, EscalationAcknowledged } from '../workflows/types';
+import type {
+  CaseDelivery,
+  CaseEvent,
+  CaseSchedule,
+  CaseWorkflowInput,
+  EscalationAcknowledged,
+} from '../workflows/types';
+
+/**
+ * How long one call may wait on Temporal (and, for updates, on a worker). Past it the call fails;
+ * nobody holds a database connection meanwhile, and a committed change is left to the relay.
+ */
+export interface CallBound {
+  timeoutMs?: number;
+}
 
 /** What the domain needs from Temporal; implemented over the client in src/temporal/case-workflows.ts. */
 export interface CaseWorkflows {
-  start(input: CaseWorkflowInput): Promise<{ workflowId: string }>;
+  start(input: CaseWorkflowInput, bound?: CallBound): Promise<{ workflowId: string }>;
   schedule(caseId: string): Promise<CaseSchedule>;
+  /** Whether the case has a run that has not ended yet. */
+  running(caseId: string, bound?: CallBound): Promise<boolean>;
   /** Tells the case's workflow what was recorded; its refusal surfaces as a ConflictError. */
-  event(caseId: string, event: CaseEvent): Promise<CaseSchedule>;
-  acknowledge(caseId: string, ack: EscalationAcknowledged): Promise<CaseSchedule>;
-  policyChanged(caseId: string, change: PolicyChange): Promise<void>;
+  event(caseId: string, event: CaseEvent, delivery?: CaseDelivery, bound?: CallBound): Promise<CaseSchedule>;
+  acknowledge(
+    caseId: string,
+    ack: EscalationAcknowledged,
+    delivery?: CaseDelivery,
+    bound?: CallBound,
+  ): Promise<CaseSchedule>;
+  policyChanged(caseId: string, change: PolicyChange, bound?: CallBound): Promise<void>;
 }
 
 export const caseWorkflowId = (caseId: string): string => `case-${caseId}`;

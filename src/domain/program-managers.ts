@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { staffZones } from './case-calendar';
 import { UnprocessableError } from './errors';
-import type { CaseWorkflows } from './ports';
+import { stageForProgram } from './case-changes';
 
 /** A program's manager must be an active program manager. */
 export async function assertProgramManager(db: Pool | PoolClient, id: string, field: string): Promise<void> {
@@ -17,29 +17,24 @@ export async function assertProgramManager(db: Pool | PoolClient, id: string, fi
 
 /**
  * Tells every open case of the program who its program manager now is, so its level-2
- * escalations go to them (a case otherwise keeps the manager it had at intake). Runs in the
- * caller's transaction: a workflow's refusal rolls the change back. Kept in one place so the
- * fan-out can later be made durable.
+ * escalations go to them (a case otherwise keeps the manager it had at intake). Staged in the
+ * caller's transaction and delivered after it commits (src/domain/case-changes.ts).
  */
 export async function notifyProgramManagerChanged(
   db: PoolClient,
-  workflows: CaseWorkflows,
   programId: string,
   programManagerId: string | null,
   now: Date,
-): Promise<number> {
-  const open = await db.query<{ id: string }>(
-    `SELECT id FROM cases WHERE program_id = $1 AND status <> 'closed' ORDER BY id`,
-    [programId],
-  );
+  fanOutId?: string,
+): Promise<string[]> {
   const zones = await staffZones(db, [programManagerId]);
-  for (const c of open.rows) {
-    await workflows.event(c.id, {
-      type: 'program_manager_changed',
-      programManagerId,
-      at: now.toISOString(),
-      zones,
-    });
-  }
-  return open.rowCount ?? 0;
+  return stageForProgram(
+    db,
+    programId,
+    {
+      kind: 'event',
+      event: { type: 'program_manager_changed', programManagerId, at: now.toISOString(), zones },
+    },
+    fanOutId,
+  );
 }

@@ -6,7 +6,7 @@ import type { Actor } from './actor';
 import { audit } from './audit';
 import { programCalendar, staffZones } from './case-calendar';
 import { workflowInputFor } from './case-actions';
-import { writeStatus } from './cases';
+import { deliverPending, projectStatus, undeliveredCount } from './case-changes';
 import type { CaseRow } from './cases';
 import type { CaseWorkflows } from './ports';
 
@@ -82,7 +82,32 @@ export async function reconcile(
   ).rows;
   const report: ReconcileReport = { checked: 0, differences: [], unrepaired: 0, notCompared: [] };
   for (const row of rows) {
-    const view = await deps.facts.view(row.id);
+    let waiting = await undeliveredCount(deps.pool, row.id);
+    let view = await deps.facts.view(row.id);
+    if (waiting > 0 && options.repair) {
+      if (view.kind === 'not_running' && row.status !== 'closed') {
+        // A run that has died holds up its case's changes: start one from the record, then deliver them.
+        for (const d of await compare(deps.pool, row, view)) {
+          if (!d.repair) continue;
+          await applyRepair(deps, options.actor, row, d);
+          report.differences.push({ ...d.difference, repaired: true });
+        }
+      }
+      waiting = (await deliverPending(deps, row.id, 10_000)).settled
+        ? 0
+        : await undeliveredCount(deps.pool, row.id);
+      view = await deps.facts.view(row.id);
+    }
+    // Changes still on their way are not differences: delivering them is the relay's job.
+    if (waiting > 0) {
+      report.checked++;
+      report.notCompared.push({
+        caseId: row.id,
+        reference: row.reference,
+        reason: `${waiting} recorded change(s) still on their way to the workflow`,
+      });
+      continue;
+    }
     if (row.status === 'closed' && view.kind !== 'running') continue;
     report.checked++;
     if (view.kind === 'generation1') {
@@ -323,7 +348,7 @@ async function applyRepair(
         break;
       }
     }
-    if (schedule && row.status !== 'closed') await writeStatus(db, row.id, schedule);
+    if (schedule && row.status !== 'closed') await projectStatus(db, row.id, schedule);
     // Only the status repair changes the record; every other one brings the workflow to the record.
     const [from, to] = repair.kind === 'status' ? [d.record, d.workflow] : [d.workflow, d.record];
     await auditRepair(db, actor, row.id, { change: 'reconcile', field: d.field, from, to });

@@ -5,7 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ConflictError } from '../domain/errors';
-import { caseWorkflowId, type CaseWorkflows } from '../domain/ports';
+import { caseWorkflowId, type CallBound, type CaseWorkflows } from '../domain/ports';
 import {
   acknowledgeEscalationUpdate,
   caseEventUpdate,
@@ -33,51 +33,73 @@ function rethrowRefusal(err: unknown): never {
 }
 
 /** How long a case view waits for the live schedule before falling back to the projection. */
-const QUERY_DEADLINE_MS = 10_000;
+const QUERY_DEADLINE_MS = 3_000;
+/** Unbounded callers (reconciliation, tests) still never wait forever. */
+const DEFAULT_CALL_MS = 30_000;
 
 export function createCaseWorkflows(client: Client, taskQueue: string): CaseWorkflows {
+  /** Runs one Temporal call under a deadline, so an outage costs seconds, not a hung request. */
+  const bounded = <R>(bound: CallBound | undefined, call: () => Promise<R>): Promise<R> =>
+    client.workflow.withDeadline(Date.now() + (bound?.timeoutMs ?? DEFAULT_CALL_MS), call);
   return {
-    async start(input: CaseWorkflowInput) {
+    async start(input: CaseWorkflowInput, bound) {
       const workflowId = caseWorkflowId(input.caseId);
-      await client.workflow.start('caseLifecycle', {
-        workflowId,
-        taskQueue,
-        args: [input],
-        // A retried intake for the same case joins the running workflow instead of failing.
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        typedSearchAttributes: [
-          { key: SA.CaseId, value: input.caseId },
-          { key: SA.CaseStatus, value: 'assessment' },
-        ],
-        // Reference and program only: the summary is for finding a case, never for client details.
-        staticSummary: `Case ${input.caseReference} · ${input.programName ?? `program ${input.programId}`}`,
-      });
+      await bounded(bound, () =>
+        client.workflow.start('caseLifecycle', {
+          workflowId,
+          taskQueue,
+          args: [input],
+          // A repeated start for the same case joins the running workflow instead of failing.
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          typedSearchAttributes: [
+            { key: SA.CaseId, value: input.caseId },
+            { key: SA.CaseStatus, value: 'assessment' },
+          ],
+          // Reference and program only: the summary is for finding a case, never for client details.
+          staticSummary: `Case ${input.caseReference} · ${input.programName ?? `program ${input.programId}`}`,
+        }),
+      );
       return { workflowId };
+    },
+    async running(caseId, bound) {
+      try {
+        const d = await bounded(bound, () => client.workflow.getHandle(caseWorkflowId(caseId)).describe());
+        return d.status.name === 'RUNNING';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
     },
     async schedule(caseId: string) {
       // A case view must not hang on a busy or unreachable cluster: past the deadline it shows the
       // last projection instead (see getCase).
-      return client.workflow.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+      return bounded({ timeoutMs: QUERY_DEADLINE_MS }, () =>
         client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery),
       );
     },
-    async policyChanged(caseId, change) {
-      await client.workflow.getHandle(caseWorkflowId(caseId)).signal(policyChangedSignal, change);
+    async policyChanged(caseId, change, bound) {
+      await bounded(bound, () =>
+        client.workflow.getHandle(caseWorkflowId(caseId)).signal(policyChangedSignal, change),
+      );
     },
-    async acknowledge(caseId, ack) {
+    async acknowledge(caseId, ack, delivery, bound) {
       try {
-        return await client.workflow
-          .getHandle(caseWorkflowId(caseId))
-          .executeUpdate(acknowledgeEscalationUpdate, { args: [ack] });
+        return await bounded(bound, () =>
+          client.workflow
+            .getHandle(caseWorkflowId(caseId))
+            .executeUpdate(acknowledgeEscalationUpdate, { args: delivery ? [ack, delivery] : [ack] }),
+        );
       } catch (err) {
         rethrowRefusal(err);
       }
     },
-    async event(caseId, event) {
+    async event(caseId, event, delivery, bound) {
       try {
-        return await client.workflow.getHandle(caseWorkflowId(caseId)).executeUpdate(caseEventUpdate, {
-          args: [event],
-        });
+        return await bounded(bound, () =>
+          client.workflow
+            .getHandle(caseWorkflowId(caseId))
+            .executeUpdate(caseEventUpdate, { args: delivery ? [event, delivery] : [event] }),
+        );
       } catch (err) {
         rethrowRefusal(err);
       }

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import {
+  alreadyApplied,
   applyEvent,
   checkEvent,
   EventRefused,
@@ -33,7 +34,7 @@ import {
 } from './messages';
 import { buildSchedule, nextStep, recipientId, type PlannedStep } from './schedule';
 import { SA } from './search-attributes';
-import type { CaseEvent, CaseSchedule, CaseWorkflowInput } from './types';
+import type { CaseDelivery, CaseEvent, CaseSchedule, CaseWorkflowInput } from './types';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -113,16 +114,20 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   }));
   setHandler(
     caseEventUpdate,
-    (event) => {
+    (event, delivery?: CaseDelivery) => {
+      if (alreadyApplied(state, delivery)) return schedule();
       applyEvent(state, event, Date.now(), {
         // Asked only where generations differ, so older cases replay exactly as they ran.
         closurePausesClocks: event.type === 'closure_requested' && patched(PATCHES.closurePausesClocks),
       });
+      if (delivery) state.appliedChange = delivery.change;
       changed();
       return schedule();
     },
     {
-      validator: (event: CaseEvent) => {
+      validator: (event: CaseEvent, delivery?: CaseDelivery) => {
+        // A repeat is answered, never refused: the first delivery already passed these checks.
+        if (alreadyApplied(state, delivery)) return;
         try {
           checkEvent(state, event);
         } catch (err) {
@@ -150,7 +155,9 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   });
   setHandler(
     acknowledgeEscalationUpdate,
-    ({ obligationId, staffId }) => {
+    ({ obligationId, staffId }, delivery?: CaseDelivery) => {
+      if (alreadyApplied(state, delivery)) return schedule();
+      if (delivery) state.appliedChange = delivery.change;
       const o = state.obligations.find((x) => x.id === obligationId);
       if (o?.escalation && o.escalation.acknowledgedAt === undefined) {
         o.escalation.acknowledgedAt = Date.now();
@@ -168,7 +175,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
       return schedule();
     },
     {
-      validator: ({ obligationId }) => {
+      validator: ({ obligationId }, delivery?: CaseDelivery) => {
+        if (alreadyApplied(state, delivery)) return;
         if (!state.obligations.find((o) => o.id === obligationId)?.escalation) {
           throw ApplicationFailure.nonRetryable(`No escalation is open for ${obligationId}.`, 'NotFound');
         }

@@ -6,7 +6,7 @@ import {
   type ObligationKind,
 } from '../domain/obligations';
 import type { ProgramPolicy, RiskLevel } from '../domain/policy';
-import type { CaseEvent, CaseStatus, CaseWorkflowInput, Obligation } from './types';
+import type { CaseDelivery, CaseEvent, CaseStatus, CaseWorkflowInput, Obligation } from './types';
 
 /**
  * The case workflow's own state and how each recorded event changes it. Pure and deterministic,
@@ -40,6 +40,16 @@ export interface CaseState {
   decisions: Decision[];
   /** Grows with every change; a projection older than the stored one is ignored. */
   version: number;
+  /**
+   * The highest case-change number (case_changes.seq) this case has applied: a change delivered
+   * again (by the request and by the relay) is answered, not applied twice. Absent on older cases.
+   */
+  appliedChange?: number;
+}
+
+/** Is this delivery one the case has already applied? Undelivered-by-number events never are. */
+export function alreadyApplied(state: CaseState, delivery: CaseDelivery | undefined): boolean {
+  return delivery !== undefined && delivery.change <= (state.appliedChange ?? -1);
 }
 
 /** A schedule decision people can read on the case timeline: why a clock started, moved or stopped. */

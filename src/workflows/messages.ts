@@ -1,16 +1,27 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ProgramPolicy } from '../domain/policy';
-import type { CaseCalendar, CaseEvent, CaseFacts, CaseSchedule, EscalationAcknowledged } from './types';
+import type {
+  CaseCalendar,
+  CaseDelivery,
+  CaseEvent,
+  CaseFacts,
+  CaseSchedule,
+  EscalationAcknowledged,
+} from './types';
 
 /** The case workflow's message contract, shared by the workflow and the API's client. */
 export const scheduleQuery = defineQuery<CaseSchedule>('schedule');
 /** What the reconciliation tool compares with the record; generation-1 runs do not answer it. */
 export const caseFactsQuery = defineQuery<CaseFacts>('caseFacts');
-/** A recorded change to the case; the workflow refuses it (validator) if the case is closed. */
-export const caseEventUpdate = defineUpdate<CaseSchedule, [CaseEvent]>('caseEvent');
-export const acknowledgeEscalationUpdate = defineUpdate<CaseSchedule, [EscalationAcknowledged]>(
-  'acknowledgeEscalation',
-);
+/**
+ * A recorded change to the case; the workflow refuses it (validator) if the case is closed. With a
+ * delivery number, a repeat of a change already applied is answered with the schedule and not applied.
+ */
+export const caseEventUpdate = defineUpdate<CaseSchedule, [CaseEvent, CaseDelivery?]>('caseEvent');
+export const acknowledgeEscalationUpdate = defineUpdate<
+  CaseSchedule,
+  [EscalationAcknowledged, CaseDelivery?]
+>('acknowledgeEscalation');
 
 /**
  * Fire-and-forget: a program's new policy version for a running case. `changeId` tells a retried

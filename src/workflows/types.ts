@@ -158,6 +158,14 @@ export type CaseEvent =
   | { type: 'closure_requested'; at: string }
   | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };
 
+/**
+ * How a committed change reaches the workflow: its number in the case's change log
+ * (case_changes.seq). Absent when reconciliation repairs a workflow directly.
+ */
+export interface CaseDelivery {
+  change: number;
+}
+
 export interface EscalationAcknowledged {
   obligationId: string;
   staffId: string;

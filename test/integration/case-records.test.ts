@@ -1,6 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { createPool } from '../../src/db/pool';
+import { startChangeRelay } from '../../src/domain/change-relay';
+import { reconcile } from '../../src/domain/reconcile';
+import { createCaseFactsReader } from '../../src/temporal/case-facts';
+import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { startTestApi } from '../helpers/api';
 import { createCaseRow, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -255,7 +259,7 @@ describe('case records through the API', () => {
     expect(me).toMatchObject({ status: 200, body: { email: team.supervisor.email } });
   });
 
-  it("when a case's workflow is no longer running, then changes answer 409 and nothing is recorded", async () => {
+  it("when a case's workflow is no longer running, then a change is recorded and answered 202 pending, later changes wait (503), and reconciliation restarts the run and delivers it", async () => {
     const team = await createTeam(db.pool);
     const c = await openCase(team);
     await env.client.workflow.getHandle(`case-${c.id}`).terminate('test: operator ended it');
@@ -264,11 +268,31 @@ describe('case records through the API', () => {
       type: 'contact',
       body: 'Called.',
     });
-    expect(res).toMatchObject({
-      status: 409,
-      body: { detail: expect.stringMatching(/workflow is not running/) },
+    // The record is the arbiter: the note is kept, and the case says its clock has not got it yet.
+    expect(res).toMatchObject({ status: 202, body: { pending: true, body: 'Called.' } });
+    expect(await count('case_notes')).toBe(before + 1);
+    const view = await api.call('GET', `/api/v1/cases/${c.id}`, team.caseManager.token);
+    expect(view.body.pendingChanges).toBe(1);
+    // Nothing more is accepted on top of a change that has not arrived.
+    const next = await api.call('POST', `/api/v1/cases/${c.id}/notes`, team.caseManager.token, {
+      type: 'contact',
+      body: 'Called again.',
     });
-    expect(await count('case_notes')).toBe(before);
+    expect(next).toMatchObject({ status: 503, body: { detail: expect.stringMatching(/earlier change/) } });
+    expect(next.headers.get('retry-after')).toBe('5');
+    expect(await count('case_notes')).toBe(before + 1);
+
+    const workflows = createCaseWorkflows(env.client, taskQueue);
+    const repaired = await reconcile(
+      { pool: db.pool, workflows, facts: createCaseFactsReader(env.client) },
+      { repair: true },
+    );
+    expect(repaired.differences.filter((d) => d.caseId === c.id)).toMatchObject([
+      { field: 'status', repaired: true },
+    ]);
+    const after = await api.call('GET', `/api/v1/cases/${c.id}`, team.caseManager.token);
+    expect(after.body.pendingChanges).toBe(0);
+    expect((await env.client.workflow.getHandle(`case-${c.id}`).describe()).status.name).toBe('RUNNING');
   });
 
   it('when a PATCH sends one field, then every other field keeps its value', async () => {
@@ -426,7 +450,7 @@ describe('case records through the API', () => {
     expect((await api.call('GET', '/api/v1/staff', team.caseManager.token)).status).toBe(401);
   });
 
-  it('when Temporal is unreachable, then intake answers 503 and writes nothing', async () => {
+  it('when Temporal is unreachable, then intake answers 202 within seconds with the case recorded, and the relay starts its workflow once Temporal answers', async () => {
     const team = await createTeam(db.pool);
     const dead = new Client({
       // Nothing listens on port 1; no retry interceptor, so the outage surfaces at once.
@@ -434,24 +458,38 @@ describe('case records through the API', () => {
     });
     const deadApi = await startTestApi(db.pool, dead, taskQueue);
     try {
-      // Other cases' workflows keep writing in the background: count only what this request could write.
-      const written = async () => [
-        await count('cases'),
-        await count('clients'),
-        Number(
-          (await db.pool.query('SELECT count(*) FROM audit_log WHERE actor_id = $1', [team.admin.id])).rows[0]
-            .count,
-        ),
-      ];
-      const before = await written();
+      const started = Date.now();
       const res = await deadApi.call('POST', '/api/v1/cases', team.admin.token, {
         programId: team.programId,
         caseManagerId: team.caseManager.id,
         client: { givenName: 'No', familyName: 'Temporal' },
       });
-      expect(res.status).toBe(503);
-      expect(res.type).toContain('application/problem+json');
-      expect(await written()).toEqual(before);
+      expect(res).toMatchObject({ status: 202, body: { pending: true, status: 'assessment' } });
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(res.headers.get('location')).toBe(`/api/v1/cases/${res.body.id}`);
+      // Reads need only PostgreSQL: the case is there, its change waiting.
+      const seen = await deadApi.call('GET', `/api/v1/cases/${res.body.id}`, team.admin.token);
+      expect(seen.body).toMatchObject({ pendingChanges: 1, schedule: null });
+
+      const relay = startChangeRelay(
+        { pool: db.pool, workflows: createCaseWorkflows(env.client, taskQueue) },
+        { graceMs: 0 },
+      );
+      const pending = async () =>
+        (await api.call('GET', `/api/v1/cases/${res.body.id}`, team.admin.token)).body.pendingChanges;
+      try {
+        // The failed attempt backs the case off for a couple of seconds; then a round delivers it.
+        for (let round = 0; round < 20 && (await pending()) > 0; round++) {
+          await relay.round();
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      } finally {
+        await relay.stop();
+      }
+      expect((await env.client.workflow.getHandle(`case-${res.body.id}`).describe()).status.name).toBe(
+        'RUNNING',
+      );
+      expect(await pending()).toBe(0);
     } finally {
       await deadApi.close();
     }

@@ -150,13 +150,14 @@ describe('dev stack launcher (smoke)', () => {
           ladder: { ...(demoPolicy.ladder as object), headsUpBefore: 'PT6S' },
         },
       ]);
-      const { id: caseManagerId } = (
+      const { id: caseManagerId } =
         // One who gets reminders one by one: a digest reader's would wait for the digest round.
-        await pool.query<{ id: string }>(
-          `SELECT id FROM staff WHERE role = 'case_manager' AND notification_preference = 'immediate'
+        (
+          await pool.query<{ id: string }>(
+            `SELECT id FROM staff WHERE role = 'case_manager' AND notification_preference = 'immediate'
            ORDER BY email LIMIT 1`,
-        )
-      ).rows[0]!;
+          )
+        ).rows[0]!;
 
       const res = await fetch(`${first.api}/api/v1/cases`, {
         method: 'POST',

@@ -1,3 +1,4 @@
+import { CommitOutcomeUnknown } from '../../db/tx';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   AppError,
@@ -54,6 +55,12 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
       err instanceof AppError
         ? err
         : (fromParserError(err as { type?: string; status?: number }) ?? problemFromDatabase(err));
+    if (!problem && err instanceof CommitOutcomeUnknown) {
+      logger.warn({ err: err.message, path: req.path }, 'commit outcome unknown');
+      problem = new UnavailableError(
+        'The database connection was lost while saving, and whether the change was saved could not be checked. Retry with the same Idempotency-Key (safe), or look the record up before repeating it.',
+      );
+    }
     if (!problem && isOutage(err)) {
       // The gRPC status behind a Temporal ServiceError says whether it really was an outage.
       const cause = (err as { cause?: { code?: unknown; details?: unknown } }).cause;
@@ -82,6 +89,7 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
         });
       return;
     }
+    if (problem.status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '5');
     res
       .status(problem.status)
       .type('application/problem+json')

@@ -90,6 +90,10 @@ const caseView = caseRecord
     ),
     schedule: z.unknown().nullable(),
     scheduleError: z.string().optional(),
+    pendingChanges: z.number().int().meta({
+      description:
+        'Changes recorded on the case that its workflow has not confirmed yet; they are delivered as soon as Temporal and the worker answer',
+    }),
   })
   .meta({ id: 'CaseWithSchedule' });
 
@@ -126,6 +130,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases',
+    changesCase: true,
     operationId: 'openCase',
     description:
       "Opens a case for an existing client (`clientId`) or a new one (`client`): give exactly one of the two (the schema's `oneOf`). Case managers open cases for their own caseload, supervisors for their team, program managers for their program, admins for anyone. The case's workflow starts in the same transaction. 422 when a referenced program, client or staff member does not exist or is inactive.",
@@ -213,6 +218,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/assessments',
+    changesCase: true,
     operationId: 'recordAssessment',
     description:
       'Records a completed assessment: `scores` must score at least one life domain (1-5 each). The first is `initial`, later ones `reassessment` (409 otherwise, or when the case is closed). `completedAt` must not be in the future nor before the case opened (422).',
@@ -234,6 +240,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans',
+    changesCase: true,
     operationId: 'createPlan',
     description:
       'Drafts a service plan with 1-30 SMART goals once the initial assessment is recorded (409 before it, or while another plan is a draft or submitted). A goal due before the plan is written is 422.',
@@ -266,6 +273,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans/:planId/submit',
+    changesCase: true,
     operationId: 'submitPlan',
     description:
       'Submits a draft or returned plan for approval, which starts the approval clock; any other plan status is 409.',
@@ -281,6 +289,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/plans/:planId/decision',
+    changesCase: true,
     operationId: 'decidePlan',
     description:
       "The case's supervisor, its program manager or an admin approves or returns a submitted plan (409 when it is not submitted).",
@@ -300,6 +309,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/goals/:goalId/progress',
+    changesCase: true,
     operationId: 'recordGoalProgress',
     description:
       'Records progress on a goal of the approved plan (409 otherwise); progress restarts the stalled-plan clock.',
@@ -320,6 +330,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/referrals',
+    changesCase: true,
     operationId: 'makeReferral',
     description:
       'Refers the client to an active provider (422 when the provider is unknown or inactive, 409 when the case is on hold or closed); starts the referral response clock.',
@@ -338,6 +349,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/referrals/:referralId/updates',
+    changesCase: true,
     operationId: 'updateReferral',
     description:
       'Moves a referral along sent → accepted or scheduled → completed, or to declined, no-show or cancelled; a move its current status does not allow is 409.',
@@ -358,6 +370,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/notes',
+    changesCase: true,
     operationId: 'addNote',
     description:
       'Adds an append-only case note; to correct one, add a new note with `amendsNoteId`. A contact or progress note restarts the stalled-plan clock. Audited.',
@@ -395,6 +408,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/hold',
+    changesCase: true,
     operationId: 'holdCase',
     description:
       'Puts the case on hold: every clock pauses until it resumes. 409 when it is already on hold or closed.',
@@ -411,6 +425,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/resume',
+    changesCase: true,
     operationId: 'resumeCase',
     description:
       'Resumes a case on hold; clocks continue from where they stopped. 409 when it is not on hold.',
@@ -423,6 +438,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/reassign',
+    changesCase: true,
     operationId: 'reassignCase',
     description:
       "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise).",
@@ -441,6 +457,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/risk',
+    changesCase: true,
     operationId: 'changeRisk',
     description:
       "Changes the risk level, which re-derives the open reassessment's due date. 409 when the level is unchanged or the case is closed.",
@@ -457,6 +474,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/closure',
+    changesCase: true,
     operationId: 'requestClosure',
     description:
       'Asks to close the case; the supervisor decides. 409 when closure is already requested, the case is on hold or closed.',
@@ -473,6 +491,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/closure/decision',
+    changesCase: true,
     operationId: 'decideClosure',
     description:
       "The case's supervisor, its program manager or an admin approves (the case closes and its workflow completes) or returns a closure request. 409 when none is waiting.",
@@ -494,6 +513,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
   api.add({
     method: 'post',
     path: '/cases/:caseId/reopen',
+    changesCase: true,
     operationId: 'reopenCase',
     description:
       "The case's supervisor, its program manager or an admin reopens a closed case; a new workflow run starts. 409 when the case is not closed.",

@@ -179,6 +179,7 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
   api.add({
     method: 'post',
     path: '/escalations/:escalationId/acknowledge',
+    changesCase: true,
     operationId: 'acknowledgeEscalation',
     description:
       "The escalation's recipient (or the case's supervisor, program manager or an admin) acknowledges it; a second acknowledgement is 409.",

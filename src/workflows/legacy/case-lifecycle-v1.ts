@@ -270,13 +270,14 @@ export async function caseLifecycleV1(
   setHandler(scheduleQuery, schedule);
   setHandler(
     caseEventUpdate,
-    (event) => {
+    // Generation 1 predates delivery numbers; it takes the event and ignores the number.
+    (event, _delivery?: unknown) => {
       applyEvent(state, event, Date.now());
       changes++;
       return schedule();
     },
     {
-      validator: (event: CaseEvent) => {
+      validator: (event: CaseEvent, _delivery?: unknown) => {
         try {
           checkEvent(state, event);
         } catch (err) {
@@ -303,7 +304,7 @@ export async function caseLifecycleV1(
   });
   setHandler(
     acknowledgeEscalationUpdate,
-    ({ obligationId, staffId }) => {
+    ({ obligationId, staffId }, _delivery?: unknown) => {
       const escalation = obligations.find((o) => o.id === obligationId)?.escalation;
       if (escalation && escalation.acknowledgedAt === undefined) {
         escalation.acknowledgedAt = Date.now();
@@ -313,7 +314,7 @@ export async function caseLifecycleV1(
       return schedule();
     },
     {
-      validator: ({ obligationId }) => {
+      validator: ({ obligationId }, _delivery?: unknown) => {
         if (!obligations.find((o) => o.id === obligationId)?.escalation) {
           throw ApplicationFailure.nonRetryable(`No escalation is open for ${obligationId}.`, 'NotFound');
         }
