@@ -34,6 +34,15 @@ export async function inTransaction<T>(
   options: TxOptions = {},
 ): Promise<T> {
   const db = await pool.connect();
+  // A session terminated mid-transaction surfaces as this query's or COMMIT's rejection; the
+  // client's own 'error' event must not also crash the process.
+  const ignore = (): void => undefined;
+  db.on('error', ignore);
+  const release = (destroy?: boolean): void => {
+    // A destroyed client may still report its end after this: keep ignoring it.
+    if (!destroy) db.off('error', ignore);
+    db.release(destroy);
+  };
   let result: T;
   let companion: CommitCompanion | undefined;
   try {
@@ -47,20 +56,20 @@ export async function inTransaction<T>(
       () => true,
       () => false,
     );
-    db.release(rolledBack ? undefined : true);
+    release(rolledBack ? undefined : true);
     throw err;
   }
   try {
     await db.query('COMMIT');
   } catch (commitErr) {
     // The connection is unusable or the commit failed: give it back destroyed, then find out.
-    db.release(true);
+    release(true);
     if (!options.landed || !lostConnection(commitErr)) throw commitErr;
     if (!(await askLanded(pool, options.landed))) throw commitErr;
     if (companion) companion.committed = true;
     return result;
   }
-  db.release();
+  release();
   if (companion) companion.committed = true;
   return result;
 }

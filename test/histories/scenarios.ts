@@ -217,6 +217,33 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
+    // Generation 5 (case change log, 2026-12-02): changes arrive numbered, and a change delivered
+    // a second time (by the request and by the relay) is answered without being applied again.
+    name: 'v5-numbered-changes',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx, 'medium');
+      let change = 0;
+      const numbered = async (make: (now: string) => CaseEvent, days = 0, again = false) => {
+        if (days) await env.sleep(days * DAY);
+        const event = make(await at(env));
+        change++;
+        await workflows.event(caseId, event, { change });
+        if (again) await workflows.event(caseId, event, { change });
+      };
+      await numbered((at) => ({ type: 'hold', at }), 2, true);
+      await numbered((at) => ({ type: 'resume', at }), 3, true);
+      await numbered(
+        (now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }),
+        1,
+      );
+      await numbered((at) => ({ type: 'closure_requested', at }), 1, true);
+      await numbered((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      await env.sleep(DAY); // the run completes
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
     // Generation 2: a high-risk case reassessed monthly for three years continues as new; every run
     // of the chain is stored, the later ones starting from carried state.
     name: 'v2-continue-as-new',

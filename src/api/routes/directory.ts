@@ -78,6 +78,17 @@ const programBody = z
     policy: policySchema,
   })
   .meta({ id: 'ProgramInput' });
+/** A change made to many cases at once commits whole; this says how many of them have it yet. */
+const fanOutDelivery = z
+  .object({
+    cases: z.number().int().meta({ description: 'Open cases the change was recorded for' }),
+    pending: z
+      .number()
+      .int()
+      .meta({ description: "Of those, cases whose workflow does not have it yet (the relay delivers them)" }),
+  })
+  .meta({ id: 'FanOutDelivery' });
+
 const programSchema = z
   .object({
     id: uuid,
@@ -200,7 +211,7 @@ export function registerDirectoryRoutes(
     responses: {
       200: {
         description: 'Deactivated',
-        schema: z.object({ staff: staffSchema, movedCases: z.number().int() }),
+        schema: z.object({ staff: staffSchema, movedCases: z.number().int(), delivery: fanOutDelivery }),
       },
     },
     handler: async ({ actor, params, body }) => ({
@@ -287,7 +298,9 @@ export function registerDirectoryRoutes(
     tag: 'programs',
     params: programId,
     body: programPatch,
-    responses: { 200: { description: 'Updated', schema: programSchema } },
+    responses: {
+      200: { description: 'Updated', schema: programSchema.extend({ delivery: fanOutDelivery }) },
+    },
     handler: async ({ actor, params, body }) => ({
       status: 200,
       body: await updateProgram(deps, actor, params.programId as string, body),
@@ -298,12 +311,14 @@ export function registerDirectoryRoutes(
     path: '/programs/:programId/policy',
     operationId: 'replacePolicy',
     description:
-      "Admins or the program's manager store a new policy version; running cases are told and re-derive their open obligations.",
+      "Admins or the program's manager store a new policy version. It commits with one change for every open case, so no case can run a version that does not exist; the cases are told after the commit (`delivery.pending` are still on their way, delivered by the relay) and re-derive their open obligations.",
     summary: 'Replace the policy (a new version)',
     tag: 'programs',
     params: programId,
     body: policySchema,
-    responses: { 200: { description: 'Updated', schema: programSchema } },
+    responses: {
+      200: { description: 'Updated', schema: programSchema.extend({ delivery: fanOutDelivery }) },
+    },
     handler: async ({ actor, params, body }) => ({
       status: 200,
       body: await changePolicy(deps, actor, params.programId as string, body),
