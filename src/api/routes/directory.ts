@@ -85,7 +85,7 @@ const fanOutDelivery = z
     pending: z
       .number()
       .int()
-      .meta({ description: "Of those, cases whose workflow does not have it yet (the relay delivers them)" }),
+      .meta({ description: 'Of those, cases whose workflow does not have it yet (the relay delivers them)' }),
   })
   .meta({ id: 'FanOutDelivery' });
 
