@@ -55,6 +55,8 @@ export const PATCHES = {
   closurePausesClocks: 'closure-pauses-clocks',
   /** A change of case manager, supervisor or risk level alone re-projects, so search attributes follow (2026-12-01). */
   partiesProjected: 'parties-projected',
+  /** A timer that fires late (the worker was away) re-checks: a later step may have superseded its step (2026-12-02). */
+  newestStepAfterWake: 'newest-step-after-wake',
 } as const;
 
 /**
@@ -324,8 +326,25 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
         summary: `${stepLabel(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
       }));
     // Re-check: the obligation may have been met while the timer ran.
-    if (!interrupted && isOpen(next.obligation)) await fire(next);
+    if (!interrupted && isOpen(next.obligation)) {
+      if (patched(PATCHES.newestStepAfterWake) && !stillNext(next, nextStep(state, Date.now()))) continue;
+      await fire(next);
+    }
   }
+}
+
+/**
+ * Is the step a timer waited for still the one to send on waking? Not when the worker was away past
+ * a later step of the same obligation (that one goes, this one is recorded as skipped), nor when
+ * quiet hours now hold it.
+ */
+function stillNext(waited: PlannedStep, now: PlannedStep | undefined): boolean {
+  return (
+    now !== undefined &&
+    now.id === waited.id &&
+    now.obligation.id === waited.obligation.id &&
+    now.sendAt <= Date.now()
+  );
 }
 
 /** What the next run needs: open obligations and counters; met ones already live in the records. */

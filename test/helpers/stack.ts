@@ -17,8 +17,11 @@ export interface TestStack {
   api: TestApi;
   worker: Worker;
   taskQueue: string;
-  /** Shuts the worker down (in-flight tasks finish) and starts a fresh one: no cached workflow state survives. */
-  restartWorker(): Promise<void>;
+  /**
+   * Shuts the worker down (in-flight tasks finish) and starts a fresh one: no cached workflow state
+   * survives. `meanwhile` runs while no worker is polling (an outage).
+   */
+  restartWorker(meanwhile?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,9 +57,10 @@ export async function startTestStack(
       return worker;
     },
     taskQueue,
-    async restartWorker() {
+    async restartWorker(meanwhile) {
       worker.shutdown();
       await running;
+      await meanwhile?.();
       worker = await newWorker();
       running = worker.run();
     },

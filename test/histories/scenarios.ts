@@ -244,6 +244,27 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
+    // Generation 6 (newest step after wake, 2026-12-02): each timer that fires re-checks its step
+    // before sending (the patch marker is in the history); here every step wakes on time and goes.
+    name: 'v6-newest-step-after-wake',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      await env.sleep(20 * DAY);
+      await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
+      await workflows.event(caseId, {
+        type: 'assessment_recorded',
+        assessmentId: 'a-1',
+        kind: 'initial',
+        completedAt: await at(env),
+      });
+      await workflows.event(caseId, { type: 'closure_requested', at: await at(env) });
+      await workflows.event(caseId, { type: 'closure_decided', decision: 'approved', at: await at(env) });
+      await env.sleep(DAY); // the run completes
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
     // Generation 2: a high-risk case reassessed monthly for three years continues as new; every run
     // of the chain is stored, the later ones starting from carried state.
     name: 'v2-continue-as-new',

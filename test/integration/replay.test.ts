@@ -21,6 +21,8 @@ describe('case workflow: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v2-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v3-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v4-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v5-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v6-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
   });
@@ -52,6 +54,12 @@ describe('case workflow: replay of stored histories', () => {
       PATCHES.partiesProjected,
       PATCHES.closurePausesClocks,
     ]);
+  });
+
+  it('when the v6 history is read, then its timers re-checked their step through the newest-step-after-wake patch', () => {
+    expect(patchesIn('v6-newest-step-after-wake.json')).toContain(PATCHES.newestStepAfterWake);
+    // Recorded before the patch existed: replays take the old path, without the marker.
+    expect(patchesIn('v5-numbered-changes.json')).not.toContain(PATCHES.newestStepAfterWake);
   });
 
   it.each(files)(

@@ -1,0 +1,79 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { startTestApi, type TestApi } from '../helpers/api';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { createTeam } from '../helpers/fixtures';
+import { header } from '../helpers/mail-log';
+import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
+import { devServerEnv } from '../helpers/temporal';
+import { expectReconciled, report, startWorkerProcess, waitUntil, type WorkerProcess } from './fault-kit';
+
+/** Heads-up 6 s after intake, due at 20 s, the first overdue reminder a minute after that. */
+const SECONDS_POLICY: ProgramPolicy = {
+  ...DEMO_MINUTE_POLICY,
+  initialAssessmentDue: 'PT20S',
+  ladder: { ...DEMO_MINUTE_POLICY.ladder, headsUpBefore: 'PT14S' },
+};
+
+describe('fault: the worker is frozen past two steps of one obligation', () => {
+  const taskQueue = 'fault-late-wake';
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let smtp: SmtpCatcher;
+  let api: TestApi;
+  let worker: WorkerProcess | undefined;
+
+  beforeAll(async () => {
+    [env, db, smtp] = await Promise.all([devServerEnv(), createTestDatabase(), startSmtpCatcher()]);
+    api = await startTestApi(db.pool, env.client, taskQueue);
+  });
+  afterAll(async () => {
+    if (worker?.child.signalCode === null) worker.child.kill('SIGCONT');
+    await worker?.stop();
+    await api?.close();
+    await smtp?.close();
+    await env?.teardown();
+    await db?.drop();
+  });
+
+  it('when the worker is SIGSTOPped across the heads-up and the due time and then continues, then only the due reminder goes out and the heads-up is recorded as skipped', async () => {
+    const team = await createTeam(db.pool, SECONDS_POLICY);
+    worker = await startWorkerProcess({
+      databaseUrl: db.url,
+      smtpUrl: smtp.url,
+      temporalAddress: env.address,
+      taskQueue,
+    });
+    const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
+      programId: team.programId,
+      caseManagerId: team.caseManager.id,
+      client: { givenName: 'Late', familyName: 'Wake' },
+    });
+    expect(opened.status).toBe(201);
+    const caseId = opened.body.id as string;
+
+    worker.child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    // Past the heads-up (6 s) and the due time (20 s), well before the first overdue reminder (80 s).
+    await new Promise((r) => setTimeout(r, 32_000));
+    worker.child.kill('SIGCONT');
+    await waitUntil('a reminder', () => smtp.messages.length > 0, 60_000);
+    // Long enough for a stale heads-up to follow, short of the first overdue reminder.
+    await new Promise((r) => setTimeout(r, 8_000));
+
+    // Keys read case/<case>/<obligation>/<due at>/<step>/<recipient>.
+    const steps = smtp.messages.map((m) => header(m, 'x-caseloop-notification-key').split('/'));
+    expect(steps.map((k) => [k[1], k[2], k[4]])).toEqual([[caseId, 'initial-assessment', 'due']]);
+    const skipped = await db.pool.query<{ detail: string }>(
+      `SELECT detail FROM schedule_decisions WHERE case_id = $1 AND what = 'skipped'`,
+      [caseId],
+    );
+    expect(skipped.rows.map((r) => r.detail)).toEqual(['heads up not sent: superseded by due']);
+    await expectReconciled(db.pool, env.client, taskQueue);
+    report(
+      'worker frozen across two steps of one obligation',
+      `SIGSTOP on the worker process for ${Math.round((Date.now() - frozenAt) / 1000)} s, across the heads-up and the due time`,
+      'on SIGCONT only the due reminder went out; the heads-up is a "skipped" decision; record and workflow agree',
+    );
+  });
+});
