@@ -47,12 +47,13 @@ export async function startApi(opts: {
     url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`,
     close: async () => {
       stopSweeping();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      // Handlers outlive a client that hung up; each is bounded, so this ends within seconds.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Every handler running now finishes (each is bounded, so within seconds), even one whose
+      // client hung up; then kept-alive sockets that went idle meanwhile are closed too.
       await (app.locals.drain as () => Promise<void>)();
+      server.closeAllConnections();
+      await closed;
       await relay.stop();
     },
   };
