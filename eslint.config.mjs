@@ -93,6 +93,27 @@ export default tseslint.config(
     },
   },
   {
+    // A frozen generation must never change under running cases: it imports the SDK and the files it
+    // owns beside it, nothing live (replaces the workflow rule above for these files).
+    files: ['src/workflows/legacy/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // Anything but the SDK or a './' path that stays in this folder.
+              regex: String.raw`^(?!@temporalio/(?:workflow|common)$)(?!\./(?!.*\.\.)).*`,
+              caseSensitive: true,
+              message:
+                'Frozen workflow code imports only @temporalio/workflow, @temporalio/common and files under src/workflows/legacy/; copy what it needs there.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -54,14 +54,21 @@ export function devServerEnv(
   });
 }
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle the workflow code once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: quietLogger,
-  });
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/**
+ * Bundle the workflow code once per test file. `workflowsPath` swaps in another module of workflows
+ * (the replay test's deliberately changed ones); by default it is the worker's.
+ */
+export function workflowBundle(workflowsPath = WORKFLOWS_PATH): Promise<WorkflowBundleWithSourceMap> {
+  let bundle = bundles.get(workflowsPath);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({
+      workflowsPath,
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+      logger: quietLogger,
+    });
+    bundles.set(workflowsPath, bundle);
+  }
   return bundle;
 }
 

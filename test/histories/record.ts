@@ -1,11 +1,12 @@
 /**
- * Records case-workflow histories for the replay test (test/integration/replay.test.ts).
+ * Records workflow histories for the replay test (test/integration/replay.test.ts).
  *
- *   npm run histories:record -- <prefix>
+ *   HISTORIES_PREFIX=v7 npm run histories:record
  *
  * Each scenario's file name starts with the workflow code generation that recorded it (v1, v2...).
  * Record a generation once, when its code is released, and never again: the stored files are how
- * CI proves that newer code still replays what running cases already did.
+ * CI proves that newer code still replays what running cases already did. The run records the
+ * scenarios whose names start with the prefix, and refuses to start if any stored file does.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,13 +21,16 @@ import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal';
 import { testDataConverter } from '../helpers/codec';
+import { scenariosToRecord } from './recording-plan';
 import { HISTORY_SCENARIOS } from './scenarios';
 
 export const HISTORIES_DIR = path.join(__dirname, 'recorded');
 
-const prefix = process.env.HISTORIES_PREFIX ?? '';
+const prefix = process.env.HISTORIES_PREFIX;
+// Checked before any server starts: a wrong prefix fails at once, naming what it would overwrite.
+const chosen = scenariosToRecord(prefix, HISTORY_SCENARIOS, fs.readdirSync(HISTORIES_DIR));
 
-describe(`recording case-workflow histories (prefix '${prefix}')`, () => {
+describe(`recording workflow histories (prefix '${prefix}')`, () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
   let smtp: SmtpCatcher;
@@ -58,11 +62,10 @@ describe(`recording case-workflow histories (prefix '${prefix}')`, () => {
     await db?.drop();
   });
 
-  const chosen = HISTORY_SCENARIOS.filter((s) => s.name.startsWith(prefix));
   it.each(chosen.map((s) => [s.name, s] as const))('records %s', async (name, scenario) => {
     const workflows = createCaseWorkflows(env.client, taskQueue);
-    const workflowId = await (await newWorker()).runUntil(scenario.run({ env, pool: db.pool, workflows }));
-    fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+    const worker = await newWorker();
+    const workflowId = await worker.runUntil(scenario.run({ env, pool: db.pool, workflows, taskQueue }));
     // Every run of a chain that continued as new, oldest first: later runs start from carried state.
     const runs = [];
     let runId: string | undefined;

@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
 import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
+import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
+import { runDigestsNowSignal } from '../../src/workflows/messages';
 import type { CaseEvent } from '../../src/workflows/types';
 import { createStaff, createTeam } from '../helpers/fixtures';
 
@@ -12,12 +14,14 @@ export interface ScenarioContext {
   env: TestWorkflowEnvironment;
   pool: Pool;
   workflows: CaseWorkflows;
+  /** Where the recording worker listens, for workflows started other than through `workflows`. */
+  taskQueue: string;
 }
 
 export interface HistoryScenario {
   /** `<generation>-<what>`: the generation is the workflow code that recorded it. */
   name: string;
-  /** Drives one case and returns its workflow id. */
+  /** Drives one workflow (usually a case's) and returns its workflow id. */
   run(ctx: ScenarioContext): () => Promise<string>;
 }
 
@@ -262,6 +266,26 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await workflows.event(caseId, { type: 'closure_decided', decision: 'approved', at: await at(env) });
       await env.sleep(DAY); // the run completes
       return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // The staff digests workflow as generation 6 left it (2026-12-02), recorded with issue 14: started
+    // as the worker starts it, daily rounds that send a digest reader's queued reminders, an admin's
+    // catch-up round, then stopped (it never ends by itself).
+    name: 'v6-staff-digests',
+    run: (ctx) => async () => {
+      const { env, pool, taskQueue } = ctx;
+      const { team } = await intake(ctx);
+      await pool.query(`UPDATE staff SET notification_preference = 'daily_digest' WHERE id = $1`, [
+        team.caseManager.id,
+      ]);
+      await ensureStaffDigests(env.client, taskQueue);
+      const digests = env.client.workflow.getHandle(STAFF_DIGESTS_WORKFLOW_ID);
+      await env.sleep(16 * DAY); // the heads-up (day 11) and due reminder (day 14) wait for rounds
+      await digests.signal(runDigestsNowSignal);
+      await env.sleep(DAY);
+      await digests.terminate('recorded');
+      return STAFF_DIGESTS_WORKFLOW_ID;
     },
   },
   {

@@ -2,19 +2,38 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import type { createActivities } from '../../src/activities';
 import { PATCHES } from '../../src/workflows/case-lifecycle';
+import * as v1 from '../../src/workflows/legacy/v1-contract';
+import * as today from '../../src/workflows/messages';
+import { SA } from '../../src/workflows/search-attributes';
 import { testDataConverter } from '../helpers/codec';
 import { workflowBundle } from '../helpers/temporal';
 
 const RECORDED = path.join(__dirname, '..', 'histories', 'recorded');
+const CHANGED_WORKFLOWS = require.resolve('../helpers/changed-workflows');
+
+/** Compile-time: today's worker still serves every activity call generation 1 makes (tsc fails if not). */
+const _v1CallsServed = (activities: ReturnType<typeof createActivities>): v1.Activities => activities;
 
 /**
  * Every stored history was made by released workflow code. Today's code must replay each one
  * command for command; a change that running cases would replay differently fails here unless it
- * sits behind patched().
+ * sits behind patched(). The same histories against deliberately changed workflows must fail, or
+ * this test could not see a change at all.
  */
-describe('case workflow: replay of stored histories', () => {
+describe('workflows: replay of stored histories', () => {
   const files = fs.readdirSync(RECORDED).filter((f) => f.endsWith('.json'));
+  const read = (file: string) => JSON.parse(fs.readFileSync(path.join(RECORDED, file), 'utf8'));
+  const workflowTypeOf = (file: string): string =>
+    read(file).events[0].workflowExecutionStartedEventAttributes.workflowType.name;
+  const replay = async (file: string, workflowsPath?: string): Promise<void> =>
+    Worker.runReplayHistory(
+      { workflowBundle: await workflowBundle(workflowsPath), dataConverter: testDataConverter },
+      historyFromJSON(read(file)),
+      file.replace(/\.json$/, ''),
+    );
 
   it('when the stored histories are listed, then every workflow generation is represented', () => {
     expect(files.some((f) => f.startsWith('v1-'))).toBe(true);
@@ -25,11 +44,14 @@ describe('case workflow: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v6-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
+    // The staff digests workflow has its own history, replayed below with the case histories.
+    expect(files.filter((f) => workflowTypeOf(f) === 'staffDigests')).toEqual(['v6-staff-digests.json']);
+    expect(new Set(files.map(workflowTypeOf))).toEqual(new Set(['caseLifecycle', 'staffDigests']));
   });
 
   /** The patch ids a stored history recorded markers for, in order. */
   const patchesIn = (file: string): string[] => {
-    const history = JSON.parse(fs.readFileSync(path.join(RECORDED, file), 'utf8')) as {
+    const history = read(file) as {
       events: {
         markerRecordedEventAttributes?: { details?: Record<string, { payloads: { data: string }[] }> };
       }[];
@@ -62,17 +84,41 @@ describe('case workflow: replay of stored histories', () => {
     expect(patchesIn('v5-numbered-changes.json')).not.toContain(PATCHES.newestStepAfterWake);
   });
 
+  const v1Files = files.filter((f) => f.startsWith('v1-'));
+  it.each(v1Files)(
+    "when %s is read, then it carries no patch marker: generation 1 recorded it, not today's code under its name",
+    (file) => {
+      expect(patchesIn(file)).toEqual([]);
+    },
+  );
+
+  it('when the case histories of later generations are read, then each went through the case-clocks-v2 patch first', () => {
+    const later = files.filter((f) => !f.startsWith('v1-') && workflowTypeOf(f) === 'caseLifecycle');
+    expect(later.length).toBeGreaterThan(0);
+    for (const file of later) expect([file, patchesIn(file)[0]]).toEqual([file, PATCHES.clocksV2]);
+  });
+
+  it("when generation 1's frozen contract is set beside today's, then every message and search attribute has the same name", () => {
+    // Names are how the API's calls and Temporal's indexes reach a running v1 case.
+    expect(v1.scheduleQuery.name).toBe(today.scheduleQuery.name);
+    expect(v1.caseEventUpdate.name).toBe(today.caseEventUpdate.name);
+    expect(v1.acknowledgeEscalationUpdate.name).toBe(today.acknowledgeEscalationUpdate.name);
+    expect(v1.policyChangedSignal.name).toBe(today.policyChangedSignal.name);
+    expect(v1.SA).toEqual(SA);
+  });
+
   it.each(files)(
     'when %s is replayed with the current code, then it replays without nondeterminism',
     async (file) => {
-      const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(RECORDED, file), 'utf8')));
-      await expect(
-        Worker.runReplayHistory(
-          { workflowBundle: await workflowBundle(), dataConverter: testDataConverter },
-          history,
-          file.replace(/\.json$/, ''),
-        ),
-      ).resolves.toBeUndefined();
+      await expect(replay(file)).resolves.toBeUndefined();
+    },
+  );
+
+  // Negative control: a replay that passes means something only if a changed workflow fails.
+  it.each(files)(
+    'when %s is replayed with a workflow changed by one command, then replay fails with nondeterminism',
+    async (file) => {
+      await expect(replay(file, CHANGED_WORKFLOWS)).rejects.toThrow(DeterminismViolationError);
     },
   );
 });

@@ -2,6 +2,9 @@
  * FROZEN: generation 1 of the case workflow (released 2026-11-22), kept byte-for-byte in behaviour so
  * that cases started before the `case-clocks-v2` patch replay exactly as they ran. Never edit the
  * logic here; test/histories/recorded/v1-*.json proves it. Delete once no v1 case is running.
+ *
+ * Self-contained: it imports the SDK and the files beside it (v1-contract, v1-duration), nothing
+ * live; lint enforces that (eslint.config.mjs).
  */
 import {
   allHandlersFinished,
@@ -14,46 +17,25 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../../activities';
-import { addDuration, parseDuration } from '../../domain/duration';
-import type { LadderPolicy, RiskLevel } from '../../domain/policy';
+import { addDuration, parseDuration } from './v1-duration';
 import {
   acknowledgeEscalationUpdate,
   caseEventUpdate,
   policyChangedSignal,
+  SA,
   scheduleQuery,
-} from '../messages';
-import { SA } from '../search-attributes';
-import type { CaseEvent, CaseSchedule, CaseStatus, CaseWorkflowInput, Recipient } from '../types';
-
-type ObligationKind = 'initial_assessment';
-
-interface ScheduledStep {
-  obligationId: string;
-  obligationKind: ObligationKind;
-  step: LadderStepKind;
-  stepId: string;
-  at: string;
-}
-
-interface V1Schedule {
-  caseId: string;
-  version: number;
-  status: CaseStatus;
-  obligations: {
-    id: string;
-    kind: ObligationKind;
-    dueAt: string;
-    metAt?: string;
-    overdue: boolean;
-    sent: string[];
-    escalationLevel: number;
-    acknowledged: boolean;
-  }[];
-  next?: ScheduledStep;
-  overdueCount: number;
-  escalationLevel: number;
-}
+  type Activities,
+  type CaseEvent,
+  type CaseSchedule,
+  type CaseStatus,
+  type CaseWorkflowInput,
+  type LadderPolicy,
+  type LadderStepKind,
+  type ObligationKind,
+  type Recipient,
+  type RiskLevel,
+  type ScheduledStep,
+} from './v1-contract';
 
 interface Obligation {
   id: string;
@@ -70,8 +52,6 @@ interface Obligation {
   skipped: string[];
   escalation?: { level: 1 | 2; raisedAt: number; acknowledgedAt?: number; acknowledgedBy?: string };
 }
-
-type LadderStepKind = 'heads_up' | 'due' | 'overdue' | 'escalate_supervisor' | 'escalate_program_manager';
 
 interface LadderStep {
   kind: LadderStepKind;
@@ -213,8 +193,6 @@ function applyEvent(state: CaseState, event: CaseEvent, now: number): void {
   }
 }
 
-type Activities = ReturnType<typeof createActivities>;
-
 const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // Transient failures (SMTP or database down) retry until they succeed: a reminder is never lost.
@@ -255,16 +233,9 @@ export async function caseLifecycleV1(
   // Bumped by every message that can change what is due, to wake the main loop.
   let changes = 0;
 
-  // The query and update contract is today's; generation 1 answers with the fields it has.
+  // Answered under today's message names, with generation 1's fields only.
   const schedule = (): CaseSchedule =>
-    buildSchedule(
-      input.caseId,
-      state.status,
-      obligations,
-      policy.ladder,
-      Date.now(),
-      changes,
-    ) as unknown as CaseSchedule;
+    buildSchedule(input.caseId, state.status, obligations, policy.ladder, Date.now(), changes);
 
   // Handlers first, so no message that arrives with the first task is dropped.
   setHandler(scheduleQuery, schedule);
@@ -504,7 +475,7 @@ function buildSchedule(
   ladder: LadderPolicy,
   now: number,
   messages: number,
-): V1Schedule {
+): CaseSchedule {
   const pending = pendingSteps(obligations, ladder);
   const first = pending[0];
   const next: ScheduledStep | undefined = first && {
