@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { senderDomain } from '../notifications/address';
-import { parsePayloadKeys, type PayloadKey } from '../temporal/codec';
+import { senderDomain } from '../shared/email-address';
+import { parsePayloadKeys, type PayloadKey } from '../shared/payload-keys';
 
 /**
  * Configuration comes only from environment variables, is validated once at start-up,

@@ -79,7 +79,7 @@ async function checkSupervisor(
   }
 }
 
-/** The common case's message; a race past it is caught by the unique index (see db/pg-errors). */
+/** The common case's message; a race past it is caught by the unique index (see api/pg-errors). */
 async function requireFreeEmail(pool: Pool | PoolClient, email: string, exceptId?: string): Promise<void> {
   const exists = await pool.query(
     'SELECT 1 FROM staff WHERE lower(email) = lower($1) AND id IS DISTINCT FROM $2',
@@ -427,7 +427,7 @@ export interface ProgramInput {
 
 type Queryable = Pick<Pool | PoolClient, 'query'>;
 
-/** The common case's message; a race past it is caught by the unique constraint (see db/pg-errors). */
+/** The common case's message; a race past it is caught by the unique constraint (see api/pg-errors). */
 async function requireFreeProgramName(db: Queryable, name: string, exceptId?: string): Promise<void> {
   const taken = await db.query('SELECT 1 FROM programs WHERE name = $1 AND id IS DISTINCT FROM $2', [
     name,

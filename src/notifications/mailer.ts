@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { senderDomain } from './address';
+import { senderDomain } from '../shared/email-address';
 
 export interface OutgoingMail {
   to: string;

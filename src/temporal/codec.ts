@@ -7,6 +7,7 @@ import {
 } from '@temporalio/common';
 import { decode, encode } from '@temporalio/common/lib/encoding';
 import { temporal } from '@temporalio/proto';
+import { PayloadKeyError, type PayloadKey } from '../shared/payload-keys';
 
 /**
  * Client data never reaches the Temporal server in the clear: every payload (workflow inputs,
@@ -20,34 +21,7 @@ export const KEY_ID_METADATA = 'encryption-key-id';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export interface PayloadKey {
-  id: string;
-  key: Buffer;
-}
-
-export class PayloadKeyError extends Error {}
-
-/** `PAYLOAD_KEYS`: comma-separated `id:base64key` pairs, newest first; each key 32 bytes. */
-export function parsePayloadKeys(text: string): PayloadKey[] {
-  const keys = text
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean)
-    .map((part) => {
-      const at = part.indexOf(':');
-      const id = part.slice(0, at).trim();
-      const key = Buffer.from(part.slice(at + 1).trim(), 'base64');
-      if (at <= 0 || !/^[\w.-]+$/.test(id))
-        throw new PayloadKeyError(`"${part.slice(0, 12)}…" is not id:base64key`);
-      if (key.length !== 32)
-        throw new PayloadKeyError(`key "${id}" must be 32 bytes (base64 of 32 random bytes)`);
-      return { id, key };
-    });
-  if (keys.length === 0) throw new PayloadKeyError('at least one key is needed');
-  if (new Set(keys.map((k) => k.id)).size !== keys.length)
-    throw new PayloadKeyError('key ids must be unique');
-  return keys;
-}
+export { parsePayloadKeys, PayloadKeyError, type PayloadKey } from '../shared/payload-keys';
 
 export class EncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;

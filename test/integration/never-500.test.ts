@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { problemFromDatabase } from '../../src/db/pg-errors';
+import { problemFromDatabase } from '../../src/api/pg-errors';
 import { DEFAULT_POLICY } from '../../src/domain/policy';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';

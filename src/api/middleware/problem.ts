@@ -7,7 +7,7 @@ import {
   UnavailableError,
   ValidationError,
 } from '../../domain/errors';
-import { problemFromDatabase } from '../../db/pg-errors';
+import { problemFromDatabase } from '../pg-errors';
 import type { Logger } from '../../shared/logger';
 
 const PROBLEM_BASE = 'https://caseloop.dev/problems/';

@@ -11,7 +11,7 @@ import type { Actor } from '../../domain/actor';
 import { authenticate } from '../../domain/auth';
 import { getCase, type CaseDeps } from '../../domain/cases';
 import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domain/errors';
-import { problemFromDatabase } from '../../db/pg-errors';
+import { problemFromDatabase } from '../pg-errors';
 import {
   acknowledgeEscalation,
   getEscalation,
