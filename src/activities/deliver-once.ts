@@ -1,7 +1,20 @@
 import type { Pool } from 'pg';
 import { createHash } from 'node:crypto';
-import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
+import { PermanentDeliveryError, type Mailer, type OutgoingMail } from '../notifications/mailer';
 import type { RenderedMail } from '../notifications/templates';
+
+/**
+ * Every email Caseloop sends goes through this exactly-once protocol over the notifications table:
+ *
+ * 1. `recordNotification`: the row is written (keyed by the notification key) before anything leaves;
+ *    a retry finds it and changes nothing.
+ * 2. `sendRecorded`: a row already sent, queued for a digest or permanently failed stops there;
+ *    otherwise the email leaves with the Message-ID first recorded and the row is marked sent. A
+ *    transient SMTP failure throws, so the activity retries; a crash between SMTP acceptance and the
+ *    mark resends with the same Message-ID, which receiving systems use to drop the copy.
+ *
+ * `deliverOnce` is both steps; case reminders write their audit row between the two.
+ */
 
 /**
  * Derived from the notification key, under the deployment's own sending domain: a resend after a
@@ -14,24 +27,34 @@ export function messageIdFor(key: string, domain: string): string {
 export interface OneNotification {
   key: string;
   caseId?: string;
-  recipientId: string;
+  /** Null for someone outside the staff directory (a provider). */
+  recipientId: string | null;
   email: string;
+  /** What it is about: `obligation_kind:step` for a case reminder, `digest`, `delivery_failure`... */
   kind: string;
   mail: RenderedMail;
+  /** When the work it is about falls due: orders a digest's list. */
+  dueAt?: string;
+  /** Recorded as waiting for the recipient's daily digest, which sends it, instead of sent now. */
+  queueForDigest?: boolean;
+  replyTo?: OutgoingMail['replyTo'];
+  /** Headers besides the notification key's. */
+  headers?: Record<string, string>;
 }
 
-/**
- * The notification log's exactly-once protocol for a message that needs no more than that: the row
- * is written before sending and marked after; a retry finds it sent (or permanently failed) and
- * stops; a transient SMTP failure throws so the activity retries.
- */
-export async function deliverOnce(
-  deps: { pool: Pool; mailer: Mailer },
-  n: OneNotification,
-): Promise<'sent' | 'already_sent' | 'failed'> {
+export type DeliveryOutcome =
+  | { status: 'sent' | 'already_sent' | 'queued_for_digest' }
+  /** `rejectedNow`: this attempt's SMTP answer was permanent; otherwise an earlier attempt's was. */
+  | { status: 'failed'; reason: string; rejectedNow: boolean };
+
+type DeliveryDeps = { pool: Pool; mailer: Mailer };
+
+/** Step 1: the notification's row, before anything leaves. */
+export async function recordNotification(deps: DeliveryDeps, n: OneNotification): Promise<void> {
   await deps.pool.query(
-    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (notification_key) DO NOTHING`,
+    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (notification_key) DO NOTHING`,
     [
       n.key,
       n.caseId ?? null,
@@ -40,16 +63,24 @@ export async function deliverOnce(
       n.kind,
       n.mail.subject,
       messageIdFor(n.key, deps.mailer.messageIdDomain),
+      n.queueForDigest ? 'queued_for_digest' : 'pending',
+      n.dueAt ?? null,
     ],
   );
+}
+
+/** Step 2: sends a recorded notification unless its row says it went, waits or failed for good. */
+export async function sendRecorded(deps: DeliveryDeps, n: OneNotification): Promise<DeliveryOutcome> {
   const row = (
-    await deps.pool.query<{ status: string; message_id: string }>(
-      'SELECT status, message_id FROM notifications WHERE notification_key = $1',
+    await deps.pool.query<{ status: string; last_error: string | null; message_id: string }>(
+      'SELECT status, last_error, message_id FROM notifications WHERE notification_key = $1',
       [n.key],
     )
   ).rows[0];
-  if (row?.status === 'sent') return 'already_sent';
-  if (row?.status === 'failed') return 'failed';
+  if (row?.status === 'sent') return { status: 'already_sent' };
+  if (row?.status === 'queued_for_digest') return { status: 'queued_for_digest' };
+  if (row?.status === 'failed')
+    return { status: 'failed', reason: row.last_error ?? 'delivery failed', rejectedNow: false };
   try {
     await deps.mailer.send({
       to: n.email,
@@ -58,21 +89,29 @@ export async function deliverOnce(
       html: n.mail.html,
       // The id first recorded: a resend keeps it even if the sending domain changed in between.
       messageId: row?.message_id ?? messageIdFor(n.key, deps.mailer.messageIdDomain),
-      headers: { 'X-Caseloop-Notification-Key': n.key },
+      ...(n.replyTo ? { replyTo: n.replyTo } : {}),
+      headers: { 'X-Caseloop-Notification-Key': n.key, ...n.headers },
     });
   } catch (err) {
     const permanent = err instanceof PermanentDeliveryError;
     await deps.pool.query(
       `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
-              status = CASE WHEN $3 THEN 'failed' ELSE status END WHERE notification_key = $1`,
+              status = CASE WHEN $3 THEN 'failed' ELSE status END
+        WHERE notification_key = $1`,
       [n.key, (err as Error).message.slice(0, 500), permanent],
     );
-    if (permanent) return 'failed';
-    throw err;
+    if (permanent) return { status: 'failed', reason: (err as Error).message, rejectedNow: true };
+    throw err; // transient: the activity retries with backoff
   }
   await deps.pool.query(
     `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
     [n.key],
   );
-  return 'sent';
+  return { status: 'sent' };
+}
+
+/** Records and sends one notification, exactly once across retries. */
+export async function deliverOnce(deps: DeliveryDeps, n: OneNotification): Promise<DeliveryOutcome> {
+  await recordNotification(deps, n);
+  return sendRecorded(deps, n);
 }

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { fromLocal, toLocal } from '../domain/business-time';
+import { fromLocal, isBusinessDay, minutesOf, toLocal, WORKING_HOURS } from '../domain/business-time';
 import type { Mailer } from '../notifications/mailer';
 import {
   renderDigest,
@@ -17,11 +17,21 @@ export interface DigestDeps {
 }
 
 /**
- * Digests leave at 08:01 in each recipient's own time zone, on weekdays: a minute after the working
- * day opens, so reminders that quiet hours held until 08:00 are already waiting in them.
+ * Digests leave a minute after the working day opens (08:01) in each recipient's own time zone, on
+ * business days, so reminders that quiet hours held until the opening are already waiting in them.
  */
-export const DIGEST_HOUR = 8;
-const DIGEST_MINUTE = 1;
+const DIGEST_MINUTES = minutesOf(WORKING_HOURS.dayStart) + 1;
+const DIGEST_AT = { hour: Math.floor(DIGEST_MINUTES / 60), minute: DIGEST_MINUTES % 60 };
+
+/**
+ * Is a round at `instant` someone's digest round: the working day's opening hour on a business day
+ * in their zone? Staff keep no holidays of their own (those are the program's), so every weekday.
+ */
+function isDigestHour(instant: number, timeZone: string): boolean {
+  return (
+    toLocal(instant, timeZone).hour === DIGEST_AT.hour && isBusinessDay(instant, { timeZone, holidays: [] })
+  );
+}
 
 interface StaffRow {
   id: string;
@@ -33,7 +43,10 @@ interface StaffRow {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
-/** The next instant after `after` at which it is 08:01 somewhere a staff member works. */
+/**
+ * The next instant after `after` at which it is 08:01 somewhere a staff member works. Every day has
+ * a round (one on a weekend sends nothing), as the digests workflow has always run them.
+ */
 async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
   const zones = (
     await pool.query<{ time_zone: string }>('SELECT DISTINCT time_zone FROM staff WHERE active')
@@ -43,7 +56,7 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
     for (let d = 0; d <= 2; d++) {
       const day = toLocal(after + d * 86_400_000, zone);
       const at = fromLocal(
-        { ...day, hour: DIGEST_HOUR, minute: DIGEST_MINUTE, second: 0, millisecond: 0 },
+        { ...day, hour: DIGEST_AT.hour, minute: DIGEST_AT.minute, second: 0, millisecond: 0 },
         zone,
       );
       if (at > after) {
@@ -56,14 +69,16 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
 }
 
 /**
- * The digest round: at `at`, everyone for whom it is 08:00 on a weekday gets their daily digest
- * (reminders queued for them) and, for supervisors, the team digest (overdue work by case
- * manager). Keyed by recipient and local date, so a retried round sends nothing twice.
+ * The digest round: at `at`, everyone for whom it is the 08:00 hour of a business day gets their
+ * daily digest (reminders queued for them) and, for supervisors, the team digest (overdue work by
+ * case manager). Keyed by recipient and local date, so a retried round sends nothing twice.
  */
 export function createDigestActivities(deps: DigestDeps) {
   /** True when this call sent it (a retry of a sent digest sends nothing). */
   async function sendOnce(key: string, to: StaffRow, kind: string, mail: RenderedMail): Promise<boolean> {
-    return (await deliverOnce(deps, { key, recipientId: to.id, email: to.email, kind, mail })) === 'sent';
+    return (
+      (await deliverOnce(deps, { key, recipientId: to.id, email: to.email, kind, mail })).status === 'sent'
+    );
   }
 
   async function personalDigest(staff: StaffRow, localDate: string): Promise<boolean> {
@@ -147,7 +162,7 @@ export function createDigestActivities(deps: DigestDeps) {
       return new Date(await nextRoundAfter(deps.pool, Date.parse(after))).toISOString();
     },
 
-    /** `anyHour`: everyone now, not only those at 08:01 on a weekday (still once per local date). */
+    /** `anyHour`: everyone now, not only those at 08:01 on a business day (still once per local date). */
     async sendDueDigests(
       at: string,
       opts: { anyHour?: boolean } = {},
@@ -160,9 +175,8 @@ export function createDigestActivities(deps: DigestDeps) {
       ).rows;
       let sent = 0;
       for (const s of staff) {
+        if (!opts.anyHour && !isDigestHour(instant, s.time_zone)) continue;
         const local = toLocal(instant, s.time_zone);
-        const weekday = new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay();
-        if (!opts.anyHour && (local.hour !== DIGEST_HOUR || weekday === 0 || weekday === 6)) continue;
         const localDate = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
         if (await personalDigest(s, localDate)) sent++;
         if (s.role === 'supervisor' && (await teamDigest(s, localDate))) sent++;

@@ -1,7 +1,13 @@
 import type { Pool } from 'pg';
-import { deliverOnce, messageIdFor } from './deliver-once';
+import { deliverOnce, recordNotification, sendRecorded, type OneNotification } from './deliver-once';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
-import { PermanentDeliveryError, type Mailer } from '../notifications/mailer';
+import {
+  escalationLevelOf,
+  isEscalationStep,
+  mayWaitForDigest,
+  obligationSpec,
+} from '../domain/obligation-catalogue';
+import type { Mailer } from '../notifications/mailer';
 import {
   escapeHtml,
   htmlDocument,
@@ -43,19 +49,6 @@ interface RecipientRow {
   notification_preference: 'immediate' | 'daily_digest';
 }
 
-/**
- * Reminders about the recipient's own work may wait for their daily digest. Escalations and
- * approval requests (plan and closure approvals) always go at once.
- */
-function mayWaitForDigest(req: CaseNotificationRequest): boolean {
-  return (
-    (req.step === 'heads_up' || req.step === 'due' || req.step === 'overdue') &&
-    req.recipient !== 'provider' &&
-    req.obligationKind !== 'plan_approval' &&
-    req.obligationKind !== 'closure_approval'
-  );
-}
-
 /** A staff member by id, or for a provider follow-up the provider the referral went to. */
 async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<RecipientRow | undefined> {
   if (req.recipient === 'provider') {
@@ -81,9 +74,7 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
 /** Which referral a referral reminder or provider follow-up is about: the provider and the service. */
 async function findReferral(pool: Pool, req: CaseNotificationRequest): Promise<ReferralMention | undefined> {
   const aboutReferral =
-    req.recipient === 'provider' ||
-    req.obligationKind === 'referral_response' ||
-    req.obligationKind === 'referral_outcome';
+    req.recipient === 'provider' || obligationSpec(req.obligationKind).about === 'referral';
   if (!aboutReferral || !req.subjectId) return undefined;
   return (
     await pool.query<ReferralMention>(
@@ -158,9 +149,6 @@ function providerReplyTo(
   ];
 }
 
-const isEscalation = (req: CaseNotificationRequest): boolean =>
-  req.step === 'escalate_supervisor' || req.step === 'escalate_program_manager';
-
 /**
  * Writes the escalation row (idempotent) and signs its acknowledgement link. The expiry derives
  * from the scheduled time, so a retried activity renders the very same link.
@@ -169,7 +157,7 @@ async function recordEscalation(
   deps: NotificationDeps,
   req: CaseNotificationRequest,
 ): Promise<{ url: string; expiresAt: Date } | undefined> {
-  const level = req.step === 'escalate_supervisor' ? 1 : 2;
+  const level = escalationLevelOf(req.step);
   // A closure approved while this step was in flight has already resolved the case's escalations:
   // wait for its commit (the row lock) and record this one resolved too, never open on a closed case.
   await deps.pool.query(
@@ -205,9 +193,8 @@ async function recordEscalation(
 }
 
 /**
- * Sends one case notification exactly once. The notification row is written before sending and
- * marked after; a retry finds it sent and stops. A crash between SMTP acceptance and the mark
- * resends with the same Message-ID, which receiving systems use to drop the copy.
+ * Sends one case notification exactly once (the protocol in deliver-once.ts), audited as it is
+ * recorded. A permanent rejection is told to someone who can fix the address.
  */
 export function createSendCaseNotification(deps: NotificationDeps) {
   return async function sendCaseNotification(req: CaseNotificationRequest): Promise<NotificationResult> {
@@ -238,7 +225,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
 
     // The escalation itself is a record people acknowledge; written once per obligation, due time and
     // level, before the email so the email can carry its signed acknowledgement link.
-    const acknowledge = isEscalation(req) ? await recordEscalation(deps, req) : undefined;
+    const acknowledge = isEscalationStep(req.step) ? await recordEscalation(deps, req) : undefined;
     const referral = await findReferral(deps.pool, req);
 
     const mail = renderCaseMail({
@@ -263,23 +250,21 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     });
 
     // The preference at the moment the reminder is due decides; a queued one keeps waiting for the digest.
-    const queue = mayWaitForDigest(req) && recipient.notification_preference === 'daily_digest';
-    await deps.pool.query(
-      `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (notification_key) DO NOTHING`,
-      [
-        key,
-        req.caseId,
-        req.recipientStaffId || null,
-        recipient.email,
-        `${req.obligationKind}:${req.step}`,
-        mail.subject,
-        messageIdFor(key, deps.mailer.messageIdDomain),
-        queue ? 'queued_for_digest' : 'pending',
-        req.dueAt,
-      ],
-    );
+    const queue =
+      mayWaitForDigest(req.obligationKind, req.step) && recipient.notification_preference === 'daily_digest';
+    const notification: OneNotification = {
+      key,
+      caseId: req.caseId,
+      recipientId: req.recipientStaffId || null,
+      email: recipient.email,
+      kind: `${req.obligationKind}:${req.step}`,
+      mail,
+      dueAt: req.dueAt,
+      queueForDigest: queue,
+      ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
+      headers: { 'X-Caseloop-Scheduled-For': req.scheduledFor },
+    };
+    await recordNotification(deps, notification);
     await deps.pool.query(
       `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
        VALUES ('system', 'read', 'client', NULL, $1, $2)`,
@@ -295,48 +280,11 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         },
       ],
     );
-    const existing = (
-      await deps.pool.query<{ status: string; last_error: string | null; message_id: string }>(
-        'SELECT status, last_error, message_id FROM notifications WHERE notification_key = $1',
-        [key],
-      )
-    ).rows[0];
-    if (existing?.status === 'sent') return { status: 'already_sent', notificationKey: key };
-    if (existing?.status === 'queued_for_digest')
-      return { status: 'queued_for_digest', notificationKey: key };
-    if (existing?.status === 'failed') {
-      return { status: 'failed', notificationKey: key, reason: existing.last_error ?? 'delivery failed' };
-    }
-
-    try {
-      await deps.mailer.send({
-        to: recipient.email,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        // The id first recorded: a resend keeps it even if the sending domain changed in between.
-        messageId: existing?.message_id ?? messageIdFor(key, deps.mailer.messageIdDomain),
-        ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
-        headers: { 'X-Caseloop-Notification-Key': key, 'X-Caseloop-Scheduled-For': req.scheduledFor },
-      });
-    } catch (err) {
-      const permanent = err instanceof PermanentDeliveryError;
-      await deps.pool.query(
-        `UPDATE notifications SET attempts = attempts + 1, last_error = $2,
-                status = CASE WHEN $3 THEN 'failed' ELSE status END
-          WHERE notification_key = $1`,
-        [key, (err as Error).message.slice(0, 500), permanent],
-      );
-      if (permanent) {
-        await reportUndelivered(deps, req, key, recipient.email, mail.subject, (err as Error).message);
-        return { status: 'failed', notificationKey: key, reason: (err as Error).message };
-      }
-      throw err; // transient: the activity retries with backoff
-    }
-    await deps.pool.query(
-      `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
-      [key],
-    );
-    return { status: 'sent', notificationKey: key };
+    const outcome = await sendRecorded(deps, notification);
+    if (outcome.status !== 'failed') return { status: outcome.status, notificationKey: key };
+    // Told once, by the attempt that met the permanent rejection.
+    if (outcome.rejectedNow)
+      await reportUndelivered(deps, req, key, recipient.email, mail.subject, outcome.reason);
+    return { status: 'failed', notificationKey: key, reason: outcome.reason };
   };
 }

@@ -110,6 +110,12 @@ export interface WorkingCalendar {
   dayEnd: string;
 }
 
+/**
+ * The working day every reminder is held to unless the program is urgent, in each recipient's own
+ * zone (product default). Digests leave a minute after it opens.
+ */
+export const WORKING_HOURS = { dayStart: '08:00', dayEnd: '18:00' } as const;
+
 export function isBusinessDay(
   instantMs: number,
   cal: Pick<WorkingCalendar, 'timeZone' | 'holidays'>,
@@ -149,7 +155,8 @@ export function rollToBusinessDay(
   return t;
 }
 
-const minutesOf = (hhmm: string): number => {
+/** Minutes since local midnight of a "HH:MM" time. */
+export const minutesOf = (hhmm: string): number => {
   const [h, m] = hhmm.split(':').map(Number);
   return h! * 60 + m!;
 };

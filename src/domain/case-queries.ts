@@ -4,6 +4,7 @@ import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
 import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
 import { UnprocessableError } from './errors';
+import { obligationLabels } from './obligation-catalogue';
 
 export interface CaseFilter {
   caseManagerId?: string;
@@ -114,6 +115,13 @@ export interface TimelineEntry {
   ref: string | null;
 }
 
+/**
+ * An obligation kind's label in the timeline's SQL: the catalogue's labels arrive as parameter $2
+ * (a JSON object by kind); a kind it does not know reads as its id in words.
+ */
+const labelSql = (column: string): string =>
+  `coalesce($2::jsonb ->> ${column}, upper(left(${column}, 1)) || replace(substr(${column}, 2), '_', ' '))`;
+
 /** Everything that happened on a case, reminders and escalations included, in time order. */
 export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Promise<TimelineEntry[]> {
   await loadCase(pool, actor, caseId);
@@ -163,10 +171,10 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
               NULL, notification_key
          FROM notifications WHERE case_id = $1
        UNION ALL
-       SELECT occurred_at, 'schedule.' || what, upper(left(obligation_kind, 1)) || replace(substr(obligation_kind, 2), '_', ' ') || ': ' || detail, NULL, decision_key
+       SELECT occurred_at, 'schedule.' || what, ${labelSql('obligation_kind')} || ': ' || detail, NULL, decision_key
          FROM schedule_decisions WHERE case_id = $1
        UNION ALL
-       SELECT raised_at, 'escalation.raised', 'Escalated (level ' || level || ') over ' || replace(obligation_kind, '_', ' '), NULL, id::text
+       SELECT raised_at, 'escalation.raised', 'Escalated (level ' || level || ') over ' || lower(${labelSql('obligation_kind')}), NULL, id::text
          FROM escalations WHERE case_id = $1
        UNION ALL
        SELECT acknowledged_at, 'escalation.acknowledged', 'Escalation (level ' || level || ') acknowledged', acknowledged_by, id::text
@@ -180,7 +188,7 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
               cc.recorded_by, cc.id::text
          FROM client_consents cc JOIN cases c ON c.client_id = cc.client_id WHERE c.id = $1
      ) t ORDER BY at, kind`,
-    [caseId],
+    [caseId, JSON.stringify(obligationLabels())],
   );
   await audit(pool, actor, { action: 'read', entity: 'case_timeline', entityId: caseId, caseId });
   return rows.rows.map((r) => ({

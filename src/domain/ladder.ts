@@ -21,7 +21,7 @@ export interface LadderStep {
   to: LadderRecipient;
 }
 
-/** Which rungs an obligation has and who is on the other end of each (see the table in the README). */
+/** Which rungs an obligation has and who is on the other end of each: `ladderShape` in the obligation catalogue. */
 export interface LadderShape {
   headsUp: boolean;
   /** Who the due and overdue reminders go to; none for an obligation that only escalates. */
@@ -56,6 +56,7 @@ export function multiplyDuration(text: string, factor: number): string {
   return `P${date}${time ? `T${time}` : ''}`;
 }
 
+/** The case manager's own work: the shape every other kind's is a variation of. */
 export const FULL_LADDER: LadderShape = {
   headsUp: true,
   remindTo: 'case_manager',

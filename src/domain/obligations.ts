@@ -1,62 +1,25 @@
-import { addBusinessDays, addInZone, fromLocal, nextWorkingTime, rollToBusinessDay } from './business-time';
+import {
+  addBusinessDays,
+  addInZone,
+  fromLocal,
+  nextWorkingTime,
+  rollToBusinessDay,
+  WORKING_HOURS,
+} from './business-time';
 import { parseDuration } from './duration';
-import { FULL_LADDER, type LadderShape } from './ladder';
+import { obligationSpec, type ObligationKind } from './obligation-catalogue';
 import type { ProgramPolicy, RiskLevel } from './policy';
 
 /**
- * What a case owes, when, and how each obligation's ladder is shaped. Pure and deterministic:
- * the case workflow calls these to derive every due time from its stored anchor.
+ * When what a case owes falls due, and when a reminder may leave. Pure and deterministic: the case
+ * workflow calls these to derive every due time from its stored anchor, by each kind's due rule
+ * in the obligation catalogue.
  */
-
-export type ObligationKind =
-  | 'initial_assessment'
-  | 'service_plan'
-  | 'plan_approval'
-  | 'reassessment'
-  | 'referral_response'
-  | 'referral_outcome'
-  | 'stalled_plan'
-  | 'goal_target'
-  | 'closure_approval';
-
-const APPROVAL: LadderShape = {
-  headsUp: false,
-  remindTo: 'supervisor',
-  overdueRepeats: true,
-  escalate: { to: 'program_manager', when: 'after_overdue' },
-};
-
-export function ladderShape(kind: ObligationKind, policy: ProgramPolicy): LadderShape {
-  switch (kind) {
-    case 'initial_assessment':
-    case 'service_plan':
-    case 'reassessment':
-    case 'stalled_plan':
-      return FULL_LADDER;
-    case 'plan_approval':
-    case 'closure_approval':
-      return APPROVAL;
-    case 'goal_target':
-      return { headsUp: true, remindTo: 'case_manager', overdueRepeats: true };
-    case 'referral_response':
-      return {
-        headsUp: false,
-        remindTo: 'case_manager',
-        overdueRepeats: true,
-        providerFollowUp: policy.referralProviderFollowUp,
-      };
-    case 'referral_outcome':
-      return { headsUp: false, overdueRepeats: false, escalate: { to: 'supervisor', when: 'at_due' } };
-  }
-}
 
 export interface Calendar {
   timeZone: string;
   holidays: readonly string[];
 }
-
-/** Working hours every reminder is held to unless the program is urgent (product default). */
-export const WORKING_HOURS = { dayStart: '08:00', dayEnd: '18:00' } as const;
 
 const isDayScale = (duration: string): boolean => {
   const d = parseDuration(duration);
@@ -88,32 +51,13 @@ export function addPolicyDuration(
   return rollToBusinessDay(addInZone(anchorAt, duration, cal.timeZone), cal);
 }
 
-/** How long after its anchor each kind falls due under the policy (goal targets are their own anchor). */
+/** How long after its anchor a kind falls due under the policy (zero for one due at its anchor). */
 export function dueDuration(kind: ObligationKind, policy: ProgramPolicy, risk: RiskLevel): string {
-  switch (kind) {
-    case 'initial_assessment':
-      return policy.initialAssessmentDue;
-    case 'service_plan':
-      return policy.servicePlanDue;
-    case 'plan_approval':
-      return policy.planApprovalDue;
-    case 'reassessment':
-      return policy.reassessmentEvery[risk];
-    case 'referral_response':
-      return policy.referralResponseDue;
-    case 'referral_outcome':
-      return policy.referralOutcomeEscalateAfter;
-    case 'stalled_plan':
-      return policy.stalledPlanAfter;
-    case 'closure_approval':
-      return policy.closureApprovalDue;
-    case 'goal_target':
-      return 'PT0S';
-  }
+  const rule = obligationSpec(kind).due;
+  if ('atAnchor' in rule) return 'PT0S';
+  const duration = policy[rule.after];
+  return typeof duration === 'string' ? duration : duration[risk];
 }
-
-/** Approvals are counted in business days (the brief: "5 business days after submission"). */
-const COUNTED_IN_BUSINESS_DAYS: ReadonlySet<ObligationKind> = new Set(['plan_approval', 'closure_approval']);
 
 /**
  * The due time of an obligation, re-derived from its anchor every time. Time on hold moves the
@@ -126,9 +70,10 @@ export function deriveDueAt(
   cal: Calendar,
 ): number {
   const anchor = o.anchorAt + o.pausedMs;
-  if (o.kind === 'goal_target') return anchor;
+  const rule = obligationSpec(o.kind).due;
+  if ('atAnchor' in rule) return anchor;
   return addPolicyDuration(anchor, dueDuration(o.kind, policy, risk), cal, {
-    businessDays: COUNTED_IN_BUSINESS_DAYS.has(o.kind),
+    businessDays: rule.businessDays,
   });
 }
 

@@ -8,6 +8,7 @@ import { programCalendar, staffZones } from './case-calendar';
 import { workflowInputFor } from './case-actions';
 import { deliverPending, projectStatus, undeliveredCount } from './case-changes';
 import type { CaseRow } from './cases';
+import { obligationSpec } from './obligation-catalogue';
 import type { CaseWorkflows } from './ports';
 
 /** What the reconciliation tool learns about one case's workflow. */
@@ -261,9 +262,7 @@ async function missingObligations(
     [caseId, FINAL_REFERRAL],
   );
   for (const r of referrals.rows) {
-    const tracked = open.some(
-      (o) => o.subjectId === r.id && (o.kind === 'referral_response' || o.kind === 'referral_outcome'),
-    );
+    const tracked = open.some((o) => o.subjectId === r.id && obligationSpec(o.kind).about === 'referral');
     if (!tracked)
       missing.push({ record: `referral ${r.id} ${r.status}`, workflow: 'no open referral obligation' });
   }

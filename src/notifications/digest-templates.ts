@@ -1,3 +1,4 @@
+import { obligationLabel } from '../domain/obligation-catalogue';
 import { escapeHtml, formatWhen, htmlDocument, type RenderedMail } from './templates';
 
 /** One reminder waiting in a digest: what the immediate email's subject would have said. */
@@ -13,7 +14,14 @@ export interface TeamDigestRow {
   caseReference: string;
   caseManagerName: string;
   overdueCount: number;
+  /** The case row's `obligation_kind:step` of its next step. */
   nextDueKind: string | null;
+}
+
+/** "reassessment overdue": the next step in words, the obligation by its catalogue label. */
+function nextStepInWords(nextDueKind: string): string {
+  const [kind = '', step = ''] = nextDueKind.split(':');
+  return `${obligationLabel(kind).toLowerCase()}${step ? ` ${step.replace(/_/g, ' ')}` : ''}`;
 }
 
 interface DigestContext {
@@ -70,7 +78,7 @@ export function renderTeamDigest(ctx: DigestContext, rows: TeamDigestRow[]): Ren
   const groups = new Map<string, TeamDigestRow[]>();
   for (const r of rows) groups.set(r.caseManagerName, [...(groups.get(r.caseManagerName) ?? []), r]);
   const what = (r: TeamDigestRow): string =>
-    `case ${r.caseReference}: ${r.overdueCount} overdue${r.nextDueKind ? `, next ${r.nextDueKind.replace(/[_:]/g, ' ')}` : ''}`;
+    `case ${r.caseReference}: ${r.overdueCount} overdue${r.nextDueKind ? `, next ${nextStepInWords(r.nextDueKind)}` : ''}`;
   const subject = `Team digest for ${ctx.localDate}: ${rows.length} case${rows.length === 1 ? '' : 's'} with overdue work`;
   return mail(
     subject,

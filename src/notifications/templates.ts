@@ -1,4 +1,5 @@
 import type { LadderStepKind } from '../domain/ladder';
+import { isEscalationStep, obligationSpec, toldIfOverdue } from '../domain/obligation-catalogue';
 import type { ObligationKind, Recipient } from '../workflows/types';
 
 /**
@@ -57,31 +58,6 @@ export interface RenderedCaseMail extends RenderedMail {
   /** Those its subject alone carries: all a daily digest shows of it. */
   subjectClientFields: ClientField[];
 }
-
-const OBLIGATION_NAMES: Record<ObligationKind, string> = {
-  initial_assessment: 'Initial assessment',
-  service_plan: 'Service plan',
-  plan_approval: 'Plan approval',
-  reassessment: 'Reassessment',
-  referral_response: 'Referral response',
-  referral_outcome: 'Referral outcome',
-  stalled_plan: 'Plan activity',
-  goal_target: 'Goal target date',
-  closure_approval: 'Closure approval',
-};
-
-/** What the person who owns the obligation should do next. */
-const WHAT_TO_DO: Record<ObligationKind, string> = {
-  initial_assessment: 'Complete the needs assessment with the client and record it on the case.',
-  service_plan: 'Draft the service plan with SMART goals and submit it for approval.',
-  plan_approval: 'Review the submitted service plan and approve it or return it with comments.',
-  reassessment: 'Reassess the client and record the reassessment on the case.',
-  referral_response: 'Contact the provider about the referral and record their answer on the case.',
-  referral_outcome: 'Find out what came of the referral and record its outcome on the case.',
-  stalled_plan: 'Contact the client, record goal progress or a case note, or put the case on hold.',
-  goal_target: "Record the goal's progress: achieved, not achieved, or dropped with a revised plan.",
-  closure_approval: 'Review the closure request and approve it or return it.',
-};
 
 const DAY_MS = 86_400_000;
 
@@ -185,13 +161,13 @@ function clientLabel(ctx: CaseMailContext): { label: string; field: ClientField 
 
 export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   if (ctx.step === 'provider_follow_up') return renderProviderFollowUp(ctx);
+  const spec = obligationSpec(ctx.obligationKind);
   const which = referralSuffix(ctx.referral);
-  const what = `${OBLIGATION_NAMES[ctx.obligationKind]}${which}`;
-  const whatLower = `${OBLIGATION_NAMES[ctx.obligationKind].toLowerCase()}${which}`;
+  const what = `${spec.label}${which}`;
+  const whatLower = `${spec.label.toLowerCase()}${which}`;
   const client = clientLabel(ctx);
   // Approvals are the supervisor's own work, so their escalation skips straight to the program manager.
-  const ownerIsSupervisor =
-    ctx.obligationKind === 'plan_approval' || ctx.obligationKind === 'closure_approval';
+  const ownerIsSupervisor = spec.owner === 'supervisor';
   const due = formatWhen(ctx.dueAt, ctx.recipientTimeZone);
   const caseLine = `case ${ctx.caseReference}`;
   let subject: string;
@@ -211,17 +187,22 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
     case 'overdue':
       subject = `${what} overdue ${overdueBy(ctx)} — ${caseLine}`;
       lead = `${what} for ${caseLine} (${client.label}) has been overdue since ${due}. This is reminder ${ctx.n}.`;
-      alsoTold = ownerIsSupervisor
-        ? 'The program manager is told if it stays overdue.'
-        : ctx.obligationKind === 'goal_target' || ctx.obligationKind === 'referral_response'
-          ? 'Nobody else has been told.'
-          : `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`;
+      alsoTold = {
+        program_manager: 'The program manager is told if it stays overdue.',
+        supervisor: `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`,
+        nobody: 'Nobody else has been told.',
+      }[toldIfOverdue(ctx.obligationKind)];
       break;
     case 'escalate_supervisor':
-      if (ctx.obligationKind === 'referral_outcome') {
-        subject = `Escalation: referral${which} without outcome since ${formatDay(ctx.dueAt, ctx.recipientTimeZone)} — ${caseLine}`;
-        lead = `A referral${which} for ${caseLine} (${client.label}), carried by ${ctx.caseManagerName}, has no recorded outcome by ${due}.`;
-        alsoTold = `${ctx.caseManagerName} was reminded while the provider had not answered.`;
+      if (spec.supervisorEscalation) {
+        ({ subject, lead, alsoTold } = spec.supervisorEscalation({
+          which,
+          caseLine,
+          client: client.label,
+          caseManagerName: ctx.caseManagerName,
+          due,
+          dueDay: formatDay(ctx.dueAt, ctx.recipientTimeZone),
+        }));
         break;
       }
       subject = `Escalation: ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
@@ -240,9 +221,9 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
       alsoTold = `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
       break;
   }
-  const todo = ctx.step.startsWith('escalate')
+  const todo = isEscalationStep(ctx.step)
     ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : ctx.caseManagerName} and acknowledge this escalation on the case.`
-    : WHAT_TO_DO[ctx.obligationKind];
+    : spec.whatToDo;
   const text = [
     `Hello ${ctx.recipientName},`,
     '',

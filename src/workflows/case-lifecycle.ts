@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { escalationLevelOf, obligationLabel, stepSummary } from '../domain/obligation-catalogue';
 import {
   alreadyApplied,
   applyEvent,
@@ -259,9 +260,9 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     const o = step.obligation;
     o.sent.push(step.id);
     state.version++;
-    if (step.kind === 'escalate_supervisor') o.escalation = { level: 1, raisedAt: step.sendAt };
-    if (step.kind === 'escalate_program_manager')
-      o.escalation = { ...(o.escalation ?? { raisedAt: step.sendAt }), level: 2 };
+    const level = escalationLevelOf(step.kind);
+    if (level === 1) o.escalation = { level, raisedAt: step.sendAt };
+    if (level === 2) o.escalation = { ...(o.escalation ?? { raisedAt: step.sendAt }), level };
     const staffId = recipientId(state, step.to);
     if (step.to !== 'provider' && !staffId) {
       log.warn('No recipient for ladder step', { obligationId: o.id, step: step.id, to: step.to });
@@ -352,27 +353,9 @@ function compact(state: CaseState): CaseState {
   return { ...state, obligations: state.obligations.filter(isOpen) };
 }
 
-function kindName(kind: string): string {
-  const what = kind.replace(/_/g, ' ');
-  return what.charAt(0).toUpperCase() + what.slice(1);
-}
-
+/** "Plan activity overdue reminder 2": summaries name steps as the catalogue does. */
 function stepLabel(step: PlannedStep): string {
-  const name = kindName(step.obligation.kind);
-  switch (step.kind) {
-    case 'heads_up':
-      return `${name} heads-up`;
-    case 'due':
-      return `${name} due`;
-    case 'overdue':
-      return `${name} overdue reminder ${step.n}`;
-    case 'provider_follow_up':
-      return `${name} follow-up to provider`;
-    case 'escalate_supervisor':
-      return `${name} escalation to supervisor`;
-    case 'escalate_program_manager':
-      return `${name} escalation to program manager`;
-  }
+  return stepSummary(step.obligation.kind, step.kind, step.n);
 }
 
 /** The workflow's current details in the Temporal UI: what it waits on, without client data. */
@@ -385,7 +368,7 @@ function describe(s: CaseSchedule): string {
       ? ` — escalated to level ${o.escalationLevel}${o.acknowledged ? ' (acknowledged)' : ''}`
       : '';
     lines.push(
-      `- ${kindName(o.kind)}${o.subjectId ? ` (${o.subjectId})` : ''} — due ${o.dueAt}${o.overdue ? ' — OVERDUE' : ''}${escalated}`,
+      `- ${obligationLabel(o.kind)}${o.subjectId ? ` (${o.subjectId})` : ''} — due ${o.dueAt}${o.overdue ? ' — OVERDUE' : ''}${escalated}`,
     );
   }
   if (s.next)

@@ -1,10 +1,5 @@
-import {
-  deriveDueAt,
-  goalTargetInstant,
-  ladderShape,
-  type Calendar,
-  type ObligationKind,
-} from '../domain/obligations';
+import { ladderShape, obligationLabel, type ObligationKind } from '../domain/obligation-catalogue';
+import { deriveDueAt, goalTargetInstant, type Calendar } from '../domain/obligations';
 import type { ProgramPolicy, RiskLevel } from '../domain/policy';
 import type { CaseDelivery, CaseEvent, CaseStatus, CaseWorkflowInput, Obligation } from './types';
 
@@ -91,7 +86,7 @@ const REFERRAL_ANSWERED = new Set(['accepted', 'scheduled']);
 const REFERRAL_FINAL = new Set(['completed', 'declined', 'no_show', 'cancelled']);
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const label = (kind: ObligationKind): string => kind.replace(/_/g, ' ');
+const label = (kind: ObligationKind): string => obligationLabel(kind).toLowerCase();
 
 /** Synchronous check used by the update validator: refuse what the current state cannot take. */
 export function checkEvent(state: CaseState, event: CaseEvent): void {

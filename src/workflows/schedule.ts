@@ -1,5 +1,6 @@
 import { ladderSteps, type LadderStep } from '../domain/ladder';
-import { ladderShape, programManagerEscalationDue, sendTime } from '../domain/obligations';
+import { isEscalationStep, ladderShape } from '../domain/obligation-catalogue';
+import { programManagerEscalationDue, sendTime } from '../domain/obligations';
 import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import type { CaseSchedule, Obligation, Recipient, ScheduledStep } from './types';
 
@@ -77,7 +78,7 @@ export function pendingSteps(state: CaseState): PlannedStep[] {
   return steps.sort((a, b) => a.sendAt - b.sendAt || a.at - b.at);
 }
 
-const isEscalation = (s: LadderStep): boolean => s.kind.startsWith('escalate');
+const isEscalation = (s: LadderStep): boolean => isEscalationStep(s.kind);
 
 /**
  * A step whose time has already passed (a policy change moved it earlier, or the worker was down)

@@ -1,6 +1,6 @@
 import type { ProgramPolicy, RiskLevel } from '../domain/policy';
 import type { LadderStepKind } from '../domain/ladder';
-import type { ObligationKind } from '../domain/obligations';
+import type { ObligationKind } from '../domain/obligation-catalogue';
 
 /**
  * Everything a case workflow knows. Identifiers, statuses and times only: no client details,
@@ -9,7 +9,7 @@ import type { ObligationKind } from '../domain/obligations';
 
 export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_hold' | 'closing' | 'closed';
 
-export type { ObligationKind } from '../domain/obligations';
+export type { ObligationKind } from '../domain/obligation-catalogue';
 
 export type Recipient = 'case_manager' | 'supervisor' | 'program_manager' | 'provider';
 

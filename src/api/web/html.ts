@@ -39,7 +39,8 @@ ${body}
 export const when = (iso: string | null | undefined): string =>
   iso ? `<time datetime="${esc(iso)}">${esc(iso.slice(0, 16).replace('T', ' '))} UTC</time>` : '—';
 
-export const humanKind = (kind: string): string => {
-  const text = kind.replace(/_/g, ' ');
+/** A case status in words: "On hold". */
+export const humanStatus = (status: string): string => {
+  const text = status.replace(/_/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
 };

@@ -18,8 +18,9 @@ import {
   myEscalations,
   type Escalation,
 } from '../../domain/escalations';
+import { obligationLabel } from '../../domain/obligation-catalogue';
 import type { Logger } from '../../shared/logger';
-import { esc, humanKind, page, when } from './html';
+import { esc, humanStatus, page, when } from './html';
 import { clearedSessionCookie, requireSignedIn, safeNext, sessionCookie } from './session';
 
 export interface WebDeps extends CaseDeps {
@@ -155,7 +156,7 @@ function escalationTable(items: Escalation[]): string {
   const rows = items
     .map(
       (e) => `<tr><td><a href="/cases/${esc(e.caseId)}">${esc(e.caseReference)}</a></td>
-<td>${esc(humanKind(e.obligationKind))}</td><td>${e.level === 1 ? 'Supervisor' : 'Program manager'}</td><td>${when(e.raisedAt)}</td>
+<td>${esc(obligationLabel(e.obligationKind))}</td><td>${e.level === 1 ? 'Supervisor' : 'Program manager'}</td><td>${when(e.raisedAt)}</td>
 <td><form class="inline" method="post" action="/escalations/${esc(e.id)}/acknowledge"><button type="submit">Acknowledge</button></form></td></tr>`,
     )
     .join('\n');
@@ -170,7 +171,7 @@ function caseSummary(view: Awaited<ReturnType<typeof getCase>>): string {
     ? `<ul>${open
         .map(
           (o) =>
-            `<li>${esc(humanKind(o.kind))}: due ${when(o.dueAt)}${o.overdue ? ' — <strong>overdue</strong>' : ''}${
+            `<li>${esc(obligationLabel(o.kind))}: due ${when(o.dueAt)}${o.overdue ? ' — <strong>overdue</strong>' : ''}${
               o.escalationLevel
                 ? ` — escalated (level ${o.escalationLevel}${o.acknowledged ? ', acknowledged' : ''})`
                 : ''
@@ -182,14 +183,14 @@ function caseSummary(view: Awaited<ReturnType<typeof getCase>>): string {
     ? `<ul>${view.openEscalations
         .map(
           (e) =>
-            `<li>${esc(humanKind(e.obligationKind))}, level ${e.level}, raised ${when(e.raisedAt)}
+            `<li>${esc(obligationLabel(e.obligationKind))}, level ${e.level}, raised ${when(e.raisedAt)}
 <form class="inline" method="post" action="/escalations/${esc(e.id)}/acknowledge"><button type="submit">Acknowledge</button></form></li>`,
         )
         .join('')}</ul>`
     : '<p>No open escalations.</p>';
   return `<dl>
 <dt>Client</dt><dd>${esc(view.client.initials)}</dd>
-<dt>Status</dt><dd>${esc(humanKind(view.status))}</dd>
+<dt>Status</dt><dd>${esc(humanStatus(view.status))}</dd>
 <dt>Risk level</dt><dd>${esc(view.riskLevel)}</dd>
 <dt>Opened</dt><dd>${when(view.openedAt)}</dd>
 </dl>
@@ -198,7 +199,7 @@ function caseSummary(view: Awaited<ReturnType<typeof getCase>>): string {
 }
 
 function confirmation(e: Escalation, token: string): string {
-  const what = `${humanKind(e.obligationKind)} on case <a href="/cases/${esc(e.caseId)}">${esc(e.caseReference)}</a>, escalated ${when(e.raisedAt)}`;
+  const what = `${obligationLabel(e.obligationKind)} on case <a href="/cases/${esc(e.caseId)}">${esc(e.caseReference)}</a>, escalated ${when(e.raisedAt)}`;
   if (e.acknowledgedAt)
     return `<p class="notice" role="status">Already acknowledged ${when(e.acknowledgedAt)}.</p><p>${what}.</p>`;
   if (e.resolvedAt)
