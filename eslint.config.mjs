@@ -31,6 +31,46 @@ const nodeBuiltins = [
   'zlib',
 ];
 
+/**
+ * The layers (README "Layout"): each folder may import only the folders listed for it. cli/,
+ * devstack/ and worker.ts assemble everything and are not restricted.
+ */
+const FOLDERS = [
+  'api',
+  'activities',
+  'cli',
+  'config',
+  'core',
+  'db',
+  'devstack',
+  'domain',
+  'notifications',
+  'shared',
+  'temporal',
+  'worker',
+  'workflows',
+];
+const LAYERS = {
+  shared: [],
+  config: ['shared'],
+  db: ['config', 'shared'],
+  domain: ['core', 'db', 'shared'],
+  notifications: ['core', 'shared'],
+  activities: ['core', 'db', 'domain', 'notifications', 'shared'],
+  temporal: ['config', 'core', 'domain', 'shared', 'workflows'],
+  api: ['config', 'core', 'db', 'domain', 'shared', 'temporal'],
+  worker: ['activities', 'workflows'],
+};
+const forbiddenFolders = (folder, allowed) =>
+  FOLDERS.filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({
+    group: [`../${f}`, `../${f}/*`, `../../${f}`, `../../${f}/*`],
+    message: `src/${folder}/ may import only ${allowed.length ? allowed.map((a) => `src/${a}/`).join(', ') : 'packages'} (the layers in README "Layout").`,
+  }));
+const layerRules = Object.entries(LAYERS).map(([folder, allowed]) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns: forbiddenFolders(folder, allowed) }] },
+}));
+
 export default tseslint.config(
   {
     ignores: [
@@ -56,6 +96,24 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
+  {
+    // The policy core is pure: no I/O, no Temporal, no packages; workflows and services both import it.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: String.raw`^(?!\./)`,
+              message: 'src/core/ is the pure policy core: it imports only files beside it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     // Workflow code is replayed: it must be deterministic and free of I/O.
     files: ['src/workflows/**/*.ts'],
@@ -73,10 +131,14 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflows may not use Node built-ins.' },
             {
-              group: ['**/activities', '**/activities/*', '**/db/*', '**/notifications/*', '**/api/*'],
+              group: ['**/activities', '**/activities/*'],
               allowTypeImports: true,
+              message: 'Workflows import activities as types only (proxyActivities).',
+            },
+            {
+              group: ['../*', '!../core', '!../core/*', '!../activities', '!../activities/*'],
               message:
-                'Workflows import activities as types only (proxyActivities) and never touch I/O modules.',
+                'Workflows import only the policy core (src/core/), their own messages and the SDK; never I/O or services.',
             },
           ],
         },

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { issueToken } from '../src/domain/auth';
-import type { ProgramPolicy } from '../src/domain/policy';
+import type { ProgramPolicy } from '../src/core/policy';
 import { createCaseWorkflows } from '../src/temporal/case-workflows';
-import type { CaseWorkflowInput } from '../src/workflows/types';
+import type { CaseWorkflowInput } from '../src/core/case-contract';
 import { forEachLimited } from './lib/concurrency';
 import type { Progress } from './lib/progress';
 

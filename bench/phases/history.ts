@@ -1,7 +1,7 @@
 import { temporal } from '@temporalio/proto';
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createPool } from '../../src/db/pool';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createMailer } from '../../src/notifications/mailer';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { createCaseloopWorker } from '../../src/worker/create-worker';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
 import { onCleanup } from '../lib/cleanup';
 import { forEachLimited, timed } from '../lib/concurrency';

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
 import { onCleanup } from '../lib/cleanup';
 import { sleep, timed } from '../lib/concurrency';

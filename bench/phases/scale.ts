@@ -2,7 +2,7 @@ import v8 from 'node:v8';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createPool } from '../../src/db/pool';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { onCleanup } from '../lib/cleanup';
 import { forEachLimited, timed } from '../lib/concurrency';
 import { callApi } from '../lib/http';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { fromLocal, isBusinessDay, minutesOf, toLocal, WORKING_HOURS } from '../domain/business-time';
+import { fromLocal, isBusinessDay, minutesOf, toLocal, WORKING_HOURS } from '../core/business-time';
 import type { Mailer } from '../notifications/mailer';
 import {
   renderDigest,

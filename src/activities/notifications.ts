@@ -6,7 +6,7 @@ import {
   isEscalationStep,
   mayWaitForDigest,
   obligationSpec,
-} from '../domain/obligation-catalogue';
+} from '../core/obligation-catalogue';
 import type { Mailer } from '../notifications/mailer';
 import {
   escapeHtml,

@@ -1,5 +1,5 @@
-import type { LadderStepKind } from '../domain/ladder';
-import type { CaseStatus, ObligationKind, Recipient } from '../workflows/types';
+import type { LadderStepKind } from '../core/ladder';
+import type { CaseStatus, ObligationKind, Recipient } from '../core/case-contract';
 
 export interface CaseNotificationRequest {
   caseId: string;

@@ -3,7 +3,7 @@ import type { Payload } from '@temporalio/common';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { authenticate } from '../domain/auth';
-import { ForbiddenError, UnauthenticatedError, ValidationError } from '../domain/errors';
+import { ForbiddenError, UnauthenticatedError, ValidationError } from '../core/errors';
 import { EncryptionCodec, type PayloadKey } from '../temporal/codec';
 import { readCookie, SESSION_COOKIE } from './web/session';
 

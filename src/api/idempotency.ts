@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
-import { ConflictError, UnprocessableError, ValidationError } from '../domain/errors';
+import { ConflictError, UnprocessableError, ValidationError } from '../core/errors';
 import type { Actor } from '../domain/actor';
 import { audit } from '../domain/audit';
 import type { RouteResult } from './route-result';

@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError, type AppError } from '../domain/errors';
+import { ConflictError, ValidationError, type AppError } from '../core/errors';
 
 /**
  * PostgreSQL errors that mean the request was bad, not the code: the backstop behind the

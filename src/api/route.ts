@@ -3,7 +3,7 @@ import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 import type { Actor } from '../domain/actor';
-import { MethodNotAllowedError } from '../domain/errors';
+import { MethodNotAllowedError } from '../core/errors';
 import { KEY_PATTERN, withIdempotency } from './idempotency';
 import type { RouteResult } from './route-result';
 import { parseInput } from './validate';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_DURATION_PATTERN, isIsoDuration } from '../domain/duration';
+import { API_DURATION_PATTERN, isIsoDuration } from '../core/duration';
 
 /** Building blocks shared by the route schemas. */
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ValidationError, type FieldProblem } from '../domain/errors';
+import { ValidationError, type FieldProblem } from '../core/errors';
 
 const NUL = '\u0000';
 

@@ -8,7 +8,7 @@ import { createProvider } from '../domain/directory';
 import { addNote } from '../domain/notes';
 import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../domain/plans';
 import { makeReferral, updateReferral } from '../domain/referrals';
-import { DEFAULT_POLICY, DEMO_MINUTE_POLICY } from '../domain/policy';
+import { DEFAULT_POLICY, DEMO_MINUTE_POLICY } from '../core/policy';
 import type { CaseWorkflows } from '../domain/ports';
 
 export interface DemoStaff {

@@ -1,5 +1,5 @@
 import type { Actor, Role } from './actor';
-import { ForbiddenError, UnprocessableError } from './errors';
+import { ForbiddenError, UnprocessableError } from '../core/errors';
 
 /**
  * Who may see which case: a case manager their own caseload, a supervisor their team's cases,

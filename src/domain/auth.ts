@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Actor, Role } from './actor';
-import { UnauthenticatedError } from './errors';
+import { UnauthenticatedError } from '../core/errors';
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
-import type { CaseEvent } from '../workflows/types';
+import type { CaseEvent } from '../core/case-contract';
 import {
   assertSettled,
   changeLanded,
@@ -16,7 +16,7 @@ import type { Actor } from './actor';
 import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
 import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
-import { ConflictError, ForbiddenError, UnprocessableError } from './errors';
+import { ConflictError, ForbiddenError, UnprocessableError } from '../core/errors';
 
 /**
  * Every change to a case runs the same way: lock the row, check who may do it and whether the
@@ -356,7 +356,7 @@ export async function workflowInputFor(db: PoolClient, row: CaseRow) {
   // A policy change takes this program row exclusively: a start is either in its fan-out or on its version.
   await db.query('SELECT 1 FROM programs WHERE id = $1 FOR SHARE', [row.program_id]);
   const policy = (
-    await db.query<{ version: number; policy: import('./policy').ProgramPolicy; name: string }>(
+    await db.query<{ version: number; policy: import('../core/policy').ProgramPolicy; name: string }>(
       `SELECT pp.version, pp.policy, p.name FROM program_policies pp JOIN programs p ON p.id = pp.program_id
         WHERE pp.program_id = $1 ORDER BY pp.version DESC LIMIT 1`,
       [row.program_id],

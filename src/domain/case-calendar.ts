@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import type { CaseCalendar } from '../workflows/types';
+import type { CaseCalendar } from '../core/case-contract';
 
 /**
  * What a case workflow needs to place its clocks in time: the program's calendar for due dates and

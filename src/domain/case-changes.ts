@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { PolicyChange } from '../workflows/messages';
-import type { CaseEvent, CaseSchedule, CaseWorkflowInput, EscalationAcknowledged } from '../workflows/types';
-import { ConflictError, UnavailableError } from './errors';
+import type { PolicyChange } from '../core/case-contract';
+import type {
+  CaseEvent,
+  CaseSchedule,
+  CaseWorkflowInput,
+  EscalationAcknowledged,
+} from '../core/case-contract';
+import { ConflictError, UnavailableError } from '../core/errors';
 import type { CaseWorkflows } from './ports';
 
 /**

@@ -3,8 +3,8 @@ import { visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
 import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
-import { UnprocessableError } from './errors';
-import { obligationLabels } from './obligation-catalogue';
+import { UnprocessableError } from '../core/errors';
+import { obligationLabels } from '../core/obligation-catalogue';
 
 export interface CaseFilter {
   caseManagerId?: string;

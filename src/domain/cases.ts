@@ -1,14 +1,14 @@
 import type { Pool, PoolClient } from 'pg';
 import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
-import type { CaseSchedule, CaseWorkflowInput } from '../workflows/types';
+import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import type { Actor } from './actor';
 import { assertCaseParties, canAccessCase } from './access';
 import { checkBirthDate, isClientVisible, recordConsentAtRegistration } from './clients';
 import { caseEpisodes, type Episode } from './case-history';
 import { audit } from './audit';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
-import type { ProgramPolicy, RiskLevel } from './policy';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
+import type { ProgramPolicy, RiskLevel } from '../core/policy';
 import { caseWorkflowId, type CaseWorkflows } from './ports';
 import {
   changeLanded,

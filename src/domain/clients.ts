@@ -4,7 +4,7 @@ import type { Actor } from './actor';
 import { inTransaction } from '../db/tx';
 import { audit, auditEach } from './audit';
 import { appendConsent } from './consent-log';
-import { NotFoundError, UnprocessableError } from './errors';
+import { NotFoundError, UnprocessableError } from '../core/errors';
 
 /**
  * Clients are the sensitive part: a client is visible only through a case the actor may see (or

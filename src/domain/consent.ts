@@ -4,7 +4,7 @@ import type { Actor } from './actor';
 import { audit } from './audit';
 import { reportedTime } from './case-actions';
 import { isClientVisible } from './clients';
-import { NotFoundError } from './errors';
+import { NotFoundError } from '../core/errors';
 import { appendConsent, toStatement, type ConsentRow, type ConsentStatement } from './consent-log';
 
 export type { ConsentStatement } from './consent-log';

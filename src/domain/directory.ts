@@ -18,8 +18,8 @@ import { deliverToCases, stageChange, stageForProgram } from './case-changes';
 import { staffById } from './cases';
 import { assertProgramManager, notifyProgramManagerChanged } from './program-managers';
 import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChange } from './staff-guards';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
-import { requireSensiblePolicy, type ProgramPolicy } from './policy';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
+import { requireSensiblePolicy, type ProgramPolicy } from '../core/policy';
 
 /** Staff, programs and the provider directory: no client data, but every change is audited. */
 

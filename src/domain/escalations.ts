@@ -12,7 +12,7 @@ import { canApprove, visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { loadCase } from './cases';
-import { ConflictError, NotFoundError } from './errors';
+import { ConflictError, NotFoundError } from '../core/errors';
 import type { CaseWorkflows } from './ports';
 
 export interface Escalation {

@@ -3,7 +3,7 @@ import type { Actor } from './actor';
 import { audit } from './audit';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import { loadCase, type CaseDeps } from './cases';
-import { UnprocessableError } from './errors';
+import { UnprocessableError } from '../core/errors';
 
 export type NoteType = 'contact' | 'progress' | 'supervision' | 'closing';
 

@@ -3,7 +3,7 @@ import { canApprove } from './access';
 import { audit } from './audit';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from './errors';
+import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
 
 export type GoalStatus = 'not_started' | 'in_progress' | 'achieved' | 'not_achieved' | 'dropped';
 

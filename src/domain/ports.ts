@@ -1,11 +1,11 @@
-import type { PolicyChange } from '../workflows/messages';
+import type { PolicyChange } from '../core/case-contract';
 import type {
   CaseDelivery,
   CaseEvent,
   CaseSchedule,
   CaseWorkflowInput,
   EscalationAcknowledged,
-} from '../workflows/types';
+} from '../core/case-contract';
 
 /**
  * How long one call may wait on Temporal (and, for updates, on a worker). Past it the call fails;

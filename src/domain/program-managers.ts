@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { staffZones } from './case-calendar';
-import { UnprocessableError } from './errors';
+import { UnprocessableError } from '../core/errors';
 import { stageForProgram } from './case-changes';
 
 /** A program's manager must be an active program manager. */

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
-import type { CaseFacts, CaseSchedule } from '../workflows/types';
+import type { CaseFacts, CaseSchedule } from '../core/case-contract';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { programCalendar, staffZones } from './case-calendar';
 import { workflowInputFor } from './case-actions';
 import { deliverPending, projectStatus, undeliveredCount } from './case-changes';
 import type { CaseRow } from './cases';
-import { obligationSpec } from './obligation-catalogue';
+import { obligationSpec } from '../core/obligation-catalogue';
 import type { CaseWorkflows } from './ports';
 
 /** What the reconciliation tool learns about one case's workflow. */
@@ -333,7 +333,7 @@ async function applyRepair(
         break;
       case 'policy': {
         const latest = (
-          await db.query<{ version: number; policy: import('./policy').ProgramPolicy }>(
+          await db.query<{ version: number; policy: import('../core/policy').ProgramPolicy }>(
             'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
             [row.program_id],
           )

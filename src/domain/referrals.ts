@@ -3,7 +3,7 @@ import { audit } from './audit';
 import { currentConsent } from './consent';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
-import { ConflictError, NotFoundError, UnprocessableError } from './errors';
+import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors';
 
 export type ReferralStatus =
   'sent' | 'accepted' | 'scheduled' | 'completed' | 'declined' | 'no_show' | 'cancelled';

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Actor, Role } from './actor';
-import { ConflictError, UnprocessableError } from './errors';
+import { ConflictError, UnprocessableError } from '../core/errors';
 
 /**
  * What keeps the agency from locking itself out: nobody deactivates or demotes themselves, and the

@@ -1,4 +1,4 @@
-import { obligationLabel } from '../domain/obligation-catalogue';
+import { obligationLabel } from '../core/obligation-catalogue';
 import { escapeHtml, formatWhen, htmlDocument, type RenderedMail } from './templates';
 
 /** One reminder waiting in a digest: what the immediate email's subject would have said. */

@@ -1,6 +1,6 @@
-import type { LadderStepKind } from '../domain/ladder';
-import { isEscalationStep, obligationSpec, toldIfOverdue } from '../domain/obligation-catalogue';
-import type { ObligationKind, Recipient } from '../workflows/types';
+import type { LadderStepKind } from '../core/ladder';
+import { isEscalationStep, obligationSpec, toldIfOverdue } from '../core/obligation-catalogue';
+import type { ObligationKind, Recipient } from '../core/case-contract';
 
 /**
  * Email texts. Minimum necessary: a case reference and the client's initials, never names,

@@ -4,7 +4,7 @@ import {
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ConflictError } from '../domain/errors';
+import { ConflictError } from '../core/errors';
 import { caseWorkflowId, type CallBound, type CaseWorkflows } from '../domain/ports';
 import {
   acknowledgeEscalationUpdate,
@@ -13,7 +13,7 @@ import {
   scheduleQuery,
 } from '../workflows/messages';
 import { SA } from '../workflows/search-attributes';
-import type { CaseWorkflowInput } from '../workflows/types';
+import type { CaseWorkflowInput } from '../core/case-contract';
 
 /** A workflow's refusal of an update (its validator), or a workflow no longer running, is a state conflict, not an outage. */
 function rethrowRefusal(err: unknown): never {

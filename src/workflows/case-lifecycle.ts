@@ -14,7 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { escalationLevelOf, obligationLabel, stepSummary } from '../domain/obligation-catalogue';
+import { escalationLevelOf, obligationLabel, stepSummary } from '../core/obligation-catalogue';
 import {
   alreadyApplied,
   applyEvent,
@@ -35,7 +35,7 @@ import {
 } from './messages';
 import { buildSchedule, nextStep, recipientId, type PlannedStep } from './schedule';
 import { SA } from './search-attributes';
-import type { CaseDelivery, CaseEvent, CaseSchedule, CaseWorkflowInput } from './types';
+import type { CaseDelivery, CaseEvent, CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 
 type Activities = ReturnType<typeof createActivities>;
 

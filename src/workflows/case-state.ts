@@ -1,7 +1,13 @@
-import { ladderShape, obligationLabel, type ObligationKind } from '../domain/obligation-catalogue';
-import { deriveDueAt, goalTargetInstant, type Calendar } from '../domain/obligations';
-import type { ProgramPolicy, RiskLevel } from '../domain/policy';
-import type { CaseDelivery, CaseEvent, CaseStatus, CaseWorkflowInput, Obligation } from './types';
+import { ladderShape, obligationLabel, type ObligationKind } from '../core/obligation-catalogue';
+import { deriveDueAt, goalTargetInstant, type Calendar } from '../core/obligations';
+import type { ProgramPolicy, RiskLevel } from '../core/policy';
+import type {
+  CaseDelivery,
+  CaseEvent,
+  CaseStatus,
+  CaseWorkflowInput,
+  Obligation,
+} from '../core/case-contract';
 
 /**
  * The case workflow's own state and how each recorded event changes it. Pure and deterministic,

@@ -1,13 +1,12 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ProgramPolicy } from '../domain/policy';
 import type {
-  CaseCalendar,
   CaseDelivery,
   CaseEvent,
   CaseFacts,
   CaseSchedule,
   EscalationAcknowledged,
-} from './types';
+  PolicyChange,
+} from '../core/case-contract';
 
 /** The case workflow's message contract, shared by the workflow and the API's client. */
 export const scheduleQuery = defineQuery<CaseSchedule>('schedule');
@@ -23,17 +22,7 @@ export const acknowledgeEscalationUpdate = defineUpdate<
   [EscalationAcknowledged, CaseDelivery?]
 >('acknowledgeEscalation');
 
-/**
- * Fire-and-forget: a program's new policy version for a running case. `changeId` tells a retried
- * change apart from one whose transaction rolled back after some cases had been signalled.
- */
-export interface PolicyChange {
-  policy: ProgramPolicy;
-  version: number;
-  changeId: string;
-  /** The program's time zone and holidays, when they changed with it. */
-  calendar?: CaseCalendar;
-}
+export type { PolicyChange } from '../core/case-contract';
 
 export const policyChangedSignal = defineSignal<[PolicyChange]>('policyChanged');
 

@@ -1,8 +1,8 @@
-import { ladderSteps, type LadderStep } from '../domain/ladder';
-import { isEscalationStep, ladderShape } from '../domain/obligation-catalogue';
-import { programManagerEscalationDue, sendTime } from '../domain/obligations';
+import { ladderSteps, type LadderStep } from '../core/ladder';
+import { isEscalationStep, ladderShape } from '../core/obligation-catalogue';
+import { programManagerEscalationDue, sendTime } from '../core/obligations';
 import { isOpen, runsWhileClosing, type CaseState } from './case-state';
-import type { CaseSchedule, Obligation, Recipient, ScheduledStep } from './types';
+import type { CaseSchedule, Obligation, Recipient, ScheduledStep } from '../core/case-contract';
 
 /**
  * What the case's clocks will do next, derived from its state. Pure: the workflow, its query and

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { DEVELOPMENT_LINK_SIGNING_KEY, DEVELOPMENT_PAYLOAD_KEYS } from '../../src/config/config';
-import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { reconcile } from '../../src/domain/reconcile';
 import { projectRoot } from '../../src/shared/paths';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createTeam } from '../helpers/fixtures';

@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { fromLocal, toLocal } from '../../src/domain/business-time';
+import { fromLocal, toLocal } from '../../src/core/business-time';
 
 export const DAY = 86_400_000;
 export const HOUR = 3_600_000;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Actor, Role } from '../../src/domain/actor';
 import { issueToken } from '../../src/domain/auth';
-import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/core/policy';
 
 const uniq = (): string => randomBytes(4).toString('hex');
 

@@ -1,11 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
 import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
 import { runDigestsNowSignal } from '../../src/workflows/messages';
-import type { CaseEvent } from '../../src/workflows/types';
+import type { CaseEvent } from '../../src/core/case-contract';
 import { createStaff, createTeam } from '../helpers/fixtures';
 
 const DAY = 86_400_000;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';

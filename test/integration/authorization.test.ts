@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { scheduleQuery } from '../../src/workflows/messages';
 import { createProgram, createStaff, createTeam, type StaffFixture } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';

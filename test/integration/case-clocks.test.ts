@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { DAY, HOUR, skipTo, startOn, when } from '../helpers/clock';
 import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';

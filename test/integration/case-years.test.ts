@@ -1,5 +1,5 @@
 import type { temporal } from '@temporalio/proto';
-import { fromLocal, toLocal } from '../../src/domain/business-time';
+import { fromLocal, toLocal } from '../../src/core/business-time';
 import { MAX_EVENTS_PER_RUN } from '../../src/workflows/case-lifecycle';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { caseSteps } from '../helpers/case-steps';

@@ -1,7 +1,7 @@
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createSendCaseNotification, notificationKey } from '../../src/activities/notifications';
 import type { CaseNotificationRequest } from '../../src/activities/types';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createProvider, createTeam } from '../helpers/fixtures';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { problemFromDatabase } from '../../src/api/pg-errors';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';

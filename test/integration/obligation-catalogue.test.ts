@@ -7,7 +7,7 @@ import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
 import { createSendCaseNotification } from '../../src/activities/notifications';
 import { createProjectCaseSchedule } from '../../src/activities/projection';
 import { caseTimeline } from '../../src/domain/case-queries';
-import { ladderSteps } from '../../src/domain/ladder';
+import { ladderSteps } from '../../src/core/ladder';
 import {
   escalationLevelOf,
   isEscalationStep,
@@ -15,8 +15,8 @@ import {
   ladderShape,
   OBLIGATION_KINDS,
   obligationLabel,
-} from '../../src/domain/obligation-catalogue';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+} from '../../src/core/obligation-catalogue';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { testDataConverter } from '../helpers/codec';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 import { reconcile, type ReconcileDeps } from '../../src/domain/reconcile';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';

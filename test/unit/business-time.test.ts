@@ -7,7 +7,7 @@ import {
   nextWorkingTime,
   rollToBusinessDay,
   toLocal,
-} from '../../src/domain/business-time';
+} from '../../src/core/business-time';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const at = (s: string): number => Date.parse(s);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { isBusinessDay, toLocal } from '../../src/domain/business-time';
-import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+import { isBusinessDay, toLocal } from '../../src/core/business-time';
+import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import {
   applyEvent,
   checkEvent,
@@ -9,7 +9,7 @@ import {
   type CaseState,
 } from '../../src/workflows/case-state';
 import { nextStep, pendingSteps, recipientId } from '../../src/workflows/schedule';
-import type { CaseCalendar, CaseWorkflowInput, Obligation } from '../../src/workflows/types';
+import type { CaseCalendar, CaseWorkflowInput, Obligation } from '../../src/core/case-contract';
 
 const DAY = 86_400_000;
 const t = (s: string): number => Date.parse(s);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { addDuration, isIsoDuration, parseDuration } from '../../src/domain/duration';
-import { ladderSteps, multiplyDuration, programManagerEscalationAt } from '../../src/domain/ladder';
-import { DEFAULT_POLICY } from '../../src/domain/policy';
+import { addDuration, isIsoDuration, parseDuration } from '../../src/core/duration';
+import { ladderSteps, multiplyDuration, programManagerEscalationAt } from '../../src/core/ladder';
+import { DEFAULT_POLICY } from '../../src/core/policy';
 
 const at = (iso: string): number => Date.parse(iso);
 const DAY = 86_400_000;

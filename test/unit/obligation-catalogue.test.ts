@@ -1,4 +1,4 @@
-import { FULL_LADDER, ladderSteps, type LadderStepKind } from '../../src/domain/ladder';
+import { FULL_LADDER, ladderSteps, type LadderStepKind } from '../../src/core/ladder';
 import {
   isEscalationStep,
   isObligationKind,
@@ -12,13 +12,13 @@ import {
   obligationSpec,
   stepSummary,
   type ObligationKind,
-} from '../../src/domain/obligation-catalogue';
-import { deriveDueAt } from '../../src/domain/obligations';
-import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/domain/policy';
+} from '../../src/core/obligation-catalogue';
+import { deriveDueAt } from '../../src/core/obligations';
+import { DEFAULT_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { renderTeamDigest } from '../../src/notifications/digest-templates';
 import { renderCaseMail, type CaseMailContext } from '../../src/notifications/templates';
 import { applyEvent, initialCaseState } from '../../src/workflows/case-state';
-import type { CaseEvent, Recipient } from '../../src/workflows/types';
+import type { CaseEvent, Recipient } from '../../src/core/case-contract';
 
 /**
  * The obligation catalogue is the one place a kind of obligation is described. These tests walk

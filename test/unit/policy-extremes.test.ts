@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { addInZone } from '../../src/domain/business-time';
-import { addDuration, isIsoDuration } from '../../src/domain/duration';
-import { ladderSteps } from '../../src/domain/ladder';
-import { deriveDueAt, programManagerEscalationDue, sendTime } from '../../src/domain/obligations';
-import { DEFAULT_POLICY, policyProblems, type ProgramPolicy } from '../../src/domain/policy';
+import { addInZone } from '../../src/core/business-time';
+import { addDuration, isIsoDuration } from '../../src/core/duration';
+import { ladderSteps } from '../../src/core/ladder';
+import { deriveDueAt, programManagerEscalationDue, sendTime } from '../../src/core/obligations';
+import { DEFAULT_POLICY, policyProblems, type ProgramPolicy } from '../../src/core/policy';
 import { applyEvent, initialCaseState, rederive, type CaseState } from '../../src/workflows/case-state';
 import { buildSchedule, nextStep, toScheduledStep } from '../../src/workflows/schedule';
 

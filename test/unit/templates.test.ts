@@ -1,7 +1,7 @@
-import type { LadderStepKind } from '../../src/domain/ladder';
+import type { LadderStepKind } from '../../src/core/ladder';
 import { renderDigest, renderTeamDigest } from '../../src/notifications/digest-templates';
 import { renderCaseMail, type CaseMailContext, type RenderedMail } from '../../src/notifications/templates';
-import type { ObligationKind } from '../../src/workflows/types';
+import type { ObligationKind } from '../../src/core/case-contract';
 
 const KINDS: ObligationKind[] = [
   'initial_assessment',

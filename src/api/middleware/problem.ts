@@ -6,7 +6,7 @@ import {
   PayloadTooLargeError,
   UnavailableError,
   ValidationError,
-} from '../../domain/errors';
+} from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
 import type { Logger } from '../../shared/logger';
 

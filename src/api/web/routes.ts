@@ -10,7 +10,7 @@ import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
 import { authenticate } from '../../domain/auth';
 import { getCase, type CaseDeps } from '../../domain/cases';
-import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../domain/errors';
+import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
 import {
   acknowledgeEscalation,
@@ -18,7 +18,7 @@ import {
   myEscalations,
   type Escalation,
 } from '../../domain/escalations';
-import { obligationLabel } from '../../domain/obligation-catalogue';
+import { obligationLabel } from '../../core/obligation-catalogue';
 import type { Logger } from '../../shared/logger';
 import { esc, humanStatus, page, when } from './html';
 import { clearedSessionCookie, requireSignedIn, safeNext, sessionCookie } from './session';

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
 import { authenticate } from '../../domain/auth';
-import { UnauthenticatedError } from '../../domain/errors';
+import { UnauthenticatedError } from '../../core/errors';
 import { actorFor } from '../middleware/auth';
 
 /**

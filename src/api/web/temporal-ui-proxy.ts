@@ -3,7 +3,7 @@ import https from 'node:https';
 import express, { type Router } from 'express';
 import type { Pool } from 'pg';
 import type { Actor } from '../../domain/actor';
-import { ForbiddenError, UnavailableError } from '../../domain/errors';
+import { ForbiddenError, UnavailableError } from '../../core/errors';
 import type { Logger } from '../../shared/logger';
 import { requireSignedIn, SESSION_COOKIE } from './session';
 import { renderSummaryFrame } from './summary-render';

@@ -1,6 +1,6 @@
-import type { ProgramPolicy, RiskLevel } from '../domain/policy';
-import type { LadderStepKind } from '../domain/ladder';
-import type { ObligationKind } from '../domain/obligation-catalogue';
+import type { ProgramPolicy, RiskLevel } from './policy';
+import type { LadderStepKind } from './ladder';
+import type { ObligationKind } from './obligation-catalogue';
 
 /**
  * Everything a case workflow knows. Identifiers, statuses and times only: no client details,
@@ -9,7 +9,7 @@ import type { ObligationKind } from '../domain/obligation-catalogue';
 
 export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_hold' | 'closing' | 'closed';
 
-export type { ObligationKind } from '../domain/obligation-catalogue';
+export type { ObligationKind } from './obligation-catalogue';
 
 export type Recipient = 'case_manager' | 'supervisor' | 'program_manager' | 'provider';
 
@@ -169,4 +169,16 @@ export interface CaseDelivery {
 export interface EscalationAcknowledged {
   obligationId: string;
   staffId: string;
+}
+
+/**
+ * Fire-and-forget: a program's new policy version for a running case. `changeId` tells a retried
+ * change apart from one whose transaction rolled back after some cases had been signalled.
+ */
+export interface PolicyChange {
+  policy: ProgramPolicy;
+  version: number;
+  changeId: string;
+  /** The program's time zone and holidays, when they changed with it. */
+  calendar?: CaseCalendar;
 }
