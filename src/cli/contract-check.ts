@@ -1,9 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
+import { demoToken, launchDevStack } from '../devstack/launch';
 import { projectRoot } from '../shared/paths';
+import { defaultToolsDir, ensurePipInstalled, type PinnedPackage } from '../shared/pip-install';
 
 /**
  * `npm run test:contract`: starts the dev stack (`npm run dev`'s launcher) on free ports with its
@@ -14,9 +16,8 @@ import { projectRoot } from '../shared/paths';
  * CONTRACT_EXAMPLES (default 12) bounds the test cases per operation and phase, so a run takes a
  * few minutes on two cores.
  */
-const SCHEMATHESIS_VERSION = '4.32.5';
+const SCHEMATHESIS: PinnedPackage = { name: 'schemathesis', version: '4.32.5', withDependencies: true };
 const ROOT = projectRoot();
-const TOOLS = path.join(ROOT, '.tools', `schemathesis-${SCHEMATHESIS_VERSION}`);
 const REPORTS = path.join(ROOT, 'test-artifacts', 'schemathesis');
 const EXAMPLES = process.env.CONTRACT_EXAMPLES ?? '12';
 const ROLES = [
@@ -27,84 +28,10 @@ const ROLES = [
 const say = (m: string): void => void process.stdout.write(`[contract] ${m}\n`);
 
 /** The pinned Schemathesis, installed into .tools/ by pip on first use (like the Temporal binaries). */
-export function ensureSchemathesis(): void {
-  if (fs.existsSync(path.join(TOOLS, 'schemathesis', '__init__.py'))) return;
-  say(`installing schemathesis==${SCHEMATHESIS_VERSION} into ${path.relative(ROOT, TOOLS)}...`);
-  const pip = spawnSync(
-    'python3',
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--target',
-      TOOLS,
-      `schemathesis==${SCHEMATHESIS_VERSION}`,
-    ],
-    { stdio: 'inherit' },
+export function ensureSchemathesis(): string {
+  return ensurePipInstalled(SCHEMATHESIS, defaultToolsDir(), say, (dir) =>
+    fs.existsSync(path.join(dir, 'schemathesis', '__init__.py')),
   );
-  if (pip.status !== 0) throw new Error(`pip install of schemathesis==${SCHEMATHESIS_VERSION} failed`);
-}
-
-interface DevStack {
-  child: ChildProcess;
-  api: string;
-  databaseUrl: string;
-  tokens: Record<string, string>;
-  stop: () => Promise<void>;
-  /** Everything the stack printed, for diagnosing a finding (saved next to the reports). */
-  output: () => string;
-}
-
-async function startDevStack(dataDir: string): Promise<DevStack> {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/devstack/main.ts'], {
-    cwd: ROOT,
-    // Its own process group, so stopping it reaches PostgreSQL and Temporal too.
-    detached: true,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      MIGRATION_DATABASE_URL: '',
-      API_PORT: '0',
-      TEMPORAL_PORT: '0',
-      TEMPORAL_UI_PORT: '0',
-      MAIL_UI_PORT: '0',
-      SMTP_PORT: '0',
-      DEV_PG_PORT: '0',
-      DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    process.kill(-child.pid!, 'SIGINT');
-    const killer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(killer);
-  };
-  const deadline = Date.now() + 180_000;
-  while (!output.includes('[dev] ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`the dev stack did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const api = /^ {2}API\s+(\S+)\/api\/v1$/m.exec(output)?.[1] ?? '';
-  const databaseUrl = /^ {2}PostgreSQL\s+(\S+)$/m.exec(output)?.[1] ?? '';
-  const tokens = Object.fromEntries(
-    ROLES.map(({ role, name }) => [role, new RegExp(`${role}\\s+${name}\\s+(\\S+)`).exec(output)?.[1] ?? '']),
-  );
-  if (!api || !databaseUrl || Object.values(tokens).some((t) => !t)) {
-    await stop();
-    throw new Error(`could not read the API URL and demo tokens from:\n${output}`);
-  }
-  return { child, api, databaseUrl, tokens, stop, output: () => output };
 }
 
 /**
@@ -152,7 +79,13 @@ interface RunFigures {
   seconds: number;
 }
 
-function runSchemathesis(api: string, role: string, token: string, config: string): RunFigures {
+function runSchemathesis(
+  tools: string,
+  api: string,
+  role: string,
+  token: string,
+  config: string,
+): RunFigures {
   const started = Date.now();
   const result = spawnSync(
     'python3',
@@ -186,27 +119,27 @@ function runSchemathesis(api: string, role: string, token: string, config: strin
     {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, PYTHONPATH: TOOLS, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
+      env: { ...process.env, PYTHONPATH: tools, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
     },
   );
   return { role, exitCode: result.status ?? 1, seconds: Math.round((Date.now() - started) / 1000) };
 }
 
 async function main(): Promise<void> {
-  ensureSchemathesis();
+  const tools = ensureSchemathesis();
   if (process.argv.includes('--install-only')) return;
   fs.mkdirSync(REPORTS, { recursive: true });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'caseloop-contract-'));
   fs.chmodSync(dataDir, 0o755);
   say('starting the dev stack...');
-  const stack = await startDevStack(dataDir);
+  const stack = await launchDevStack(dataDir);
   const figures: RunFigures[] = [];
   try {
     const config = path.join(dataDir, 'schemathesis.toml');
     await writeConfig(stack.databaseUrl, config);
-    for (const { role } of ROLES) {
+    for (const { role, name } of ROLES) {
       say(`schemathesis as ${role} against ${stack.api}/openapi.json`);
-      figures.push(runSchemathesis(stack.api, role, stack.tokens[role]!, config));
+      figures.push(runSchemathesis(tools, stack.api, role, demoToken(stack, role, name), config));
     }
   } finally {
     await stack.stop();

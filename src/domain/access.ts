@@ -7,9 +7,12 @@ import { ForbiddenError, UnprocessableError } from '../core/errors';
  */
 export interface CaseParties {
   case_manager_id: string;
-  supervisor_id: string;
+  supervisor_id: string | null;
   program_manager_id: string | null;
 }
+
+/** Admins see and change everything. */
+export const isAdmin = (actor: Actor): boolean => actor.role === 'admin';
 
 export function canAccessCase(actor: Actor, c: CaseParties): boolean {
   switch (actor.role) {
@@ -39,21 +42,66 @@ export function visibleCasesSql(actor: Actor, n: number): string {
 }
 
 /**
+ * May this actor open a case for this case manager in this program? The case manager, the
+ * supervisor of the case manager's own team (not whoever the request names as the case's
+ * supervisor), the program's manager, an admin: the same rule as seeing a case.
+ */
+export function canOpenCaseFor(
+  actor: Actor,
+  caseManager: { id: string; supervisor_id: string | null },
+  programManagerId: string | null,
+): boolean {
+  return canAccessCase(actor, {
+    case_manager_id: caseManager.id,
+    supervisor_id: caseManager.supervisor_id,
+    program_manager_id: programManagerId,
+  });
+}
+
+/**
+ * Clients the actor may see, as SQL over `clients cl` with the actor's id as parameter `$n`: those
+ * of the cases they may see, those nobody has a case for yet that they registered, or all (admins).
+ */
+export function visibleClientsSql(actor: Actor, n: number): string {
+  if (isAdmin(actor)) return `($${n}::uuid IS NOT NULL)`;
+  return `(
+  EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id WHERE c.client_id = cl.id AND ${visibleCasesSql(actor, n)})
+  OR (NOT EXISTS (SELECT 1 FROM cases c WHERE c.client_id = cl.id)
+      AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'client' AND a.entity_id = cl.id::text AND a.action = 'create' AND a.actor_id = $${n})))`;
+}
+
+/**
  * May this actor approve plans and closures on the case? The supervisor, the program manager, an
  * admin; never the person who carries the case (older cases may still be carried by a supervisor).
  */
 export function canApprove(actor: Actor, c: CaseParties): boolean {
   if (c.case_manager_id === actor.id) return false;
   return (
-    actor.role === 'admin' ||
+    isAdmin(actor) ||
     (actor.role === 'supervisor' && c.supervisor_id === actor.id) ||
     (actor.role === 'program_manager' && c.program_manager_id === actor.id)
   );
 }
 
+/** May this actor change the program's settings and policy? An admin or the program's own manager. */
+export function canManageProgram(actor: Actor, programManagerId: string | null): boolean {
+  return isAdmin(actor) || (actor.role === 'program_manager' && programManagerId === actor.id);
+}
+
+/** What staff may change about themselves; everything else about staff is for admins. */
+const PERSONAL_STAFF_FIELDS: readonly string[] = ['timeZone', 'notificationPreference'];
+
+/** May this actor change these fields of this staff member? */
+export function canChangeStaff(actor: Actor, staffId: string, fields: string[]): boolean {
+  return isAdmin(actor) || (actor.id === staffId && fields.every((f) => PERSONAL_STAFF_FIELDS.includes(f)));
+}
+
 export function requireRole(actor: Actor, roles: Role[], what: string): void {
   if (!roles.includes(actor.role)) throw new ForbiddenError(`Only ${roles.join(' or ')} may ${what}.`);
 }
+
+/** Roles that supervise case managers and their cases. */
+export const supervisesCases = (role: string): boolean => role === 'supervisor' || role === 'program_manager';
 
 /** The staff fields the supervision rule reads. */
 export interface PartyRef {
@@ -84,8 +132,7 @@ export function assertCaseParties(
   const problem = (reason: string) =>
     new UnprocessableError(`The supervisor named ${reason}.`, [{ field: fields.supervisor, reason }]);
   if (supervisor.id === caseManager.id) throw problem('is the case manager');
-  if (supervisor.role !== 'supervisor' && supervisor.role !== 'program_manager')
-    throw problem('is not a supervisor or program manager');
+  if (!supervisesCases(supervisor.role)) throw problem('is not a supervisor or program manager');
   if (caseManager.supervisor_id !== supervisor.id && programManagerId !== supervisor.id)
     throw problem("neither supervises the case manager nor manages the case's program");
 }

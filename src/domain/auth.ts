@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Actor, Role } from './actor';
 import { UnauthenticatedError } from '../core/errors';
 
@@ -8,9 +8,9 @@ export function hashToken(token: string): string {
 }
 
 /** Issues a bearer token; only its hash is stored, so the plain token is returned exactly once. */
-export async function issueToken(pool: Pool, staffId: string, label = ''): Promise<string> {
+export async function issueToken(db: Pool | PoolClient, staffId: string, label = ''): Promise<string> {
   const token = `cl_${randomBytes(24).toString('base64url')}`;
-  await pool.query('INSERT INTO api_tokens (staff_id, token_hash, label) VALUES ($1, $2, $3)', [
+  await db.query('INSERT INTO api_tokens (staff_id, token_hash, label) VALUES ($1, $2, $3)', [
     staffId,
     hashToken(token),
     label,

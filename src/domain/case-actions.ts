@@ -1,7 +1,8 @@
 import type { PoolClient } from 'pg';
-import { programCalendar, staffZones } from './case-calendar';
+import { staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseEvent } from '../core/case-contract';
+import { closedRefusal, statusRefusal } from '../core/case-status-rules';
 import {
   assertSettled,
   changeLanded,
@@ -17,6 +18,7 @@ import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
 import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
 import { ConflictError, ForbiddenError, UnprocessableError } from '../core/errors';
+import { workflowInputFor } from './workflow-input';
 
 /**
  * Every change to a case runs the same way: lock the row, check who may do it and whether the
@@ -57,8 +59,19 @@ export function reportedTime(at: string | undefined, now: Date, field = 'body.at
   return time;
 }
 
+/** Refuses (409) a change the case's status does not allow; the rules are the workflow's too. */
+function refuseIf(refusal: string | undefined): void {
+  if (refusal) throw new ConflictError(refusal);
+}
+
+const named = (row: CaseRow): string => `Case ${row.reference}`;
+
 export function assertOpen(row: CaseRow): void {
-  if (row.status === 'closed') throw new ConflictError(`Case ${row.reference} is closed.`);
+  refuseIf(closedRefusal(row.status, named(row)));
+}
+
+function assertStatusAllows(row: CaseRow, change: CaseEvent['type']): void {
+  refuseIf(statusRefusal(row.status, change, named(row)));
 }
 
 export async function putOnHold(
@@ -69,8 +82,7 @@ export async function putOnHold(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
-    if (row.status === 'on_hold') throw new ConflictError(`Case ${row.reference} is already on hold.`);
+    assertStatusAllows(row, 'hold');
     await db.query(
       `UPDATE cases SET status_before_hold = status, on_hold_since = $2, hold_reason = $3 WHERE id = $1`,
       [caseId, now, reason],
@@ -93,7 +105,7 @@ export async function resume(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    if (row.status !== 'on_hold') throw new ConflictError(`Case ${row.reference} is not on hold.`);
+    assertStatusAllows(row, 'resume');
     await db.query(
       `UPDATE cases SET status_before_hold = NULL, on_hold_since = NULL, hold_reason = NULL WHERE id = $1`,
       [caseId],
@@ -222,8 +234,8 @@ export async function requestClosure(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
-    if (row.status === 'closing') throw new ConflictError('Closure has already been requested.');
+    assertStatusAllows(row, 'closure_requested');
+    // The record's own rule, beyond the workflow's: a case on hold is resumed before it closes.
     if (row.status === 'on_hold') throw new ConflictError('Resume the case before requesting closure.');
     await db.query(
       `UPDATE cases SET closure_reason = $2, closure_summary = $3, closure_requested_at = $4, closure_requested_by = $5
@@ -265,7 +277,7 @@ export async function decideClosure(
   return changeCase(deps, actor, caseId, async (db, row) => {
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may decide a closure.');
-    if (row.status !== 'closing') throw new ConflictError('No closure request is waiting for a decision.');
+    assertStatusAllows(row, 'closure_decided');
     await recordClosureEvent(db, { caseId, what: decision, note, at: now, actorId: actor.id });
     let escalationsResolved = 0;
     if (decision === 'approved') {
@@ -349,32 +361,4 @@ export async function reopenCase(
     );
     return { result, ...(staged ? { staged } : {}) };
   });
-}
-
-/** The start input for a case's workflow run, as its record stands now (reopen and reconciliation). */
-export async function workflowInputFor(db: PoolClient, row: CaseRow) {
-  // A policy change takes this program row exclusively: a start is either in its fan-out or on its version.
-  await db.query('SELECT 1 FROM programs WHERE id = $1 FOR SHARE', [row.program_id]);
-  const policy = (
-    await db.query<{ version: number; policy: import('../core/policy').ProgramPolicy; name: string }>(
-      `SELECT pp.version, pp.policy, p.name FROM program_policies pp JOIN programs p ON p.id = pp.program_id
-        WHERE pp.program_id = $1 ORDER BY pp.version DESC LIMIT 1`,
-      [row.program_id],
-    )
-  ).rows[0]!;
-  return {
-    caseId: row.id,
-    caseReference: row.reference,
-    programId: row.program_id,
-    programName: policy.name,
-    caseManagerId: row.case_manager_id,
-    supervisorId: row.supervisor_id,
-    programManagerId: row.program_manager_id ?? undefined,
-    riskLevel: row.risk_level,
-    openedAt: row.opened_at.toISOString(),
-    policy: policy.policy,
-    policyVersion: policy.version,
-    calendar: await programCalendar(db, row.program_id),
-    zones: await staffZones(db, [row.case_manager_id, row.supervisor_id, row.program_manager_id]),
-  };
 }

@@ -1,14 +1,15 @@
 import type { Pool, PoolClient } from 'pg';
-import { programCalendar, staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
-import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
+import type { CaseSchedule, CaseStatus, CaseWorkflowInput } from '../core/case-contract';
+import { closedRefusal } from '../core/case-status-rules';
 import type { Actor } from './actor';
-import { assertCaseParties, canAccessCase } from './access';
+import { assertCaseParties, canAccessCase, canOpenCaseFor } from './access';
 import { checkBirthDate, isClientVisible, recordConsentAtRegistration } from './clients';
 import { caseEpisodes, type Episode } from './case-history';
 import { audit } from './audit';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
-import type { ProgramPolicy, RiskLevel } from '../core/policy';
+import type { RiskLevel } from '../core/policy';
+import { latestPolicy, lockProgramForStart, workflowInputFor } from './workflow-input';
 import { caseWorkflowId, type CaseWorkflows } from './ports';
 import {
   changeLanded,
@@ -73,7 +74,7 @@ export interface CaseRow {
   program_id: string;
   case_manager_id: string;
   supervisor_id: string;
-  status: string;
+  status: CaseStatus;
   risk_level: RiskLevel;
   opened_at: Date;
   closed_at: Date | null;
@@ -154,13 +155,8 @@ async function recordIntake(
   req: IntakeRequest,
   now: Date,
 ): Promise<{ case: CaseRecord; input: CaseWorkflowInput }> {
-  // Shared: a policy change (which takes the row exclusively) either sees this case or comes first.
-  const program = (
-    await db.query<{ id: string; name: string; active: boolean; program_manager_id: string | null }>(
-      'SELECT id, name, active, program_manager_id FROM programs WHERE id = $1 FOR SHARE',
-      [req.programId],
-    )
-  ).rows[0];
+  // Locked for the whole intake: a policy change either sees this case or comes first.
+  const program = await lockProgramForStart(db, req.programId);
   if (!program)
     throw new UnprocessableError('programId does not name a program.', [
       { field: 'body.programId', reason: 'not found' },
@@ -169,13 +165,7 @@ async function recordIntake(
     throw new UnprocessableError('The program is inactive.', [
       { field: 'body.programId', reason: 'inactive' },
     ]);
-  const policyRow = (
-    await db.query<{ version: number; policy: ProgramPolicy }>(
-      'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
-      [program.id],
-    )
-  ).rows[0];
-  if (!policyRow)
+  if (!(await latestPolicy(db, program.id)))
     throw new UnprocessableError('The program has no policy yet.', [
       { field: 'body.programId', reason: 'no policy' },
     ]);
@@ -193,13 +183,8 @@ async function recordIntake(
     supervisor: 'body.supervisorId',
   });
 
-  const allowed =
-    actor.role === 'admin' ||
-    (actor.role === 'case_manager' && caseManager.id === actor.id) ||
-    (actor.role === 'supervisor' &&
-      (caseManager.supervisor_id === actor.id || caseManager.id === actor.id)) ||
-    (actor.role === 'program_manager' && program.program_manager_id === actor.id);
-  if (!allowed) throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
+  if (!canOpenCaseFor(actor, caseManager, program.program_manager_id))
+    throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
 
   let clientId = req.clientId;
   if (clientId) {
@@ -247,21 +232,7 @@ async function recordIntake(
   await db.query('UPDATE cases SET workflow_id = $2 WHERE id = $1', [row.id, workflowId]);
   await audit(db, actor, { action: 'create', entity: 'case', entityId: row.id, caseId: row.id });
 
-  const input: CaseWorkflowInput = {
-    caseId: row.id,
-    caseReference: row.reference,
-    programId: program.id,
-    programName: program.name,
-    caseManagerId: caseManager.id,
-    supervisorId,
-    programManagerId: program.program_manager_id ?? undefined,
-    riskLevel: row.risk_level,
-    openedAt: row.opened_at.toISOString(),
-    policy: policyRow.policy,
-    policyVersion: policyRow.version,
-    calendar: await programCalendar(db, program.id),
-    zones: await staffZones(db, [caseManager.id, supervisorId, program.program_manager_id]),
-  };
+  const input = await workflowInputFor(db, { ...row, program_manager_id: program.program_manager_id });
   return { case: toRecord({ ...row, workflow_id: workflowId }), input };
 }
 
@@ -396,7 +367,8 @@ export async function recordAssessment(
       async (db) => {
         const row = await loadCase(db, actor, caseId, true);
         await assertSettled(db, caseId);
-        if (row.status === 'closed') throw new ConflictError('The case is closed.');
+        const closed = closedRefusal(row.status);
+        if (closed) throw new ConflictError(closed);
         if (row.status === 'on_hold') {
           const program = (
             await db.query<{ forbid: boolean }>(

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { visibleCasesSql } from './access';
+import { visibleClientsSql } from './access';
 import type { Actor } from './actor';
 import { inTransaction } from '../db/tx';
 import { audit, auditEach } from './audit';
@@ -58,23 +58,15 @@ export type ClientInput = Omit<
     Pick<ClientRecord, 'birthDate' | 'email' | 'phone' | 'address' | 'preferredLanguage' | 'consentToShare'>
   >;
 
-/** A client seen through a visible case, or one nobody has a case for yet (just registered), or by an admin. */
-const VISIBLE = (actor: Actor, n: number) => `(
-  EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id WHERE c.client_id = cl.id AND ${visibleCasesSql(actor, n)})
-  OR $${n + 1}::boolean
-  OR (NOT EXISTS (SELECT 1 FROM cases c WHERE c.client_id = cl.id)
-      AND EXISTS (SELECT 1 FROM audit_log a WHERE a.entity = 'client' AND a.entity_id = cl.id::text AND a.action = 'create' AND a.actor_id = $${n})))`;
-
 /** May the actor see this client? Unknown and hidden clients are indistinguishable to the caller. */
 export async function isClientVisible(
   db: Pool | PoolClient,
   actor: Actor,
   clientId: string,
 ): Promise<boolean> {
-  const r = await db.query(`SELECT 1 FROM clients cl WHERE cl.id = $1 AND ${VISIBLE(actor, 2)}`, [
+  const r = await db.query(`SELECT 1 FROM clients cl WHERE cl.id = $1 AND ${visibleClientsSql(actor, 2)}`, [
     clientId,
     actor.id,
-    actor.role === 'admin',
   ]);
   return r.rowCount === 1;
 }
@@ -130,8 +122,8 @@ export async function recordConsentAtRegistration(
 export async function getClient(pool: Pool, actor: Actor, id: string): Promise<ClientRecord> {
   const row = (
     await pool.query<ClientRow>(
-      `SELECT ${COLUMNS} FROM clients cl WHERE cl.id = $1 AND ${VISIBLE(actor, 2)}`,
-      [id, actor.id, actor.role === 'admin'],
+      `SELECT ${COLUMNS} FROM clients cl WHERE cl.id = $1 AND ${visibleClientsSql(actor, 2)}`,
+      [id, actor.id],
     )
   ).rows[0];
   if (!row) throw new NotFoundError(`No client ${id}.`);
@@ -147,18 +139,12 @@ export async function searchClients(
 ): Promise<ClientRecord[]> {
   const rows = await pool.query<ClientRow>(
     `SELECT ${COLUMNS} FROM clients cl
-      WHERE ${VISIBLE(actor, 1)}
-        AND ($3::text IS NULL OR lower(cl.family_name) LIKE lower($3) || '%' OR lower(cl.given_name) LIKE lower($3) || '%'
-             OR lower(cl.given_name || ' ' || cl.family_name) LIKE lower($3) || '%')
-        AND ($4::date IS NULL OR cl.birth_date = $4)
-      ORDER BY lower(cl.family_name), lower(cl.given_name), cl.id LIMIT $5`,
-    [
-      actor.id,
-      actor.role === 'admin',
-      q.name?.replace(/[%_\\]/g, (c) => `\\${c}`) ?? null,
-      q.birthDate ?? null,
-      q.limit,
-    ],
+      WHERE ${visibleClientsSql(actor, 1)}
+        AND ($2::text IS NULL OR lower(cl.family_name) LIKE lower($2) || '%' OR lower(cl.given_name) LIKE lower($2) || '%'
+             OR lower(cl.given_name || ' ' || cl.family_name) LIKE lower($2) || '%')
+        AND ($3::date IS NULL OR cl.birth_date = $3)
+      ORDER BY lower(cl.family_name), lower(cl.given_name), cl.id LIMIT $4`,
+    [actor.id, q.name?.replace(/[%_\\]/g, (c) => `\\${c}`) ?? null, q.birthDate ?? null, q.limit],
   );
   // Which records were disclosed, one entry each; a search that disclosed nothing is still recorded.
   if (rows.rows.length > 0)

@@ -9,7 +9,7 @@ export interface FanOutDelivery {
   cases: number;
   pending: number;
 }
-import { requireRole } from './access';
+import { canChangeStaff, canManageProgram, isAdmin, requireRole, supervisesCases } from './access';
 import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { issueToken } from './auth';
@@ -20,6 +20,7 @@ import { assertProgramManager, notifyProgramManagerChanged } from './program-man
 import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChange } from './staff-guards';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
 import { requireSensiblePolicy, type ProgramPolicy } from '../core/policy';
+import { latestPolicy } from './workflow-input';
 
 /** Staff, programs and the provider directory: no client data, but every change is audited. */
 
@@ -91,26 +92,39 @@ async function requireFreeEmail(pool: Pool | PoolClient, email: string, exceptId
     ]);
 }
 
+/** A directory update's audit entry names the fields the request changed. */
+async function auditUpdate(
+  db: PoolClient,
+  actor: Actor,
+  entity: string,
+  entityId: string,
+  patch: object,
+): Promise<void> {
+  await audit(db, actor, { action: 'update', entity, entityId, detail: { fields: Object.keys(patch) } });
+}
+
 export async function createStaff(pool: Pool, actor: Actor, input: StaffInput): Promise<Staff> {
   requireRole(actor, ['admin'], 'add staff');
-  await checkSupervisor(pool, input.supervisorId);
-  await requireFreeEmail(pool, input.email);
-  const row = (
-    await pool.query<StaffRow>(
-      `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, notification_preference)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [
-        input.email,
-        input.fullName,
-        input.role,
-        input.supervisorId ?? null,
-        input.timeZone,
-        input.notificationPreference,
-      ],
-    )
-  ).rows[0]!;
-  await audit(pool, actor, { action: 'create', entity: 'staff', entityId: row.id });
-  return toStaff(row);
+  return inTransaction(pool, async (db) => {
+    await checkSupervisor(db, input.supervisorId);
+    await requireFreeEmail(db, input.email);
+    const row = (
+      await db.query<StaffRow>(
+        `INSERT INTO staff (email, full_name, role, supervisor_id, time_zone, notification_preference)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
+        [
+          input.email,
+          input.fullName,
+          input.role,
+          input.supervisorId ?? null,
+          input.timeZone,
+          input.notificationPreference,
+        ],
+      )
+    ).rows[0]!;
+    await audit(db, actor, { action: 'create', entity: 'staff', entityId: row.id });
+    return toStaff(row);
+  });
 }
 
 export async function getStaff(pool: Pool, id: string): Promise<Staff> {
@@ -134,11 +148,8 @@ export async function updateStaff(
   id: string,
   patch: Partial<StaffInput>,
 ): Promise<Staff> {
-  const self = actor.id === id;
-  const personal = Object.keys(patch).every((k) => k === 'timeZone' || k === 'notificationPreference');
-  if (actor.role !== 'admin' && !(self && personal)) {
+  if (!canChangeStaff(actor, id, Object.keys(patch)))
     throw new ForbiddenError('You may change only your own time zone and notification preference.');
-  }
   if (patch.supervisorId === id)
     throw new UnprocessableError('Nobody supervises themselves.', [
       { field: 'body.supervisorId', reason: 'self' },
@@ -172,12 +183,7 @@ export async function updateStaff(
         ],
       )
     ).rows[0]!;
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'staff',
-      entityId: id,
-      detail: { fields: Object.keys(patch) },
-    });
+    await auditUpdate(db, actor, 'staff', id, patch);
     return toStaff(row);
   });
 }
@@ -272,7 +278,7 @@ export async function deactivateStaff(
 /** The leaver's team members report to their successor, who must be able to supervise them. */
 async function handTeamOver(db: PoolClient, actor: Actor, leaverId: string, successorId: string) {
   const successor = await staffById(db, successorId, 'body.supervisorId');
-  if (successor.role !== 'supervisor' && successor.role !== 'program_manager') {
+  if (!supervisesCases(successor.role)) {
     throw new UnprocessableError('supervisorId must name an active supervisor or program manager.', [
       { field: 'body.supervisorId', reason: 'not a supervisor or program manager' },
     ]);
@@ -363,11 +369,17 @@ export async function createToken(
   label: string,
 ): Promise<{ token: string }> {
   requireRole(actor, ['admin'], 'issue API tokens');
-  const staff = await getStaff(pool, staffId);
-  if (!staff.active) throw new ConflictError('Deactivated staff cannot be given tokens.');
-  const token = await issueToken(pool, staffId, label);
-  await audit(pool, actor, { action: 'create', entity: 'api_token', entityId: staffId });
-  return { token };
+  return inTransaction(pool, async (db) => {
+    // Shared: a deactivation (which revokes every token) either comes first or sees this one.
+    const staff = (
+      await db.query<{ active: boolean }>('SELECT active FROM staff WHERE id = $1 FOR SHARE', [staffId])
+    ).rows[0];
+    if (!staff) throw new NotFoundError(`No staff member ${staffId}.`);
+    if (!staff.active) throw new ConflictError('Deactivated staff cannot be given tokens.');
+    const token = await issueToken(db, staffId, label);
+    await audit(db, actor, { action: 'create', entity: 'api_token', entityId: staffId });
+    return { token };
+  });
 }
 
 // ---- programs ----
@@ -480,12 +492,8 @@ export async function listPrograms(pool: Pool): Promise<Program[]> {
 }
 
 function requireProgramOwner(actor: Actor, program: Program): void {
-  if (
-    actor.role !== 'admin' &&
-    !(actor.role === 'program_manager' && program.programManagerId === actor.id)
-  ) {
+  if (!canManageProgram(actor, program.programManagerId))
     throw new ForbiddenError('Only an admin or the program’s manager may change the program.');
-  }
 }
 
 export async function updateProgram(
@@ -497,7 +505,7 @@ export async function updateProgram(
   const { pool } = deps;
   const current = await getProgram(pool, id);
   requireProgramOwner(actor, current);
-  if ((patch.programManagerId !== undefined || patch.active !== undefined) && actor.role !== 'admin') {
+  if ((patch.programManagerId !== undefined || patch.active !== undefined) && !isAdmin(actor)) {
     throw new ForbiddenError('Only an admin may change a program’s manager or deactivate it.');
   }
   if (patch.name !== undefined) await requireFreeProgramName(pool, patch.name, id);
@@ -523,12 +531,7 @@ export async function updateProgram(
         next.forbidAssessmentOnHold,
       ],
     );
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'program',
-      entityId: id,
-      detail: { fields: Object.keys(patch) },
-    });
+    await auditUpdate(db, actor, 'program', id, patch);
     const cases: string[] = [];
     if (managerChanged)
       cases.push(
@@ -536,7 +539,7 @@ export async function updateProgram(
       );
     if (patch.timeZone !== undefined || patch.holidays !== undefined) {
       // Running cases re-derive their due dates on the new calendar, under the policy they already have.
-      const policy = await latestPolicy(db, id);
+      const policy = (await latestPolicy(db, id))!;
       cases.push(
         ...(await stageForProgram(db, id, {
           kind: 'policy',
@@ -553,15 +556,6 @@ export async function updateProgram(
   });
   const delivery = await deliverToCases(deps, told);
   return { ...(await getProgram(pool, id)), delivery };
-}
-
-async function latestPolicy(db: PoolClient, programId: string) {
-  return (
-    await db.query<{ version: number; policy: ProgramPolicy }>(
-      'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
-      [programId],
-    )
-  ).rows[0]!;
 }
 
 /**
@@ -581,7 +575,7 @@ export async function changePolicy(
   const told = await inTransaction(deps.pool, async (db) => {
     // Exclusive: an intake of this program either committed before (and is told) or starts on this version.
     await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
-    const version = (await latestPolicy(db, id)).version + 1;
+    const version = (await latestPolicy(db, id))!.version + 1;
     await db.query(
       'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
       [id, version, policy, actor.id],
@@ -634,14 +628,16 @@ const PROVIDER_EDITORS: Role[] = ['admin', 'program_manager', 'supervisor'];
 
 export async function createProvider(pool: Pool, actor: Actor, input: ProviderInput): Promise<Provider> {
   requireRole(actor, PROVIDER_EDITORS, 'edit the provider directory');
-  const row = (
-    await pool.query<ProviderRow>(
-      `INSERT INTO providers (organisation, services, contact_email, languages, eligibility_notes) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [input.organisation, input.services, input.contactEmail, input.languages, input.eligibilityNotes],
-    )
-  ).rows[0]!;
-  await audit(pool, actor, { action: 'create', entity: 'provider', entityId: row.id });
-  return toProvider(row);
+  return inTransaction(pool, async (db) => {
+    const row = (
+      await db.query<ProviderRow>(
+        `INSERT INTO providers (organisation, services, contact_email, languages, eligibility_notes) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [input.organisation, input.services, input.contactEmail, input.languages, input.eligibilityNotes],
+      )
+    ).rows[0]!;
+    await audit(db, actor, { action: 'create', entity: 'provider', entityId: row.id });
+    return toProvider(row);
+  });
 }
 
 export async function getProvider(pool: Pool, id: string): Promise<Provider> {
@@ -669,27 +665,27 @@ export async function updateProvider(
   patch: Partial<ProviderInput> & { active?: boolean },
 ): Promise<Provider> {
   requireRole(actor, PROVIDER_EDITORS, 'edit the provider directory');
-  const next = { ...(await getProvider(pool, id)), ...patch };
-  const row = (
-    await pool.query<ProviderRow>(
-      `UPDATE providers SET organisation = $2, services = $3, contact_email = $4, languages = $5, eligibility_notes = $6, active = $7,
-              updated_at = now() WHERE id = $1 RETURNING *`,
-      [
-        id,
-        next.organisation,
-        next.services,
-        next.contactEmail,
-        next.languages,
-        next.eligibilityNotes,
-        next.active,
-      ],
-    )
-  ).rows[0]!;
-  await audit(pool, actor, {
-    action: 'update',
-    entity: 'provider',
-    entityId: id,
-    detail: { fields: Object.keys(patch) },
+  return inTransaction(pool, async (db) => {
+    const current = (await db.query<ProviderRow>('SELECT * FROM providers WHERE id = $1 FOR UPDATE', [id]))
+      .rows[0];
+    if (!current) throw new NotFoundError(`No provider ${id}.`);
+    const next = { ...toProvider(current), ...patch };
+    const row = (
+      await db.query<ProviderRow>(
+        `UPDATE providers SET organisation = $2, services = $3, contact_email = $4, languages = $5, eligibility_notes = $6, active = $7,
+                updated_at = now() WHERE id = $1 RETURNING *`,
+        [
+          id,
+          next.organisation,
+          next.services,
+          next.contactEmail,
+          next.languages,
+          next.eligibilityNotes,
+          next.active,
+        ],
+      )
+    ).rows[0]!;
+    await auditUpdate(db, actor, 'provider', id, patch);
+    return toProvider(row);
   });
-  return toProvider(row);
 }

@@ -5,7 +5,7 @@ import type { CaseFacts, CaseSchedule } from '../core/case-contract';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { programCalendar, staffZones } from './case-calendar';
-import { workflowInputFor } from './case-actions';
+import { latestPolicy, workflowInputFor } from './workflow-input';
 import { deliverPending, projectStatus, undeliveredCount } from './case-changes';
 import type { CaseRow } from './cases';
 import { obligationSpec } from '../core/obligation-catalogue';
@@ -332,12 +332,7 @@ async function applyRepair(
         );
         break;
       case 'policy': {
-        const latest = (
-          await db.query<{ version: number; policy: import('../core/policy').ProgramPolicy }>(
-            'SELECT version, policy FROM program_policies WHERE program_id = $1 ORDER BY version DESC LIMIT 1',
-            [row.program_id],
-          )
-        ).rows[0]!;
+        const latest = (await latestPolicy(db, row.program_id))!;
         await deps.workflows.policyChanged(row.id, {
           policy: latest.policy,
           version: latest.version,

@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { supervisesCases } from './access';
 import type { Actor, Role } from './actor';
 import { ConflictError, UnprocessableError } from '../core/errors';
 
@@ -53,7 +54,7 @@ export async function refuseStrandingRoleChange(db: PoolClient, id: string, role
       [id],
     )
   ).rows[0]!;
-  const supervising = role === 'supervisor' || role === 'program_manager';
+  const supervising = supervisesCases(role);
   const stranded = [
     role !== 'case_manager' && held.carries ? `carries ${held.carries} open case(s)` : '',
     !supervising && held.supervises ? `supervises ${held.supervises} open case(s)` : '',

