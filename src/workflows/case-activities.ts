@@ -1,0 +1,16 @@
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  // Transient failures (SMTP or database down) retry until they succeed: a reminder is never lost.
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+};
+
+/** The two activities a case workflow calls: write its projection, send one ladder step. */
+export const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+
+/** An activity call with a summary, so the UI's timeline reads as the case's story. */
+export const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });

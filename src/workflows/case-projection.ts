@@ -1,0 +1,111 @@
+import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { obligationLabel } from '../core/obligation-catalogue';
+import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
+import { projectCaseSchedule, titled } from './case-activities';
+import type { CaseState } from './case-state';
+import { PATCHES } from './patches';
+import { SA } from './search-attributes';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * What the case row, its search attributes and the UI's current details show of the workflow,
+ * and the writing of it: after every change, skipping what is unchanged.
+ */
+export interface CaseProjector {
+  /** The projection as it stands (the intake check sends it without decisions). */
+  projection(): CaseProjection;
+  /** Writes what changed since the last write (search attributes, details, the case row). */
+  project(): Promise<void>;
+  /** Has the case row caught up with everything the workflow knows? (For queries: never in history.) */
+  upToDate(): boolean;
+}
+
+export type CaseProjection = ReturnType<typeof projectionOf>;
+
+function projectionOf(caseId: string, state: CaseState, s: CaseSchedule) {
+  return {
+    caseId,
+    version: s.version,
+    status: state.status,
+    nextDueAt: s.next?.at ?? null,
+    nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
+    overdueCount: s.overdueCount,
+    escalationLevel: s.escalationLevel,
+    decisions: state.decisions.map((d) => ({ ...d, at: iso(d.at) })),
+  };
+}
+
+export function createProjector(
+  input: CaseWorkflowInput,
+  state: CaseState,
+  schedule: () => CaseSchedule,
+): CaseProjector {
+  /** The fingerprint of what was last written; '' until the first write. */
+  let lastProjected = '';
+  /** Whether the parties count in the fingerprint: decided by patch in the workflow, read by the query. */
+  let partiesProjected = false;
+  const fingerprintOf = (visible: object): string =>
+    JSON.stringify(
+      partiesProjected
+        ? { ...visible, parties: [state.caseManagerId, state.supervisorId, state.riskLevel] }
+        : visible,
+    );
+  const projection = (): CaseProjection => projectionOf(input.caseId, state, schedule());
+
+  return {
+    projection,
+    upToDate() {
+      const { version: _version, decisions, ...visible } = projection();
+      return decisions.length === 0 && fingerprintOf(visible) === lastProjected;
+    },
+    async project() {
+      const p = projection();
+      const { version: _version, decisions, ...visible } = p;
+      // Cases started before the patch re-project only when the schedule changes, as they did.
+      partiesProjected = patched(PATCHES.partiesProjected);
+      const fingerprint = fingerprintOf(visible);
+      if (fingerprint === lastProjected && decisions.length === 0) return;
+      const s = schedule();
+      upsertSearchAttributes([
+        { key: SA.CaseStatus, value: state.status },
+        { key: SA.CaseManagerId, value: state.caseManagerId },
+        { key: SA.SupervisorId, value: state.supervisorId },
+        { key: SA.RiskLevel, value: state.riskLevel },
+        { key: SA.OnHold, value: state.status === 'on_hold' },
+        { key: SA.NextDueAt, value: s.next ? new Date(s.next.at) : null },
+        { key: SA.OverdueCount, value: s.overdueCount },
+        { key: SA.EscalationLevel, value: s.escalationLevel },
+      ]);
+      setCurrentDetails(describe(s));
+      const nextDue = s.next ? `next step ${s.next.at.slice(0, 10)}` : 'nothing pending';
+      await projectCaseSchedule.executeWithOptions(titled(`Record schedule — ${state.status}, ${nextDue}`), [
+        p,
+      ]);
+      // Written: the timeline has them now.
+      state.decisions.splice(0, decisions.length);
+      lastProjected = fingerprint;
+    },
+  };
+}
+
+/** The workflow's current details in the Temporal UI: what it waits on, without client data. */
+function describe(s: CaseSchedule): string {
+  const open = s.obligations.filter((o) => o.metAt === undefined);
+  const lines = [`**Status:** ${s.status}`, '', '**Waiting on**'];
+  if (open.length === 0) lines.push('- nothing');
+  for (const o of open) {
+    const escalated = o.escalationLevel
+      ? ` — escalated to level ${o.escalationLevel}${o.acknowledged ? ' (acknowledged)' : ''}`
+      : '';
+    lines.push(
+      `- ${obligationLabel(o.kind)}${o.subjectId ? ` (${o.subjectId})` : ''} — due ${o.dueAt}${o.overdue ? ' — OVERDUE' : ''}${escalated}`,
+    );
+  }
+  if (s.next)
+    lines.push(
+      '',
+      `**Next:** ${s.next.step.replace(/_/g, ' ')} for ${s.next.obligationId} to ${s.next.to} at ${s.next.at}`,
+    );
+  return lines.join('\n');
+}

@@ -1,0 +1,11 @@
+/** Patch ids: each names a change that cases already running would replay differently. */
+export const PATCHES = {
+  /** Every obligation in the brief, business days, quiet hours, continue-as-new (2026-11-23). */
+  clocksV2: 'case-clocks-v2',
+  /** While closure waits for approval, every other clock pauses; a return resumes them shifted (2026-12-01). */
+  closurePausesClocks: 'closure-pauses-clocks',
+  /** A change of case manager, supervisor or risk level alone re-projects, so search attributes follow (2026-12-01). */
+  partiesProjected: 'parties-projected',
+  /** A timer that fires late (the worker was away) re-checks: a later step may have superseded its step (2026-12-02). */
+  newestStepAfterWake: 'newest-step-after-wake',
+} as const;
