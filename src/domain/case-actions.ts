@@ -49,6 +49,16 @@ export async function changeCase<T>(
   });
 }
 
+/** The audit row every case change writes in its own transaction: who changed what on which case. */
+function auditCaseChange(
+  db: PoolClient,
+  actor: Actor,
+  caseId: string,
+  detail: Record<string, unknown> & { change: string },
+): Promise<void> {
+  return audit(db, actor, { action: 'update', entity: 'case', entityId: caseId, caseId, detail });
+}
+
 /** When something happened, as reported: defaults to now and may not lie in the future. */
 export function reportedTime(at: string | undefined, now: Date, field = 'body.at'): Date {
   const time = at ? new Date(at) : now;
@@ -87,13 +97,7 @@ export async function putOnHold(
       `UPDATE cases SET status_before_hold = status, on_hold_since = $2, hold_reason = $3 WHERE id = $1`,
       [caseId, now, reason],
     );
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'case',
-      entityId: caseId,
-      caseId,
-      detail: { change: 'hold' },
-    });
+    await auditCaseChange(db, actor, caseId, { change: 'hold' });
     return { result: { caseId }, event: { type: 'hold', at: now.toISOString() } };
   });
 }
@@ -110,13 +114,7 @@ export async function resume(
       `UPDATE cases SET status_before_hold = NULL, on_hold_since = NULL, hold_reason = NULL WHERE id = $1`,
       [caseId],
     );
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'case',
-      entityId: caseId,
-      caseId,
-      detail: { change: 'resume' },
-    });
+    await auditCaseChange(db, actor, caseId, { change: 'resume' });
     return { result: { caseId }, event: { type: 'resume', at: now.toISOString() } };
   });
 }
@@ -187,16 +185,10 @@ export async function applyReassignment(
     'UPDATE cases SET case_manager_id = $2, supervisor_id = $3, updated_at = now() WHERE id = $1',
     [row.id, caseManagerId, supervisorId],
   );
-  await audit(db, actor, {
-    action: 'update',
-    entity: 'case',
-    entityId: row.id,
-    caseId: row.id,
-    detail: {
-      change: 'reassign',
-      from: { caseManagerId: row.case_manager_id, supervisorId: row.supervisor_id },
-      to: { caseManagerId, supervisorId },
-    },
+  await auditCaseChange(db, actor, row.id, {
+    change: 'reassign',
+    from: { caseManagerId: row.case_manager_id, supervisorId: row.supervisor_id },
+    to: { caseManagerId, supervisorId },
   });
   return { caseId: row.id, caseManagerId, supervisorId };
 }
@@ -212,13 +204,7 @@ export async function changeRisk(
     assertOpen(row);
     if (row.risk_level === riskLevel) throw new ConflictError(`The risk level is already ${riskLevel}.`);
     await db.query('UPDATE cases SET risk_level = $2 WHERE id = $1', [caseId, riskLevel]);
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'case',
-      entityId: caseId,
-      caseId,
-      detail: { change: 'risk', riskLevel },
-    });
+    await auditCaseChange(db, actor, caseId, { change: 'risk', riskLevel });
     return {
       result: { caseId, riskLevel },
       event: { type: 'risk_changed', riskLevel, at: now.toISOString() },
@@ -250,13 +236,7 @@ export async function requestClosure(
       at: now,
       actorId: actor.id,
     });
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'case',
-      entityId: caseId,
-      caseId,
-      detail: { change: 'closure_requested' },
-    });
+    await auditCaseChange(db, actor, caseId, { change: 'closure_requested' });
     return { result: { caseId }, event: { type: 'closure_requested', at: now.toISOString() } };
   });
 }
@@ -294,15 +274,9 @@ export async function decideClosure(
         [caseId],
       );
     }
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'case',
-      entityId: caseId,
-      caseId,
-      detail: {
-        change: `closure_${decision}`,
-        ...(escalationsResolved ? { escalationsResolved } : {}),
-      },
+    await auditCaseChange(db, actor, caseId, {
+      change: `closure_${decision}`,
+      ...(escalationsResolved ? { escalationsResolved } : {}),
     });
     return {
       result: { caseId, decision },
@@ -344,13 +318,7 @@ export async function reopenCase(
             [caseId, now, row.program_manager_id],
           )
         ).rows[0]!;
-        await audit(db, actor, {
-          action: 'update',
-          entity: 'case',
-          entityId: caseId,
-          caseId,
-          detail: { change: 'reopen' },
-        });
+        await auditCaseChange(db, actor, caseId, { change: 'reopen' });
         staged = await stageChange(db, caseId, {
           kind: 'start',
           input: await workflowInputFor(db, updated),
