@@ -59,7 +59,7 @@ const LAYERS = {
   activities: ['core', 'db', 'domain', 'notifications', 'shared'],
   temporal: ['config', 'core', 'domain', 'shared', 'workflows'],
   api: ['config', 'core', 'db', 'domain', 'shared', 'temporal'],
-  worker: ['activities', 'workflows'],
+  worker: ['activities', 'temporal', 'workflows'],
 };
 const forbiddenFolders = (folder, allowed) =>
   FOLDERS.filter((f) => f !== folder && !allowed.includes(f)).map((f) => ({

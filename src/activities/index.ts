@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import type { Mailer } from '../notifications/mailer';
 import type { AgencyContact } from '../notifications/templates';
+import type { CaseWorkflows } from '../domain/ports';
 import { createDigestActivities } from './digests';
+import { createDeliverFanOut } from './fan-out';
 import { createSendCaseNotification } from './notifications';
 import { createProjectCaseSchedule } from './projection';
 
@@ -13,6 +15,8 @@ export interface ActivityDeps {
   linkSigningKey: string;
   /** The agency's name and contact address, for provider emails (AGENCY_NAME, AGENCY_CONTACT_EMAIL). */
   agency?: AgencyContact;
+  /** Delivers case changes (fan-outs); assembled by src/worker/create-worker.ts over the worker's connection. */
+  caseWorkflows?: CaseWorkflows;
 }
 
 /** Every activity, built over injected dependencies so tests can hand in real or test instances. */
@@ -20,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     sendCaseNotification: createSendCaseNotification(deps),
     projectCaseSchedule: createProjectCaseSchedule(deps),
+    deliverFanOut: createDeliverFanOut(deps),
     ...createDigestActivities(deps),
   };
 }

@@ -182,3 +182,11 @@ export interface PolicyChange {
   /** The program's time zone and holidays, when they changed with it. */
   calendar?: CaseCalendar;
 }
+
+/** A change recorded for many cases at once (case_changes.fan_out_id), fanned out by its own workflow. */
+export interface FanOutInput {
+  fanOutId: string;
+  /** For the Temporal UI: what is being fanned out, without client data ("Policy version 3 of program ..."). */
+  what: string;
+  cases: number;
+}

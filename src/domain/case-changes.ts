@@ -64,7 +64,7 @@ export async function stageForProgram(
   db: PoolClient,
   programId: string,
   change: CaseChange,
-  fanOutId: string = randomUUID(),
+  fanOutId: string,
 ): Promise<string[]> {
   const staged = await db.query<{ case_id: string }>(
     `WITH open_cases AS (
@@ -80,18 +80,31 @@ export async function stageForProgram(
   return staged.rows.map((r) => r.case_id);
 }
 
+/** What a change made to many cases at once has reached: the rest is on its way. */
+export interface FanOutDelivery {
+  cases: number;
+  pending: number;
+  /** The workflow that delivers the rest (visible in the Temporal UI); absent when it could not be started now. */
+  workflowId?: string;
+}
+
 /**
- * After a fan-out commits: delivers to its cases within the budget, a few at a time; what is left
- * is the relay's. Returns how many cases are still waiting for their change.
+ * After a fan-out commits: starts its workflow (the durable guarantee: rounds until every case has
+ * the change), and meanwhile delivers what it can within the request's budget, so small fan-outs
+ * answer with everything delivered. The relay covers a fan-out whose workflow could not start.
  */
-export async function deliverToCases(
+export async function deliverFanOut(
   deps: { pool: Pool; workflows: CaseWorkflows },
-  caseIds: string[],
+  fanOut: { fanOutId: string; what: string; caseIds: string[] },
   budgetMs = INLINE_DELIVERY_MS,
-): Promise<{ cases: number; pending: number }> {
+): Promise<FanOutDelivery> {
   const deadline = Date.now() + budgetMs;
-  const queue = [...new Set(caseIds)];
+  const queue = [...new Set(fanOut.caseIds)];
   const total = queue.length;
+  if (total === 0) return { cases: 0, pending: 0 };
+  const started = await deps.workflows
+    .startFanOut({ fanOutId: fanOut.fanOutId, what: fanOut.what, cases: total }, { timeoutMs: budgetMs / 2 })
+    .catch(() => undefined);
   let pending = 0;
   const lane = async (): Promise<void> => {
     for (let caseId = queue.shift(); caseId; caseId = queue.shift()) {
@@ -101,7 +114,7 @@ export async function deliverToCases(
     }
   };
   await Promise.all([lane(), lane(), lane(), lane()]);
-  return { cases: total, pending };
+  return { cases: total, pending, ...(started ? { workflowId: started.workflowId } : {}) };
 }
 
 /** Asked after a COMMIT that got no answer: is the change (and so its transaction) there? */

@@ -4,17 +4,12 @@ import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseWorkflows } from './ports';
 
-/** How far a change made to many cases at once has got: the relay delivers what is still pending. */
-export interface FanOutDelivery {
-  cases: number;
-  pending: number;
-}
 import { canChangeStaff, canManageProgram, isAdmin, requireRole, supervisesCases } from './access';
 import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { issueToken } from './auth';
 import { applyReassignment } from './case-actions';
-import { deliverToCases, stageChange, stageForProgram } from './case-changes';
+import { deliverFanOut, stageChange, stageForProgram, type FanOutDelivery } from './case-changes';
 import { staffById } from './cases';
 import { assertProgramManager, notifyProgramManagerChanged } from './program-managers';
 import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChange } from './staff-guards';
@@ -272,7 +267,12 @@ export async function deactivateStaff(
     });
     return { staff: toStaff(updated), movedCases: open.rowCount ?? 0 };
   });
-  return { ...done, delivery: await deliverToCases(deps, told) };
+  const delivery = await deliverFanOut(deps, {
+    fanOutId: handOver,
+    what: `Hand-over from deactivated staff ${id}`,
+    caseIds: told,
+  });
+  return { ...done, delivery };
 }
 
 /** The leaver's team members report to their successor, who must be able to supervise them. */
@@ -512,6 +512,7 @@ export async function updateProgram(
   const next = { ...current, ...patch };
   const managerChanged =
     patch.programManagerId !== undefined && patch.programManagerId !== current.programManagerId;
+  const fanOutId = randomUUID();
   const told = await inTransaction(pool, async (db) => {
     // Exclusive: intakes and policy changes for this program wait, so each sees this change whole.
     await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
@@ -535,26 +536,41 @@ export async function updateProgram(
     const cases: string[] = [];
     if (managerChanged)
       cases.push(
-        ...(await notifyProgramManagerChanged(db, id, next.programManagerId, deps.clock?.() ?? new Date())),
+        ...(await notifyProgramManagerChanged(
+          db,
+          id,
+          next.programManagerId,
+          deps.clock?.() ?? new Date(),
+          fanOutId,
+        )),
       );
     if (patch.timeZone !== undefined || patch.holidays !== undefined) {
       // Running cases re-derive their due dates on the new calendar, under the policy they already have.
       const policy = (await latestPolicy(db, id))!;
       cases.push(
-        ...(await stageForProgram(db, id, {
-          kind: 'policy',
-          change: {
-            policy: policy.policy,
-            version: policy.version,
-            changeId: randomUUID(),
-            calendar: await programCalendar(db, id),
+        ...(await stageForProgram(
+          db,
+          id,
+          {
+            kind: 'policy',
+            change: {
+              policy: policy.policy,
+              version: policy.version,
+              changeId: randomUUID(),
+              calendar: await programCalendar(db, id),
+            },
           },
-        })),
+          fanOutId,
+        )),
       );
     }
     return cases;
   });
-  const delivery = await deliverToCases(deps, told);
+  const delivery = await deliverFanOut(deps, {
+    fanOutId,
+    what: `Program ${id} changed (${Object.keys(patch).join(', ')})`,
+    caseIds: told,
+  });
   return { ...(await getProgram(pool, id)), delivery };
 }
 
@@ -572,21 +588,32 @@ export async function changePolicy(
   const current = await getProgram(deps.pool, id);
   requireProgramOwner(actor, current);
   requireSensiblePolicy(policy, 'body');
+  const fanOutId = randomUUID();
+  let version = 0;
   const told = await inTransaction(deps.pool, async (db) => {
     // Exclusive: an intake of this program either committed before (and is told) or starts on this version.
     await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
-    const version = (await latestPolicy(db, id))!.version + 1;
+    version = (await latestPolicy(db, id))!.version + 1;
     await db.query(
       'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
       [id, version, policy, actor.id],
     );
     await audit(db, actor, { action: 'update', entity: 'program_policy', entityId: id, detail: { version } });
-    return stageForProgram(db, id, {
-      kind: 'policy',
-      change: { policy, version, changeId: randomUUID(), calendar: await programCalendar(db, id) },
-    });
+    return stageForProgram(
+      db,
+      id,
+      {
+        kind: 'policy',
+        change: { policy, version, changeId: randomUUID(), calendar: await programCalendar(db, id) },
+      },
+      fanOutId,
+    );
   });
-  const delivery = await deliverToCases(deps, told);
+  const delivery = await deliverFanOut(deps, {
+    fanOutId,
+    what: `Policy version ${version} of program ${id}`,
+    caseIds: told,
+  });
   return { ...(await getProgram(deps.pool, id)), delivery };
 }
 

@@ -5,6 +5,7 @@ import type {
   CaseSchedule,
   CaseWorkflowInput,
   EscalationAcknowledged,
+  FanOutInput,
 } from '../core/case-contract';
 
 /**
@@ -30,6 +31,10 @@ export interface CaseWorkflows {
     bound?: CallBound,
   ): Promise<CaseSchedule>;
   policyChanged(caseId: string, change: PolicyChange, bound?: CallBound): Promise<void>;
+  /** Starts (or joins) the workflow that delivers a fan-out's changes until every case has them. */
+  startFanOut(input: FanOutInput, bound?: CallBound): Promise<{ workflowId: string }>;
 }
+
+export const fanOutWorkflowId = (fanOutId: string): string => `fan-out-${fanOutId}`;
 
 export const caseWorkflowId = (caseId: string): string => `case-${caseId}`;

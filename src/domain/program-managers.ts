@@ -25,7 +25,7 @@ export async function notifyProgramManagerChanged(
   programId: string,
   programManagerId: string | null,
   now: Date,
-  fanOutId?: string,
+  fanOutId: string,
 ): Promise<string[]> {
   const zones = await staffZones(db, [programManagerId]);
   return stageForProgram(

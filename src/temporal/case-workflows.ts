@@ -5,7 +5,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ConflictError } from '../core/errors';
-import { caseWorkflowId, type CallBound, type CaseWorkflows } from '../domain/ports';
+import { caseWorkflowId, fanOutWorkflowId, type CallBound, type CaseWorkflows } from '../domain/ports';
 import {
   acknowledgeEscalationUpdate,
   caseEventUpdate,
@@ -76,6 +76,19 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
       return bounded({ timeoutMs: QUERY_DEADLINE_MS }, () =>
         client.workflow.getHandle(caseWorkflowId(caseId)).query(scheduleQuery),
       );
+    },
+    async startFanOut(input, bound) {
+      const workflowId = fanOutWorkflowId(input.fanOutId);
+      await bounded(bound, () =>
+        client.workflow.start('caseChangeFanOut', {
+          workflowId,
+          taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          staticSummary: `${input.what} · ${input.cases} case(s)`,
+        }),
+      );
+      return { workflowId };
     },
     async policyChanged(caseId, change, bound) {
       await bounded(bound, () =>

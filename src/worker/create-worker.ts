@@ -1,6 +1,8 @@
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
+import { Client } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createCaseWorkflows } from '../temporal/case-workflows';
 
 export interface CaseloopWorkerOptions extends ActivityDeps {
   connection: NativeConnection;
@@ -36,7 +38,13 @@ export async function createCaseloopWorker(options: CaseloopWorkerOptions): Prom
     ...(identity ? { identity } : {}),
     dataConverter,
     ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
-    activities: createActivities(deps),
+    activities: createActivities({
+      ...deps,
+      // Fan-outs deliver case changes as the API does: over a client on the worker's own connection.
+      caseWorkflows:
+        deps.caseWorkflows ??
+        createCaseWorkflows(new Client({ connection, namespace, dataConverter }), taskQueue),
+    }),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }

@@ -1,2 +1,3 @@
 export { caseLifecycle } from './case-lifecycle';
 export { staffDigests } from './staff-digests';
+export { caseChangeFanOut } from './fan-out';
