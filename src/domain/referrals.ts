@@ -19,8 +19,6 @@ const NEXT: Record<ReferralStatus, ReferralStatus[]> = {
   cancelled: [],
 };
 
-export const FINAL_REFERRAL_STATUSES: ReferralStatus[] = ['completed', 'declined', 'no_show', 'cancelled'];
-
 export async function makeReferral(
   deps: CaseDeps,
   actor: Actor,

@@ -23,7 +23,11 @@ export function caseSteps(api: TestApi) {
       client: { givenName: 'Jordan', familyName: 'Rivera', birthDate: '1990-04-02', consentToShare: true },
     });
     expect(res.status).toBe(201);
-    return { caseId: res.body.id as string, base: `/api/v1/cases/${res.body.id}` };
+    return {
+      caseId: res.body.id as string,
+      base: `/api/v1/cases/${res.body.id}`,
+      reference: res.body.reference as string,
+    };
   }
 
   /** `completedAt` (an instant already passed) makes the anchor exact for date arithmetic. */

@@ -16,19 +16,21 @@ export function header(m: SmtpCatcher['messages'][number], name: string): string
   return typeof value === 'string' ? value : '';
 }
 
+/** When the message was meant to leave: its x-caseloop-scheduled-for header, as an instant. */
+export function scheduledFor(m: SmtpCatcher['messages'][number]): number {
+  return Date.parse(header(m, 'x-caseloop-scheduled-for'));
+}
+
+/** The captured messages about one case: those whose notification key (case/<case>/...) names it. */
+export function caseMessages(smtp: SmtpCatcher, caseId: string): SmtpCatcher['messages'] {
+  return smtp.messages.filter((m) => header(m, 'x-caseloop-notification-key').split('/')[1] === caseId);
+}
+
 export function sentMail(smtp: SmtpCatcher, caseId: string, from: number, timeZone = 'UTC'): SentMail[] {
-  return smtp.messages
-    .map((m) => {
-      const key = header(m, 'x-caseloop-notification-key');
-      const [, forCase, obligation] = key.split('/');
-      return {
-        forCase,
-        to: m.to[0] ?? '',
-        when: when(Date.parse(header(m, 'x-caseloop-scheduled-for')), from, timeZone),
-        subject: m.subject.replace(/ — (case C-\d+|.*ref C-\d+)$/, ''),
-        obligation: obligation ?? '',
-      };
-    })
-    .filter((m) => m.forCase === caseId)
-    .map(({ forCase: _forCase, ...rest }) => rest);
+  return caseMessages(smtp, caseId).map((m) => ({
+    to: m.to[0] ?? '',
+    when: when(scheduledFor(m), from, timeZone),
+    subject: m.subject.replace(/ — (case C-\d+|.*ref C-\d+)$/, ''),
+    obligation: header(m, 'x-caseloop-notification-key').split('/')[2] ?? '',
+  }));
 }

@@ -1,3 +1,4 @@
+import { caseFactsQuery } from '../../src/workflows/messages';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createProgram, createStaff, createTeam, type StaffFixture } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -28,6 +29,8 @@ describe('authority over cases and staff', () => {
     Number((await stack.db.pool.query(`SELECT count(*) FROM ${table}`)).rows[0].count);
   const caseRow = async (id: string) =>
     (await stack.db.pool.query('SELECT * FROM cases WHERE id = $1', [id])).rows[0];
+  const caseFacts = (caseId: string) =>
+    stack.env.client.workflow.getHandle(`case-${caseId}`).query(caseFactsQuery);
   const staffRow = async (id: string) =>
     (await stack.db.pool.query('SELECT * FROM staff WHERE id = $1', [id])).rows[0];
 
@@ -390,9 +393,17 @@ describe('authority over cases and staff', () => {
       const res = await call('POST', `/api/v1/staff/${team.supervisor.id}/deactivate`, team.admin.token, {
         supervisorId: successor.id,
       });
-      expect(res).toMatchObject({ status: 200, body: { movedCases: 1 } });
+      expect(res).toMatchObject({
+        status: 200,
+        body: { movedCases: 1, delivery: { cases: 1, pending: 0 } },
+      });
       expect((await staffRow(team.caseManager.id)).supervisor_id).toBe(successor.id);
       expect((await caseRow(caseId)).supervisor_id).toBe(successor.id);
+      // The workflow knows too: its escalations go to the successor.
+      expect(await caseFacts(caseId)).toMatchObject({
+        caseManagerId: team.caseManager.id,
+        supervisorId: successor.id,
+      });
     });
 
     it('when the successor named is a case manager, then 422 and nobody moves', async () => {
@@ -497,14 +508,21 @@ describe('authority over cases and staff', () => {
         leaving.admin.token,
         { programManagerId: successorA.id },
       );
-      expect(deactivated.status).toBe(200);
+      expect(deactivated).toMatchObject({ status: 200, body: { delivery: { cases: 1, pending: 0 } } });
+      expect(await caseFacts(a.caseId)).toMatchObject({ programManagerId: successorA.id });
       expect(
         (await step(200, 'GET', `/api/v1/programs/${leaving.programId}`, leaving.admin.token))
           .programManagerId,
       ).toBe(successorA.id);
-      await step(200, 'PATCH', `/api/v1/programs/${replaced.programId}`, replaced.admin.token, {
-        programManagerId: successorB.id,
-      });
+      const patched = await step(
+        200,
+        'PATCH',
+        `/api/v1/programs/${replaced.programId}`,
+        replaced.admin.token,
+        { programManagerId: successorB.id },
+      );
+      expect(patched.delivery).toEqual({ cases: 1, pending: 0 });
+      expect(await caseFacts(b.caseId)).toMatchObject({ programManagerId: successorB.id });
       expect((await call('GET', b.base, replaced.programManager.token)).status).toBe(404);
       expect((await call('GET', b.base, successorB.token)).status).toBe(200);
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { scheduleQuery } from '../../src/workflows/messages';
 import { createProgram, createStaff, createTeam, type StaffFixture } from '../helpers/fixtures';
+import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -74,24 +75,10 @@ describe('authorization matrix over the REST API', () => {
   const caseRow = async (caseId: string) =>
     (await db.pool.query('SELECT * FROM cases WHERE id = $1', [caseId])).rows[0];
 
-  /**
-   * The workflow projects its schedule onto the case row after every change, asynchronously. Wait
-   * until the workflow itself says the row shows everything it knows (its schedule query answers
-   * `projected`), so a before/after comparison sees only what the request did. Watching pending
-   * activities and a quiet row instead let a late projection land mid-comparison on a busy machine.
-   */
-  async function settle(caseId: string): Promise<void> {
-    const handle = env.client.workflow.getHandle(`case-${caseId}`);
-    const deadline = Date.now() + 20_000;
-    while (!(await handle.query(scheduleQuery)).projected) {
-      if (Date.now() > deadline) throw new Error(`case ${caseId} did not settle`);
-      await sleep(50);
-    }
-  }
-
   /** Everything a request on the case could change: its row, its records, every table's size, its workflow. */
   async function caseSnapshot(caseId: string) {
-    await settle(caseId);
+    // Exact (see settle): after it, only the request under test writes to the case.
+    await settle(stack, caseId);
     const q = async (sql: string) => (await db.pool.query(sql, [caseId])).rows;
     return {
       case: await caseRow(caseId),
@@ -144,16 +131,12 @@ describe('authorization matrix over the REST API', () => {
   };
 
   /**
-   * Intake, then wait for the workflow's first projection onto the case row, so that "nothing was
-   * written" comparisons are not disturbed by the workflow's own first write.
+   * Intake, then wait until the case is settled (its first projection written), so that "nothing
+   * was written" comparisons are not disturbed by the workflow's own first write.
    */
   async function openCase(token: string, body: unknown) {
     const opened = await step(201, 'POST', '/api/v1/cases', token, body);
-    const deadline = Date.now() + 20_000;
-    while (!(await caseRow(opened.id)).schedule_updated_at) {
-      if (Date.now() > deadline) throw new Error(`case ${opened.id} was never projected`);
-      await sleep(20);
-    }
+    await settle(stack, opened.id);
     return opened;
   }
 

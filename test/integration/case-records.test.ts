@@ -5,8 +5,13 @@ import { startChangeRelay } from '../../src/domain/change-relay';
 import { reconcile } from '../../src/domain/reconcile';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
+import { undeliveredCount } from '../../src/domain/case-changes';
+import { caseFactsQuery } from '../../src/workflows/messages';
 import { startTestApi } from '../helpers/api';
+import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createCaseRow, createTeam } from '../helpers/fixtures';
+import { sentMail } from '../helpers/mail-log';
+import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 describe('case records through the API', () => {
@@ -170,6 +175,9 @@ describe('case records through the API', () => {
     expect((await api.call('POST', `${base}/notes`, cm, { type: 'contact', body: 'late' })).status).toBe(409);
     const result = await env.client.workflow.getHandle(`case-${c.id}`).result();
     expect(result).toEqual({ outcome: 'closed' });
+    // Awaiting a result lets the time-skipping server jump ahead (years); a sleep makes the API's
+    // clock follow it again (see followServerClock), so later cases open at the workflows' "now".
+    await env.sleep(1);
 
     const reopened = await api.call('POST', `${base}/reopen`, team.supervisor.token);
     expect(reopened).toMatchObject({ status: 200, body: { status: 'assessment', closedAt: null } });
@@ -262,6 +270,9 @@ describe('case records through the API', () => {
   it("when a case's workflow is no longer running, then a change is recorded and answered 202 pending, later changes wait (503), and reconciliation restarts the run and delivers it", async () => {
     const team = await createTeam(db.pool);
     const c = await openCase(team);
+    // Ended once settled: a run terminated with its first activity in flight leaves the time-skipping
+    // server unable to skip time, and later scenarios in this file skip weeks.
+    await settle(stack, c.id);
     await env.client.workflow.getHandle(`case-${c.id}`).terminate('test: operator ended it');
     const before = await count('case_notes');
     const res = await api.call('POST', `/api/v1/cases/${c.id}/notes`, team.caseManager.token, {
@@ -418,8 +429,9 @@ describe('case records through the API', () => {
     expect(different.status).toBe(422);
   });
 
-  it('when a staff member with open cases is deactivated, then it is refused until someone takes them over, and then all move at once', async () => {
+  it('when a staff member with open cases is deactivated, then it is refused until someone takes them over; then all move at once, each workflow knows the successor and later reminders go to them', async () => {
     const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
     const c1 = await openCase(team);
     const c2 = await openCase(team);
     const successor = await api.call('POST', '/api/v1/staff', team.admin.token, {
@@ -428,6 +440,8 @@ describe('case records through the API', () => {
       role: 'case_manager',
       supervisorId: team.supervisor.id,
     });
+    expect(successor.status).toBe(201);
+    const facts = (c: { id: string }) => env.client.workflow.getHandle(`case-${c.id}`).query(caseFactsQuery);
     const refused = await api.call(
       'POST',
       `/api/v1/staff/${team.caseManager.id}/deactivate`,
@@ -435,19 +449,37 @@ describe('case records through the API', () => {
       {},
     );
     expect(refused.status).toBe(409);
+    expect(await facts(c1)).toMatchObject({ caseManagerId: team.caseManager.id });
+
     const done = await api.call('POST', `/api/v1/staff/${team.caseManager.id}/deactivate`, team.admin.token, {
       caseManagerId: successor.body.id,
     });
-    expect(done).toMatchObject({ status: 200, body: { movedCases: 2, staff: { active: false } } });
+    // Both hand-overs reached their workflows within the request.
+    expect(done).toMatchObject({
+      status: 200,
+      body: { movedCases: 2, staff: { active: false }, delivery: { cases: 2, pending: 0 } },
+    });
     for (const c of [c1, c2]) {
-      const schedule = await env.client.workflow.getHandle(`case-${c.id}`).query('schedule');
-      expect(schedule).toBeDefined();
+      expect(await facts(c)).toMatchObject({
+        status: 'assessment',
+        caseManagerId: successor.body.id,
+        supervisorId: team.supervisor.id,
+      });
       expect(
         (await db.pool.query('SELECT case_manager_id FROM cases WHERE id = $1', [c.id])).rows[0]
           .case_manager_id,
       ).toBe(successor.body.id);
+      expect(await undeliveredCount(db.pool, c.id)).toBe(0);
     }
     expect((await api.call('GET', '/api/v1/staff', team.caseManager.token)).status).toBe(401);
+
+    // The first reminder of each case, the assessment heads-up on day 11, goes to the successor.
+    await skipTo(env, t0 + 11 * DAY + HOUR);
+    for (const c of [c1, c2]) {
+      expect(sentMail(stack.smtp, c.id, t0).map((m) => `${m.when} ${m.to}`)).toEqual([
+        `d11 Fri 10:00 ${successor.body.email}`,
+      ]);
+    }
   });
 
   it('when Temporal is unreachable, then intake answers 202 within seconds with the case recorded, and the relay starts its workflow once Temporal answers', async () => {

@@ -1,4 +1,6 @@
-import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
+import { scheduleQuery } from '../../src/workflows/messages';
+import { DAY, HOUR, skipTo, startOn, when } from '../helpers/clock';
+import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -13,18 +15,19 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
     const { api, env, smtp, db } = stack;
     const team = await createTeam(db.pool);
     const t0 = await startOn(env, 'Mon', '10:00');
-    const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
-      programId: team.programId,
-      caseManagerId: team.caseManager.id,
-      client: { givenName: 'Ana', familyName: 'Lima' },
-    });
+    const { caseId, base } = await caseSteps(api).intake(team);
+    const handle = env.client.workflow.getHandle(`case-${caseId}`);
+    const toProgramManager = async () =>
+      ((await handle.query(scheduleQuery)).upcoming ?? [])
+        .filter((s) => s.step === 'escalate_program_manager')
+        .map((s) => `${when(Date.parse(s.at), t0)} to ${s.to}`);
     // Default policy, opened on a Monday: due on day 14, escalated to the supervisor on the morning of
     // day 21 (after two overdue reminders), to the program manager two business days later.
     await skipTo(env, t0 + 21 * DAY + HOUR);
     const mine = await api.call('GET', '/api/v1/escalations', team.supervisor.token);
-    expect(mine.body.items).toEqual([
-      expect.objectContaining({ caseId: opened.body.id, level: 1, acknowledgedAt: null }),
-    ]);
+    expect(mine.body.items).toEqual([expect.objectContaining({ caseId, level: 1, acknowledgedAt: null })]);
+    // Unacknowledged, it would go on to the program manager on day 23.
+    expect(await toProgramManager()).toEqual(['d23 Wed 08:00 to program_manager']);
     expect((await api.call('GET', '/api/v1/escalations', team.caseManager.token)).body.items).toEqual([]);
 
     const escalationId = mine.body.items[0].id;
@@ -43,12 +46,13 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
         .status,
     ).toBe(409);
 
+    expect(await toProgramManager()).toEqual([]);
+
     await skipTo(env, t0 + 31 * DAY);
-    const toProgramManager = smtp.messages.filter((m) => m.to.includes(team.programManager.email));
-    expect(toProgramManager).toEqual([]);
-    const view = await api.call('GET', `/api/v1/cases/${opened.body.id}`, team.supervisor.token);
+    expect(smtp.messages.filter((m) => m.to.includes(team.programManager.email))).toEqual([]);
+    const view = await api.call('GET', base, team.supervisor.token);
     expect(view.body.openEscalations).toEqual([]);
-    const timeline = await api.call('GET', `/api/v1/cases/${opened.body.id}/timeline`, team.supervisor.token);
+    const timeline = await api.call('GET', `${base}/timeline`, team.supervisor.token);
     expect(timeline.body.items.map((i: any) => i.kind)).toEqual(
       expect.arrayContaining(['escalation.raised', 'escalation.acknowledged', 'notification.sent']),
     );

@@ -3,6 +3,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy';
 import { reconcile, type ReconcileDeps } from '../../src/domain/reconcile';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
+import { caseSteps, type Team } from '../helpers/case-steps';
 import { createCaseRow, createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -21,14 +22,9 @@ describe('reconciling case records with their workflows', () => {
   });
   afterAll(() => stack?.stop());
 
-  async function openCase(team: Awaited<ReturnType<typeof createTeam>>) {
-    const res = await stack.api.call('POST', '/api/v1/cases', team.caseManager.token, {
-      programId: team.programId,
-      caseManagerId: team.caseManager.id,
-      client: { givenName: 'Rosa', familyName: 'Diaz' },
-    });
-    expect(res.status).toBe(201);
-    return res.body as { id: string; reference: string };
+  async function openCase(team: Team) {
+    const { caseId, reference } = await caseSteps(stack.api).intake(team);
+    return { id: caseId, reference };
   }
 
   const fieldsOf = (report: Awaited<ReturnType<typeof reconcile>>, caseId: string) =>

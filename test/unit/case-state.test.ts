@@ -431,6 +431,77 @@ describe('case schedule: what leaves when', () => {
     ]);
   });
 
+  describe("when the supervisor's escalation sits unacknowledged", () => {
+    /**
+     * Opened Monday 11 January: due Monday the 25th, the supervisor escalation (due + 5 days, a
+     * Saturday) held to Monday 1 February 08:00. Sending it is what the workflow records (fire() in
+     * case-lifecycle.ts): the step is sent and a level-1 escalation raised at its send time.
+     */
+    function escalatedToSupervisor(opts: Parameters<typeof newCase>[1] = {}) {
+      const s = newCase('2027-01-11T10:00:00Z', opts);
+      const o = find(s, 'initial-assessment');
+      const supervisor = pendingSteps(s).find((x) => x.obligation === o && x.kind === 'escalate_supervisor')!;
+      o.sent.push(
+        ...pendingSteps(s)
+          .filter((x) => x.obligation === o && x.sendAt <= supervisor.sendAt)
+          .map((x) => x.id),
+      );
+      o.escalation = { level: 1, raisedAt: supervisor.sendAt };
+      return { s, o, raisedAt: supervisor.sendAt };
+    }
+    const toProgramManager = (s: CaseState) =>
+      pendingSteps(s)
+        .filter((x) => x.kind === 'escalate_program_manager')
+        .map((x) => ({ id: x.id, to: x.to, at: iso(x.at), sendAt: iso(x.sendAt) }));
+
+    it('then the program manager is escalated two business days after it was raised, a holiday not counted', () => {
+      const { s, raisedAt } = escalatedToSupervisor({
+        calendar: { timeZone: 'UTC', holidays: ['2027-02-02'] },
+      });
+      expect(iso(raisedAt)).toBe('2027-02-01T08:00:00.000Z');
+      // Wednesday the 3rd and Thursday the 4th are the two business days (Tuesday is a holiday).
+      expect(toProgramManager(s)).toEqual([
+        {
+          id: 'escalate_program_manager',
+          to: 'program_manager',
+          at: '2027-02-04T08:00:00.000Z',
+          sendAt: '2027-02-04T08:00:00.000Z',
+        },
+      ]);
+      expect(recipientId(s, 'program_manager')).toBe('pm-1');
+    });
+
+    it('then, raised on a Friday, the program manager hears on Tuesday, not over the weekend', () => {
+      const { s, o } = escalatedToSupervisor();
+      o.escalation = { level: 1, raisedAt: t('2027-02-05T10:00:00Z') };
+      expect(toProgramManager(s)).toMatchObject([{ at: '2027-02-09T10:00:00.000Z' }]);
+    });
+
+    it('then, under a minute-scale policy, the program manager hears after the elapsed minutes', () => {
+      const policy = {
+        ...DEFAULT_POLICY,
+        ladder: { ...DEFAULT_POLICY.ladder, escalateToProgramManagerAfter: 'PT2M' },
+      };
+      const { s, raisedAt } = escalatedToSupervisor({ policy });
+      expect(toProgramManager(s)).toMatchObject([{ at: iso(raisedAt + 2 * 60_000) }]);
+    });
+
+    it('then, once acknowledged or once sent, nothing goes to the program manager', () => {
+      const acknowledged = escalatedToSupervisor();
+      acknowledged.o.escalation!.acknowledgedAt = t('2027-02-02T09:00:00Z');
+      expect(toProgramManager(acknowledged.s)).toEqual([]);
+      const sent = escalatedToSupervisor();
+      sent.o.sent.push('escalate_program_manager');
+      sent.o.escalation = { ...sent.o.escalation!, level: 2 };
+      expect(toProgramManager(sent.s)).toEqual([]);
+    });
+
+    it('then, before the supervisor was escalated to, no program-manager step is planned', () => {
+      const s = newCase('2027-01-11T10:00:00Z');
+      expect(toProgramManager(s)).toEqual([]);
+    });
+  });
+
   it('when a referral gets no answer, then the case manager is chased and the supervisor hears at 21 days', () => {
     const s = newCase('2027-01-06T10:00:00Z', {
       policy: { ...DEFAULT_POLICY, referralProviderFollowUp: true },

@@ -86,12 +86,9 @@ const fanOutDelivery = z
       .number()
       .int()
       .meta({ description: 'Of those, cases whose workflow does not have it yet (delivered until they do)' }),
-    workflowId: z
-      .string()
-      .optional()
-      .meta({
-        description: 'The fan-out workflow that delivers the rest until every case has it (Temporal UI)',
-      }),
+    workflowId: z.string().optional().meta({
+      description: 'The fan-out workflow that delivers the rest until every case has it (Temporal UI)',
+    }),
   })
   .meta({ id: 'FanOutDelivery' });
 
