@@ -521,7 +521,11 @@ describe('authority over cases and staff', () => {
         replaced.admin.token,
         { programManagerId: successorB.id },
       );
-      expect(patched.delivery).toEqual({ cases: 1, pending: 0 });
+      expect(patched.delivery).toEqual({
+        cases: 1,
+        pending: 0,
+        workflowId: expect.stringMatching(/^fan-out-/),
+      });
       expect(await caseFacts(b.caseId)).toMatchObject({ programManagerId: successorB.id });
       expect((await call('GET', b.base, replaced.programManager.token)).status).toBe(404);
       expect((await call('GET', b.base, successorB.token)).status).toBe(200);
