@@ -8,11 +8,11 @@ import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
 import { devServerEnv } from '../helpers/temporal';
 import { expectReconciled, report, startWorkerProcess, waitUntil, type WorkerProcess } from './fault-kit';
 
-/** Heads-up 6 s after intake, due at 20 s, the first overdue reminder a minute after that. */
+/** Heads-up 15 s after intake, due at 30 s, the first overdue reminder five minutes after that. */
 const SECONDS_POLICY: ProgramPolicy = {
   ...DEMO_MINUTE_POLICY,
-  initialAssessmentDue: 'PT20S',
-  ladder: { ...DEMO_MINUTE_POLICY.ladder, headsUpBefore: 'PT14S' },
+  initialAssessmentDue: 'PT30S',
+  ladder: { ...DEMO_MINUTE_POLICY.ladder, headsUpBefore: 'PT15S', overdueEvery: 'PT5M' },
 };
 
 describe('fault: the worker is frozen past two steps of one obligation', () => {
@@ -54,12 +54,17 @@ describe('fault: the worker is frozen past two steps of one obligation', () => {
 
     worker.child.kill('SIGSTOP');
     const frozenAt = Date.now();
-    // Past the heads-up (6 s) and the due time (20 s), well before the first overdue reminder (80 s).
-    await new Promise((r) => setTimeout(r, 32_000));
+    const openedAt = Date.parse(opened.body.openedAt as string);
+    // The freeze must come before the heads-up, or this proves nothing (a slow intake answer on a busy machine).
+    expect(smtp.messages).toEqual([]);
+    expect(frozenAt).toBeLessThan(openedAt + 15_000);
+    // Past the heads-up (15 s) and the due time (30 s), long before the first overdue reminder (5.5 min).
+    await new Promise((r) => setTimeout(r, openedAt + 45_000 - Date.now()));
     worker.child.kill('SIGCONT');
-    await waitUntil('a reminder', () => smtp.messages.length > 0, 60_000);
+    const frozenForS = Math.round((Date.now() - frozenAt) / 1000);
+    await waitUntil('a reminder', () => smtp.messages.length > 0, 120_000);
     // Long enough for a stale heads-up to follow, short of the first overdue reminder.
-    await new Promise((r) => setTimeout(r, 8_000));
+    await new Promise((r) => setTimeout(r, 15_000));
 
     // Keys read case/<case>/<obligation>/<due at>/<step>/<recipient>.
     const steps = smtp.messages.map((m) => header(m, 'x-caseloop-notification-key').split('/'));
@@ -72,7 +77,7 @@ describe('fault: the worker is frozen past two steps of one obligation', () => {
     await expectReconciled(db.pool, env.client, taskQueue);
     report(
       'worker frozen across two steps of one obligation',
-      `SIGSTOP on the worker process for ${Math.round((Date.now() - frozenAt) / 1000)} s, across the heads-up and the due time`,
+      `SIGSTOP on the worker process for ${frozenForS} s, across the heads-up and the due time`,
       'on SIGCONT only the due reminder went out; the heads-up is a "skipped" decision; record and workflow agree',
     );
   });
