@@ -13,6 +13,7 @@ import { requireStaff } from './middleware/auth';
 import { notFoundRoute, problemMiddleware } from './middleware/problem';
 import { ApiRouter } from './route';
 import { registerCaseRoutes } from './routes/cases';
+import { registerCaseReadRoutes } from './routes/case-reads';
 import { registerDirectoryRoutes } from './routes/directory';
 import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Express {
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
   registerCaseRoutes(api, domainDeps);
+  registerCaseReadRoutes(api, domainDeps);
   registerPeopleRoutes(api, domainDeps);
   registerDirectoryRoutes(api, domainDeps);
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
