@@ -230,13 +230,20 @@ describe('the read API', () => {
     const res = await api.call('GET', `${worked.base}/notes`, team.caseManager.token);
     expect(res.status).toBe(200);
     expect(res.body.items).toEqual([
-      expect.objectContaining({ id: worked.noteIds[0], body: 'Phoned the client.', amendsNoteId: null }),
+      expect.objectContaining({
+        id: worked.noteIds[0],
+        body: 'Phoned the client.',
+        amendsNoteId: null,
+        amendedBy: [worked.noteIds[1]],
+      }),
       expect.objectContaining({
         id: worked.noteIds[1],
         body: 'Phoned the client and the landlord.',
         amendsNoteId: worked.noteIds[0],
+        amendedBy: [],
       }),
     ]);
+    expect(res.body.nextCursor).toBeNull();
   });
 
   it('when the program manager reads the closures, then the request with its summary and the return with its note come back in order', async () => {
@@ -264,6 +271,7 @@ describe('the read API', () => {
     },
     { what: 'referrals', path: '/referrals', entity: 'referral', ids: () => [worked.referralId] },
     { what: 'closures', path: '/closures', entity: 'closure_event', ids: null },
+    { what: 'notes', path: '/notes', entity: 'case_note', ids: () => worked.noteIds },
   ];
   const pathOf = (r: (typeof READS)[number]) => (typeof r.path === 'string' ? r.path : r.path());
 
@@ -310,5 +318,23 @@ describe('the read API', () => {
     });
     const res = await api.call('GET', `${worked.base}/plans/${plan.planId}`, team.admin.token);
     expect(res.status).toBe(404);
+  });
+
+  it('when a case has more notes than a page, then the pages follow each other oldest first and the last has no cursor', async () => {
+    const other = await createTeam(db.pool);
+    const { base } = await caseSteps(api).intake(other);
+    const cm = other.caseManager.token;
+    const ids: string[] = [];
+    for (const i of [1, 2, 3]) {
+      ids.push((await ok(201, 'POST', `${base}/notes`, cm, { type: 'contact', body: `Call ${i}` })).id);
+    }
+    const first = await ok(200, 'GET', `${base}/notes?limit=2`, cm);
+    expect(first.items.map((n: { id: string }) => n.id)).toEqual(ids.slice(0, 2));
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const second = await ok(200, 'GET', `${base}/notes?limit=2&cursor=${first.nextCursor}`, cm);
+    expect(second.items.map((n: { id: string }) => n.id)).toEqual(ids.slice(2));
+    expect(second.nextCursor).toBeNull();
+    const forged = Buffer.from(JSON.stringify({ a: 'x', c: 'y', id: ids[0] })).toString('base64url');
+    expect((await api.call('GET', `${base}/notes?cursor=${forged}`, cm)).status).toBe(422);
   });
 });

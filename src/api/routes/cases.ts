@@ -123,6 +123,7 @@ const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achiev
 const referralStatus = z.enum(['accepted', 'scheduled', 'completed', 'declined', 'no_show', 'cancelled']);
 
 const caseParams = z.strictObject({ caseId: uuid });
+const noteType = z.enum(['contact', 'progress', 'supervision', 'closing']);
 const withSchedule = z.object({ schedule: z.unknown().optional() }).passthrough();
 
 export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
@@ -379,7 +380,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     params: caseParams,
     body: z
       .strictObject({
-        type: z.enum(['contact', 'progress', 'supervision', 'closing']),
+        type: noteType,
         body: text(20_000),
         at: isoDateTime.optional(),
         amendsNoteId: uuid.optional(),
@@ -395,14 +396,44 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     method: 'get',
     path: '/cases/:caseId/notes',
     operationId: 'listNotes',
-    description: "The case's notes, oldest first, amendments included. Audited.",
-    summary: 'The case’s notes, oldest first (audited)',
+    description:
+      "The case's notes, oldest first (by when they happened, then when they were written), amendments included: an amendment names the note it corrects (`amendsNoteId`) and each note lists the notes that correct it (`amendedBy`). A page at a time; `nextCursor` fetches the next. Each note shown is audited.",
+    summary: 'The case’s notes and amendments, oldest first, paged (audited)',
+    alsoAnswers: { 422: 'The cursor is well formed but not one this API issued; nothing changed' },
     tag: 'notes',
     params: caseParams,
-    responses: { 200: { description: 'Notes', schema: z.object({ items: z.array(z.unknown()) }) } },
-    handler: async ({ params, actor }) => ({
+    query: z.strictObject({
+      limit,
+      cursor: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,300}$/, 'must be a nextCursor this API returned')
+        .optional()
+        .meta({ description: 'The nextCursor of the previous page, as returned (opaque, base64url)' }),
+    }),
+    responses: {
+      200: {
+        description: 'A page of notes',
+        schema: z.object({
+          items: z.array(
+            z
+              .object({
+                id: uuid,
+                type: noteType,
+                authorId: uuid,
+                at: z.string(),
+                body: z.string(),
+                amendsNoteId: uuid.nullable(),
+                amendedBy: z.array(uuid),
+              })
+              .meta({ id: 'Note' }),
+          ),
+          nextCursor: z.string().nullable(),
+        }),
+      },
+    },
+    handler: async ({ params, query, actor }) => ({
       status: 200,
-      body: { items: await listNotes(pool, actor, params.caseId) },
+      body: await listNotes(pool, actor, params.caseId, query),
     }),
   });
   api.add({
