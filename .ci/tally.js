@@ -8,7 +8,10 @@ const dir = process.argv[2] ?? 'test-artifacts/ci';
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of fs
+  .readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()) {
   const report = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
   passed += report.numPassedTests;
   failed += report.numFailedTests;
