@@ -19,6 +19,8 @@ import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
+import { assetRoutes } from './web/assets';
+import { securityHeaders } from './web/security-headers';
 import { temporalUiProxy } from './web/temporal-ui-proxy';
 
 export interface AppDeps {
@@ -54,6 +56,13 @@ export function createApp(deps: AppDeps): Express {
     res.locals.requestId = requestIdOf(req.header('x-request-id'));
     next();
   });
+
+  // The Temporal UI (its own inline scripts) and Swagger UI keep their own pages' rules.
+  const headers = securityHeaders({ https: deps.publicBaseUrl.startsWith('https://') });
+  app.use((req, res, next) =>
+    req.path.startsWith('/temporal') || req.path.startsWith('/docs') ? next() : headers(req, res, next),
+  );
+  app.use(assetRoutes());
 
   const metrics = createApiMetrics(deps.pool);
   app.use(metrics.middleware);
@@ -120,7 +129,14 @@ export function createApp(deps: AppDeps): Express {
     }),
   );
   if (deps.temporalUiUrl)
-    app.use(temporalUiProxy({ pool: deps.pool, upstream: deps.temporalUiUrl, logger: deps.logger }));
+    app.use(
+      temporalUiProxy({
+        pool: deps.pool,
+        linkSigningKey: deps.linkSigningKey,
+        upstream: deps.temporalUiUrl,
+        logger: deps.logger,
+      }),
+    );
   // Authenticate before parsing: a stranger's body is never read.
   app.use(
     '/api/v1',

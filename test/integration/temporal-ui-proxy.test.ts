@@ -37,7 +37,9 @@ describe('the Temporal UI proxy', () => {
     const upstreamUrl = await listen(upstream);
     const app = express();
     const logger = createLogger('test', 'silent');
-    app.use(temporalUiProxy({ pool: db.pool, upstream: upstreamUrl, logger }));
+    app.use(
+      temporalUiProxy({ pool: db.pool, linkSigningKey: 'test-link-key', upstream: upstreamUrl, logger }),
+    );
     app.use(problemMiddleware(logger));
     proxy = http.createServer(app);
     base = await listen(proxy);
@@ -94,7 +96,14 @@ describe('the Temporal UI proxy', () => {
     const admin = await createStaff(db.pool, 'admin');
     const app = express();
     const logger = createLogger('test', 'silent');
-    app.use(temporalUiProxy({ pool: db.pool, upstream: 'http://127.0.0.1:9', logger }));
+    app.use(
+      temporalUiProxy({
+        pool: db.pool,
+        linkSigningKey: 'test-link-key',
+        upstream: 'http://127.0.0.1:9',
+        logger,
+      }),
+    );
     app.use(problemMiddleware(logger));
     const down = http.createServer(app);
     const downBase = await listen(down);

@@ -20,8 +20,18 @@ import {
 } from '../../domain/escalations';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import type { Logger } from '../../shared/logger';
-import { esc, humanStatus, page, when } from './html';
-import { clearedSessionCookie, requireSignedIn, safeNext, sessionCookie } from './session';
+import { humanStatus } from './html';
+import { alert, csrfField, renderPage } from './layout';
+import { html, type SafeHtml } from './template';
+import { timeTag } from './time';
+import {
+  clearedSessionCookie,
+  requireCsrf,
+  requireSignedIn,
+  safeNext,
+  sessionCookie,
+  type Viewer,
+} from './session';
 
 export interface WebDeps extends CaseDeps {
   pool: Pool;
@@ -31,7 +41,8 @@ export interface WebDeps extends CaseDeps {
 }
 
 const actorOf = (res: Response): Actor => res.locals.actor as Actor;
-const html = (res: Response, status: number, body: string): void => {
+const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
+const send = (res: Response, status: number, body: string): void => {
   res.status(status).type('html').set('cache-control', 'no-store').send(body);
 };
 
@@ -41,17 +52,18 @@ const html = (res: Response, status: number, body: string): void => {
  */
 export function webRoutes(deps: WebDeps): Router {
   const web = express.Router();
-  const signedIn = requireSignedIn(deps.pool);
+  const signedIn = requireSignedIn(deps);
+  const csrf = requireCsrf(deps.publicBaseUrl);
   const form = express.urlencoded({ extended: false, limit: '10kb' });
   const secureCookie = deps.publicBaseUrl.startsWith('https://');
 
   web.get('/sign-in', (req, res) => {
-    html(res, 200, signInPage(safeNext(req.query.next)));
+    send(res, 200, signInPage(safeNext(req.query.next)));
   });
   web.post('/sign-in', form, (req: Request<unknown, unknown, Record<string, unknown>>, res, next) => {
     const repeated = Object.keys(req.body ?? {}).filter((k) => typeof req.body[k] !== 'string');
     if (repeated.length) {
-      return html(
+      return send(
         res,
         400,
         signInPage(
@@ -68,50 +80,73 @@ export function webRoutes(deps: WebDeps): Router {
       })
       .catch((err: unknown) => {
         if (err instanceof UnauthenticatedError)
-          return html(res, 401, signInPage(nextPath, 'That token was not accepted. Check it and try again.'));
+          return send(res, 401, signInPage(nextPath, 'That token was not accepted. Check it and try again.'));
         next(err);
       });
   });
-  web.post('/sign-out', (_req, res) => {
+  web.post('/sign-out', form, signedIn, csrf, (_req, res) => {
     res.set('set-cookie', clearedSessionCookie).redirect(303, '/sign-in');
   });
 
-  web.get('/', (_req, res) => res.redirect(303, '/escalations'));
+  web.get('/', (_req, res) => res.redirect(303, '/work'));
 
   web.get('/escalations', signedIn, async (req, res) => {
-    const actor = actorOf(res);
-    const open = await myEscalations(deps.pool, actor, false);
-    const notice = req.query.acknowledged
-      ? '<p class="notice" role="status">Escalation acknowledged.</p>'
-      : '';
-    html(res, 200, page('My escalations', notice + escalationTable(open), actor));
+    const viewer = viewerOf(res);
+    const open = await myEscalations(deps.pool, actorOf(res), false);
+    send(
+      res,
+      200,
+      renderPage({
+        title: 'My escalations',
+        section: 'escalations',
+        viewer,
+        notice: req.query.acknowledged ? 'Escalation acknowledged.' : undefined,
+        body: escalationTable(open, viewer),
+      }),
+    );
   });
   // Ids in page paths are UUIDs; anything else names no record.
   web.param('id', requireUuidParam);
   web.param('caseId', requireUuidParam);
 
-  web.post('/escalations/:id/acknowledge', signedIn, async (req, res) => {
+  web.post('/escalations/:id/acknowledge', form, signedIn, csrf, async (req, res) => {
     await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
     res.redirect(303, '/escalations?acknowledged=1');
   });
 
   web.get('/cases/:caseId', signedIn, async (req, res) => {
-    const actor = actorOf(res);
-    const view = await getCase(deps, actor, String(req.params.caseId));
-    const notice = req.query.acknowledged
-      ? '<p class="notice" role="status">Escalation acknowledged.</p>'
-      : '';
-    html(res, 200, page(`Case ${view.reference}`, notice + caseSummary(view), actor));
+    const viewer = viewerOf(res);
+    const view = await getCase(deps, actorOf(res), String(req.params.caseId));
+    send(
+      res,
+      200,
+      renderPage({
+        title: `Case ${view.reference}`,
+        section: 'caseload',
+        viewer,
+        notice: req.query.acknowledged ? 'Escalation acknowledged.' : undefined,
+        body: caseSummary(view, viewer),
+      }),
+    );
   });
 
   // The link in an escalation email. GET only shows; the button on the page acknowledges, so a mail
   // scanner that opens the link changes nothing.
   web.get('/ack/:token', signedIn, async (req, res) => {
-    const actor = actorOf(res);
-    const escalation = await escalationForLink(deps, actor, String(req.params.token));
-    html(res, 200, page('Acknowledge escalation', confirmation(escalation, String(req.params.token)), actor));
+    const viewer = viewerOf(res);
+    const escalation = await escalationForLink(deps, actorOf(res), String(req.params.token));
+    send(
+      res,
+      200,
+      renderPage({
+        title: 'Acknowledge escalation',
+        section: 'escalations',
+        viewer,
+        body: confirmation(escalation, String(req.params.token), viewer),
+      }),
+    );
   });
-  web.post('/ack/:token', signedIn, async (req, res) => {
+  web.post('/ack/:token', form, signedIn, csrf, async (req, res) => {
     const actor = actorOf(res);
     const escalation = await escalationForLink(deps, actor, String(req.params.token));
     if (!escalation.acknowledgedAt && !escalation.resolvedAt)
@@ -139,113 +174,159 @@ async function escalationForLink(deps: WebDeps, actor: Actor, token: string): Pr
 }
 
 function signInPage(next: string, problem?: string): string {
-  return page(
-    'Sign in',
-    `${problem ? `<p class="problem" role="alert">${esc(problem)}</p>` : ''}
-<form method="post" action="/sign-in">
-<input type="hidden" name="next" value="${esc(next)}">
-<p><label for="token">Your Caseloop access token</label><br>
-<input id="token" name="token" type="password" autocomplete="current-password" required size="44"></p>
-<p><button type="submit">Sign in</button></p>
-</form>`,
-  );
+  return renderPage({
+    title: 'Sign in',
+    problem,
+    body: html`<form class="usa-form" method="post" action="/sign-in">
+      <input type="hidden" name="next" value="${next}" />
+      <label class="usa-label" for="token">Your Caseloop access token</label>
+      <input
+        class="usa-input"
+        id="token"
+        name="token"
+        type="password"
+        autocomplete="current-password"
+        required
+      />
+      <button class="usa-button" type="submit">Sign in</button>
+    </form>`,
+  });
 }
 
-function escalationTable(items: Escalation[]): string {
-  if (items.length === 0) return '<p>No open escalations.</p>';
-  const rows = items
-    .map(
-      (e) => `<tr><td><a href="/cases/${esc(e.caseId)}">${esc(e.caseReference)}</a></td>
-<td>${esc(obligationLabel(e.obligationKind))}</td><td>${e.level === 1 ? 'Supervisor' : 'Program manager'}</td><td>${when(e.raisedAt)}</td>
-<td><form class="inline" method="post" action="/escalations/${esc(e.id)}/acknowledge"><button type="submit">Acknowledge</button></form></td></tr>`,
-    )
-    .join('\n');
-  return `<table><caption>Open escalations sent to you</caption>
-<thead><tr><th scope="col">Case</th><th scope="col">Overdue</th><th scope="col">Level</th><th scope="col">Raised</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
-<tbody>${rows}</tbody></table>`;
+function escalationTable(items: Escalation[], viewer: Viewer): SafeHtml {
+  if (items.length === 0) return html`<p>No open escalations.</p>`;
+  return html`<table class="usa-table usa-table--borderless usa-table--stacked">
+    <caption>
+      Open escalations sent to you
+    </caption>
+    <thead>
+      <tr>
+        <th scope="col">Case</th>
+        <th scope="col">Overdue</th>
+        <th scope="col">Level</th>
+        <th scope="col">Raised</th>
+        <th scope="col">Action</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map(
+        (e) =>
+          html`<tr>
+            <th scope="row" data-label="Case"><a href="/cases/${e.caseId}">${e.caseReference}</a></th>
+            <td data-label="Overdue">${obligationLabel(e.obligationKind)}</td>
+            <td data-label="Level">${e.level === 1 ? 'Supervisor' : 'Program manager'}</td>
+            <td data-label="Raised">${timeTag(e.raisedAt, viewer.timeZone)}</td>
+            <td data-label="Action">
+              <form class="cl-inline-form" method="post" action="/escalations/${e.id}/acknowledge">
+                ${csrfField(viewer)}<button class="usa-button usa-button--outline" type="submit">
+                  Acknowledge<span class="usa-sr-only"> escalation on ${e.caseReference}</span>
+                </button>
+              </form>
+            </td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
 }
 
-function caseSummary(view: Awaited<ReturnType<typeof getCase>>): string {
+function caseSummary(view: Awaited<ReturnType<typeof getCase>>, viewer: Viewer): SafeHtml {
   const open = (view.schedule?.obligations ?? []).filter((o) => !o.metAt);
   const obligations = open.length
-    ? `<ul>${open
-        .map(
+    ? html`<ul class="usa-list">
+        ${open.map(
           (o) =>
-            `<li>${esc(obligationLabel(o.kind))}: due ${when(o.dueAt)}${o.overdue ? ' — <strong>overdue</strong>' : ''}${
-              o.escalationLevel
-                ? ` — escalated (level ${o.escalationLevel}${o.acknowledged ? ', acknowledged' : ''})`
-                : ''
-            }</li>`,
-        )
-        .join('')}</ul>`
-    : `<p>${view.schedule ? 'Nothing is due.' : 'The live schedule is not available right now.'}</p>`;
+            html`<li>
+              ${obligationLabel(o.kind)}: due
+              ${timeTag(o.dueAt, viewer.timeZone)}${o.overdue ? html` — <strong>overdue</strong>` : ''}${
+                o.escalationLevel
+                  ? ` — escalated (level ${o.escalationLevel}${o.acknowledged ? ', acknowledged' : ''})`
+                  : ''
+              }
+            </li>`,
+        )}
+      </ul>`
+    : html`<p>${view.schedule ? 'Nothing is due.' : 'The live schedule is not available right now.'}</p>`;
   const escalations = view.openEscalations.length
-    ? `<ul>${view.openEscalations
-        .map(
+    ? html`<ul class="usa-list">
+        ${view.openEscalations.map(
           (e) =>
-            `<li>${esc(obligationLabel(e.obligationKind))}, level ${e.level}, raised ${when(e.raisedAt)}
-<form class="inline" method="post" action="/escalations/${esc(e.id)}/acknowledge"><button type="submit">Acknowledge</button></form></li>`,
-        )
-        .join('')}</ul>`
-    : '<p>No open escalations.</p>';
-  return `<dl>
-<dt>Client</dt><dd>${esc(view.client.initials)}</dd>
-<dt>Status</dt><dd>${esc(humanStatus(view.status))}</dd>
-<dt>Risk level</dt><dd>${esc(view.riskLevel)}</dd>
-<dt>Opened</dt><dd>${when(view.openedAt)}</dd>
-</dl>
-<h2>What is due</h2>${obligations}
-<h2>Open escalations</h2>${escalations}`;
+            html`<li>
+              ${obligationLabel(e.obligationKind)}, level ${e.level}, raised
+              ${timeTag(e.raisedAt, viewer.timeZone)}
+              <form class="cl-inline-form" method="post" action="/escalations/${e.id}/acknowledge">
+                ${csrfField(viewer)}<button class="usa-button usa-button--outline" type="submit">
+                  Acknowledge
+                </button>
+              </form>
+            </li>`,
+        )}
+      </ul>`
+    : html`<p>No open escalations.</p>`;
+  return html`<dl>
+      <dt>Client</dt>
+      <dd>${view.client.initials}</dd>
+      <dt>Status</dt>
+      <dd>${humanStatus(view.status)}</dd>
+      <dt>Risk level</dt>
+      <dd>${view.riskLevel}</dd>
+      <dt>Opened</dt>
+      <dd>${timeTag(view.openedAt, viewer.timeZone)}</dd>
+    </dl>
+    <h2>What is due</h2>
+    ${obligations}
+    <h2>Open escalations</h2>
+    ${escalations}`;
 }
 
-function confirmation(e: Escalation, token: string): string {
-  const what = `${obligationLabel(e.obligationKind)} on case <a href="/cases/${esc(e.caseId)}">${esc(e.caseReference)}</a>, escalated ${when(e.raisedAt)}`;
+function confirmation(e: Escalation, token: string, viewer: Viewer): SafeHtml {
+  const what = html`${obligationLabel(e.obligationKind)} on case
+    <a href="/cases/${e.caseId}">${e.caseReference}</a>, escalated ${timeTag(e.raisedAt, viewer.timeZone)}`;
   if (e.acknowledgedAt)
-    return `<p class="notice" role="status">Already acknowledged ${when(e.acknowledgedAt)}.</p><p>${what}.</p>`;
+    return html`${alert('info', html`Already acknowledged ${timeTag(e.acknowledgedAt, viewer.timeZone)}.`)}
+      <p>${what}.</p>`;
   if (e.resolvedAt)
-    return `<p class="notice" role="status">Resolved ${when(e.resolvedAt)}: ${esc(e.resolution ?? 'resolved')}. Nothing is left to acknowledge.</p><p>${what}.</p>`;
-  return `<p>${what}.</p>
-<p>Acknowledging tells Caseloop you are dealing with it: the escalation stops climbing to the program manager.</p>
-<form method="post" action="/ack/${esc(token)}"><button type="submit">Acknowledge</button></form>`;
+    return html`${alert('info', html`Resolved ${timeTag(e.resolvedAt, viewer.timeZone)}: ${e.resolution ?? 'resolved'}. Nothing is left to acknowledge.`)}
+      <p>${what}.</p>`;
+  return html`<p>${what}.</p>
+    <p>
+      Acknowledging tells Caseloop you are dealing with it: the escalation stops climbing to the program
+      manager.
+    </p>
+    <form method="post" action="/ack/${token}">
+      ${csrfField(viewer)}<button class="usa-button" type="submit">Acknowledge</button>
+    </form>`;
 }
 
 /** Pages answer in HTML, with the domain's status and message; nothing internal leaks. */
 function webErrors(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const actor = res.locals.actor as Actor | undefined;
+    const viewer = res.locals.viewer as Viewer | undefined;
+    const back = html`<p><a href="/work">Back to my work</a></p>`;
     if (err instanceof AckLinkError) {
       const status = err.problem === 'expired' ? 410 : 400;
-      return html(
+      return send(
         res,
         status,
-        page(
-          'Link not accepted',
-          `<p class="problem" role="alert">${esc(err.message)}</p><p><a href="/escalations">My escalations</a></p>`,
-          actor,
-        ),
+        renderPage({ title: 'Link not accepted', viewer, problem: err.message, body: back }),
       );
     }
     const problem = err instanceof AppError ? err : problemFromDatabase(err);
-    if (problem && problem.status < 500) {
-      return html(
+    if (problem && problem.status < 500)
+      return send(
         res,
         problem.status,
-        page(
-          'Not possible',
-          `<p class="problem" role="alert">${esc(problem.message)}</p><p><a href="/escalations">My escalations</a></p>`,
-          actor,
-        ),
+        renderPage({ title: 'Not possible', viewer, problem: problem.message, body: back }),
       );
-    }
     logger.error({ err, path: req.path }, 'web page failed');
-    html(
+    send(
       res,
       500,
-      page(
-        'Something went wrong',
-        '<p class="problem" role="alert">Caseloop could not show this page. Try again shortly.</p>',
-        actor,
-      ),
+      renderPage({
+        title: 'Something went wrong',
+        viewer,
+        problem: 'Caseloop could not show this page. Try again shortly.',
+        body: back,
+      }),
     );
   };
 }

@@ -17,13 +17,18 @@ export const TEMPORAL_UI_PATH = '/temporal';
  * without cross-origin credentials; and the UI itself, which has no login of its own, is no longer
  * open to anyone who can reach its port.
  */
-export function temporalUiProxy(deps: { pool: Pool; upstream: string; logger: Logger }): Router {
+export function temporalUiProxy(deps: {
+  pool: Pool;
+  linkSigningKey: string;
+  upstream: string;
+  logger: Logger;
+}): Router {
   const upstream = new URL(deps.upstream);
   const send = upstream.protocol === 'https:' ? https.request : http.request;
   const router = express.Router();
 
   // Signed in (else off to the sign-in page and back), then admins only.
-  router.use(TEMPORAL_UI_PATH, requireSignedIn(deps.pool), (req, res, next) => {
+  router.use(TEMPORAL_UI_PATH, requireSignedIn(deps), (req, res, next) => {
     if ((res.locals.actor as Actor).role !== 'admin')
       return next(new ForbiddenError('Only admins may open the Temporal UI.'));
     if (req.method === 'GET' && req.path === '/render') return renderSummaryFrame(req, res, next);

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import express, { type Router } from 'express';
+
+// The package's exports map hides package.json; its main entry is dist/js/uswds.min.js.
+const USWDS_DIST = path.resolve(path.dirname(require.resolve('@uswds/uswds')), '..');
+
+/**
+ * Caseloop's own few rules on top of USWDS: the header, the 320 px layout, and small utilities
+ * the design system lacks. Served as a file (never inline) so the CSP needs no 'unsafe-inline'.
+ */
+const CASELOOP_CSS = `
+.cl-header{background:#1a4480;color:#fff;padding:.5rem 0}
+.cl-header__inner{display:flex;flex-wrap:wrap;align-items:center;gap:.5rem 1.5rem}
+.cl-brand{color:#fff;font-weight:700;font-size:1.25rem;text-decoration:none}
+.cl-brand:visited{color:#fff}
+.cl-nav ul{display:flex;flex-wrap:wrap;gap:.25rem 1rem;list-style:none;margin:0;padding:0}
+.cl-nav a{color:#fff;text-decoration:none;padding:.25rem 0;display:inline-block}
+.cl-nav a:visited{color:#fff}
+.cl-nav a:hover,.cl-nav a:focus{text-decoration:underline}
+.cl-nav a[aria-current=page]{border-bottom:3px solid #fff;font-weight:700}
+.cl-signout{margin-left:auto;display:flex;align-items:center;gap:.5rem}
+.cl-signout .usa-button--unstyled{color:#fff}
+.cl-signout .usa-button--unstyled:hover{color:#fff}
+.cl-main{padding-top:1rem;padding-bottom:2rem;overflow-wrap:anywhere}
+.cl-footer{font-size:.9rem}
+.cl-inline-form{display:inline}
+.cl-muted{color:#565c65}
+.cl-badge{display:inline-block;padding:0 .5rem;border-radius:.25rem;background:#dfe1e2;color:#1b1b1b;font-size:.9rem}
+.cl-badge--overdue{background:#b50909;color:#fff}
+.cl-badge--today{background:#ffbe2e;color:#1b1b1b}
+.cl-badge--high{background:#b50909;color:#fff}
+.cl-badge--medium{background:#ffbe2e;color:#1b1b1b}
+.cl-actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}
+.cl-actions .usa-button{margin-right:0}
+@media (max-width:30em){.cl-signout{margin-left:0}.usa-table{font-size:.95rem}}
+`;
+
+/** The design system's compiled CSS, fonts and images, and Caseloop's stylesheet. */
+export function assetRoutes(): Router {
+  const assets = express.Router();
+  const cache = { maxAge: '1d', index: false as const, fallthrough: false };
+  for (const dir of ['css', 'fonts', 'img', 'js'])
+    assets.use(`/assets/uswds/${dir}`, express.static(path.join(USWDS_DIST, dir), cache));
+  assets.get('/assets/caseloop.css', (_req, res) => {
+    res.type('css').set('cache-control', 'public, max-age=3600').send(CASELOOP_CSS);
+  });
+  return assets;
+}

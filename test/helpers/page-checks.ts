@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * axe-core on the page as it stands, with WCAG 2.2 A and AA and best practices. Returns the
+ * violations in a form that reads well in a failed expectation.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.addScriptTag({ content: AXE_SOURCE });
+  // Evaluated as a string: the test code is compiled without the DOM's types.
+  const result = await page.evaluate(
+    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } })`,
+  );
+  const violations = (
+    result as {
+      violations: { id: string; impact: string | null; help: string; nodes: { target: unknown }[] }[];
+    }
+  ).violations;
+  return violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.map((n) => JSON.stringify(n.target)),
+  }));
+}
+
+/** How much wider than the viewport the page is (0 when nothing scrolls sideways). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+}
+
+/** Keeps a screenshot as a test artifact (test-artifacts/screenshots/<name>.png). */
+export async function keepScreenshot(page: Page, name: string): Promise<string> {
+  const dir = path.join(process.cwd(), 'test-artifacts', 'screenshots');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
