@@ -24,6 +24,8 @@ import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
+import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
+import { noticeFor } from './notices';
 import {
   clearedSessionCookie,
   requireCsrf,
@@ -40,11 +42,7 @@ export interface WebDeps extends CaseDeps {
   logger: Logger;
 }
 
-const actorOf = (res: Response): Actor => res.locals.actor as Actor;
-const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
-const send = (res: Response, status: number, body: string): void => {
-  res.status(status).type('html').set('cache-control', 'no-store').send(body);
-};
+const send = sendPage;
 
 /**
  * The staff web pages behind email links: sign-in, my escalations, a case summary, and the
@@ -55,6 +53,9 @@ export function webRoutes(deps: WebDeps): Router {
   const signedIn = requireSignedIn(deps);
   const csrf = requireCsrf(deps.publicBaseUrl);
   const form = express.urlencoded({ extended: false, limit: '10kb' });
+  // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
+  const chain: PageMiddleware = { signedIn, csrf, form };
+  void chain;
   const secureCookie = deps.publicBaseUrl.startsWith('https://');
 
   web.get('/sign-in', (req, res) => {
@@ -100,7 +101,7 @@ export function webRoutes(deps: WebDeps): Router {
         title: 'My escalations',
         section: 'escalations',
         viewer,
-        notice: req.query.acknowledged ? 'Escalation acknowledged.' : undefined,
+        notice: req.query.acknowledged ? 'Escalation acknowledged.' : noticeFor(req.query.notice),
         body: escalationTable(open, viewer),
       }),
     );
@@ -124,7 +125,7 @@ export function webRoutes(deps: WebDeps): Router {
         title: `Case ${view.reference}`,
         section: 'caseload',
         viewer,
-        notice: req.query.acknowledged ? 'Escalation acknowledged.' : undefined,
+        notice: req.query.acknowledged ? 'Escalation acknowledged.' : noticeFor(req.query.notice),
         body: caseSummary(view, viewer),
       }),
     );

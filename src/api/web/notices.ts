@@ -1,0 +1,29 @@
+/**
+ * What a page says after a form worked. Forms redirect with `?notice=<key>` (never free text, so a
+ * link cannot make Caseloop say something it did not); the page shows the sentence. "Pending"
+ * variants are for changes the case's workflow has not applied yet (the API's 202).
+ */
+export const NOTICES = {
+  'case-opened': 'Case opened. Its first obligations are on the schedule.',
+  'case-opened-pending': 'Case opened. Its schedule will appear in a moment.',
+  'assessment-recorded': 'Assessment recorded.',
+  'plan-drafted': 'Plan saved as a draft. Submit it for approval when it is ready.',
+  'plan-submitted': 'Plan submitted. Your supervisor has been told.',
+  'progress-recorded': 'Progress recorded.',
+  'referral-made': 'Referral made. Caseloop will chase the provider for an answer.',
+  'referral-updated': 'Referral updated.',
+  'note-added': 'Note added.',
+  'note-amended': 'Amendment added. The original note is kept.',
+  'case-on-hold': 'Case on hold. Its clocks are paused.',
+  'case-resumed': 'Case resumed. Its clocks are running again.',
+  'closure-requested': 'Closure requested. Your supervisor has been told.',
+  'case-reopened': 'Case reopened.',
+  acknowledged: 'Escalation acknowledged.',
+  'change-pending': 'Saved. The case’s schedule will update in a moment.',
+} as const;
+
+export type NoticeKey = keyof typeof NOTICES;
+
+export function noticeFor(key: unknown): string | undefined {
+  return typeof key === 'string' && Object.hasOwn(NOTICES, key) ? NOTICES[key as NoticeKey] : undefined;
+}
