@@ -58,7 +58,7 @@ const LAYERS = {
   notifications: ['core', 'shared'],
   activities: ['core', 'db', 'domain', 'notifications', 'shared'],
   temporal: ['config', 'core', 'domain', 'shared', 'workflows'],
-  api: ['config', 'core', 'db', 'domain', 'shared', 'temporal'],
+  api: ['config', 'core', 'db', 'domain', 'notifications', 'shared', 'temporal'],
   worker: ['activities', 'temporal', 'workflows'],
 };
 const forbiddenFolders = (folder, allowed) =>

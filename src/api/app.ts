@@ -22,6 +22,8 @@ import { webRoutes } from './web/routes';
 import { assetRoutes } from './web/assets';
 import { securityHeaders } from './web/security-headers';
 import { temporalUiProxy } from './web/temporal-ui-proxy';
+import type { AccountMail } from '../domain/account-links';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from '../domain/web-sessions';
 
 export interface AppDeps {
   pool: Pool;
@@ -44,6 +46,10 @@ export interface AppDeps {
   trustProxy?: false | number | string[] | undefined;
   /** Defaults to the system clock; tests pass the time-skipping server's. */
   clock?: () => Date;
+  /** How long signed-in browser sessions last; defaults to 30 minutes idle, 12 hours in all. */
+  sessions?: SessionPolicy | undefined;
+  /** Sends invitation and password-reset emails (unset: asking for one answers 503). */
+  accountMail?: AccountMail | undefined;
 }
 
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -87,10 +93,17 @@ export function createApp(deps: AppDeps): Express {
     workflows: createCaseWorkflows(deps.temporal, deps.taskQueue),
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
+  // Who is signed in to the pages (and the codec, and the Temporal UI behind it).
+  const sessionDeps = {
+    pool: deps.pool,
+    publicBaseUrl: deps.publicBaseUrl,
+    sessions: deps.sessions ?? DEFAULT_SESSION_POLICY,
+    clock: deps.clock,
+  };
   registerCaseRoutes(api, domainDeps);
   registerCaseReadRoutes(api, domainDeps);
   registerPeopleRoutes(api, domainDeps);
-  registerDirectoryRoutes(api, domainDeps);
+  registerDirectoryRoutes(api, { ...domainDeps, accountMail: deps.accountMail });
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
 
   const openapi = api.document({
@@ -123,7 +136,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(
     codecRoutes({
-      pool: deps.pool,
+      ...sessionDeps,
       payloadKeys: deps.payloadKeys,
       ...(deps.temporalUiOrigin ? { temporalUiOrigin: deps.temporalUiOrigin } : {}),
     }),
@@ -131,8 +144,7 @@ export function createApp(deps: AppDeps): Express {
   if (deps.temporalUiUrl)
     app.use(
       temporalUiProxy({
-        pool: deps.pool,
-        linkSigningKey: deps.linkSigningKey,
+        ...sessionDeps,
         upstream: deps.temporalUiUrl,
         logger: deps.logger,
       }),
@@ -149,9 +161,10 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     webRoutes({
       ...domainDeps,
+      ...sessionDeps,
       linkSigningKey: deps.linkSigningKey,
-      publicBaseUrl: deps.publicBaseUrl,
       logger: deps.logger,
+      accountMail: deps.accountMail,
     }),
   );
   app.use(notFoundRoute);

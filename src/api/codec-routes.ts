@@ -1,11 +1,10 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Payload } from '@temporalio/common';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { authenticate } from '../domain/auth';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../core/errors';
 import { EncryptionCodec, type PayloadKey } from '../temporal/codec';
-import { readCookie, SESSION_COOKIE } from './web/session';
+import { sessionOf, type SessionDeps } from './web/session';
 
 /**
  * The codec endpoint the Temporal Web UI (and `temporal --codec-endpoint`) calls to show payloads
@@ -36,11 +35,15 @@ const toJson = (p: Payload): PayloadJson => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-export function codecRoutes(deps: {
-  pool: Pool;
-  payloadKeys: PayloadKey[];
-  temporalUiOrigin?: string;
-}): Router {
+const codecNeedsCredential = (): UnauthenticatedError =>
+  new UnauthenticatedError('The codec needs an admin token (Authorization: Bearer …) or session.');
+
+export function codecRoutes(
+  deps: SessionDeps & {
+    payloadKeys: PayloadKey[];
+    temporalUiOrigin?: string;
+  },
+): Router {
   const codec = new EncryptionCodec(deps.payloadKeys);
   const router = express.Router();
 
@@ -68,15 +71,15 @@ export function codecRoutes(deps: {
   const adminOnly = async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1];
     // A missing or bad credential is a 401 that says what the codec needs; a database outage stays a 503.
-    const staff = await authenticate(deps.pool, bearer ?? readCookie(req, SESSION_COOKIE)).catch(
-      (err: unknown) => {
-        if (err instanceof UnauthenticatedError)
-          throw new UnauthenticatedError(
-            'The codec needs an admin token (Authorization: Bearer …) or session.',
-          );
-        throw err;
-      },
-    );
+    const staff = bearer
+      ? await authenticate(deps.pool, bearer).catch((err: unknown) => {
+          if (err instanceof UnauthenticatedError) throw codecNeedsCredential();
+          throw err;
+        })
+      : await sessionOf(req, deps).then((session) => {
+          if (!session) throw codecNeedsCredential();
+          return { role: session.role };
+        });
     if (staff.role !== 'admin') throw new ForbiddenError('Only admins may decode or encode payloads.');
     next();
   };

@@ -6,6 +6,8 @@ import { connectClient } from '../temporal/connection';
 import { ensureStaffDigests } from '../temporal/staff-digests';
 import { caseloopDataConverter } from '../temporal/codec';
 import { startApi } from './server';
+import { createMailer } from '../notifications/mailer';
+import { createAccountMail } from '../notifications/account-mail';
 
 /** API entry point (`npm run api`): configured only by environment variables. */
 async function main(): Promise<void> {
@@ -16,6 +18,10 @@ async function main(): Promise<void> {
   const temporal = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys));
   // Digests run on Temporal; the API makes sure their workflow exists (a no-op when it does).
   await ensureStaffDigests(temporal, config.temporal.taskQueue);
+  // Invitations and password resets leave from the API itself, through the worker's kind of mailer.
+  const mailer = config.smtpUrl ? createMailer(config.smtpUrl, config.mailFrom) : undefined;
+  if (!mailer)
+    logger.warn('SMTP_URL is not set for the API: staff cannot be invited or reset their passwords');
   const api = await startApi({
     pool,
     temporal,
@@ -27,6 +33,8 @@ async function main(): Promise<void> {
     temporalUiOrigin: config.temporalUiOrigin,
     temporalUiUrl: config.temporalUiUrl,
     trustProxy: config.trustProxy,
+    sessions: config.sessions,
+    accountMail: mailer ? createAccountMail(mailer, config.publicBaseUrl) : undefined,
     host: config.host,
     port: config.port,
   });
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
     process.once(signal, () => process.exit(1));
     api
       .close()
+      .then(() => mailer?.close())
       .then(() => temporal.connection.close())
       .then(() => pool.end())
       .then(

@@ -7,6 +7,9 @@ import { createApp } from './app';
 import { startChangeRelay } from '../domain/change-relay';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import { sweepExpiredHourly } from './idempotency';
+import { sweepOldAttempts } from '../domain/sign-in-throttle';
+import type { SessionPolicy } from '../domain/web-sessions';
+import type { AccountMail } from '../domain/account-links';
 
 export interface RunningApi {
   server: Server;
@@ -26,6 +29,8 @@ export async function startApi(opts: {
   temporalUiOrigin?: string | undefined;
   temporalUiUrl?: string | undefined;
   trustProxy?: false | number | string[] | undefined;
+  sessions?: SessionPolicy | undefined;
+  accountMail?: AccountMail | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {
@@ -35,6 +40,12 @@ export async function startApi(opts: {
     s.once('error', reject);
   });
   const stopSweeping = sweepExpiredHourly(opts.pool);
+  // Sign-in attempts older than any rate-limit window count for nothing.
+  const attemptSweep = setInterval(
+    () => void sweepOldAttempts(opts.pool).catch(() => undefined),
+    60 * 60_000,
+  );
+  attemptSweep.unref();
   // Committed case changes that their request could not deliver reach their workflows from here.
   const relay = startChangeRelay(
     { pool: opts.pool, workflows: createCaseWorkflows(opts.temporal, opts.taskQueue) },
@@ -47,6 +58,7 @@ export async function startApi(opts: {
     url: `http://${opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host}:${port}`,
     close: async () => {
       stopSweeping();
+      clearInterval(attemptSweep);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       // Every handler running now finishes (each is bounded, so within seconds), even one whose

@@ -157,8 +157,44 @@ const trustProxy = z
   )
   .optional();
 
+const smtpUrl = z
+  .string()
+  .trim()
+  .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL');
+/** Also names the domain of every Message-ID, so it must be one address with a domain. */
+const mailFrom = z
+  .string()
+  .trim()
+  .refine(
+    (v) => senderDomain(v) !== undefined,
+    'must be one email address, e.g. Caseloop <no-reply@agency.org>',
+  )
+  .default('Caseloop <no-reply@caseloop.local>');
+
 const apiSchema = z.object({
   ...commonSchema,
+  /** The API emails invitations and password-reset links itself; without it, it cannot send them. */
+  SMTP_URL: z
+    .string()
+    .trim()
+    .transform((v) => (v === '' ? undefined : v))
+    .pipe(smtpUrl.optional())
+    .optional(),
+  MAIL_FROM: mailFrom,
+  /** A signed-in browser session ends after this many minutes without a request. */
+  SESSION_IDLE_TIMEOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  /** ...and this many hours after sign-in, however active. */
+  SESSION_ABSOLUTE_LIFETIME_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24)
+    .default(12),
   TRUST_PROXY: trustProxy,
   API_HOST: z.string().trim().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
@@ -170,19 +206,8 @@ const apiSchema = z.object({
 
 const workerSchema = z.object({
   ...commonSchema,
-  SMTP_URL: z
-    .string()
-    .trim()
-    .refine((v) => /^smtps?:\/\//.test(v), 'must be an smtp:// or smtps:// URL'),
-  /** Also names the domain of every Message-ID, so it must be one address with a domain. */
-  MAIL_FROM: z
-    .string()
-    .trim()
-    .refine(
-      (v) => senderDomain(v) !== undefined,
-      'must be one email address, e.g. Caseloop <no-reply@agency.org>',
-    )
-    .default('Caseloop <no-reply@caseloop.local>'),
+  SMTP_URL: smtpUrl,
+  MAIL_FROM: mailFrom,
   /** Named in emails to providers, beside the program. */
   AGENCY_NAME: optionalText,
   /** Gets providers' replies along with the case manager (Reply-To of provider emails). */
@@ -279,6 +304,11 @@ export interface ApiConfig extends CommonConfig {
   port: number;
   temporalUiOrigin?: string;
   temporalUiUrl?: string;
+  /** How long a signed-in browser session lasts. */
+  sessions: { idleTimeoutMs: number; absoluteLifetimeMs: number };
+  /** Where the API sends invitation and reset emails; unset, it cannot send them. */
+  smtpUrl?: string;
+  mailFrom: string;
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -322,6 +352,12 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     port: e.API_PORT,
     ...(e.TEMPORAL_UI_ORIGIN ? { temporalUiOrigin: e.TEMPORAL_UI_ORIGIN.replace(/\/$/, '') } : {}),
     ...(e.TEMPORAL_UI_URL ? { temporalUiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, '') } : {}),
+    sessions: {
+      idleTimeoutMs: e.SESSION_IDLE_TIMEOUT_MINUTES * 60_000,
+      absoluteLifetimeMs: e.SESSION_ABSOLUTE_LIFETIME_HOURS * 3_600_000,
+    },
+    ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
+    mailFrom: e.MAIL_FROM,
   };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Pool } from 'pg';
 import type { Actor } from '../domain/actor';
 import { issueToken } from '../domain/auth';
+import { hashPassword } from '../domain/passwords';
 import { openCase, recordAssessment } from '../domain/cases';
 import { createProvider } from '../domain/directory';
 import { addNote } from '../domain/notes';
@@ -10,6 +11,26 @@ import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../domai
 import { makeReferral, updateReferral } from '../domain/referrals';
 import { DEFAULT_POLICY, DEMO_MINUTE_POLICY } from '../core/policy';
 import type { CaseWorkflows } from '../domain/ports';
+
+/**
+ * Every demo person signs in to the pages with their email and this password. Development only: the
+ * dev stack listens on loopback, and the password is printed at every start.
+ */
+export const DEMO_PASSWORD = 'caseloop-demo-password';
+
+/**
+ * Gives each demo person the development password unless they already have one (a data folder
+ * seeded before passwords existed gets them on its next start).
+ */
+export async function ensureDemoPasswords(pool: Pool, staff: DemoStaff[]): Promise<void> {
+  const hash = await hashPassword(DEMO_PASSWORD);
+  await pool.query(
+    `INSERT INTO staff_credentials (staff_id, password_hash)
+     SELECT id, $2 FROM staff WHERE lower(email) = ANY($1::text[])
+     ON CONFLICT (staff_id) DO NOTHING`,
+    [staff.map((s) => s.email.toLowerCase()), hash],
+  );
+}
 
 export interface DemoStaff {
   name: string;
@@ -56,8 +77,8 @@ const STAFF = [
 ] as const;
 
 /**
- * First start only: a program on the default policy, a demo program on a minute-scale policy, four
- * staff with API tokens, and cases in different stages. Tokens are kept in the git-ignored data
+ * First start only: a program on the default policy, a demo program on a minute-scale policy, five
+ * staff with the development password and API tokens, and cases in different stages. Tokens are kept in the git-ignored data
  * folder so every later start can print them again.
  */
 export async function seedDemoData(
@@ -66,7 +87,11 @@ export async function seedDemoData(
   dataDir: string,
 ): Promise<DemoStaff[]> {
   const stateFile = path.join(dataDir, 'demo.json');
-  if (fs.existsSync(stateFile)) return (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState).staff;
+  if (fs.existsSync(stateFile)) {
+    const seeded = (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as DemoState).staff;
+    await ensureDemoPasswords(pool, seeded);
+    return seeded;
+  }
 
   const ids: Record<string, string> = {};
   const staff: DemoStaff[] = [];
@@ -81,8 +106,11 @@ export async function seedDemoData(
       )
     ).rows[0]!.id;
     ids[s.key] = id;
-    staff.push({ name: s.name, role: s.role, email: s.email, token: await issueToken(pool, id, 'demo') });
+    // A year: a demo data folder outlives the default 90 days.
+    const token = await issueToken(pool, id, 'demo', new Date(Date.now() + 365 * 86_400_000));
+    staff.push({ name: s.name, role: s.role, email: s.email, token });
   }
+  await ensureDemoPasswords(pool, staff);
 
   const program = async (name: string, policy: object): Promise<string> => {
     const id = (

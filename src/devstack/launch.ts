@@ -19,7 +19,7 @@ export interface LaunchedDevStack {
   temporalAddress: string;
   databaseUrl: string;
   /** The demo staff and their tokens, as printed on first start (empty when the stack seeds nothing). */
-  demoStaff: { role: string; name: string; token: string }[];
+  demoStaff: { role: string; name: string; email: string; token: string }[];
   /** Ctrl-C: SIGINT to the whole process group (SIGKILL after 30 s); resolves with the exit code. */
   stop(): Promise<number | null>;
   /** Kills the whole process group at once, if it is still running (cleanup after a failure). */
@@ -93,10 +93,11 @@ export async function launchDevStack(dataDir: string, readyTimeoutMs = 180_000):
     inbox: printed('Mail inbox'),
     temporalAddress: addresses.temporalAddress,
     databaseUrl: addresses.databaseUrl,
-    demoStaff: [...output.matchAll(/^ {2}([a-z_]+)\s+(\S.*?)\s+(cl_\S+)$/gm)].map((m) => ({
+    demoStaff: [...output.matchAll(/^ {2}([a-z_]+)\s+(\S.*?)\s+(\S+@\S+)\s+(cl_\S+)$/gm)].map((m) => ({
       role: m[1]!,
       name: m[2]!,
-      token: m[3]!,
+      email: m[3]!,
+      token: m[4]!,
     })),
     stop,
     kill,

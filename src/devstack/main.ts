@@ -11,7 +11,8 @@ import { createCaseWorkflows } from '../temporal/case-workflows';
 import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../temporal/staff-digests';
 import { runDigestsNowSignal } from '../workflows/messages';
 import { createCaseloopWorker } from '../worker/create-worker';
-import { seedDemoData } from './demo-data';
+import { DEMO_PASSWORD, seedDemoData } from './demo-data';
+import { createAccountMail } from '../notifications/account-mail';
 import { resolvePort } from './free-port';
 import { startMailDev, type RunningMailDev } from './maildev';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres';
@@ -143,6 +144,8 @@ async function main(): Promise<void> {
       linkSigningKey,
       payloadKeys,
       temporalUiUrl: `http://127.0.0.1:${uiPort}`,
+      // Invitations and password resets land in the mail catcher too.
+      accountMail: createAccountMail(mailer, apiUrl),
       host: '127.0.0.1',
       port: apiPort,
     });
@@ -158,13 +161,19 @@ async function main(): Promise<void> {
       'Caseloop is running:',
       `  API           ${apiUrl}/api/v1`,
       `  API docs      ${apiUrl}/docs`,
-      `  Temporal UI   ${apiUrl}${TEMPORAL_UI_PATH}/   (admins; sign in with an admin token)`,
+      `  Sign in       ${apiUrl}/sign-in`,
+      `  Temporal UI   ${apiUrl}${TEMPORAL_UI_PATH}/   (admins)`,
       `  Mail inbox    http://127.0.0.1:${mailUiPort}   (SMTP on 127.0.0.1:${smtpPort})`,
       `  Temporal gRPC 127.0.0.1:${temporalPort}`,
       `  PostgreSQL    ${databaseUrl}`,
       '',
-      ...(staff.length ? ['Demo staff (use as "Authorization: Bearer <token>"):'] : []),
-      ...staff.map((s) => `  ${s.role.padEnd(16)} ${s.name.padEnd(16)} ${s.token}`),
+      ...(staff.length
+        ? [
+            `Demo staff: sign in with an email below and the development password "${DEMO_PASSWORD}";`,
+            'programs use the token as "Authorization: Bearer <token>":',
+          ]
+        : []),
+      ...staff.map((s) => `  ${s.role.padEnd(16)} ${s.name.padEnd(16)} ${s.email.padEnd(36)} ${s.token}`),
       '',
       ...(staff.length
         ? [

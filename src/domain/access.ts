@@ -96,6 +96,14 @@ export function canChangeStaff(actor: Actor, staffId: string, fields: string[]):
   return isAdmin(actor) || (actor.id === staffId && fields.every((f) => PERSONAL_STAFF_FIELDS.includes(f)));
 }
 
+/**
+ * May this actor see and revoke this staff member's API tokens? An admin anyone's, everyone their
+ * own (issuing tokens stays with admins).
+ */
+export function canManageTokensOf(actor: Actor, staffId: string): boolean {
+  return isAdmin(actor) || actor.id === staffId;
+}
+
 export function requireRole(actor: Actor, roles: Role[], what: string): void {
   if (!roles.includes(actor.role)) throw new ForbiddenError(`Only ${roles.join(' or ')} may ${what}.`);
 }

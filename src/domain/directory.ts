@@ -7,7 +7,7 @@ import type { CaseWorkflows } from './ports';
 import { canChangeStaff, canManageProgram, isAdmin, requireRole, supervisesCases } from './access';
 import type { Actor, Role } from './actor';
 import { audit } from './audit';
-import { issueToken } from './auth';
+import { DEFAULT_TOKEN_LIFETIME_DAYS, hashToken, issueToken } from './auth';
 import { applyReassignment } from './case-actions';
 import { deliverFanOut, stageChange, stageForProgram, type FanOutDelivery } from './case-changes';
 import { staffById } from './cases';
@@ -16,6 +16,7 @@ import { lockActiveAdmins, refuseLastAdmin, refuseSelf, refuseStrandingRoleChang
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
 import { requireSensiblePolicy, type ProgramPolicy } from '../core/policy';
 import { latestPolicy } from './workflow-input';
+import { endSessionsOf } from './web-sessions';
 
 /** Staff, programs and the provider directory: no client data, but every change is audited. */
 
@@ -259,6 +260,8 @@ export async function deactivateStaff(
     await db.query('UPDATE api_tokens SET revoked_at = now() WHERE staff_id = $1 AND revoked_at IS NULL', [
       id,
     ]);
+    // Signed-in browsers stop at their next request, not when their session would have run out.
+    await endSessionsOf(db, id, 'deactivated', now);
     await audit(db, actor, {
       action: 'update',
       entity: 'staff',
@@ -362,13 +365,28 @@ export async function reactivateStaff(pool: Pool, actor: Actor, id: string): Pro
   });
 }
 
+/** The longest an API token may live: a year and a day. */
+const MAX_TOKEN_LIFETIME_MS = 366 * 86_400_000;
+
+/**
+ * Issues an API token for a program acting as the staff member; it expires at `expiresAt` (at most
+ * a year away) or in 90 days. Admins only.
+ */
 export async function createToken(
   pool: Pool,
   actor: Actor,
   staffId: string,
   label: string,
-): Promise<{ token: string }> {
+  expiresAt?: Date,
+): Promise<{ id: string; token: string; expiresAt: string }> {
   requireRole(actor, ['admin'], 'issue API tokens');
+  if (expiresAt) {
+    const ahead = expiresAt.getTime() - Date.now();
+    if (ahead <= 0 || ahead > MAX_TOKEN_LIFETIME_MS)
+      throw new UnprocessableError('expiresAt must be in the future and at most a year away.', [
+        { field: 'body.expiresAt', reason: ahead <= 0 ? 'in the past' : 'more than a year away' },
+      ]);
+  }
   return inTransaction(pool, async (db) => {
     // Shared: a deactivation (which revokes every token) either comes first or sees this one.
     const staff = (
@@ -376,9 +394,20 @@ export async function createToken(
     ).rows[0];
     if (!staff) throw new NotFoundError(`No staff member ${staffId}.`);
     if (!staff.active) throw new ConflictError('Deactivated staff cannot be given tokens.');
-    const token = await issueToken(db, staffId, label);
-    await audit(db, actor, { action: 'create', entity: 'api_token', entityId: staffId });
-    return { token };
+    const token = await issueToken(db, staffId, label, expiresAt);
+    const row = (
+      await db.query<{ id: string; expires_at: Date }>(
+        'SELECT id, expires_at FROM api_tokens WHERE token_hash = $1',
+        [hashToken(token)],
+      )
+    ).rows[0]!;
+    await audit(db, actor, {
+      action: 'create',
+      entity: 'api_token',
+      entityId: staffId,
+      detail: { tokenId: row.id, lifetimeDays: expiresAt ? undefined : DEFAULT_TOKEN_LIFETIME_DAYS },
+    });
+    return { id: row.id, token, expiresAt: row.expires_at.toISOString() };
   });
 }
 

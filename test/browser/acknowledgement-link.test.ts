@@ -4,7 +4,10 @@ import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/bro
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { header } from '../helpers/mail-log';
+import { browserCookie, givePassword, signedInAs } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
+
+const SUPERVISOR_PASSWORD = 'correct horse battery staple';
 
 // On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
 const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
@@ -45,10 +48,15 @@ run('acknowledging an escalation from its email, in a real browser', () => {
     expect(mail.html).toContain(`href="${link}"`);
 
     const page = await browser.newPage();
+    await givePassword(stack.db.pool, team.supervisor.id, SUPERVISOR_PASSWORD);
+    const signIn = async (): Promise<void> => {
+      await page.getByLabel('Email address').fill(team.supervisor.email);
+      await page.getByLabel('Password').fill(SUPERVISOR_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    };
     await page.goto(link);
     // Not signed in yet: the link goes through sign-in and comes back.
-    await page.getByLabel('Your Caseloop access token').fill(team.supervisor.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn();
     await page.getByRole('heading', { name: 'Acknowledge escalation' }).waitFor();
     // Opening the link changed nothing (a mail scanner would have done the same).
     const before = await api.call('GET', '/api/v1/escalations', team.supervisor.token);
@@ -74,8 +82,10 @@ run('acknowledging an escalation from its email, in a real browser', () => {
     await skipTo(env, t0 + 30 * DAY);
     expect(smtp.messages.filter((m) => m.to.includes(team.programManager.email))).toEqual([]);
 
-    // The same link again: already done, says so, changes nothing.
+    // The same link again (the session ended while the clock jumped on: sign in again): already
+    // done, says so, changes nothing.
     await page.goto(link);
+    await signIn();
     await page.getByRole('status').filter({ hasText: 'Already acknowledged' }).waitFor();
     await page.close();
   });
@@ -87,9 +97,8 @@ run('acknowledging an escalation from its email, in a real browser', () => {
 
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${api.base}/sign-in`);
-    await page.getByLabel('Your Caseloop access token').fill(team.caseManager.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const asCaseManager = await signedInAs(stack.db.pool, team.caseManager, { now: stack.clock() });
+    await context.addCookies([browserCookie(asCaseManager, api.base)]);
 
     // Signed in as the case manager: the supervisor's link is not theirs.
     let response = await page.goto(link);
@@ -103,9 +112,8 @@ run('acknowledging an escalation from its email, in a real browser', () => {
     // Two weeks after it was sent the link has expired, even for its recipient.
     await skipTo(env, t0 + 36 * DAY);
     await context.clearCookies();
-    await page.goto(`${api.base}/sign-in`);
-    await page.getByLabel('Your Caseloop access token').fill(team.supervisor.token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const asSupervisor = await signedInAs(stack.db.pool, team.supervisor, { now: stack.clock() });
+    await context.addCookies([browserCookie(asSupervisor, api.base)]);
     response = await page.goto(link);
     expect(response?.status()).toBe(410);
     expect(await page.getByRole('alert').textContent()).toMatch(/expired/);

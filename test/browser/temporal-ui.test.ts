@@ -14,6 +14,7 @@ import { createStaff, createTeam } from '../helpers/fixtures';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
 import { devServerEnv } from '../helpers/temporal';
 import { testWorker } from '../helpers/stack';
+import { givePassword, signedInAs } from '../helpers/sessions';
 
 const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
 if (!chromiumAvailable() && !process.env.CI)
@@ -73,9 +74,12 @@ run('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
     }
   }
 
-  async function signIn(page: Page, token: string, next: string): Promise<void> {
+  async function signIn(page: Page, staff: { id: string; email: string }, next: string): Promise<void> {
+    const password = 'temporal ui browser test password';
+    await givePassword(db.pool, staff.id, password);
     await page.goto(`${api.base}/sign-in?next=${encodeURIComponent(next)}`);
-    await page.getByLabel('Your Caseloop access token').fill(token);
+    await page.getByLabel('Email address').fill(staff.email);
+    await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
   }
 
@@ -107,7 +111,7 @@ run('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await signIn(
       page,
-      team.admin.token,
+      team.admin,
       `/temporal/namespaces/default/workflows?query=${encodeURIComponent(query)}`,
     );
 
@@ -141,9 +145,9 @@ run('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
   it('when someone who is not an admin opens the Temporal UI, then a stranger is sent to sign in and a case manager is refused', async () => {
     const caseManager = await createStaff(db.pool, 'case_manager');
     const admin = await createStaff(db.pool, 'admin');
-    const as = (token?: string): RequestInit => ({
+    const as = (cookie?: string): RequestInit => ({
       redirect: 'manual',
-      headers: token ? { cookie: `caseloop_session=${token}` } : {},
+      headers: cookie ? { cookie } : {},
     });
 
     const stranger = await fetch(`${api.base}/temporal/namespaces/default/workflows`, as());
@@ -154,12 +158,22 @@ run('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
 
     const refused = await fetch(
       `${api.base}/temporal/api/v1/namespaces/default/workflows`,
-      as(caseManager.token),
+      as((await signedInAs(db.pool, caseManager)).cookie),
     );
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 
-    const allowed = await fetch(`${api.base}/temporal/api/v1/namespaces/default/workflows`, as(admin.token));
+    // An API token is for programs: in the cookie it signs nobody in.
+    const tokenAsCookie = await fetch(
+      `${api.base}/temporal/api/v1/namespaces/default/workflows`,
+      as(`caseloop_session=${admin.token}`),
+    );
+    expect(tokenAsCookie.status).toBe(303);
+
+    const allowed = await fetch(
+      `${api.base}/temporal/api/v1/namespaces/default/workflows`,
+      as((await signedInAs(db.pool, admin)).cookie),
+    );
     expect(allowed.status).toBe(200);
     expect(await allowed.json()).toHaveProperty('executions');
   });

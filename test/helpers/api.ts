@@ -8,6 +8,9 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/shared/logger';
+import type { Mailer } from '../../src/notifications/mailer';
+import { createAccountMail } from '../../src/notifications/account-mail';
+import type { SessionPolicy } from '../../src/domain/web-sessions';
 
 export interface ApiResponse {
   status: number;
@@ -34,8 +37,17 @@ export async function startTestApi(
   temporal: Client,
   taskQueue: string,
   clock?: () => Date,
-  options: { temporalUiUrl?: string; port?: number; trustProxy?: string[] } = {},
+  options: {
+    temporalUiUrl?: string;
+    port?: number;
+    trustProxy?: string[];
+    /** Invitation and reset emails go out through it, with links to this API. */
+    mailer?: Mailer;
+    sessions?: SessionPolicy;
+  } = {},
 ): Promise<TestApi> {
+  let base = '';
+  const { mailer } = options;
   const app = createApp({
     pool,
     temporal,
@@ -48,11 +60,15 @@ export async function startTestApi(
     ...(clock ? { clock } : {}),
     ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
+    ...(options.sessions ? { sessions: options.sessions } : {}),
+    ...(mailer
+      ? { accountMail: { sendAccountLink: (m) => createAccountMail(mailer, base).sendAccountLink(m) } }
+      : {}),
   });
   const server: Server = app.listen(options.port ?? 0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
   return {
     base,
     async call(method, path, token, body, headers = {}) {

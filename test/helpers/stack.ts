@@ -17,6 +17,8 @@ export interface TestStack {
   api: TestApi;
   worker: Worker;
   taskQueue: string;
+  /** The API's clock: the time-skipping server's time (sessions made for the API must use it). */
+  clock: () => Date;
   /**
    * Shuts the worker down (in-flight tasks finish) and starts a fresh one: no cached workflow state
    * survives. `meanwhile` runs while no worker is polling (an outage).
@@ -36,7 +38,7 @@ export async function startTestStack(
   const [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
   const mailer: Mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
   const clock = await followServerClock(env);
-  const api = await startTestApi(db.pool, env.client, taskQueue, clock);
+  const api = await startTestApi(db.pool, env.client, taskQueue, clock, { mailer });
   // Links in emails point at this API, so a browser test can follow them.
   const newWorker = (): Promise<Worker> =>
     // Without a cache every task replays from history, as on a freshly started worker. (With a
@@ -53,6 +55,7 @@ export async function startTestStack(
     db,
     smtp,
     api,
+    clock,
     get worker() {
       return worker;
     },

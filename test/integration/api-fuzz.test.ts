@@ -384,8 +384,9 @@ describe('API fuzzing', () => {
     const { db, api } = stack;
     const team = await createTeam(db.pool);
     const field = fc.tuple(
-      fc.constantFrom('token', 'next', 'other'),
+      fc.constantFrom('email', 'password', 'next', 'other'),
       fc.oneof(
+        fc.constant(team.admin.email),
         fc.constant(team.admin.token),
         fc.constant('/escalations'),
         fc.string({ maxLength: 10 }),

@@ -3,6 +3,7 @@ import { problemFromDatabase } from '../../src/api/pg-errors';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
+import { signedInAs } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -291,8 +292,8 @@ describe('never a 500', () => {
 
     it('when the sign-in form repeats a field, then 400 and no session is set', async () => {
       for (const body of [
-        `token=${team.admin.token}&token=${team.admin.token}`,
-        `token=${team.admin.token}&next=/a&next=/b`,
+        `email=${team.admin.email}&email=${team.admin.email}&password=x`,
+        `email=${team.admin.email}&password=x&next=/a&next=/b`,
       ]) {
         const res = await page('/sign-in', {
           method: 'POST',
@@ -301,12 +302,12 @@ describe('never a 500', () => {
         });
         expect(res.status).toBe(400);
         expect(res.headers.get('set-cookie')).toBeNull();
-        expect(await res.text()).toMatch(/token|next/);
+        expect(await res.text()).toMatch(/email|next/);
       }
     });
 
     it('when a staff page is asked for an id that is not a UUID, then it answers 404, not 500', async () => {
-      const cookie = `caseloop_session=${team.admin.token}`;
+      const { cookie } = await signedInAs(stack.db.pool, team.admin, { now: stack.clock() });
       expect((await page('/cases/not-a-uuid', { headers: { cookie } })).status).toBe(404);
       const ack = await page('/escalations/not-a-uuid/acknowledge', { method: 'POST', headers: { cookie } });
       expect(ack.status).toBe(404);

@@ -2,6 +2,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DAY, skipTo, startOn } from '../helpers/clock';
 import { TEST_UI_ORIGIN } from '../helpers/api';
 import { createTeam } from '../helpers/fixtures';
+import { signedInAs } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -103,16 +104,22 @@ describe('encrypted payloads and the codec endpoint', () => {
 
     // The UI proxied at /temporal calls from Caseloop's own origin with the session cookie.
     const sameOrigin = await decode({
-      cookie: `caseloop_session=${team.admin.token}`,
+      cookie: (await signedInAs(stack.db.pool, team.admin, { now: stack.clock() })).cookie,
       origin: stack.api.base,
     });
     expect(sameOrigin.status).toBe(200);
     expect(sameOrigin.headers.get('access-control-allow-origin')).toBeNull();
     const caseManagerSession = await decode({
-      cookie: `caseloop_session=${team.caseManager.token}`,
+      cookie: (await signedInAs(stack.db.pool, team.caseManager, { now: stack.clock() })).cookie,
       origin: stack.api.base,
     });
     expect(caseManagerSession.status).toBe(403);
+    // An API token in the cookie is no session: the codec wants a credential.
+    const tokenAsCookie = await decode({
+      cookie: `caseloop_session=${team.admin.token}`,
+      origin: stack.api.base,
+    });
+    expect(tokenAsCookie.status).toBe(401);
 
     const preflight = await fetch(`${stack.api.base}/codec/decode`, {
       method: 'OPTIONS',

@@ -1,11 +1,11 @@
 import { createSendCaseNotification } from '../../src/activities/notifications';
 import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
-import { SESSION_COOKIE } from '../../src/api/web/session';
 import { createMailer } from '../../src/notifications/mailer';
 import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createProvider, createTeam } from '../helpers/fixtures';
 import { header, sentMail } from '../helpers/mail-log';
+import { signedInAs } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -211,13 +211,19 @@ describe('records that keep their history', () => {
         m.to.includes(team.supervisor.email) && header(m, 'x-caseloop-notification-key').includes(caseId),
     )!;
     const link = /Acknowledge this escalation: (\S+)/.exec(mail.text)?.[1] ?? '';
-    const cookie = `${SESSION_COOKIE}=${encodeURIComponent(team.supervisor.token)}`;
+    const session = await signedInAs(db.pool, team.supervisor, { now: stack.clock() });
+    const { cookie } = session;
     const page = await fetch(link, { headers: { cookie } });
     expect(page.status).toBe(200);
     const body = await page.text();
     expect(body).toMatch(/Resolved .*: case closed\. Nothing is left to acknowledge\./);
     expect(body).not.toContain('<button type="submit">Acknowledge</button>');
-    const confirm = await fetch(link, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    const confirm = await fetch(link, {
+      method: 'POST',
+      headers: { cookie, origin: new URL(link).origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: session.csrfToken }).toString(),
+      redirect: 'manual',
+    });
     expect(confirm.status).toBe(303);
     expect(
       (await db.pool.query('SELECT acknowledged_at FROM escalations WHERE id = $1', [escalationId])).rows,

@@ -6,6 +6,8 @@ import { problemMiddleware } from '../../src/api/middleware/problem';
 import { createLogger } from '../../src/shared/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createStaff } from '../helpers/fixtures';
+import { signedInAs } from '../helpers/sessions';
+import { DEFAULT_SESSION_POLICY } from '../../src/domain/web-sessions';
 
 /**
  * What the proxy passes on to the Temporal UI. The real UI is exercised in the browser test; here a
@@ -38,7 +40,13 @@ describe('the Temporal UI proxy', () => {
     const app = express();
     const logger = createLogger('test', 'silent');
     app.use(
-      temporalUiProxy({ pool: db.pool, linkSigningKey: 'test-link-key', upstream: upstreamUrl, logger }),
+      temporalUiProxy({
+        pool: db.pool,
+        publicBaseUrl: 'http://caseloop.test',
+        sessions: DEFAULT_SESSION_POLICY,
+        upstream: upstreamUrl,
+        logger,
+      }),
     );
     app.use(problemMiddleware(logger));
     proxy = http.createServer(app);
@@ -52,10 +60,11 @@ describe('the Temporal UI proxy', () => {
 
   it("when an admin calls through it, then the request arrives whole but without Caseloop's credentials, and the answer comes back unchanged", async () => {
     const admin = await createStaff(db.pool, 'admin');
+    const session = await signedInAs(db.pool, admin);
     const res = await fetch(`${base}/temporal/api/v1/namespaces/default/workflows?query=x`, {
       method: 'POST',
       headers: {
-        cookie: `_csrf=abc; caseloop_session=${admin.token}; theme=dark`,
+        cookie: `_csrf=abc; ${session.cookie}; caseloop_signin=pre; theme=dark`,
         authorization: `Bearer ${admin.token}`,
         'x-csrf-token': 'abc',
         'content-type': 'application/json',
@@ -73,6 +82,8 @@ describe('the Temporal UI proxy', () => {
     expect(arrived.headers.cookie).toBe('_csrf=abc; theme=dark');
     expect(arrived.headers.authorization).toBeUndefined();
     expect(JSON.stringify(arrived.headers)).not.toContain(admin.token);
+    expect(JSON.stringify(arrived.headers)).not.toContain(session.id);
+    expect(JSON.stringify(arrived.headers)).not.toContain('caseloop_');
   });
 
   it('when the UI asks for its summary frame, then Caseloop renders it itself, escaping everything', async () => {
@@ -80,7 +91,7 @@ describe('the Temporal UI proxy', () => {
     const before = received.length;
     const content = '**Status:** active\n\n- Reassessment — due 2027-03-01\n<script>alert(1)</script>';
     const res = await fetch(`${base}/temporal/render?content=${encodeURIComponent(content)}&theme=light`, {
-      headers: { cookie: `caseloop_session=${admin.token}` },
+      headers: { cookie: (await signedInAs(db.pool, admin)).cookie },
     });
     const html = await res.text();
     expect(res.status).toBe(200);
@@ -99,7 +110,8 @@ describe('the Temporal UI proxy', () => {
     app.use(
       temporalUiProxy({
         pool: db.pool,
-        linkSigningKey: 'test-link-key',
+        publicBaseUrl: 'http://caseloop.test',
+        sessions: DEFAULT_SESSION_POLICY,
         upstream: 'http://127.0.0.1:9',
         logger,
       }),
@@ -109,7 +121,7 @@ describe('the Temporal UI proxy', () => {
     const downBase = await listen(down);
     try {
       const res = await fetch(`${downBase}/temporal/`, {
-        headers: { cookie: `caseloop_session=${admin.token}` },
+        headers: { cookie: (await signedInAs(db.pool, admin)).cookie },
       });
       expect(res.status).toBe(503);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);

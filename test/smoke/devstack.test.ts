@@ -4,6 +4,14 @@ import path from 'node:path';
 import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { Pool } from 'pg';
 import { demoToken, launchDevStack, type LaunchedDevStack } from '../../src/devstack/launch';
+import { DEMO_PASSWORD } from '../../src/devstack/demo-data';
+import { signInWithPassword } from '../helpers/sessions';
+
+const demoStaff = (stack: LaunchedDevStack, role: string, name: string) => {
+  const found = stack.demoStaff.find((s) => s.role === role && s.name === name);
+  if (!found) throw new Error(`the dev stack printed no ${name} (${role}):\n${stack.output()}`);
+  return found;
+};
 
 const waitFor = async <T>(
   what: string,
@@ -58,7 +66,16 @@ describe('dev stack launcher (smoke)', () => {
     expect(await (await fetch(first.docs)).text()).toContain('swagger-ui');
     // The Temporal UI is served to signed-in admins only.
     expect(first.temporalUi).toBe(`${first.api}/temporal/`);
-    const asAdmin = { headers: { cookie: `caseloop_session=${first.adminToken}` } };
+    // Demo staff sign in with the development password printed at start.
+    expect(first.output()).toContain(`"${DEMO_PASSWORD}"`);
+    const signedIn = await signInWithPassword(
+      first.api,
+      demoStaff(first, 'admin', 'Avery Admin').email,
+      DEMO_PASSWORD,
+      '/temporal/',
+    );
+    expect(signedIn).toMatchObject({ status: 303, location: '/temporal/' });
+    const asAdmin = { headers: { cookie: signedIn.cookie! } };
     const ui = await fetch(first.temporalUi, asAdmin);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('/temporal/_app/');

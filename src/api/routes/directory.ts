@@ -19,8 +19,21 @@ import {
   updateStaff,
 } from '../../domain/directory';
 import type { CaseWorkflows } from '../../domain/ports';
+import { inviteStaff, type AccountMail } from '../../domain/account-links';
+import { listTokens, revokeToken } from '../../domain/api-tokens';
 import type { ApiRouter } from '../route';
-import { email, isoDate, policySchema, queryBoolean, role, text, timeZone, trimmed, uuid } from '../schemas';
+import {
+  email,
+  isoDate,
+  isoDateTime,
+  policySchema,
+  queryBoolean,
+  role,
+  text,
+  timeZone,
+  trimmed,
+  uuid,
+} from '../schemas';
 
 // Field sets carry no defaults: the create schemas add them, and a PATCH leaves absent fields unchanged.
 const staffFields = {
@@ -56,6 +69,17 @@ const staffPatch = z
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
   .meta({ id: 'StaffPatch', minProperties: 1 });
+
+const tokenInfoSchema = z
+  .object({
+    id: uuid,
+    label: z.string(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    lastUsedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ApiToken' });
 
 const programFields = {
   name: text(200),
@@ -137,7 +161,7 @@ const idParams = (name: string) => z.strictObject({ [name]: uuid });
 
 export function registerDirectoryRoutes(
   api: ApiRouter,
-  deps: { pool: Pool; workflows: CaseWorkflows },
+  deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date; accountMail?: AccountMail | undefined },
 ): void {
   const { pool } = deps;
   const staffId = idParams('staffId');
@@ -239,18 +263,85 @@ export function registerDirectoryRoutes(
   });
   api.add({
     method: 'post',
+    path: '/staff/:staffId/invitation',
+    operationId: 'inviteStaff',
+    description:
+      'Admins email a staff member a single-use link to choose their password (valid 72 hours); sending again makes the earlier link unusable. Using the link signs the person in and ends their other sessions. 409 when the person is deactivated; 503 when the API has no SMTP_URL.',
+    summary: 'Email a staff member a link to set their password (admin)',
+    tag: 'staff',
+    params: staffId,
+    responses: {
+      202: {
+        description: 'The invitation is on its way',
+        schema: z
+          .object({ staffId: uuid, sentTo: z.string(), expiresAt: z.string() })
+          .meta({ id: 'Invitation' }),
+      },
+    },
+    handler: async ({ actor, params }) => ({
+      status: 202,
+      body: await inviteStaff(deps, actor, params.staffId as string),
+    }),
+  });
+  api.add({
+    method: 'post',
     path: '/staff/:staffId/tokens',
     operationId: 'issueToken',
     description:
-      'Admins issue a bearer token for an active staff member (409 when deactivated). The token is shown only in this answer; only its hash is kept.',
+      'Admins issue a bearer token for a program acting as an active staff member (409 when deactivated). It expires at `expiresAt` (at most a year away; 422 otherwise) or after 90 days. The token is shown only in this answer; only its hash is kept.',
     summary: 'Issue an API token (admin); shown once',
     tag: 'staff',
     params: staffId,
-    body: z.strictObject({ label: trimmed(100).default('') }),
-    responses: { 201: { description: 'Token', schema: z.object({ token: z.string() }) } },
+    body: z
+      .strictObject({ label: trimmed(100).default(''), expiresAt: isoDateTime.optional() })
+      .meta({ id: 'TokenInput' }),
+    responses: {
+      201: {
+        description: 'Token',
+        schema: z.object({ id: uuid, token: z.string(), expiresAt: z.string() }).meta({ id: 'IssuedToken' }),
+      },
+    },
     handler: async ({ actor, params, body }) => ({
       status: 201,
-      body: await createToken(pool, actor, params.staffId as string, body.label),
+      body: await createToken(
+        pool,
+        actor,
+        params.staffId as string,
+        body.label,
+        body.expiresAt ? new Date(body.expiresAt) : undefined,
+      ),
+    }),
+  });
+  api.add({
+    method: 'get',
+    path: '/staff/:staffId/tokens',
+    operationId: 'listTokens',
+    description:
+      "A staff member's API tokens, newest first, revoked and expired ones included; never the token itself. Admins see anyone's, everyone their own (403 otherwise).",
+    summary: "List a staff member's API tokens (admin, or your own)",
+    tag: 'staff',
+    params: staffId,
+    responses: {
+      200: { description: 'Tokens', schema: z.object({ items: z.array(tokenInfoSchema) }) },
+    },
+    handler: async ({ actor, params }) => ({
+      status: 200,
+      body: { items: await listTokens(pool, actor, params.staffId as string) },
+    }),
+  });
+  api.add({
+    method: 'delete',
+    path: '/staff/:staffId/tokens/:tokenId',
+    operationId: 'revokeToken',
+    description:
+      "Revokes the token at once: requests with it are refused from now on. Admins revoke anyone's, everyone their own (403 otherwise). Revoking a revoked token changes nothing and answers when it was revoked.",
+    summary: 'Revoke an API token (admin, or your own)',
+    tag: 'staff',
+    params: z.strictObject({ staffId: uuid, tokenId: uuid }),
+    responses: { 200: { description: 'Revoked', schema: tokenInfoSchema } },
+    handler: async ({ actor, params }) => ({
+      status: 200,
+      body: await revokeToken(pool, actor, params.staffId, params.tokenId),
     }),
   });
 

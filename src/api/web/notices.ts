@@ -20,6 +20,8 @@ export const NOTICES = {
   'case-reopened': 'Case reopened.',
   acknowledged: 'Escalation acknowledged.',
   'change-pending': 'Saved. The case’s schedule will update in a moment.',
+  'password-set': 'Your password is set and you are signed in.',
+  'signed-out': 'You are signed out.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

@@ -8,9 +8,8 @@ import express, {
 import type { Pool } from 'pg';
 import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
-import { authenticate } from '../../domain/auth';
 import { getCase, type CaseDeps } from '../../domain/cases';
-import { AppError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../core/errors';
+import { AppError, ForbiddenError, NotFoundError } from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
 import {
   acknowledgeEscalation,
@@ -26,27 +25,24 @@ import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { noticeFor } from './notices';
-import {
-  clearedSessionCookie,
-  requireCsrf,
-  requireSignedIn,
-  safeNext,
-  sessionCookie,
-  type Viewer,
-} from './session';
+import { registerAccountPages } from './account-pages';
+import { requireCsrf, requireSignedIn, type SessionDeps, type Viewer } from './session';
+import type { AccountMail } from '../../domain/account-links';
 
-export interface WebDeps extends CaseDeps {
+export interface WebDeps extends CaseDeps, SessionDeps {
   pool: Pool;
   linkSigningKey: string;
   publicBaseUrl: string;
   logger: Logger;
+  /** Sends invitation and reset links; without it, asking for one answers 503. */
+  accountMail?: AccountMail | undefined;
 }
 
 const send = sendPage;
 
 /**
- * The staff web pages behind email links: sign-in, my escalations, a case summary, and the
- * acknowledgement confirmation. Thin like the JSON API: parse, call the domain, render.
+ * The staff web pages behind email links: sign-in (account-pages.ts), my escalations, a case
+ * summary, and the acknowledgement confirmation. Thin like the JSON API: parse, call the domain, render.
  */
 export function webRoutes(deps: WebDeps): Router {
   const web = express.Router();
@@ -55,39 +51,7 @@ export function webRoutes(deps: WebDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '10kb' });
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
-  void chain;
-  const secureCookie = deps.publicBaseUrl.startsWith('https://');
-
-  web.get('/sign-in', (req, res) => {
-    send(res, 200, signInPage(safeNext(req.query.next)));
-  });
-  web.post('/sign-in', form, (req: Request<unknown, unknown, Record<string, unknown>>, res, next) => {
-    const repeated = Object.keys(req.body ?? {}).filter((k) => typeof req.body[k] !== 'string');
-    if (repeated.length) {
-      return send(
-        res,
-        400,
-        signInPage(
-          safeNext(undefined),
-          `The form sent ${repeated.join(' and ')} more than once. Sign in again.`,
-        ),
-      );
-    }
-    const token = (req.body.token as string | undefined)?.trim();
-    const nextPath = safeNext(req.body.next);
-    authenticate(deps.pool, token)
-      .then(() => {
-        res.set('set-cookie', sessionCookie(token!, secureCookie)).redirect(303, nextPath);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof UnauthenticatedError)
-          return send(res, 401, signInPage(nextPath, 'That token was not accepted. Check it and try again.'));
-        next(err);
-      });
-  });
-  web.post('/sign-out', form, signedIn, csrf, (_req, res) => {
-    res.set('set-cookie', clearedSessionCookie).redirect(303, '/sign-in');
-  });
+  registerAccountPages(web, deps, chain);
 
   web.get('/', (_req, res) => res.redirect(303, '/work'));
 
@@ -172,26 +136,6 @@ async function escalationForLink(deps: WebDeps, actor: Actor, token: string): Pr
       'This acknowledgement link was sent to someone else. Sign out and sign in as its recipient, or use "My escalations".',
     );
   return getEscalation(deps.pool, actor, claims.escalationId);
-}
-
-function signInPage(next: string, problem?: string): string {
-  return renderPage({
-    title: 'Sign in',
-    problem,
-    body: html`<form class="usa-form" method="post" action="/sign-in">
-      <input type="hidden" name="next" value="${next}" />
-      <label class="usa-label" for="token">Your Caseloop access token</label>
-      <input
-        class="usa-input"
-        id="token"
-        name="token"
-        type="password"
-        autocomplete="current-password"
-        required
-      />
-      <button class="usa-button" type="submit">Sign in</button>
-    </form>`,
-  });
 }
 
 function escalationTable(items: Escalation[], viewer: Viewer): SafeHtml {

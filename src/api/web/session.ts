@@ -1,14 +1,14 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Pool } from 'pg';
-import { authenticate } from '../../domain/auth';
 import type { Role } from '../../domain/actor';
-import { ForbiddenError, UnauthenticatedError } from '../../core/errors';
+import { resumeSession, type OpenSession, type SessionPolicy } from '../../domain/web-sessions';
+import { ForbiddenError } from '../../core/errors';
 import { actorFor } from '../middleware/auth';
 
 /**
  * Who is looking at a page: the staff member, the zone their times are shown in, and the CSRF
- * token every state-changing form of theirs carries. `requireSignedIn` puts it in
+ * token every state-changing form of theirs carries (their session's secret). `requireSignedIn` puts it in
  * `res.locals.viewer` (and the acting staff member in `res.locals.actor`).
  */
 export interface Viewer {
@@ -20,7 +20,13 @@ export interface Viewer {
   csrfToken: string;
 }
 
+/** Cookie names: on https the `__Host-` prefix binds them to this exact origin (Secure, Path=/, no Domain). */
 export const SESSION_COOKIE = 'caseloop_session';
+export const PRE_SESSION_COOKIE = 'caseloop_signin';
+
+export const isHttps = (publicBaseUrl: string): boolean => publicBaseUrl.startsWith('https://');
+export const cookieName = (base: string, publicBaseUrl: string): string =>
+  isHttps(publicBaseUrl) ? `__Host-${base}` : base;
 
 export function readCookie(req: Request, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -37,11 +43,30 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function sessionCookie(token: string, secure: boolean): string {
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=43200${secure ? '; Secure' : ''}`;
+/** A Set-Cookie value: HttpOnly always; Secure (and the `__Host-` name) when the site is https. */
+export function setCookie(
+  base: string,
+  value: string,
+  opts: { publicBaseUrl: string; maxAgeSeconds: number; sameSite: 'Lax' | 'Strict' },
+): string {
+  const secure = isHttps(opts.publicBaseUrl);
+  return `${cookieName(base, opts.publicBaseUrl)}=${encodeURIComponent(value)}; Path=/; HttpOnly; SameSite=${opts.sameSite}; Max-Age=${opts.maxAgeSeconds}${secure ? '; Secure' : ''}`;
 }
 
-export const clearedSessionCookie = `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+export const clearCookie = (
+  base: string,
+  publicBaseUrl: string,
+  sameSite: 'Lax' | 'Strict' = 'Lax',
+): string => setCookie(base, '', { publicBaseUrl, maxAgeSeconds: 0, sameSite });
+
+/** The session cookie for a new session: it lives no longer than the session can. */
+export function sessionCookie(id: string, deps: SessionDeps): string {
+  return setCookie(SESSION_COOKIE, id, {
+    publicBaseUrl: deps.publicBaseUrl,
+    maxAgeSeconds: Math.floor(deps.sessions.absoluteLifetimeMs / 1000),
+    sameSite: 'Lax',
+  });
+}
 
 /** Only paths on this site: an open redirect would make the sign-in page a phishing tool. */
 export function safeNext(next: unknown): string {
@@ -52,50 +77,61 @@ export function safeNext(next: unknown): string {
 
 export interface SessionDeps {
   pool: Pool;
-  linkSigningKey: string;
+  publicBaseUrl: string;
+  sessions: SessionPolicy;
+  clock?: (() => Date) | undefined;
 }
 
-function csrfTokenFor(deps: SessionDeps, session: string): string {
-  return createHmac('sha256', deps.linkSigningKey).update(`csrf:${session}`).digest('base64url');
+export const nowFor = (deps: { clock?: (() => Date) | undefined }): Date => deps.clock?.() ?? new Date();
+
+/** The session id the browser sent, if any. */
+export const sessionIdOf = (req: Request, deps: Pick<SessionDeps, 'publicBaseUrl'>): string | undefined =>
+  readCookie(req, cookieName(SESSION_COOKIE, deps.publicBaseUrl));
+
+/** The open session behind the request's cookie (moving its last-seen time on), or undefined. */
+export function sessionOf(req: Request, deps: SessionDeps): Promise<OpenSession | undefined> {
+  return resumeSession(deps.pool, sessionIdOf(req, deps), nowFor(deps), deps.sessions);
 }
 
-/** Resolves the signed-in staff member, or sends the browser to sign in and come back. */
+/**
+ * Resolves the signed-in staff member from their session, or sends the browser to sign in and come
+ * back. API tokens do not sign anyone in to the pages.
+ */
 export function requireSignedIn(deps: SessionDeps): RequestHandler {
   return (req, res, next) => {
-    const session = readCookie(req, SESSION_COOKIE);
-    authenticate(deps.pool, session)
-      .then(async (staff) => {
-        const row = (
-          await deps.pool.query<{ full_name: string; time_zone: string }>(
-            'SELECT full_name, time_zone FROM staff WHERE id = $1',
-            [staff.id],
-          )
-        ).rows[0]!;
-        res.locals.actor = actorFor(staff, req, res);
+    sessionOf(req, deps)
+      .then((session) => {
+        if (!session) {
+          if (sessionIdOf(req, deps) !== undefined)
+            res.append('set-cookie', clearCookie(SESSION_COOKIE, deps.publicBaseUrl));
+          // A form posted after the session ended changes nothing: sign in again and redo it.
+          return res.redirect(
+            303,
+            `/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/work')}`,
+          );
+        }
+        res.locals.actor = actorFor(
+          { id: session.staffId, role: session.role, email: session.email },
+          req,
+          res,
+        );
         const viewer: Viewer = {
-          id: staff.id,
-          email: staff.email,
-          role: staff.role,
-          fullName: row.full_name,
-          timeZone: row.time_zone,
-          csrfToken: csrfTokenFor(deps, session!),
+          id: session.staffId,
+          email: session.email,
+          role: session.role,
+          fullName: session.fullName,
+          timeZone: session.timeZone,
+          csrfToken: session.csrfSecret,
         };
         res.locals.viewer = viewer;
         next();
       })
-      .catch((err: unknown) => {
-        if (!(err instanceof UnauthenticatedError)) return next(err);
-        // A form posted after the session ended changes nothing: sign in again and redo it.
-        res.redirect(
-          303,
-          `/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/work')}`,
-        );
-      });
+      .catch(next);
   };
 }
 
 /** This site's origins: the configured public one and the one the request was addressed to. */
-function ownOrigins(req: Request, publicBaseUrl: string): string[] {
+export function ownOrigins(req: Request, publicBaseUrl: string): string[] {
   return [new URL(publicBaseUrl).origin, `${req.protocol}://${req.get('host') ?? ''}`];
 }
 
@@ -109,9 +145,7 @@ export class CsrfRefused extends ForbiddenError {}
 export function requireCsrf(publicBaseUrl: string): RequestHandler {
   return (req, res, next) => {
     const viewer = res.locals.viewer as Viewer | undefined;
-    const origins = ownOrigins(req, publicBaseUrl);
-    const source = req.get('origin') ?? refererOrigin(req.get('referer'));
-    if (!source || !origins.includes(source))
+    if (!fromOwnSite(req, publicBaseUrl))
       return next(new CsrfRefused('This form was sent from another site, so nothing was changed.'));
     const sent = (req.body as Record<string, unknown> | undefined)?._csrf;
     if (!viewer || typeof sent !== 'string' || !sameSecret(sent, viewer.csrfToken))
@@ -122,6 +156,12 @@ export function requireCsrf(publicBaseUrl: string): RequestHandler {
       );
     next();
   };
+}
+
+/** The Origin (or, failing it, the Referer) names this site. */
+export function fromOwnSite(req: Request, publicBaseUrl: string): boolean {
+  const source = req.get('origin') ?? refererOrigin(req.get('referer'));
+  return source !== undefined && ownOrigins(req, publicBaseUrl).includes(source);
 }
 
 function refererOrigin(referer: string | undefined): string | undefined {

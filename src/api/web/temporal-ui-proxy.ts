@@ -1,11 +1,10 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import express, { type Router } from 'express';
-import type { Pool } from 'pg';
 import type { Actor } from '../../domain/actor';
 import { ForbiddenError, UnavailableError } from '../../core/errors';
 import type { Logger } from '../../shared/logger';
-import { requireSignedIn, SESSION_COOKIE } from './session';
+import { PRE_SESSION_COOKIE, requireSignedIn, SESSION_COOKIE, type SessionDeps } from './session';
 import { renderSummaryFrame } from './summary-render';
 
 /** Where the Temporal UI lives under Caseloop; the UI must be started with this public path. */
@@ -17,12 +16,7 @@ export const TEMPORAL_UI_PATH = '/temporal';
  * without cross-origin credentials; and the UI itself, which has no login of its own, is no longer
  * open to anyone who can reach its port.
  */
-export function temporalUiProxy(deps: {
-  pool: Pool;
-  linkSigningKey: string;
-  upstream: string;
-  logger: Logger;
-}): Router {
+export function temporalUiProxy(deps: SessionDeps & { upstream: string; logger: Logger }): Router {
   const upstream = new URL(deps.upstream);
   const send = upstream.protocol === 'https:' ? https.request : http.request;
   const router = express.Router();
@@ -56,14 +50,20 @@ export function temporalUiProxy(deps: {
   return router;
 }
 
-/** The browser's headers minus Caseloop's own credentials: the UI never sees an API token. */
+/** Caseloop's own cookies, with or without the `__Host-` prefix: never passed on. */
+const OWN_COOKIES = [SESSION_COOKIE, PRE_SESSION_COOKIE].flatMap((name) => [name, `__Host-${name}`]);
+
+/**
+ * The browser's headers minus Caseloop's own credentials: the UI never sees an API token or a
+ * session id (a UI that logged or leaked them would hand out an admin's session).
+ */
 function forwardedHeaders(headers: IncomingHttpHeaders, host: string): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = { ...headers, host };
   delete out.authorization;
   const cookies = (headers.cookie ?? '')
     .split(';')
     .map((c) => c.trim())
-    .filter((c) => c && !c.startsWith(`${SESSION_COOKIE}=`));
+    .filter((c) => c && !OWN_COOKIES.includes(c.split('=')[0]!.trim()));
   if (cookies.length) out.cookie = cookies.join('; ');
   else delete out.cookie;
   return out;

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool, PoolClient } from 'pg';
+import type { Role } from './actor';
+import { hashToken } from './auth';
+
+/**
+ * A browser's signed-in session, kept server-side. The browser holds a 32-byte random id (in an
+ * HttpOnly cookie); the table holds only its SHA-256, the staff member, and the session's CSRF
+ * secret. A session ends when it has been idle too long, at its absolute end, at sign-out, when
+ * its owner is deactivated or sets a new password; an ended session never comes back.
+ */
+
+export interface SessionPolicy {
+  /** Ends after this long without a request. */
+  idleTimeoutMs: number;
+  /** Ends this long after sign-in, however active. */
+  absoluteLifetimeMs: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  idleTimeoutMs: 30 * 60_000,
+  absoluteLifetimeMs: 12 * 3_600_000,
+};
+
+/** last_seen_at is written at most this often per session (one write a minute, not one per request). */
+const TOUCH_EVERY_MS = 60_000;
+
+export type SessionEndReason =
+  'signed_out' | 'idle' | 'expired' | 'deactivated' | 'password_set' | 'replaced';
+
+type Db = Pool | PoolClient;
+
+export interface NewSession {
+  /** Goes into the cookie; never stored. */
+  id: string;
+  csrfSecret: string;
+  expiresAt: Date;
+}
+
+export async function startSession(
+  db: Db,
+  staffId: string,
+  now: Date,
+  policy: SessionPolicy,
+  sourceIp?: string,
+): Promise<NewSession> {
+  const id = randomBytes(32).toString('base64url');
+  const csrfSecret = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(now.getTime() + policy.absoluteLifetimeMs);
+  await db.query(
+    `INSERT INTO web_sessions (id_hash, staff_id, csrf_secret, created_at, last_seen_at, expires_at, source_ip)
+     VALUES ($1, $2, $3, $4, $4, $5, $6)`,
+    [hashToken(id), staffId, csrfSecret, now, expiresAt, sourceIp ?? null],
+  );
+  return { id, csrfSecret, expiresAt };
+}
+
+export interface OpenSession {
+  staffId: string;
+  email: string;
+  fullName: string;
+  role: Role;
+  timeZone: string;
+  csrfSecret: string;
+}
+
+/**
+ * The open session behind a cookie's id, its last-seen time moved on; undefined when there is none
+ * (unknown, ended, idle too long, past its end, or its owner deactivated). A session found idle or
+ * past its end is ended on the spot, with the reason.
+ */
+export async function resumeSession(
+  pool: Pool,
+  id: string | undefined,
+  now: Date,
+  policy: SessionPolicy,
+): Promise<OpenSession | undefined> {
+  if (!id) return undefined;
+  const idHash = hashToken(id);
+  const row = (
+    await pool.query<{
+      staff_id: string;
+      csrf_secret: string;
+      last_seen_at: Date;
+      expires_at: Date;
+      ended_at: Date | null;
+      email: string;
+      full_name: string;
+      role: Role;
+      time_zone: string;
+      active: boolean;
+    }>(
+      `SELECT w.staff_id, w.csrf_secret, w.last_seen_at, w.expires_at, w.ended_at,
+              s.email, s.full_name, s.role, s.time_zone, s.active
+         FROM web_sessions w JOIN staff s ON s.id = w.staff_id
+        WHERE w.id_hash = $1`,
+      [idHash],
+    )
+  ).rows[0];
+  if (!row || row.ended_at) return undefined;
+  if (!row.active) {
+    await endSession(pool, id, 'deactivated', now);
+    return undefined;
+  }
+  if (now.getTime() >= row.expires_at.getTime()) {
+    await endSession(pool, id, 'expired', now);
+    return undefined;
+  }
+  if (now.getTime() - row.last_seen_at.getTime() >= policy.idleTimeoutMs) {
+    await endSession(pool, id, 'idle', now);
+    return undefined;
+  }
+  if (now.getTime() - row.last_seen_at.getTime() >= TOUCH_EVERY_MS)
+    await pool.query('UPDATE web_sessions SET last_seen_at = $2 WHERE id_hash = $1 AND ended_at IS NULL', [
+      idHash,
+      now,
+    ]);
+  return {
+    staffId: row.staff_id,
+    email: row.email,
+    fullName: row.full_name,
+    role: row.role,
+    timeZone: row.time_zone,
+    csrfSecret: row.csrf_secret,
+  };
+}
+
+/** Ends one session (by the id its cookie holds) at once; ending an ended one changes nothing. */
+export async function endSession(db: Db, id: string, reason: SessionEndReason, now: Date): Promise<void> {
+  await db.query(
+    'UPDATE web_sessions SET ended_at = $2, ended_reason = $3 WHERE id_hash = $1 AND ended_at IS NULL',
+    [hashToken(id), now, reason],
+  );
+}
+
+/** Ends every open session of a staff member at once; the count is how many were open. */
+export async function endSessionsOf(
+  db: Db,
+  staffId: string,
+  reason: SessionEndReason,
+  now: Date,
+): Promise<number> {
+  const ended = await db.query(
+    'UPDATE web_sessions SET ended_at = $2, ended_reason = $3 WHERE staff_id = $1 AND ended_at IS NULL',
+    [staffId, now, reason],
+  );
+  return ended.rowCount ?? 0;
+}
