@@ -394,7 +394,7 @@ describe('staff accounts: sign-in, sessions, invitations and tokens', () => {
 
       const form = await page(new URL(link).pathname);
       expect(form.status).toBe(200);
-      expect(form.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(form.headers.get('referrer-policy')).toBe('strict-origin');
       expect(await form.text()).toContain('Choose your password');
 
       // The form's rules: twice the same, long enough, not the email.

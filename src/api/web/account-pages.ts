@@ -14,7 +14,7 @@ import { endSession } from '../../domain/web-sessions';
 import { ValidationError } from '../../core/errors';
 import type { Logger } from '../../shared/logger';
 import { errorSummary, formValues, textInput, type FieldErrors, type FormValues } from './forms';
-import { alert, renderPage } from './layout';
+import { renderPage } from './layout';
 import { noticeFor } from './notices';
 import {
   clearedPreSession,
@@ -193,7 +193,7 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
 
   // ---- set password from an invitation or reset link ----
   web.get('/password/:token', async (req, res) => {
-    noReferrer(res);
+    originOnlyReferrer(res);
     const token = String(req.params.token);
     const link = await linkOrRefusal(deps, token, res);
     if (!link) return;
@@ -205,7 +205,7 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
   });
 
   web.post('/password/:token', mw.form, async (req, res) => {
-    noReferrer(res);
+    originOnlyReferrer(res);
     const token = String(req.params.token);
     const link = await linkOrRefusal(deps, token, res);
     if (!link) return;
@@ -257,9 +257,13 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
   });
 }
 
-/** The link in the address bar is a secret: no page it opens tells anyone where it came from. */
-function noReferrer(res: Response): void {
-  res.set('referrer-policy', 'no-referrer');
+/**
+ * The link in the address bar is a secret: requests from its page (its stylesheets, its form) tell
+ * where they came from by origin only, never by path. (Not `no-referrer`: the form's POST would then
+ * carry `Origin: null` and fail the same-site check.)
+ */
+function originOnlyReferrer(res: Response): void {
+  res.set('referrer-policy', 'strict-origin');
 }
 
 async function linkOrRefusal(
@@ -404,12 +408,12 @@ function setPasswordPage(opts: {
           ? html`<p>Welcome to Caseloop, ${opts.link.fullName}. You will sign in with ${opts.link.email}.</p>`
           : html`<p>For ${opts.link.email}. Choosing a new password signs you out everywhere else.</p>`
       }
-      ${alert('info', 'Use at least 12 characters. A few unrelated words make a strong password that is easy to remember.')}
       <form class="usa-form" method="post" action="/password/${opts.token}" novalidate>
         ${preSessionField(opts.preSession)}
         ${textInput({
           name: 'password',
           label: labels.password,
+          hint: 'At least 12 characters. A few unrelated words make a strong password that is easy to remember.',
           type: 'password',
           autocomplete: 'new-password',
           required: true,
