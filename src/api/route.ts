@@ -74,7 +74,7 @@ export const problemSchema = z
 /** Problems any operation can answer. */
 const standardProblems: Record<number, string> = {
   400: 'Malformed or invalid input (the `errors` list names each field); nothing changed',
-  401: 'Missing, invalid or deactivated bearer token',
+  401: 'Missing, invalid, expired or revoked bearer token, or its staff member deactivated',
   403: 'Your role does not allow this',
   404: 'No such record (or not visible to you)',
   503: 'A dependency (PostgreSQL or Temporal) is unavailable; nothing changed. Retry after `Retry-After` seconds',

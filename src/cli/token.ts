@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { databaseUrl, loadOrExit, parseEnv } from '../config/config';
-import { issueToken } from '../domain/auth';
+import { DEFAULT_TOKEN_LIFETIME_DAYS, issueToken } from '../domain/auth';
 import { createPool } from '../db/pool';
 
-/** `npm run token -- <staff email> [label]`: issues an API token for an active staff member. */
+/** `npm run token -- <staff email> [label]`: issues an API token (90 days) for an active staff member. */
 async function main(): Promise<void> {
   const env = loadOrExit(() => parseEnv(z.object({ DATABASE_URL: databaseUrl }), process.env));
   const [email, label = 'cli'] = process.argv.slice(2);
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
       [staff.id, { via: 'npm run token', label }],
     );
     console.log(await issueToken(pool, staff.id, label));
+    process.stderr.write(`The token expires in ${DEFAULT_TOKEN_LIFETIME_DAYS} days.\n`);
   } finally {
     await pool.end();
   }
