@@ -75,7 +75,7 @@ function plainer(name: string, message: string): string {
     case 'kind':
       return 'Choose whether this is the initial assessment or a reassessment.';
     case 'completedAt':
-      return 'Enter a real date and time, like 2027-03-15 09:30, or leave it blank if it was just now.';
+      return 'Enter the date and time the assessment was done, or leave it blank if it was just now.';
     case 'riskLevel':
       return 'Choose the risk level.';
     default:
@@ -206,7 +206,7 @@ function assessmentForm(
           id="${fieldId('scores')}"
           aria-describedby="scores-scale${scoresError ? ' scores-error' : ''}"
         >
-          <legend class="usa-legend usa-legend--large">Life domain scores</legend>
+          <legend class="usa-legend font-heading-lg text-bold">Life domain scores</legend>
           <p class="usa-hint" id="scores-scale">
             Score each domain you assessed from 1 to 5: ${SCALE}. Leave a domain blank if you did not assess
             it.

@@ -56,7 +56,7 @@ const NEW_CLIENT = 'new';
 function plainer(name: string, message: string): string {
   switch (name) {
     case 'client-birthDate':
-      return 'Enter the date of birth as a real date after 1 January 1900, like 1990-04-02.';
+      return 'Enter a real date of birth, after 1 January 1900.';
     case 'client-email':
       return 'Enter an email address like name@example.org, or leave it blank.';
     case 'client-preferredLanguage':
@@ -272,7 +272,6 @@ function intakeForm(v: {
         hint: 'First name, last name or both. Only clients on cases you may see are found.',
         values: { q: v.query },
         errors,
-        type: 'search',
         required: true,
         maxlength: 100,
       })}
@@ -283,12 +282,12 @@ function intakeForm(v: {
       ${csrfField(v.viewer)}
       <input type="hidden" name="q" value="${v.query}" />
       ${clientChoice}
-      <fieldset class="usa-fieldset">
-        <legend class="usa-legend usa-legend--large">New client</legend>
+      <fieldset class="usa-fieldset margin-top-4">
+        <legend class="usa-legend font-heading-lg text-bold">New client</legend>
         <p class="usa-hint">Leave these blank when you chose a client on record.</p>
         ${textInput({ name: 'client-givenName', label: 'First name', ...field, required: true, autocomplete: 'off', maxlength: 100 })}
         ${textInput({ name: 'client-familyName', label: 'Last name', ...field, required: true, autocomplete: 'off', maxlength: 100 })}
-        ${textInput({ name: 'client-birthDate', label: 'Date of birth', hint: 'For example 1990-04-02.', type: 'date', ...field })}
+        ${textInput({ name: 'client-birthDate', label: 'Date of birth', type: 'date', ...field })}
         ${textInput({ name: 'client-phone', label: 'Phone', type: 'text', ...field, autocomplete: 'off', maxlength: 40 })}
         ${textInput({ name: 'client-email', label: 'Email', type: 'email', ...field, autocomplete: 'off', maxlength: 200 })}
         ${textArea({ name: 'client-address', label: 'Address', ...field, rows: 3, maxlength: 500 })}
@@ -310,8 +309,8 @@ function intakeForm(v: {
             : ''
         }
       </fieldset>
-      <fieldset class="usa-fieldset">
-        <legend class="usa-legend usa-legend--large">The case</legend>
+      <fieldset class="usa-fieldset margin-top-4">
+        <legend class="usa-legend font-heading-lg text-bold">The case</legend>
         ${select({ name: 'programId', label: 'Program', ...field, required: true, choices: v.programs })}
         ${caseManager}
         ${radios({

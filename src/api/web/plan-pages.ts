@@ -69,7 +69,7 @@ function plainerGoal(name: string, message: string): string {
         ? 'The measure, baseline and target together can be at most 500 characters.'
         : 'Say how progress will be measured.';
     case 'targetDate':
-      return 'Enter the target date as a real date, like 2027-03-15.';
+      return 'Enter the date the goal should be reached by.';
     default:
       return message;
   }
@@ -372,7 +372,7 @@ function planForm(
   const domainChoices = domains.map((d) => ({ value: d, label: domainName(d) }));
   const goalRow = (i: number): SafeHtml =>
     html`<fieldset class="usa-fieldset margin-top-4">
-      <legend class="usa-legend usa-legend--large">Goal ${i + 1}</legend>
+      <legend class="usa-legend font-heading-lg text-bold">Goal ${i + 1}</legend>
       ${select({ name: `goals-${i}-domain`, label: 'Life domain', ...field, required: true, choices: domainChoices })}
       ${textArea({
         name: `goals-${i}-description`,
@@ -396,7 +396,7 @@ function planForm(
       ${textInput({
         name: `goals-${i}-targetDate`,
         label: 'Target date',
-        hint: 'Time-bound: the date to reach it by, for example 2027-03-15.',
+        hint: 'Time-bound: the date to reach it by.',
         type: 'date',
         ...field,
         required: true,
@@ -432,7 +432,7 @@ function planForm(
 
 function progressTable(goal: Goal, n: number, viewer: Viewer, nameOf: (id: string) => string): SafeHtml {
   if (goal.progress.length === 0) return html`<p>No progress recorded yet.</p>`;
-  return html`<table class="usa-table usa-table--borderless usa-table--stacked">
+  return html`<table class="usa-table usa-table--borderless usa-table--stacked width-full">
     <caption>
       Progress on goal ${n}, oldest first
     </caption>
@@ -495,7 +495,7 @@ function planPage(row: CaseRow, plan: Plan, viewer: Viewer, nameOf: (id: string)
       </section>`,
   );
   const events = plan.events.length
-    ? html`<table class="usa-table usa-table--borderless usa-table--stacked">
+    ? html`<table class="usa-table usa-table--borderless usa-table--stacked width-full">
         <caption>
           Submissions and decisions, oldest first
         </caption>
