@@ -69,6 +69,46 @@ describe('case forms refuse without changing anything', () => {
     expect(await record(stack.db.pool)).toEqual(before);
   });
 
+  it('when a case manager searches for a client on record and chooses them, then a case opens for that client and no client is added', async () => {
+    const { team, forms, caseId } = await setUp();
+    const clientId = (
+      await stack.db.pool.query<{ client_id: string }>('SELECT client_id FROM cases WHERE id = $1', [caseId])
+    ).rows[0]!.client_id;
+    const search = await forms.get('/intake?q=rivera');
+    expect(search.status).toBe(200);
+    expect(search.html).toContain('1 client matches “rivera”');
+    expect(search.html).toMatch(
+      new RegExp(`value="${clientId}"\\s*required\\s*/><label[^>]*>Jordan Rivera, born 1990-04-02</label>`),
+    );
+    const clientsBefore = (await stack.db.pool.query('SELECT id FROM clients ORDER BY id')).rows;
+
+    const res = await forms.post(
+      '/intake',
+      { q: 'rivera', clientId, programId: team.programId, riskLevel: 'low' },
+      '/intake?q=rivera',
+    );
+    expect(res.status).toBe(303);
+    const opened = /^\/cases\/([0-9a-f-]{36})\?notice=case-opened(-pending)?#due$/.exec(res.location ?? '');
+    expect(opened).not.toBeNull();
+    expect(
+      (
+        await stack.db.pool.query(
+          'SELECT client_id, program_id, case_manager_id, risk_level, status FROM cases WHERE id = $1',
+          [opened![1]],
+        )
+      ).rows,
+    ).toEqual([
+      {
+        client_id: clientId,
+        program_id: team.programId,
+        case_manager_id: team.caseManager.id,
+        risk_level: 'low',
+        status: 'assessment',
+      },
+    ]);
+    expect((await stack.db.pool.query('SELECT id FROM clients ORDER BY id')).rows).toEqual(clientsBefore);
+  });
+
   it('when an assessment has no kind and no score, then 400 naming both, and nothing is recorded', async () => {
     const { forms, caseId } = await setUp();
     await settle(stack, caseId);
