@@ -342,3 +342,27 @@ export async function listClosureEvents(pool: Pool, actor: Actor, caseId: string
     actorId: r.actor_id,
   }));
 }
+
+export interface GoalOnPlan {
+  plan: { id: string; version: number; status: string };
+  goal: Goal;
+}
+
+/** One goal of the case with its progress, and the plan it belongs to (audited as a read of that plan). */
+export async function getGoal(pool: Pool, actor: Actor, caseId: string, goalId: string): Promise<GoalOnPlan> {
+  await loadCase(pool, actor, caseId);
+  const rows = (
+    await pool.query<PlanRow>(
+      `SELECT ${PLAN_COLUMNS} FROM service_plans
+        WHERE case_id = $1 AND id = (SELECT plan_id FROM goals WHERE id = $2)`,
+      [caseId, goalId],
+    )
+  ).rows;
+  if (rows.length === 0) throw new NotFoundError(`No goal ${goalId} on case ${caseId}.`);
+  const plan = (await plansWithDetail(pool, rows))[0]!;
+  await auditEach(pool, actor, { action: 'read', entity: 'service_plan' }, [{ entityId: plan.id, caseId }]);
+  return {
+    plan: { id: plan.id, version: plan.version, status: plan.status },
+    goal: plan.goals.find((g) => g.id === goalId)!,
+  };
+}

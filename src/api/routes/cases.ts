@@ -28,7 +28,8 @@ import {
 
 const caseStatus = z.enum(['intake', 'assessment', 'planning', 'active', 'on_hold', 'closing', 'closed']);
 
-const intakeBody = z
+/** The request bodies, exported so the staff pages parse forms with exactly the API's rules. */
+export const intakeBody = z
   .strictObject({
     clientId: uuid.optional(),
     client: newClientSchema.optional(),
@@ -100,7 +101,7 @@ const caseView = caseRecord
 const DOMAIN_KEY = /^[a-z][a-z0-9_]{1,40}$/;
 const domainKey = z.string().regex(DOMAIN_KEY, 'must be a domain key such as housing');
 
-const assessmentBody = z
+export const assessmentBody = z
   .strictObject({
     kind: z.enum(['initial', 'reassessment']),
     scores: z
@@ -119,7 +120,19 @@ const assessmentBody = z
 const goalBody = z
   .strictObject({ domain: domainKey, description: text(500), measure: text(500), targetDate: isoDate })
   .meta({ id: 'GoalInput' });
-const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped']);
+export const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped']);
+export const planBody = z
+  .strictObject({
+    summary: trimmed(5000).default(''),
+    goals: z.array(goalBody).min(1).max(30),
+  })
+  .meta({ id: 'PlanInput' });
+export const goalProgressBody = z.strictObject({
+  status: goalStatus,
+  note: trimmed(2000).default(''),
+  at: isoDateTime.optional(),
+});
+export const riskChangeBody = z.strictObject({ riskLevel });
 const referralStatus = z.enum(['accepted', 'scheduled', 'completed', 'declined', 'no_show', 'cancelled']);
 
 const caseParams = z.strictObject({ caseId: uuid });
@@ -248,12 +261,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Draft a service plan with SMART goals',
     tag: 'plans',
     params: caseParams,
-    body: z
-      .strictObject({
-        summary: trimmed(5000).default(''),
-        goals: z.array(goalBody).min(1).max(30),
-      })
-      .meta({ id: 'PlanInput' }),
+    body: planBody,
     responses: {
       201: {
         description: 'Plan drafted',
@@ -317,11 +325,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Record progress on a goal',
     tag: 'plans',
     params: z.strictObject({ caseId: uuid, goalId: uuid }),
-    body: z.strictObject({
-      status: goalStatus,
-      note: trimmed(2000).default(''),
-      at: isoDateTime.optional(),
-    }),
+    body: goalProgressBody,
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -495,7 +499,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Change the risk level (moves the reassessment period)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ riskLevel }),
+    body: riskChangeBody,
     responses: { 200: { description: 'Changed', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,
