@@ -99,6 +99,9 @@ export function renderPage(options: PageOptions): string {
                 <a class="usa-breadcrumb__link" href="${c.href}">${c.label}</a>
               </li>`,
           )}
+          <li class="usa-breadcrumb__list-item usa-current" aria-current="page">
+            <span>${options.title}</span>
+          </li>
         </ol>
       </nav>`
     : '';

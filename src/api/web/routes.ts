@@ -26,6 +26,9 @@ import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { noticeFor } from './notices';
+import { registerLifecyclePages } from './lifecycle-pages';
+import { registerNotePages } from './note-pages';
+import { registerReferralPages } from './referral-pages';
 import {
   clearedSessionCookie,
   requireCsrf,
@@ -55,7 +58,6 @@ export function webRoutes(deps: WebDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '10kb' });
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
-  void chain;
   const secureCookie = deps.publicBaseUrl.startsWith('https://');
 
   web.get('/sign-in', (req, res) => {
@@ -109,6 +111,11 @@ export function webRoutes(deps: WebDeps): Router {
   // Ids in page paths are UUIDs; anything else names no record.
   web.param('id', requireUuidParam);
   web.param('caseId', requireUuidParam);
+  web.param('referralId', requireUuidParam);
+  web.param('noteId', requireUuidParam);
+  registerReferralPages(web, deps, chain);
+  registerNotePages(web, deps, chain);
+  registerLifecyclePages(web, deps, chain);
 
   web.post('/escalations/:id/acknowledge', form, signedIn, csrf, async (req, res) => {
     await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
