@@ -198,7 +198,17 @@ run('the case action forms, in a real browser', () => {
     expect(await notes()).toEqual([]);
     await checkPage(page, 'note-new-error');
 
+    // A time in the future is refused by the record, next to the field, with nothing written.
     await field(page, 'body').fill('Phoned the client. Agreed to visit the trust on Tuesday.');
+    await field(page, 'at').fill('2099-01-01T10:00');
+    expect(await submit(page, 'Add note')).toBe(400);
+    expect(await errorOf(page, 'at')).toBe(
+      'This is in the future. Enter when it happened, or leave it empty if it is happening now.',
+    );
+    expect(await field(page, 'at').inputValue()).toBe('2099-01-01T10:00');
+    expect(await notes()).toEqual([]);
+
+    await field(page, 'at').fill('');
     expect(await submit(page, 'Add note')).toBe(303);
     expect(page.url()).toBe(`${stack.api.base}/cases/${caseId}?notice=note-added#notes`);
     await noticeShown(page, 'Note added.');
