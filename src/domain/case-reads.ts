@@ -252,6 +252,28 @@ export interface Referral {
 /** Every referral on the case, newest first, each with its status history oldest first. */
 export async function listReferrals(pool: Pool, actor: Actor, caseId: string): Promise<Referral[]> {
   await loadCase(pool, actor, caseId);
+  return referralsOf(pool, actor, caseId);
+}
+
+/** One referral of the case with its status history; one of another case is reported as not found. */
+export async function getReferral(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  referralId: string,
+): Promise<Referral> {
+  await loadCase(pool, actor, caseId);
+  const [referral] = await referralsOf(pool, actor, caseId, referralId);
+  if (!referral) throw new NotFoundError(`No referral ${referralId} on this case.`);
+  return referral;
+}
+
+async function referralsOf(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  referralId?: string,
+): Promise<Referral[]> {
   const rows = (
     await pool.query<{
       id: string;
@@ -266,8 +288,8 @@ export async function listReferrals(pool: Pool, actor: Actor, caseId: string): P
     }>(
       `SELECT r.id, r.provider_id, p.organisation, r.service, r.reason, r.status, r.sent_at, r.created_by, r.updated_at
          FROM referrals r JOIN providers p ON p.id = r.provider_id
-        WHERE r.case_id = $1 ORDER BY r.sent_at DESC, r.id`,
-      [caseId],
+        WHERE r.case_id = $1 AND ($2::uuid IS NULL OR r.id = $2) ORDER BY r.sent_at DESC, r.id`,
+      [caseId, referralId ?? null],
     )
   ).rows;
   const events = (

@@ -3,7 +3,7 @@ import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import { loadCase, type CaseDeps } from './cases';
-import { UnprocessableError } from '../core/errors';
+import { NotFoundError, UnprocessableError } from '../core/errors';
 
 export type NoteType = 'contact' | 'progress' | 'supervision' | 'closing';
 
@@ -180,4 +180,46 @@ export async function listNotes(
         ? encodeCursor({ at: last.at_text, createdAt: last.created_text, id: last.id })
         : null,
   };
+}
+
+/** One note of the case with the notes that amend it, oldest first; each note shown is audited. */
+export async function getNote(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  noteId: string,
+): Promise<{ note: Note; amendments: Note[] }> {
+  await loadCase(pool, actor, caseId);
+  const rows = (
+    await pool.query<{
+      id: string;
+      type: NoteType;
+      author_id: string;
+      at: Date;
+      body: string;
+      amends_note_id: string | null;
+    }>(
+      `SELECT id, type, author_id, at, body, amends_note_id FROM case_notes
+        WHERE case_id = $1 AND (id = $2 OR amends_note_id = $2)
+        ORDER BY (id = $2) DESC, at, created_at, id`,
+      [caseId, noteId],
+    )
+  ).rows;
+  const [first, ...rest] = rows;
+  if (!first || first.id !== noteId) throw new NotFoundError(`No note ${noteId} on this case.`);
+  await auditEach(
+    pool,
+    actor,
+    { action: 'read', entity: 'case_note' },
+    rows.map((r) => ({ entityId: r.id, caseId })),
+  );
+  const toNote = (r: (typeof rows)[number]): Note => ({
+    id: r.id,
+    type: r.type,
+    authorId: r.author_id,
+    at: r.at.toISOString(),
+    body: r.body,
+    amendsNoteId: r.amends_note_id,
+  });
+  return { note: { ...toNote(first), amendedBy: rest.map((r) => r.id) }, amendments: rest.map(toNote) };
 }

@@ -19,6 +19,11 @@ const NEXT: Record<ReferralStatus, ReferralStatus[]> = {
   cancelled: [],
 };
 
+/** The statuses a referral may move to next (none once it is completed, declined, no-show or cancelled). */
+export function nextReferralStatuses(status: string): ReferralStatus[] {
+  return Object.hasOwn(NEXT, status) ? [...NEXT[status as ReferralStatus]] : [];
+}
+
 export async function makeReferral(
   deps: CaseDeps,
   actor: Actor,

@@ -137,6 +137,31 @@ const referralStatus = z.enum(['accepted', 'scheduled', 'completed', 'declined',
 
 const caseParams = z.strictObject({ caseId: uuid });
 const noteType = z.enum(['contact', 'progress', 'supervision', 'closing']);
+
+/**
+ * The bodies of the case actions the staff pages also perform: exported so a page parses what a
+ * form sent with exactly the rules the JSON API applies (src/api/web/*-pages.ts).
+ */
+export const referralBody = z
+  .strictObject({ providerId: uuid, service: text(200), reason: text(2000) })
+  .meta({ id: 'ReferralInput' });
+export const referralUpdateBody = z.strictObject({
+  status: referralStatus,
+  note: trimmed(2000).optional(),
+  at: isoDateTime.optional(),
+});
+export const noteBody = z
+  .strictObject({
+    type: noteType,
+    body: text(20_000),
+    at: isoDateTime.optional(),
+    amendsNoteId: uuid.optional(),
+  })
+  .meta({ id: 'NoteInput' });
+export const holdBody = z.strictObject({ reason: text(500) });
+export const closureBody = z
+  .strictObject({ reason: text(200), summary: text(10_000) })
+  .meta({ id: 'ClosureRequest' });
 const withSchedule = z.object({ schedule: z.unknown().optional() }).passthrough();
 
 export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
@@ -342,9 +367,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Refer the client to a provider',
     tag: 'referrals',
     params: caseParams,
-    body: z
-      .strictObject({ providerId: uuid, service: text(200), reason: text(2000) })
-      .meta({ id: 'ReferralInput' }),
+    body: referralBody,
     responses: { 201: { description: 'Referral sent', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -361,11 +384,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Record what happened to a referral',
     tag: 'referrals',
     params: z.strictObject({ caseId: uuid, referralId: uuid }),
-    body: z.strictObject({
-      status: referralStatus,
-      note: trimmed(2000).optional(),
-      at: isoDateTime.optional(),
-    }),
+    body: referralUpdateBody,
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -382,14 +401,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Add a case note (append-only; amend by pointing at the note)',
     tag: 'notes',
     params: caseParams,
-    body: z
-      .strictObject({
-        type: noteType,
-        body: text(20_000),
-        at: isoDateTime.optional(),
-        amendsNoteId: uuid.optional(),
-      })
-      .meta({ id: 'NoteInput' }),
+    body: noteBody,
     responses: { 201: { description: 'Note added', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -450,7 +462,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Put the case on hold (pauses every clock)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ reason: text(500) }),
+    body: holdBody,
     responses: { 200: { description: 'On hold', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,
@@ -516,7 +528,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Request closure (needs the supervisor’s approval)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ reason: text(200), summary: text(10_000) }).meta({ id: 'ClosureRequest' }),
+    body: closureBody,
     responses: { 200: { description: 'Requested', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,

@@ -29,6 +29,9 @@ import { noticeFor } from './notices';
 import { registerIntakePages } from './intake-pages';
 import { registerAssessmentPages } from './assessment-pages';
 import { registerPlanPages } from './plan-pages';
+import { registerLifecyclePages } from './lifecycle-pages';
+import { registerNotePages } from './note-pages';
+import { registerReferralPages } from './referral-pages';
 import {
   clearedSessionCookie,
   requireCsrf,
@@ -116,6 +119,11 @@ export function webRoutes(deps: WebDeps): Router {
   registerIntakePages(web, deps, chain);
   registerAssessmentPages(web, deps, chain);
   registerPlanPages(web, deps, chain);
+  web.param('referralId', requireUuidParam);
+  web.param('noteId', requireUuidParam);
+  registerReferralPages(web, deps, chain);
+  registerNotePages(web, deps, chain);
+  registerLifecyclePages(web, deps, chain);
 
   web.post('/escalations/:id/acknowledge', form, signedIn, csrf, async (req, res) => {
     await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
