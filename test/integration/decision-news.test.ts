@@ -1,3 +1,6 @@
+import { createSendCaseNews } from '../../src/activities/case-news';
+import { DEVELOPMENT_LINK_SIGNING_KEY } from '../../src/config/config';
+import { createMailer } from '../../src/notifications/mailer';
 import { ensureStaffDigests } from '../../src/temporal/staff-digests';
 import { caseSteps, type Team } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
@@ -256,5 +259,38 @@ describe('told at once: plan and closure requests and decisions; links to where 
       expect(m.text).toContain(`Open the case: ${api.base}/cases/${caseId}\n`);
       expect(m.html).toMatch(new RegExp(`<a href="${api.base}/cases/${caseId}/[^"]+">`));
     }
+  });
+
+  it('when the supervisor submits the plan themselves, then nobody emails them about it; and news told twice (a retried activity) leaves once', async () => {
+    const { env, db, api, smtp } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, planId, planPath } = await plannedCase(team);
+    await skipTo(env, t0 + HOUR);
+    expect((await api.call('POST', `${planPath}/submit`, team.supervisor.token)).status).toBe(200);
+    const at = (
+      await db.pool.query<{ at: Date }>(
+        `SELECT at FROM plan_events WHERE plan_id = $1 AND what = 'submitted'`,
+        [planId],
+      )
+    ).rows[0]!.at.toISOString();
+    await skipTo(env, t0 + 3 * HOUR);
+    expect(newsOf(caseId)).toEqual([]);
+
+    const mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
+    const send = createSendCaseNews({
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: api.base,
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+    });
+    const news = { caseId, what: 'plan_submitted', planId, at, to: 'supervisor' } as const;
+    expect(await send({ ...news, staffId: team.supervisor.id })).toMatchObject({ status: 'not_needed' });
+    // Told to someone who did not submit it (the program manager standing in): once, however often asked.
+    const toManager = { ...news, staffId: team.programManager.id };
+    expect(await send(toManager)).toMatchObject({ status: 'sent' });
+    expect(await send(toManager)).toMatchObject({ status: 'already_sent' });
+    mailer.close();
+    expect(newsOf(caseId).map((m) => m.to)).toEqual([[team.programManager.email]]);
   });
 });
