@@ -371,7 +371,9 @@ describe('records that keep their history', () => {
     ).toBe(200);
     await skipTo(env, t0 + 16 * DAY);
     const whileClosing = sentMail(smtp, caseId, t0).map((m) => `${m.when} ${m.to} ${m.subject}`);
+    // Besides the supervisor being told of the request, only closure approval's ladder runs.
     expect(whileClosing).toEqual([
+      `d3 Thu 09:59 ${team.supervisor.email} Closure requested for your approval`,
       `d10 Thu 10:00 ${team.supervisor.email} Closure approval due now`,
       `d14 Mon 08:00 ${team.supervisor.email} Closure approval overdue 3 days`,
       `d15 Tue 10:00 ${team.programManager.email} Escalation: closure approval overdue 5 days`,
@@ -390,9 +392,12 @@ describe('records that keep their history', () => {
     // a Sunday, so it falls due on the next business day.
     expect(
       sentMail(smtp, caseId, t0)
-        .slice(3)
+        .slice(4)
         .map((m) => `${m.when} ${m.to} ${m.subject}`),
     ).toEqual([
+      expect.stringMatching(
+        new RegExp(`^d16 Wed 09:59 ${team.caseManager.email} Closure returned — case C-\\d+ stays open$`),
+      ),
       expect.stringMatching(
         new RegExp(`^d21 Mon 10:00 ${team.caseManager.email} Referral response \\(.*\\) due now$`),
       ),
