@@ -45,8 +45,9 @@ export interface WebDeps extends CaseDeps {
 const send = sendPage;
 
 /**
- * The staff web pages behind email links: sign-in, my escalations, a case summary, and the
- * acknowledgement confirmation. Thin like the JSON API: parse, call the domain, render.
+ * The staff web pages: sign-in, my escalations and the acknowledgement confirmation here, and the
+ * page modules (the case page, ...) registered on the same router. Thin like the JSON API: parse,
+ * call the domain, render.
  */
 export function webRoutes(deps: WebDeps): Router {
   const web = express.Router();
