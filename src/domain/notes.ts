@@ -120,17 +120,19 @@ export interface NotePage {
 const PG_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
- * The case's notes, oldest first (by when they happened, then when they were written), a page at
- * a time. Each note lists the notes that amend it, so a correction is found from the original.
+ * The case's notes, oldest first (by when they happened, then when they were written), or newest
+ * first when asked (the case page), a page at a time. Each note lists the notes that amend it, so a correction is found from the original.
  * Every note shown is audited.
  */
 export async function listNotes(
   pool: Pool,
   actor: Actor,
   caseId: string,
-  page: { limit?: number; cursor?: string } = {},
+  page: { limit?: number; cursor?: string; newestFirst?: boolean } = {},
 ): Promise<NotePage> {
   const limit = page.limit ?? 25;
+  // The cursor names the last note shown; the next page is the notes past it in the same order.
+  const [past, direction] = page.newestFirst ? ['<', 'DESC'] : ['>', 'ASC'];
   const after = page.cursor ? decodeCursor(page.cursor) : undefined;
   await loadCase(pool, actor, caseId);
   const rows = (
@@ -151,8 +153,8 @@ export async function listNotes(
               to_char(n.created_at AT TIME ZONE 'UTC', ${PG_INSTANT}) AS created_text
          FROM case_notes n
         WHERE n.case_id = $1
-          AND ($2::timestamptz IS NULL OR (n.at, n.created_at, n.id) > ($2::timestamptz, $3::timestamptz, $4::uuid))
-        ORDER BY n.at, n.created_at, n.id
+          AND ($2::timestamptz IS NULL OR (n.at, n.created_at, n.id) ${past} ($2::timestamptz, $3::timestamptz, $4::uuid))
+        ORDER BY n.at ${direction}, n.created_at ${direction}, n.id ${direction}
         LIMIT $5`,
       [caseId, after?.at ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
     )

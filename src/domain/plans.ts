@@ -1,5 +1,6 @@
 import type { Actor } from './actor';
 import { canApprove } from './access';
+import { OPEN_PLAN_STATUSES, openPlanRefusal, planStatusRefusal } from '../core/case-status-rules';
 import { audit } from './audit';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
@@ -30,10 +31,8 @@ export async function createPlan(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
-    if (row.status === 'assessment' || row.status === 'intake') {
-      throw new ConflictError('Record the initial assessment before writing a service plan.');
-    }
+    const refusal = planStatusRefusal(row.status, `Case ${row.reference}`);
+    if (refusal) throw new ConflictError(refusal);
     input.goals.forEach((g, i) => {
       if (g.targetDate < today(now)) {
         throw new UnprocessableError('A goal cannot be due before the plan is written.', [
@@ -41,11 +40,12 @@ export async function createPlan(
         ]);
       }
     });
-    const open = await db.query(
-      `SELECT 1 FROM service_plans WHERE case_id = $1 AND status IN ('draft', 'submitted')`,
-      [caseId],
-    );
-    if (open.rowCount) throw new ConflictError('A draft or submitted plan already exists; finish it first.');
+    const open = await db.query('SELECT 1 FROM service_plans WHERE case_id = $1 AND status = ANY($2)', [
+      caseId,
+      OPEN_PLAN_STATUSES,
+    ]);
+    const openPlan = openPlanRefusal(Boolean(open.rowCount));
+    if (openPlan) throw new ConflictError(openPlan);
     const version = (
       await db.query<{ v: number }>(
         'SELECT coalesce(max(version), 0) + 1 AS v FROM service_plans WHERE case_id = $1',
