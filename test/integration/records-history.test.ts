@@ -217,7 +217,14 @@ describe('records that keep their history', () => {
     const body = await page.text();
     expect(body).toMatch(/Resolved .*: case closed\. Nothing is left to acknowledge\./);
     expect(body).not.toContain('<button type="submit">Acknowledge</button>');
-    const confirm = await fetch(link, { method: 'POST', headers: { cookie }, redirect: 'manual' });
+    // A form post as the browser makes it: this site's Origin and the page's CSRF token.
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+    const confirm = await fetch(link, {
+      method: 'POST',
+      headers: { cookie, origin: new URL(link).origin, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
+      redirect: 'manual',
+    });
     expect(confirm.status).toBe(303);
     expect(
       (await db.pool.query('SELECT acknowledged_at FROM escalations WHERE id = $1', [escalationId])).rows,
