@@ -74,6 +74,8 @@ export interface Goal {
   domain: string;
   description: string;
   measure: string;
+  baseline: string | null;
+  target: string | null;
   targetDate: string;
   status: string;
   latestProgress: GoalProgress | null;
@@ -125,10 +127,12 @@ async function plansWithDetail(pool: Pool, rows: PlanRow[]): Promise<Plan[]> {
       domain: string;
       description: string;
       measure: string;
+      baseline: string | null;
+      target: string | null;
       target_date: string;
       status: string;
     }>(
-      `SELECT id, plan_id, domain, description, measure, to_char(target_date, 'YYYY-MM-DD') AS target_date, status
+      `SELECT id, plan_id, domain, description, measure, baseline, target, to_char(target_date, 'YYYY-MM-DD') AS target_date, status
          FROM goals WHERE plan_id = ANY($1::uuid[]) ORDER BY target_date, created_at, id`,
       [ids],
     )
@@ -184,6 +188,8 @@ async function plansWithDetail(pool: Pool, rows: PlanRow[]): Promise<Plan[]> {
           domain: g.domain,
           description: g.description,
           measure: g.measure,
+          baseline: g.baseline,
+          target: g.target,
           targetDate: g.target_date,
           status: g.status,
           latestProgress: history.at(-1) ?? null,

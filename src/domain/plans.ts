@@ -12,6 +12,8 @@ export interface GoalInput {
   domain: string;
   description: string;
   measure: string;
+  baseline?: string | undefined;
+  target?: string | undefined;
   targetDate: string;
 }
 
@@ -63,8 +65,9 @@ export async function createPlan(
       goalIds.push(
         (
           await db.query<{ id: string }>(
-            `INSERT INTO goals (plan_id, domain, description, measure, target_date) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-            [planId, g.domain, g.description, g.measure, g.targetDate],
+            `INSERT INTO goals (plan_id, domain, description, measure, baseline, target, target_date)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+            [planId, g.domain, g.description, g.measure, g.baseline ?? null, g.target ?? null, g.targetDate],
           )
         ).rows[0]!.id,
       );

@@ -237,7 +237,8 @@ run('a case manager works a new case through its forms, in a real browser at 320
     ]);
     expect(
       await q(
-        `SELECT plan_id, domain, description, measure, to_char(target_date, 'YYYY-MM-DD') AS target_date, status
+        `SELECT plan_id, domain, description, measure, baseline, target,
+                to_char(target_date, 'YYYY-MM-DD') AS target_date, status
            FROM goals ORDER BY target_date`,
         [],
       ),
@@ -247,6 +248,8 @@ run('a case manager works a new case through its forms, in a real browser at 320
         domain: 'income',
         description: 'Noor claims the benefits she is owed',
         measure: 'Benefit claims made',
+        baseline: null,
+        target: null,
         target_date: futureDate(45),
         status: 'not_started',
       },
@@ -254,7 +257,9 @@ run('a case manager works a new case through its forms, in a real browser at 320
         plan_id: planId,
         domain: 'housing',
         description: 'Noor moves into her own tenancy',
-        measure: 'Nights a week in her own tenancy (baseline: 0; target: 7)',
+        measure: 'Nights a week in her own tenancy',
+        baseline: '0',
+        target: '7',
         target_date: futureDate(90),
         status: 'not_started',
       },

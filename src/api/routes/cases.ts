@@ -118,7 +118,16 @@ export const assessmentBody = z
   });
 
 const goalBody = z
-  .strictObject({ domain: domainKey, description: text(500), measure: text(500), targetDate: isoDate })
+  .strictObject({
+    domain: domainKey,
+    description: text(500),
+    measure: text(500),
+    /** Where the client is now, on the measure ("0 nights a week"). */
+    baseline: text(200).optional(),
+    /** Where they aim to be by the target date ("7 nights a week"). */
+    target: text(200).optional(),
+    targetDate: isoDate,
+  })
   .meta({ id: 'GoalInput' });
 export const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped']);
 export const planBody = z

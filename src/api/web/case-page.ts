@@ -1,3 +1,4 @@
+import { baselineToTarget } from './plan-pages';
 import type { Router } from 'express';
 import type { CaseSchedule, CaseStatus, Recipient } from '../../core/case-contract';
 import {
@@ -588,6 +589,7 @@ function planSection(ctx: PageContext): Fragment {
         <tr>
           <th scope="col">Goal</th>
           <th scope="col">Measure</th>
+          <th scope="col">Baseline → target</th>
           <th scope="col">Domain score (at plan → latest)</th>
           <th scope="col">Target date</th>
           <th scope="col">Latest progress</th>
@@ -599,6 +601,7 @@ function planSection(ctx: PageContext): Fragment {
             html`<tr>
               <th scope="row" data-label="Goal">${g.description}</th>
               <td data-label="Measure">${g.measure}</td>
+              <td data-label="Baseline → target">${baselineToTarget(g)}</td>
               <td data-label="Domain score">${scoreChange(ctx, current, g)}</td>
               <td data-label="Target date">${calendarDate(g.targetDate)}</td>
               <td data-label="Latest progress">

@@ -51,6 +51,8 @@ function planLabels(rows: number): Record<string, string> {
     labels[`goals-${i}-domain`] = `Goal ${n} life domain`;
     labels[`goals-${i}-description`] = `Goal ${n}`;
     labels[`goals-${i}-measure`] = `Goal ${n} measure`;
+    labels[`goals-${i}-baseline`] = `Goal ${n} baseline`;
+    labels[`goals-${i}-target`] = `Goal ${n} target`;
     labels[`goals-${i}-targetDate`] = `Goal ${n} target date`;
   }
   return labels;
@@ -65,24 +67,18 @@ function plainerGoal(name: string, message: string): string {
     case 'description':
       return tooLong ? 'Keep the goal to 500 characters.' : 'Describe what the client will achieve.';
     case 'measure':
+      return tooLong ? 'Keep the measure to 500 characters.' : 'Say how progress will be measured.';
+    case 'baseline':
+      return 'Keep the baseline to 200 characters.';
+    case 'target':
       return tooLong
-        ? 'The measure, baseline and target together can be at most 500 characters.'
-        : 'Say how progress will be measured.';
+        ? 'Keep the target to 200 characters.'
+        : 'Say where the client aims to be by the target date.';
     case 'targetDate':
       return 'Enter the date the goal should be reached by.';
     default:
       return message;
   }
-}
-
-/** SMART's measure with where the client starts and where they aim: "Nights housed a week (baseline: 0; target: 7)". */
-function measureOf(measure: string, baseline: string | undefined, target: string | undefined): string {
-  const parts = [
-    baseline ? `baseline: ${baseline.trim()}` : '',
-    target ? `target: ${target.trim()}` : '',
-  ].filter(Boolean);
-  const m = measure.trim();
-  return parts.length && m ? `${m} (${parts.join('; ')})` : m;
 }
 
 /** How many goal rows the form shows: what it last showed, within 1..30. */
@@ -102,7 +98,9 @@ function planRequest(values: FormValues, rows: number): { body: unknown; rowOf: 
     goals.push({
       domain: get('domain'),
       description: values[`goals-${i}-description`] ?? '',
-      measure: measureOf(values[`goals-${i}-measure`] ?? '', get('baseline'), get('target')),
+      measure: values[`goals-${i}-measure`] ?? '',
+      baseline: get('baseline'),
+      target: get('target'),
       targetDate: get('targetDate'),
     });
   }
@@ -161,7 +159,7 @@ export function registerPlanPages(web: Router, deps: WebDeps, mw: PageMiddleware
     const { body, rowOf } = planRequest(values, rows);
     const apiLabels: Record<string, string> = { summary: labels.summary! };
     rowOf.forEach((r, k) => {
-      for (const f of ['domain', 'description', 'measure', 'targetDate'])
+      for (const f of ['domain', 'description', 'measure', 'baseline', 'target', 'targetDate'])
         apiLabels[`goals-${k}-${f}`] = labels[`goals-${r}-${f}`]!;
     });
     const parsed = parseForm(planBody, body, apiLabels);
@@ -296,6 +294,8 @@ export function registerPlanPages(web: Router, deps: WebDeps, mw: PageMiddleware
             <dd>${goal.description}</dd>
             <dt>Measure</dt>
             <dd>${goal.measure}</dd>
+            <dt>Baseline → target</dt>
+            <dd>${baselineToTarget(goal)}</dd>
             <dt>Target date</dt>
             <dd>${goal.targetDate}</dd>
             <dt>Status now</dt>
@@ -391,8 +391,8 @@ function planForm(
         required: true,
         maxlength: 500,
       })}
-      ${textInput({ name: `goals-${i}-baseline`, label: 'Baseline', hint: 'Where the client is now, for example “0”.', ...field, maxlength: 100 })}
-      ${textInput({ name: `goals-${i}-target`, label: 'Target', hint: 'Where they aim to be, for example “7”.', ...field, maxlength: 100 })}
+      ${textInput({ name: `goals-${i}-baseline`, label: 'Baseline', hint: 'Where the client is now, for example “0”.', ...field, maxlength: 200 })}
+      ${textInput({ name: `goals-${i}-target`, label: 'Target', hint: 'Where they aim to be, for example “7”.', ...field, maxlength: 200 })}
       ${textInput({
         name: `goals-${i}-targetDate`,
         label: 'Target date',
@@ -477,6 +477,8 @@ function planPage(row: CaseRow, plan: Plan, viewer: Viewer, nameOf: (id: string)
           <dd>${domainName(g.domain)}</dd>
           <dt>Measure</dt>
           <dd>${g.measure}</dd>
+          <dt>Baseline → target</dt>
+          <dd>${baselineToTarget(g)}</dd>
           <dt>Target date</dt>
           <dd>${g.targetDate}</dd>
           <dt>Status</dt>
@@ -550,4 +552,10 @@ function planPage(row: CaseRow, plan: Plan, viewer: Viewer, nameOf: (id: string)
     ${goals}
     <h2>Submissions and decisions</h2>
     ${events}`;
+}
+
+/** "0 → 7"; goals written before baselines were recorded say so. */
+export function baselineToTarget(goal: { baseline: string | null; target: string | null }): string {
+  if (goal.baseline === null && goal.target === null) return 'Not recorded';
+  return `${goal.baseline ?? 'not recorded'} → ${goal.target ?? 'not recorded'}`;
 }
