@@ -98,6 +98,17 @@ export default tseslint.config(
   },
   ...layerRules,
   {
+    // Plain JavaScript (CI's tally, the test OpenID provider): no type information, Node's globals.
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'module',
+      globals: { process: 'readonly', console: 'readonly', require: 'readonly', Buffer: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The policy core is pure: no I/O, no Temporal, no packages; workflows and services both import it.
     files: ['src/core/**/*.ts'],
     rules: {

@@ -35,6 +35,8 @@ export interface OneNotification {
   mail: RenderedMail;
   /** When the work it is about falls due: orders a digest's list. */
   dueAt?: string;
+  /** Where its work is done, a path under the public base URL: the line in a digest links there. */
+  linkPath?: string;
   /** Recorded as waiting for the recipient's daily digest, which sends it, instead of sent now. */
   queueForDigest?: boolean;
   replyTo?: OutgoingMail['replyTo'];
@@ -52,8 +54,8 @@ type DeliveryDeps = { pool: Pool; mailer: Mailer };
 /** Step 1: the notification's row, before anything leaves. */
 export async function recordNotification(deps: DeliveryDeps, n: OneNotification): Promise<void> {
   await deps.pool.query(
-    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at, link_path)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (notification_key) DO NOTHING`,
     [
       n.key,
@@ -65,6 +67,7 @@ export async function recordNotification(deps: DeliveryDeps, n: OneNotification)
       messageIdFor(n.key, deps.mailer.messageIdDomain),
       n.queueForDigest ? 'queued_for_digest' : 'pending',
       n.dueAt ?? null,
+      n.linkPath ?? null,
     ],
   );
 }

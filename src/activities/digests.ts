@@ -91,8 +91,16 @@ export function createDigestActivities(deps: DigestDeps) {
       [staff.id, key],
     );
     const items = (
-      await deps.pool.query<{ case_id: string; reference: string; subject: string; due_at: Date }>(
-        `SELECT n.case_id, c.reference, n.subject, n.due_at FROM notifications n JOIN cases c ON c.id = n.case_id
+      await deps.pool.query<{
+        case_id: string;
+        reference: string;
+        subject: string;
+        due_at: Date;
+        link_path: string;
+      }>(
+        // Rows queued before links were recorded link the case page.
+        `SELECT n.case_id, c.reference, n.subject, n.due_at, coalesce(n.link_path, '/cases/' || n.case_id) AS link_path
+           FROM notifications n JOIN cases c ON c.id = n.case_id
           WHERE n.digest_key = $1 ORDER BY n.due_at ASC, n.created_at ASC`,
         [key],
       )
@@ -103,6 +111,7 @@ export function createDigestActivities(deps: DigestDeps) {
       caseReference: i.reference,
       subject: i.subject,
       dueAt: i.due_at,
+      path: i.link_path,
     }));
     const ctx = {
       recipientName: staff.full_name,

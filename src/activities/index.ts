@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Mailer } from '../notifications/mailer';
 import type { AgencyContact } from '../notifications/templates';
 import type { CaseWorkflows } from '../domain/ports';
+import { createSendCaseNews } from './case-news';
 import { createDigestActivities } from './digests';
 import { createDeliverFanOut } from './fan-out';
 import { createSendCaseNotification } from './notifications';
@@ -23,6 +24,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     sendCaseNotification: createSendCaseNotification(deps),
+    sendCaseNews: createSendCaseNews(deps),
     projectCaseSchedule: createProjectCaseSchedule(deps),
     deliverFanOut: createDeliverFanOut(deps),
     ...createDigestActivities(deps),

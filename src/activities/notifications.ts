@@ -7,6 +7,7 @@ import {
   mayWaitForDigest,
   obligationSpec,
 } from '../core/obligation-catalogue';
+import { pathForObligation } from '../core/obligation-pages';
 import type { Mailer } from '../notifications/mailer';
 import {
   escapeHtml,
@@ -90,9 +91,9 @@ async function findReferral(pool: Pool, req: CaseNotificationRequest): Promise<R
  * or the admins when the supervisor's own address failed. Once per failed notification; the
  * obligation's ladder goes on regardless.
  */
-async function reportUndelivered(
+export async function reportUndelivered(
   deps: NotificationDeps,
-  req: CaseNotificationRequest,
+  req: Pick<CaseNotificationRequest, 'caseId'>,
   failedKey: string,
   failedEmail: string,
   failedSubject: string,
@@ -227,6 +228,12 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     // level, before the email so the email can carry its signed acknowledgement link.
     const acknowledge = isEscalationStep(req.step) ? await recordEscalation(deps, req) : undefined;
     const referral = await findReferral(deps.pool, req);
+    // The page where the obligation is met: the email's first link, and its digest line's.
+    const workPath = pathForObligation({
+      kind: req.obligationKind,
+      caseId: req.caseId,
+      subjectId: req.subjectId,
+    });
 
     const mail = renderCaseMail({
       obligationKind: req.obligationKind,
@@ -244,6 +251,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       caseManagerName: caseRow.case_manager_name,
       supervisorName: caseRow.supervisor_name,
       caseUrl: `${deps.publicBaseUrl}/cases/${req.caseId}`,
+      workUrl: `${deps.publicBaseUrl}${workPath}`,
       ...(referral ? { referral } : {}),
       ...(deps.agency ? { agency: deps.agency } : {}),
       ...(acknowledge ? { acknowledge } : {}),
@@ -261,6 +269,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       mail,
       dueAt: req.dueAt,
       queueForDigest: queue,
+      ...(req.recipient === 'provider' ? {} : { linkPath: workPath }),
       ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
       headers: { 'X-Caseloop-Scheduled-For': req.scheduledFor },
     };

@@ -1,5 +1,5 @@
 import type { LadderStepKind } from '../core/ladder';
-import type { CaseStatus, ObligationKind, Recipient } from '../core/case-contract';
+import type { CaseNews, CaseStatus, ObligationKind, Recipient } from '../core/case-contract';
 
 export interface CaseNotificationRequest {
   caseId: string;
@@ -19,8 +19,15 @@ export interface CaseNotificationRequest {
   recipientStaffId: string;
 }
 
+/** One piece of news to tell (a request or decision): what the workflow queued, and its case. */
+export interface CaseNewsRequest extends CaseNews {
+  caseId: string;
+}
+
 export type NotificationResult =
   | { status: 'sent' | 'already_sent' | 'queued_for_digest'; notificationKey: string }
+  /** Nobody needs telling: the recipient made the request or decision themselves. */
+  | { status: 'not_needed'; reason: string }
   | { status: 'failed'; notificationKey: string; reason: string }
   | { status: 'no_recipient'; reason: string };
 

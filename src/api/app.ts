@@ -152,6 +152,11 @@ export function createApp(deps: AppDeps): Express {
   // Authenticate before parsing: a stranger's body is never read.
   app.use(
     '/api/v1',
+    // Answers carry client data: no browser or proxy may keep a copy.
+    (_req, res, next) => {
+      res.set('cache-control', 'no-store');
+      next();
+    },
     requireStaff(deps.pool),
     express.json({ limit: '100kb', strict: true }),
     api.router,

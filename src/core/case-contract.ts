@@ -100,6 +100,40 @@ export interface CaseSchedule {
   projected?: boolean;
 }
 
+/** A request or decision someone else must hear of (workflow patch 'decisions-told'). */
+export type CaseNewsKind =
+  | 'plan_submitted'
+  | 'plan_approved'
+  | 'plan_returned'
+  | 'closure_requested'
+  | 'closure_approved'
+  | 'closure_returned';
+
+/** The event types whose news is told: submissions and requests to the supervisor, decisions back. */
+export const NEWS_EVENTS: ReadonlySet<CaseEvent['type']> = new Set([
+  'plan_submitted',
+  'plan_decided',
+  'closure_requested',
+  'closure_decided',
+]);
+
+/**
+ * One piece of news, told by email exactly once: identifiers and times only, like everything the
+ * workflow holds (the note a decision carries is read from the record when the email is written).
+ */
+export interface CaseNews {
+  what: CaseNewsKind;
+  /** The plan, for plan news. */
+  planId?: string;
+  /** When it happened (the event's time): with `what` and the plan, it names this piece of news. */
+  at: string;
+  to: 'supervisor' | 'case_manager';
+  /** Who that was on the case when it happened. */
+  staffId: string;
+  /** A request's decision due time (its approval obligation's due time). */
+  decideBy?: string;
+}
+
 /** The workflow's view of the facts the record also holds (answered by the caseFacts query). */
 export interface CaseFacts {
   status: CaseStatus;

@@ -83,6 +83,14 @@ export function canApprove(actor: Actor, c: CaseParties): boolean {
   );
 }
 
+/**
+ * May this actor acknowledge an escalation on a case they may see? Its recipient or anyone who may
+ * approve on the case, never the person who carries the case (the escalation is about their work).
+ */
+export function canAcknowledgeEscalation(actor: Actor, c: CaseParties, recipientId: string): boolean {
+  return c.case_manager_id !== actor.id && (recipientId === actor.id || canApprove(actor, c));
+}
+
 /** May this actor change the program's settings and policy? An admin or the program's own manager. */
 export function canManageProgram(actor: Actor, programManagerId: string | null): boolean {
   return isAdmin(actor) || (actor.role === 'program_manager' && programManagerId === actor.id);

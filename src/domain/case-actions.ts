@@ -2,7 +2,12 @@ import type { PoolClient } from 'pg';
 import { staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
 import type { CaseEvent } from '../core/case-contract';
-import { closedRefusal, statusRefusal } from '../core/case-status-rules';
+import {
+  closedRefusal,
+  closureRequestRefusal,
+  reopenRefusal,
+  statusRefusal,
+} from '../core/case-status-rules';
 import {
   assertSettled,
   changeLanded,
@@ -220,9 +225,8 @@ export async function requestClosure(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertStatusAllows(row, 'closure_requested');
-    // The record's own rule, beyond the workflow's: a case on hold is resumed before it closes.
-    if (row.status === 'on_hold') throw new ConflictError('Resume the case before requesting closure.');
+    // The workflow's rule, and the record's own: a case on hold is resumed before it closes.
+    refuseIf(closureRequestRefusal(row.status, named(row)));
     await db.query(
       `UPDATE cases SET closure_reason = $2, closure_summary = $3, closure_requested_at = $4, closure_requested_by = $5
         WHERE id = $1`,
@@ -307,7 +311,7 @@ export async function reopenCase(
         const row = await loadCase(db, actor, caseId, true);
         if (!canApprove(actor, row))
           throw new ForbiddenError('Only the supervisor, program manager or an admin may reopen.');
-        if (row.status !== 'closed') throw new ConflictError(`Case ${row.reference} is not closed.`);
+        refuseIf(reopenRefusal(row.status, named(row)));
         await assertSettled(db, caseId);
         const updated = (
           await db.query<CaseRow>(

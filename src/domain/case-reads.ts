@@ -74,6 +74,8 @@ export interface Goal {
   domain: string;
   description: string;
   measure: string;
+  baseline: string | null;
+  target: string | null;
   targetDate: string;
   status: string;
   latestProgress: GoalProgress | null;
@@ -125,10 +127,12 @@ async function plansWithDetail(pool: Pool, rows: PlanRow[]): Promise<Plan[]> {
       domain: string;
       description: string;
       measure: string;
+      baseline: string | null;
+      target: string | null;
       target_date: string;
       status: string;
     }>(
-      `SELECT id, plan_id, domain, description, measure, to_char(target_date, 'YYYY-MM-DD') AS target_date, status
+      `SELECT id, plan_id, domain, description, measure, baseline, target, to_char(target_date, 'YYYY-MM-DD') AS target_date, status
          FROM goals WHERE plan_id = ANY($1::uuid[]) ORDER BY target_date, created_at, id`,
       [ids],
     )
@@ -184,6 +188,8 @@ async function plansWithDetail(pool: Pool, rows: PlanRow[]): Promise<Plan[]> {
           domain: g.domain,
           description: g.description,
           measure: g.measure,
+          baseline: g.baseline,
+          target: g.target,
           targetDate: g.target_date,
           status: g.status,
           latestProgress: history.at(-1) ?? null,
@@ -252,6 +258,28 @@ export interface Referral {
 /** Every referral on the case, newest first, each with its status history oldest first. */
 export async function listReferrals(pool: Pool, actor: Actor, caseId: string): Promise<Referral[]> {
   await loadCase(pool, actor, caseId);
+  return referralsOf(pool, actor, caseId);
+}
+
+/** One referral of the case with its status history; one of another case is reported as not found. */
+export async function getReferral(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  referralId: string,
+): Promise<Referral> {
+  await loadCase(pool, actor, caseId);
+  const [referral] = await referralsOf(pool, actor, caseId, referralId);
+  if (!referral) throw new NotFoundError(`No referral ${referralId} on this case.`);
+  return referral;
+}
+
+async function referralsOf(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  referralId?: string,
+): Promise<Referral[]> {
   const rows = (
     await pool.query<{
       id: string;
@@ -266,8 +294,8 @@ export async function listReferrals(pool: Pool, actor: Actor, caseId: string): P
     }>(
       `SELECT r.id, r.provider_id, p.organisation, r.service, r.reason, r.status, r.sent_at, r.created_by, r.updated_at
          FROM referrals r JOIN providers p ON p.id = r.provider_id
-        WHERE r.case_id = $1 ORDER BY r.sent_at DESC, r.id`,
-      [caseId],
+        WHERE r.case_id = $1 AND ($2::uuid IS NULL OR r.id = $2) ORDER BY r.sent_at DESC, r.id`,
+      [caseId, referralId ?? null],
     )
   ).rows;
   const events = (
@@ -341,4 +369,28 @@ export async function listClosureEvents(pool: Pool, actor: Actor, caseId: string
     at: iso(r.at),
     actorId: r.actor_id,
   }));
+}
+
+export interface GoalOnPlan {
+  plan: { id: string; version: number; status: string };
+  goal: Goal;
+}
+
+/** One goal of the case with its progress, and the plan it belongs to (audited as a read of that plan). */
+export async function getGoal(pool: Pool, actor: Actor, caseId: string, goalId: string): Promise<GoalOnPlan> {
+  await loadCase(pool, actor, caseId);
+  const rows = (
+    await pool.query<PlanRow>(
+      `SELECT ${PLAN_COLUMNS} FROM service_plans
+        WHERE case_id = $1 AND id = (SELECT plan_id FROM goals WHERE id = $2)`,
+      [caseId, goalId],
+    )
+  ).rows;
+  if (rows.length === 0) throw new NotFoundError(`No goal ${goalId} on case ${caseId}.`);
+  const plan = (await plansWithDetail(pool, rows))[0]!;
+  await auditEach(pool, actor, { action: 'read', entity: 'service_plan' }, [{ entityId: plan.id, caseId }]);
+  return {
+    plan: { id: plan.id, version: plan.version, status: plan.status },
+    goal: plan.goals.find((g) => g.id === goalId)!,
+  };
 }

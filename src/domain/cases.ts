@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
 import type { CaseSchedule, CaseStatus, CaseWorkflowInput } from '../core/case-contract';
-import { closedRefusal } from '../core/case-status-rules';
+import { assessmentRefusal } from '../core/case-status-rules';
 import type { Actor } from './actor';
 import { assertCaseParties, canAccessCase, canOpenCaseFor } from './access';
 import { checkBirthDate, isClientVisible, recordConsentAtRegistration } from './clients';
@@ -367,18 +367,18 @@ export async function recordAssessment(
       async (db) => {
         const row = await loadCase(db, actor, caseId, true);
         await assertSettled(db, caseId);
-        const closed = closedRefusal(row.status);
-        if (closed) throw new ConflictError(closed);
-        if (row.status === 'on_hold') {
-          const program = (
-            await db.query<{ forbid: boolean }>(
-              'SELECT forbid_assessment_on_hold AS forbid FROM programs WHERE id = $1',
-              [row.program_id],
-            )
-          ).rows[0];
-          if (program?.forbid)
-            throw new ConflictError('The program does not allow assessing a case on hold; resume it first.');
-        }
+        const forbidOnHold =
+          row.status === 'on_hold' &&
+          Boolean(
+            (
+              await db.query<{ forbid: boolean }>(
+                'SELECT forbid_assessment_on_hold AS forbid FROM programs WHERE id = $1',
+                [row.program_id],
+              )
+            ).rows[0]?.forbid,
+          );
+        const refusal = assessmentRefusal(row.status, forbidOnHold);
+        if (refusal) throw new ConflictError(refusal);
         if (input.kind === 'initial') {
           const done = await db.query(
             `SELECT 1 FROM assessments WHERE case_id = $1 AND kind = 'initial' AND completed_at >= $2`,

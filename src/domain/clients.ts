@@ -157,3 +157,34 @@ export async function searchClients(
   else await audit(pool, actor, { action: 'read', entity: 'client', detail: { search: true, results: 0 } });
   return rows.rows.map(toClient);
 }
+
+/**
+ * Clients already on record under the same name and birth date as a new one (names compared
+ * trimmed and case-insensitively; no birth date matches no birth date), among the clients the
+ * actor may see: intake warns before registering the same person twice. One query; every record
+ * it discloses is audited.
+ */
+export async function sameNamedClients(
+  pool: Pool,
+  actor: Actor,
+  client: { givenName: string; familyName: string; birthDate?: string | undefined },
+): Promise<ClientRecord[]> {
+  const rows = (
+    await pool.query<ClientRow>(
+      `SELECT ${COLUMNS} FROM clients cl
+        WHERE ${visibleClientsSql(actor, 1)}
+          AND lower(btrim(cl.given_name)) = lower(btrim($2)) AND lower(btrim(cl.family_name)) = lower(btrim($3))
+          AND cl.birth_date IS NOT DISTINCT FROM $4::date
+        ORDER BY cl.created_at, cl.id LIMIT 20`,
+      [actor.id, client.givenName, client.familyName, client.birthDate ?? null],
+    )
+  ).rows;
+  if (rows.length > 0)
+    await auditEach(
+      pool,
+      actor,
+      { action: 'read', entity: 'client', detail: { duplicateCheck: true } },
+      rows.map((r) => ({ entityId: r.id })),
+    );
+  return rows.map(toClient);
+}

@@ -129,6 +129,17 @@ export async function getStaff(pool: Pool, id: string): Promise<Staff> {
   return toStaff(row);
 }
 
+/** Staff members' names by id, for showing who did what; ids that name nobody are left out. */
+export async function staffNames(pool: Pool, ids: readonly string[]): Promise<Map<string, string>> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return new Map();
+  const rows = await pool.query<{ id: string; full_name: string }>(
+    'SELECT id, full_name FROM staff WHERE id = ANY($1::uuid[])',
+    [unique],
+  );
+  return new Map(rows.rows.map((r) => [r.id, r.full_name]));
+}
+
 export async function listStaff(pool: Pool, filter: { role?: Role; active?: boolean }): Promise<Staff[]> {
   const rows = await pool.query<StaffRow>(
     `SELECT * FROM staff WHERE ($1::text IS NULL OR role = $1) AND ($2::boolean IS NULL OR active = $2) ORDER BY full_name, id`,

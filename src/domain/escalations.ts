@@ -8,7 +8,7 @@ import {
   type Applied,
   type StagedChange,
 } from './case-changes';
-import { canApprove, visibleCasesSql } from './access';
+import { canAcknowledgeEscalation, visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { loadCase } from './cases';
@@ -95,10 +95,7 @@ async function visibleEscalation(
   // Being its recipient is not enough: whoever has since lost access to the case (reassigned away,
   // no longer the program's manager) must not stop its ladder, nor may whoever carries the case.
   const caseRow = await loadCase(db, actor, row.case_id).catch(() => undefined);
-  const mayAct =
-    caseRow !== undefined &&
-    caseRow.case_manager_id !== actor.id &&
-    (row.recipient_id === actor.id || canApprove(actor, caseRow));
+  const mayAct = caseRow !== undefined && canAcknowledgeEscalation(actor, caseRow, row.recipient_id);
   if (!mayAct) throw new NotFoundError(`No escalation ${escalationId}.`);
   return row;
 }

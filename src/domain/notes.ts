@@ -3,7 +3,7 @@ import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import { loadCase, type CaseDeps } from './cases';
-import { UnprocessableError } from '../core/errors';
+import { NotFoundError, UnprocessableError } from '../core/errors';
 
 export type NoteType = 'contact' | 'progress' | 'supervision' | 'closing';
 
@@ -120,17 +120,19 @@ export interface NotePage {
 const PG_INSTANT = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /**
- * The case's notes, oldest first (by when they happened, then when they were written), a page at
- * a time. Each note lists the notes that amend it, so a correction is found from the original.
+ * The case's notes, oldest first (by when they happened, then when they were written), or newest
+ * first when asked (the case page), a page at a time. Each note lists the notes that amend it, so a correction is found from the original.
  * Every note shown is audited.
  */
 export async function listNotes(
   pool: Pool,
   actor: Actor,
   caseId: string,
-  page: { limit?: number; cursor?: string } = {},
+  page: { limit?: number; cursor?: string; newestFirst?: boolean } = {},
 ): Promise<NotePage> {
   const limit = page.limit ?? 25;
+  // The cursor names the last note shown; the next page is the notes past it in the same order.
+  const [past, direction] = page.newestFirst ? ['<', 'DESC'] : ['>', 'ASC'];
   const after = page.cursor ? decodeCursor(page.cursor) : undefined;
   await loadCase(pool, actor, caseId);
   const rows = (
@@ -151,8 +153,8 @@ export async function listNotes(
               to_char(n.created_at AT TIME ZONE 'UTC', ${PG_INSTANT}) AS created_text
          FROM case_notes n
         WHERE n.case_id = $1
-          AND ($2::timestamptz IS NULL OR (n.at, n.created_at, n.id) > ($2::timestamptz, $3::timestamptz, $4::uuid))
-        ORDER BY n.at, n.created_at, n.id
+          AND ($2::timestamptz IS NULL OR (n.at, n.created_at, n.id) ${past} ($2::timestamptz, $3::timestamptz, $4::uuid))
+        ORDER BY n.at ${direction}, n.created_at ${direction}, n.id ${direction}
         LIMIT $5`,
       [caseId, after?.at ?? null, after?.createdAt ?? null, after?.id ?? null, limit + 1],
     )
@@ -180,4 +182,46 @@ export async function listNotes(
         ? encodeCursor({ at: last.at_text, createdAt: last.created_text, id: last.id })
         : null,
   };
+}
+
+/** One note of the case with the notes that amend it, oldest first; each note shown is audited. */
+export async function getNote(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  noteId: string,
+): Promise<{ note: Note; amendments: Note[] }> {
+  await loadCase(pool, actor, caseId);
+  const rows = (
+    await pool.query<{
+      id: string;
+      type: NoteType;
+      author_id: string;
+      at: Date;
+      body: string;
+      amends_note_id: string | null;
+    }>(
+      `SELECT id, type, author_id, at, body, amends_note_id FROM case_notes
+        WHERE case_id = $1 AND (id = $2 OR amends_note_id = $2)
+        ORDER BY (id = $2) DESC, at, created_at, id`,
+      [caseId, noteId],
+    )
+  ).rows;
+  const [first, ...rest] = rows;
+  if (!first || first.id !== noteId) throw new NotFoundError(`No note ${noteId} on this case.`);
+  await auditEach(
+    pool,
+    actor,
+    { action: 'read', entity: 'case_note' },
+    rows.map((r) => ({ entityId: r.id, caseId })),
+  );
+  const toNote = (r: (typeof rows)[number]): Note => ({
+    id: r.id,
+    type: r.type,
+    authorId: r.author_id,
+    at: r.at.toISOString(),
+    body: r.body,
+    amendsNoteId: r.amends_note_id,
+  });
+  return { note: { ...toNote(first), amendedBy: rest.map((r) => r.id) }, amendments: rest.map(toNote) };
 }

@@ -1,5 +1,6 @@
 import type { Actor } from './actor';
 import { canApprove } from './access';
+import { OPEN_PLAN_STATUSES, openPlanRefusal, planStatusRefusal } from '../core/case-status-rules';
 import { audit } from './audit';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
@@ -11,6 +12,8 @@ export interface GoalInput {
   domain: string;
   description: string;
   measure: string;
+  baseline?: string | undefined;
+  target?: string | undefined;
   targetDate: string;
 }
 
@@ -30,10 +33,8 @@ export async function createPlan(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
-    if (row.status === 'assessment' || row.status === 'intake') {
-      throw new ConflictError('Record the initial assessment before writing a service plan.');
-    }
+    const refusal = planStatusRefusal(row.status, `Case ${row.reference}`);
+    if (refusal) throw new ConflictError(refusal);
     input.goals.forEach((g, i) => {
       if (g.targetDate < today(now)) {
         throw new UnprocessableError('A goal cannot be due before the plan is written.', [
@@ -41,11 +42,12 @@ export async function createPlan(
         ]);
       }
     });
-    const open = await db.query(
-      `SELECT 1 FROM service_plans WHERE case_id = $1 AND status IN ('draft', 'submitted')`,
-      [caseId],
-    );
-    if (open.rowCount) throw new ConflictError('A draft or submitted plan already exists; finish it first.');
+    const open = await db.query('SELECT 1 FROM service_plans WHERE case_id = $1 AND status = ANY($2)', [
+      caseId,
+      OPEN_PLAN_STATUSES,
+    ]);
+    const openPlan = openPlanRefusal(Boolean(open.rowCount));
+    if (openPlan) throw new ConflictError(openPlan);
     const version = (
       await db.query<{ v: number }>(
         'SELECT coalesce(max(version), 0) + 1 AS v FROM service_plans WHERE case_id = $1',
@@ -63,8 +65,9 @@ export async function createPlan(
       goalIds.push(
         (
           await db.query<{ id: string }>(
-            `INSERT INTO goals (plan_id, domain, description, measure, target_date) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-            [planId, g.domain, g.description, g.measure, g.targetDate],
+            `INSERT INTO goals (plan_id, domain, description, measure, baseline, target, target_date)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+            [planId, g.domain, g.description, g.measure, g.baseline ?? null, g.target ?? null, g.targetDate],
           )
         ).rows[0]!.id,
       );

@@ -1,6 +1,7 @@
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { currentConsent } from './consent';
+import { referralRefusal } from '../core/case-status-rules';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps } from './cases';
 import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors';
@@ -19,6 +20,11 @@ const NEXT: Record<ReferralStatus, ReferralStatus[]> = {
   cancelled: [],
 };
 
+/** The statuses a referral may move to next (none once it is completed, declined, no-show or cancelled). */
+export function nextReferralStatuses(status: string): ReferralStatus[] {
+  return Object.hasOwn(NEXT, status) ? [...NEXT[status as ReferralStatus]] : [];
+}
+
 export async function makeReferral(
   deps: CaseDeps,
   actor: Actor,
@@ -27,8 +33,8 @@ export async function makeReferral(
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
-    if (row.status === 'on_hold') throw new ConflictError('The case is on hold; resume it before referring.');
+    const refusal = referralRefusal(row.status, `Case ${row.reference}`);
+    if (refusal) throw new ConflictError(refusal);
     const provider = (
       await db.query<{ active: boolean }>('SELECT active FROM providers WHERE id = $1', [input.providerId])
     ).rows[0];

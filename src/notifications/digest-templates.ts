@@ -7,6 +7,8 @@ export interface DigestItem {
   caseReference: string;
   subject: string;
   dueAt: Date;
+  /** Where its work is done, under the public base URL (`/cases/<id>/assessments/new`...). */
+  path: string;
 }
 
 export interface TeamDigestRow {
@@ -44,12 +46,17 @@ function mail(subject: string, ctx: DigestContext, text: string[], html: string[
   };
 }
 
-/** The daily digest: every waiting reminder, most urgent (longest overdue) first. Case references only. */
+/**
+ * The daily digest: every waiting reminder (and request for approval), most urgent (longest overdue)
+ * first, each linking to the page where it is done. Case references only.
+ */
 export function renderDigest(ctx: DigestContext, items: DigestItem[]): RenderedMail {
   const subject = `Your Caseloop digest for ${ctx.localDate}: ${items.length} reminder${items.length === 1 ? '' : 's'}`;
+  const url = (i: DigestItem): string => `${ctx.publicBaseUrl}${i.path}`;
   const line = (i: DigestItem): string =>
-    `${i.subject} (due ${formatWhen(i.dueAt, ctx.recipientTimeZone)}) ${ctx.publicBaseUrl}/cases/${i.caseId}`;
-  const note = 'You chose a daily digest; escalations and approval requests still arrive at once.';
+    `${i.subject} (due ${formatWhen(i.dueAt, ctx.recipientTimeZone)}) ${url(i)}`;
+  const note =
+    'You chose a daily digest; escalations, approval reminders and decisions on your requests still arrive at once.';
   return mail(
     subject,
     ctx,
@@ -65,7 +72,7 @@ export function renderDigest(ctx: DigestContext, items: DigestItem[]): RenderedM
       '<ol>',
       ...items.map(
         (i) =>
-          `<li><a href="${escapeHtml(`${ctx.publicBaseUrl}/cases/${i.caseId}`)}">${escapeHtml(i.subject)}</a> (due ${escapeHtml(formatWhen(i.dueAt, ctx.recipientTimeZone))})</li>`,
+          `<li><a href="${escapeHtml(url(i))}">${escapeHtml(i.subject)}</a> (due ${escapeHtml(formatWhen(i.dueAt, ctx.recipientTimeZone))})</li>`,
       ),
       '</ol>',
       `<p>${escapeHtml(note)}</p>`,

@@ -1,5 +1,6 @@
 import type { LadderStepKind } from '../core/ladder';
 import { isEscalationStep, obligationSpec, toldIfOverdue } from '../core/obligation-catalogue';
+import { obligationPageLabel } from '../core/obligation-pages';
 import type { ObligationKind, Recipient } from '../core/case-contract';
 
 /**
@@ -25,6 +26,11 @@ export interface CaseMailContext {
   caseManagerName: string;
   supervisorName: string;
   caseUrl: string;
+  /**
+   * The page where the obligation is met (`pathForObligation` under the public base URL): the
+   * email's first link. Without it, the case page is the only link.
+   */
+  workUrl?: string;
   /** Referral reminders and provider follow-ups: which referral, so several on one case can be told apart. */
   referral?: ReferralMention;
   /** Provider emails: the agency behind the program, and whom to write to besides the case manager. */
@@ -49,8 +55,11 @@ export interface RenderedMail {
   html: string;
 }
 
-/** Client details an email can carry, named as the audit log records them. */
-export type ClientField = 'initials' | 'full_name' | 'referral_service';
+/**
+ * Client details an email can carry, named as the audit log records them. `decision_note` is the
+ * free text a supervisor wrote when deciding a plan or closure, told to the case manager.
+ */
+export type ClientField = 'initials' | 'full_name' | 'referral_service' | 'decision_note';
 
 export interface RenderedCaseMail extends RenderedMail {
   /** Exactly the client details this email carries. */
@@ -224,6 +233,15 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   const todo = isEscalationStep(ctx.step)
     ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : ctx.caseManagerName} and acknowledge this escalation on the case.`
     : spec.whatToDo;
+  // Straight to the page where it is done; the case page stays as the second link. An escalation's
+  // reader checks on someone else's work there, so its link says where rather than what to do.
+  const work =
+    ctx.workUrl && ctx.workUrl !== ctx.caseUrl
+      ? {
+          url: ctx.workUrl,
+          label: isEscalationStep(ctx.step) ? 'Where it is done' : obligationPageLabel(ctx.obligationKind),
+        }
+      : undefined;
   const text = [
     `Hello ${ctx.recipientName},`,
     '',
@@ -232,6 +250,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
     `What to do: ${todo}`,
     `Who else knows: ${alsoTold}`,
     '',
+    ...(work ? [`${work.label}: ${work.url}`] : []),
     `Open the case: ${ctx.caseUrl}`,
     ...(ctx.acknowledge
       ? [
@@ -247,6 +266,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
     `<p>${escapeHtml(lead)}</p>`,
     `<p><strong>What to do:</strong> ${escapeHtml(todo)}</p>`,
     `<p><strong>Who else knows:</strong> ${escapeHtml(alsoTold)}</p>`,
+    ...(work ? [`<p><a href="${escapeHtml(work.url)}">${escapeHtml(work.label)}</a></p>`] : []),
     `<p><a href="${escapeHtml(ctx.caseUrl)}">Open case ${escapeHtml(ctx.caseReference)}</a></p>`,
     ...(ctx.acknowledge
       ? [

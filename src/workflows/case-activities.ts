@@ -9,8 +9,9 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 };
 
-/** The two activities a case workflow calls: write its projection, send one ladder step. */
-export const { sendCaseNotification, projectCaseSchedule } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+/** The activities a case workflow calls: write its projection, send one ladder step, tell one piece of news. */
+export const { sendCaseNotification, projectCaseSchedule, sendCaseNews } =
+  proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** An activity call with a summary, so the UI's timeline reads as the case's story. */
 export const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });

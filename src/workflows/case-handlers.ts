@@ -1,5 +1,5 @@
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
-import type { CaseDelivery, CaseEvent, CaseSchedule } from '../core/case-contract';
+import { NEWS_EVENTS, type CaseDelivery, type CaseEvent, type CaseSchedule } from '../core/case-contract';
 import {
   alreadyApplied,
   applyEvent,
@@ -51,6 +51,7 @@ export function registerCaseHandlers(
       applyEvent(state, event, Date.now(), {
         // Asked only where generations differ, so older cases replay exactly as they ran.
         closurePausesClocks: event.type === 'closure_requested' && patched(PATCHES.closurePausesClocks),
+        tellDecisions: NEWS_EVENTS.has(event.type) && patched(PATCHES.decisionsTold),
       });
       if (delivery) state.appliedChange = delivery.change;
       changed();

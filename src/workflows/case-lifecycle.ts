@@ -10,7 +10,7 @@ import {
 } from '@temporalio/workflow';
 import { escalationLevelOf, stepSummary } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
-import { projectCaseSchedule, sendCaseNotification, titled } from './case-activities';
+import { projectCaseSchedule, sendCaseNews, sendCaseNotification, titled } from './case-activities';
 import { registerCaseHandlers } from './case-handlers';
 import { createProjector, type CaseProjector } from './case-projection';
 import { initialCaseState, isOpen, type CaseState } from './case-state';
@@ -64,6 +64,9 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     await projector.project();
     // A message arrived while projecting: project again before deciding what to wait for.
     if (changedSince()) continue;
+    // News of a request or decision leaves first, even before the case closes (only cases that
+    // queue news do anything here: patch 'decisions-told').
+    if (await toldNews(input, state)) continue;
     if (state.status === 'closed') return closeOut(projector);
     if (await continuedAsNewIfLong(input, state, changedSince)) continue;
     // On hold, nothing goes out until the case resumes.
@@ -178,6 +181,20 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
       step: step.id,
       result,
     });
+}
+
+/** Tells the oldest piece of queued news by one email (exactly once, by its key); false when none waits. */
+async function toldNews(input: CaseWorkflowInput, state: CaseState): Promise<boolean> {
+  const news = state.news?.[0];
+  if (!news) return false;
+  const result = await sendCaseNews.executeWithOptions(
+    titled(`Tell the ${news.to.replace('_', ' ')}: ${news.what.replace('_', ' ')}`),
+    [{ caseId: input.caseId, ...news }],
+  );
+  state.news?.shift();
+  if (result.status === 'failed' || result.status === 'no_recipient')
+    log.warn('News not delivered', { caseId: input.caseId, what: news.what, result });
+  return true;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ProgramPolicy, RiskLevel } from '../core/policy';
 import type {
   CaseDelivery,
   CaseEvent,
+  CaseNews,
   CaseStatus,
   CaseWorkflowInput,
   Obligation,
@@ -47,6 +48,11 @@ export interface CaseState {
    * again (by the request and by the relay) is answered, not applied twice. Absent on older cases.
    */
   appliedChange?: number;
+  /**
+   * Requests and decisions still to be told by email, oldest first; the main loop sends each once
+   * and drops it. Only on cases whose workflow tells them (patch 'decisions-told').
+   */
+  news?: CaseNews[];
 }
 
 /** Is this delivery one the case has already applied? Undelivered-by-number events never are. */
@@ -71,6 +77,14 @@ export class EventRefused extends Error {}
 export interface ApplyOptions {
   /** Closure pending pauses every clock but closure approval (new cases; older ones keep running). */
   closurePausesClocks?: boolean;
+  /** Submissions, closure requests and their decisions are told to the people waiting on them. */
+  tellDecisions?: boolean;
+}
+
+/** Queues news for whoever is the supervisor or case manager now; the main loop sends it. */
+function tell(state: CaseState, news: Omit<CaseNews, 'staffId'>): void {
+  const staffId = news.to === 'supervisor' ? state.supervisorId : state.caseManagerId;
+  (state.news ??= []).push({ ...news, staffId });
 }
 
 /** While closure is pending on a case that pauses clocks, only this obligation's ladder runs. */
@@ -262,11 +276,10 @@ export function applyEvent(
     }
     case 'plan_submitted': {
       for (const o of openOf(state, 'service_plan')) meet(state, o, now, 'plan submitted');
-      if (
-        !state.obligations.some(
+      const approval =
+        state.obligations.find(
           (o) => o.kind === 'plan_approval' && o.subjectId === event.planId && isOpen(o),
-        )
-      )
+        ) ??
         open(
           state,
           'plan_approval',
@@ -275,12 +288,27 @@ export function applyEvent(
           now,
           event.planId,
         );
+      if (options.tellDecisions)
+        tell(state, {
+          what: 'plan_submitted',
+          planId: event.planId,
+          at: event.at,
+          to: 'supervisor',
+          decideBy: iso(approval.dueAt),
+        });
       break;
     }
     case 'plan_decided': {
       const at = Date.parse(event.at);
       for (const o of openOf(state, 'plan_approval').filter((p) => p.subjectId === event.planId))
         meet(state, o, now, `plan ${event.decision}`);
+      if (options.tellDecisions)
+        tell(state, {
+          what: `plan_${event.decision}`,
+          planId: event.planId,
+          at: event.at,
+          to: 'case_manager',
+        });
       if (event.decision === 'returned') {
         if (openOf(state, 'service_plan').length === 0)
           open(state, 'service_plan', nextId(state, 'service-plan'), at, now);
@@ -374,10 +402,27 @@ export function applyEvent(
       state.statusBeforeClosing = state.status;
       state.status = 'closing';
       if (options.closurePausesClocks) state.closingSince = now;
-      open(state, 'closure_approval', nextId(state, 'closure-approval'), Date.parse(event.at), now);
+      {
+        const approval = open(
+          state,
+          'closure_approval',
+          nextId(state, 'closure-approval'),
+          Date.parse(event.at),
+          now,
+        );
+        if (options.tellDecisions)
+          tell(state, {
+            what: 'closure_requested',
+            at: event.at,
+            to: 'supervisor',
+            decideBy: iso(approval.dueAt),
+          });
+      }
       break;
     case 'closure_decided':
       for (const o of openOf(state, 'closure_approval')) meet(state, o, now, `closure ${event.decision}`);
+      if (options.tellDecisions)
+        tell(state, { what: `closure_${event.decision}`, at: event.at, to: 'case_manager' });
       if (event.decision === 'approved') {
         state.status = 'closed';
         // Closing ends every clock.

@@ -8,4 +8,9 @@ export const PATCHES = {
   partiesProjected: 'parties-projected',
   /** A timer that fires late (the worker was away) re-checks: a later step may have superseded its step (2026-12-02). */
   newestStepAfterWake: 'newest-step-after-wake',
+  /**
+   * A plan submitted or closure requested is told to the supervisor, its approval or return to the
+   * case manager, each by one email (2026-12-03).
+   */
+  decisionsTold: 'decisions-told',
 } as const;

@@ -17,7 +17,7 @@ export interface AxeViolation {
  * violations in a form that reads well in a failed expectation.
  */
 export async function axeViolations(page: Page): Promise<AxeViolation[]> {
-  // Evaluated through DevTools, not added as a <script>: the pages' CSP forbids inline scripts.
+  // Evaluated, not added as a <script>: the pages' CSP (rightly) refuses inline scripts.
   await page.evaluate(AXE_SOURCE);
   // Evaluated as a string: the test code is compiled without the DOM's types.
   const result = await page.evaluate(

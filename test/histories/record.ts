@@ -1,7 +1,7 @@
 /**
  * Records workflow histories for the replay test (test/integration/replay.test.ts).
  *
- *   HISTORIES_PREFIX=v7 npm run histories:record
+ *   HISTORIES_PREFIX=v8 npm run histories:record
  *
  * Each scenario's file name starts with the workflow code generation that recorded it (v1, v2...).
  * Record a generation once, when its code is released, and never again: the stored files are how

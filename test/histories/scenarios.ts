@@ -269,6 +269,35 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
+    // Generation 7 (decisions told, 2026-12-03): a plan submitted, returned, submitted again and
+    // approved, a closure requested, returned, requested again and approved; each request is told to
+    // the supervisor and each decision to the case manager by one activity after the update.
+    name: 'v7-decisions-told',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx, 'medium');
+      const event = async (make: (now: string) => CaseEvent, days = 0) => {
+        if (days) await env.sleep(days * DAY);
+        await workflows.event(caseId, make(await at(env)));
+      };
+      await event((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }), 1);
+      await event((at) => ({ type: 'plan_submitted', planId: 'p-1', at }), 1);
+      await event((at) => ({ type: 'plan_decided', planId: 'p-1', decision: 'returned', goals: [], at }), 1);
+      await event((at) => ({ type: 'plan_submitted', planId: 'p-1', at }), 1);
+      const target = new Date((await env.currentTimeMs()) + 60 * DAY).toISOString().slice(0, 10);
+      await event(
+        (at) => ({ type: 'plan_decided', planId: 'p-1', decision: 'approved', goals: [{ goalId: 'g-1', targetDate: target }], at }),
+        1,
+      );
+      await event((at) => ({ type: 'closure_requested', at }), 3);
+      await event((at) => ({ type: 'closure_decided', decision: 'returned', at }), 1);
+      await event((at) => ({ type: 'closure_requested', at }), 1);
+      await event((at) => ({ type: 'closure_decided', decision: 'approved', at }), 1);
+      await env.sleep(DAY); // the run completes
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
     // The staff digests workflow as generation 6 left it (2026-12-02), recorded with issue 14: started
     // as the worker starts it, daily rounds that send a digest reader's queued reminders, an admin's
     // catch-up round, then stopped (it never ends by itself).

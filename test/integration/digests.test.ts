@@ -47,8 +47,9 @@ describe('digests: fewer, better emails', () => {
     const monday = digests[0]!;
     expect(monday.subject).toBe(`Your Caseloop digest for ${day(t0 + 14 * DAY)}: 2 reminders`);
     expect(monday.text).toMatch(/Initial assessment due \w{3}, .* — case C-\d+/);
-    expect(monday.text).toContain(`/cases/${caseId}`);
-    expect(monday.text).toContain(`/cases/${second.caseId}`);
+    // Each line links to where the reminder's work is done: here, the assessment form.
+    expect(monday.text).toContain(`/cases/${caseId}/assessments/new`);
+    expect(monday.text).toContain(`/cases/${second.caseId}/assessments/new`);
     expect(monday.text).not.toMatch(/Jordan|Rivera/);
     expect(digests[1]!.text.match(/Initial assessment due now/g)).toHaveLength(2);
     expect(digests[2]!.text.match(/Initial assessment overdue 3 days/g)).toHaveLength(2);

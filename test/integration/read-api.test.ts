@@ -51,6 +51,8 @@ describe('the read API', () => {
           domain: 'housing',
           description: 'Stable tenancy',
           measure: 'Lease signed',
+          baseline: 'No tenancy',
+          target: 'Lease signed for 12 months',
           targetDate: '2099-01-01',
         },
         {
@@ -176,6 +178,8 @@ describe('the read API', () => {
         domain: 'housing',
         description: 'Stable tenancy',
         measure: 'Lease signed',
+        baseline: 'No tenancy',
+        target: 'Lease signed for 12 months',
         targetDate: '2099-01-01',
         status: 'achieved',
         latestProgress: expect.objectContaining({ status: 'achieved', note: 'Lease signed' }),

@@ -218,10 +218,12 @@ describe('records that keep their history', () => {
     const body = await page.text();
     expect(body).toMatch(/Resolved .*: case closed\. Nothing is left to acknowledge\./);
     expect(body).not.toContain('<button type="submit">Acknowledge</button>');
+    // A form post as the browser makes it: this site's Origin and the page's CSRF token.
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
     const confirm = await fetch(link, {
       method: 'POST',
       headers: { cookie, origin: new URL(link).origin, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: session.csrfToken }).toString(),
+      body: new URLSearchParams({ _csrf: csrf }).toString(),
       redirect: 'manual',
     });
     expect(confirm.status).toBe(303);
@@ -377,7 +379,9 @@ describe('records that keep their history', () => {
     ).toBe(200);
     await skipTo(env, t0 + 16 * DAY);
     const whileClosing = sentMail(smtp, caseId, t0).map((m) => `${m.when} ${m.to} ${m.subject}`);
+    // Besides the supervisor being told of the request, only closure approval's ladder runs.
     expect(whileClosing).toEqual([
+      `d3 Thu 09:59 ${team.supervisor.email} Closure requested for your approval`,
       `d10 Thu 10:00 ${team.supervisor.email} Closure approval due now`,
       `d14 Mon 08:00 ${team.supervisor.email} Closure approval overdue 3 days`,
       `d15 Tue 10:00 ${team.programManager.email} Escalation: closure approval overdue 5 days`,
@@ -396,9 +400,12 @@ describe('records that keep their history', () => {
     // a Sunday, so it falls due on the next business day.
     expect(
       sentMail(smtp, caseId, t0)
-        .slice(3)
+        .slice(4)
         .map((m) => `${m.when} ${m.to} ${m.subject}`),
     ).toEqual([
+      expect.stringMatching(
+        new RegExp(`^d16 Wed 09:59 ${team.caseManager.email} Closure returned — case C-\\d+ stays open$`),
+      ),
       expect.stringMatching(
         new RegExp(`^d21 Mon 10:00 ${team.caseManager.email} Referral response \\(.*\\) due now$`),
       ),

@@ -523,3 +523,73 @@ describe('case schedule: what leaves when', () => {
     });
   });
 });
+
+describe('news of requests and decisions (patch decisions-told)', () => {
+  const at = (d: number): string => iso(t('2027-03-01T10:00:00Z') + d * DAY);
+  const lived = (tellDecisions: boolean): CaseState => {
+    const s = newCase(at(0));
+    const apply = (event: Parameters<typeof applyEvent>[1], d: number) =>
+      applyEvent(s, event, t(at(d)), { tellDecisions, closurePausesClocks: true });
+    apply({ type: 'assessment_recorded', assessmentId: 'a', kind: 'initial', completedAt: at(1) }, 1);
+    apply({ type: 'plan_submitted', planId: 'p1', at: at(2) }, 2);
+    apply({ type: 'plan_decided', planId: 'p1', decision: 'returned', goals: [], at: at(3) }, 3);
+    apply({ type: 'reassigned', caseManagerId: 'cm-2', supervisorId: 'sup-2', at: at(4) }, 4);
+    apply({ type: 'plan_submitted', planId: 'p2', at: at(5) }, 5);
+    apply({ type: 'plan_decided', planId: 'p2', decision: 'approved', goals: [], at: at(6) }, 6);
+    apply({ type: 'closure_requested', at: at(7) }, 7);
+    apply({ type: 'closure_decided', decision: 'returned', at: at(8) }, 8);
+    apply({ type: 'closure_requested', at: at(9) }, 9);
+    apply({ type: 'closure_decided', decision: 'approved', at: at(10) }, 10);
+    return s;
+  };
+
+  it('when plans and closures are requested and decided, then each is queued once for the person then on the case, requests with their decision due time', () => {
+    const s = lived(true);
+    const approvalDue = (id: string) => iso(find(s, id).dueAt);
+    expect(s.news).toEqual([
+      {
+        what: 'plan_submitted',
+        planId: 'p1',
+        at: at(2),
+        to: 'supervisor',
+        staffId: 'sup-1',
+        decideBy: approvalDue('plan-approval-p1'),
+      },
+      { what: 'plan_returned', planId: 'p1', at: at(3), to: 'case_manager', staffId: 'cm-1' },
+      {
+        what: 'plan_submitted',
+        planId: 'p2',
+        at: at(5),
+        to: 'supervisor',
+        staffId: 'sup-2',
+        decideBy: approvalDue('plan-approval-p2'),
+      },
+      { what: 'plan_approved', planId: 'p2', at: at(6), to: 'case_manager', staffId: 'cm-2' },
+      {
+        what: 'closure_requested',
+        at: at(7),
+        to: 'supervisor',
+        staffId: 'sup-2',
+        decideBy: expect.any(String),
+      },
+      { what: 'closure_returned', at: at(8), to: 'case_manager', staffId: 'cm-2' },
+      {
+        what: 'closure_requested',
+        at: at(9),
+        to: 'supervisor',
+        staffId: 'sup-2',
+        decideBy: expect.any(String),
+      },
+      { what: 'closure_approved', at: at(10), to: 'case_manager', staffId: 'cm-2' },
+    ]);
+    // Five business days after the request (a Monday): the following Monday.
+    expect(s.news?.[4]?.decideBy).toBe(at(14));
+  });
+
+  it('when the workflow does not tell decisions (a case that started before the patch), then nothing is queued and the clocks are the same', () => {
+    const told = lived(true);
+    const silent = lived(false);
+    expect(silent.news).toBeUndefined();
+    expect(silent.obligations).toEqual(told.obligations);
+  });
+});

@@ -1,5 +1,6 @@
 import type { LadderStepKind } from '../../src/core/ladder';
 import { renderDigest, renderTeamDigest } from '../../src/notifications/digest-templates';
+import { renderCaseNews, type CaseNewsContext } from '../../src/notifications/news-templates';
 import { renderCaseMail, type CaseMailContext, type RenderedMail } from '../../src/notifications/templates';
 import type { ObligationKind } from '../../src/core/case-contract';
 
@@ -164,7 +165,7 @@ describe('email templates', () => {
     expect(mail.html).toContain('href="https://caseloop.example/ack/t.s"');
   });
 
-  it('when a digest is rendered, then it lists each reminder with its case link and no client details', () => {
+  it('when a digest is rendered, then it lists each reminder linking to the page where it is done, and no client details', () => {
     const ctx = {
       recipientName: 'Casey',
       recipientTimeZone: 'UTC',
@@ -177,12 +178,23 @@ describe('email templates', () => {
         caseReference: 'C-1',
         subject: 'Reassessment overdue 3 days — case C-1',
         dueAt: new Date(0),
+        path: '/cases/a/assessments/new',
       },
-      { caseId: 'b', caseReference: 'C-2', subject: 'Service plan due now — case C-2', dueAt: new Date(1) },
+      {
+        caseId: 'b',
+        caseReference: 'C-2',
+        subject: 'Service plan due now — case C-2',
+        dueAt: new Date(1),
+        path: '/cases/b/plans/new',
+      },
     ]);
     expect(digest.subject).toBe('Your Caseloop digest for 2027-03-05: 2 reminders');
     expect(digest.text.indexOf('C-1')).toBeLessThan(digest.text.indexOf('C-2'));
-    expect(digest.html).toContain('href="https://caseloop.example/cases/b"');
+    expect(digest.html).toContain('href="https://caseloop.example/cases/a/assessments/new"');
+    expect(digest.html).toContain('href="https://caseloop.example/cases/b/plans/new"');
+    expect(digest.text).toContain(
+      'Service plan due now — case C-2 (due Thu, 1 Jan 1970, 00:00 UTC) https://caseloop.example/cases/b/plans/new',
+    );
     const team = renderTeamDigest(ctx, [
       {
         caseId: 'a',
@@ -202,4 +214,88 @@ describe('email templates', () => {
     expectWholeDocument(digest);
     expectWholeDocument(team);
   });
+});
+
+describe('links straight to the work', () => {
+  it('when a reminder carries the page where its work is done, then that is its first link, named for the action, with the case page after it', () => {
+    const mail = renderCaseMail({
+      ...base,
+      obligationKind: 'initial_assessment',
+      step: 'due',
+      workUrl: 'https://caseloop.example/cases/abc/assessments/new',
+    });
+    expect(mail.text).toContain(
+      'Record the assessment: https://caseloop.example/cases/abc/assessments/new\nOpen the case: https://caseloop.example/cases/abc',
+    );
+    expect(mail.html).toContain(
+      '<a href="https://caseloop.example/cases/abc/assessments/new">Record the assessment</a>',
+    );
+  });
+
+  it('when an escalation carries it, then the link says where the work is done (the reader checks on it rather than does it)', () => {
+    const mail = renderCaseMail({
+      ...base,
+      obligationKind: 'referral_outcome',
+      step: 'escalate_supervisor',
+      recipient: 'supervisor',
+      workUrl: 'https://caseloop.example/cases/abc/referrals/r1',
+    });
+    expect(mail.text).toContain('Where it is done: https://caseloop.example/cases/abc/referrals/r1');
+  });
+});
+
+describe('news of requests and decisions', () => {
+  const news: CaseNewsContext = {
+    what: 'plan_submitted',
+    recipientName: 'Sam Supervisor',
+    recipientTimeZone: 'Europe/London',
+    caseReference: 'C-1042',
+    actorName: 'Casey Manager',
+    at: new Date('2027-03-01T10:00:00Z'),
+    decideBy: new Date('2027-03-08T10:00:00Z'),
+    planVersion: 2,
+    url: 'https://caseloop.example/cases/abc/plans/p1',
+  };
+
+  it('when a plan is submitted, then the supervisor reads who submitted which version of which case, by when to decide, and the link to the plan', () => {
+    const mail = renderCaseNews(news);
+    expect(mail.subject).toBe('Service plan v2 submitted for your approval — case C-1042');
+    expect(mail.text).toContain('Casey Manager submitted service plan v2 for case C-1042 on Mon, 1 Mar 2027');
+    expect(mail.text).toMatch(/approve it, or return it with a note by Mon, 8 Mar 2027/);
+    expect(mail.text).toContain('Review the plan: https://caseloop.example/cases/abc/plans/p1');
+    expect(mail.html).toContain('<a href="https://caseloop.example/cases/abc/plans/p1">Review the plan</a>');
+    expect(mail.recordFields).toEqual([]);
+    expectWholeDocument(mail);
+  });
+
+  it('when a plan is returned with a note, then the case manager reads the note as written (escaped in HTML), and the audit names it', () => {
+    const mail = renderCaseNews({
+      ...news,
+      what: 'plan_returned',
+      recipientName: 'Casey Manager',
+      actorName: 'Sam Supervisor',
+      note: 'Goal 2 needs a measure <b>and</b> a date.\nSee me.',
+    });
+    expect(mail.subject).toBe('Service plan v2 returned — case C-1042');
+    expect(mail.text).toContain(
+      'Note from Sam Supervisor:\n> Goal 2 needs a measure <b>and</b> a date.\n> See me.',
+    );
+    expect(mail.html).toContain('Goal 2 needs a measure &#60;b&#62;and&#60;/b&#62; a date.<br>See me.');
+    expect(mail.recordFields).toEqual(['decision_note']);
+  });
+
+  it.each([
+    ['plan_approved', 'Service plan v2 approved — case C-1042'],
+    ['closure_requested', 'Closure requested for your approval — case C-1042'],
+    ['closure_approved', 'Closure approved — case C-1042 is closed'],
+    ['closure_returned', 'Closure returned — case C-1042 stays open'],
+  ] as const)(
+    'when the news is %s, then the subject is "%s" and nothing names the client',
+    (what, subject) => {
+      const mail = renderCaseNews({ ...news, what });
+      expect(mail.subject).toBe(subject);
+      for (const body of [mail.subject, mail.text, mail.html]) expect(body).not.toMatch(NAME_TRACES);
+      expectWholeDocument(mail);
+    },
+  );
 });

@@ -38,6 +38,8 @@ const goal = z
     domain: z.string(),
     description: z.string(),
     measure: z.string(),
+    baseline: z.string().nullable().meta({ description: 'Where the client started on the measure' }),
+    target: z.string().nullable().meta({ description: 'Where they aim to be by the target date' }),
     targetDate: z.string().meta({ description: 'YYYY-MM-DD' }),
     status: z.string(),
     latestProgress: goalProgress.nullable(),

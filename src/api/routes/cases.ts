@@ -28,7 +28,8 @@ import {
 
 const caseStatus = z.enum(['intake', 'assessment', 'planning', 'active', 'on_hold', 'closing', 'closed']);
 
-const intakeBody = z
+/** The request bodies, exported so the staff pages parse forms with exactly the API's rules. */
+export const intakeBody = z
   .strictObject({
     clientId: uuid.optional(),
     client: newClientSchema.optional(),
@@ -100,7 +101,7 @@ const caseView = caseRecord
 const DOMAIN_KEY = /^[a-z][a-z0-9_]{1,40}$/;
 const domainKey = z.string().regex(DOMAIN_KEY, 'must be a domain key such as housing');
 
-const assessmentBody = z
+export const assessmentBody = z
   .strictObject({
     kind: z.enum(['initial', 'reassessment']),
     scores: z
@@ -117,13 +118,59 @@ const assessmentBody = z
   });
 
 const goalBody = z
-  .strictObject({ domain: domainKey, description: text(500), measure: text(500), targetDate: isoDate })
+  .strictObject({
+    domain: domainKey,
+    description: text(500),
+    measure: text(500),
+    /** Where the client is now, on the measure ("0 nights a week"). */
+    baseline: text(200).optional(),
+    /** Where they aim to be by the target date ("7 nights a week"). */
+    target: text(200).optional(),
+    targetDate: isoDate,
+  })
   .meta({ id: 'GoalInput' });
-const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped']);
+export const goalStatus = z.enum(['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped']);
+export const planBody = z
+  .strictObject({
+    summary: trimmed(5000).default(''),
+    goals: z.array(goalBody).min(1).max(30),
+  })
+  .meta({ id: 'PlanInput' });
+export const goalProgressBody = z.strictObject({
+  status: goalStatus,
+  note: trimmed(2000).default(''),
+  at: isoDateTime.optional(),
+});
+export const riskChangeBody = z.strictObject({ riskLevel });
 const referralStatus = z.enum(['accepted', 'scheduled', 'completed', 'declined', 'no_show', 'cancelled']);
 
 const caseParams = z.strictObject({ caseId: uuid });
 const noteType = z.enum(['contact', 'progress', 'supervision', 'closing']);
+
+/**
+ * The bodies of the case actions the staff pages also perform: exported so a page parses what a
+ * form sent with exactly the rules the JSON API applies (src/api/web/*-pages.ts).
+ */
+export const referralBody = z
+  .strictObject({ providerId: uuid, service: text(200), reason: text(2000) })
+  .meta({ id: 'ReferralInput' });
+export const referralUpdateBody = z.strictObject({
+  status: referralStatus,
+  note: trimmed(2000).optional(),
+  at: isoDateTime.optional(),
+});
+export const noteBody = z
+  .strictObject({
+    type: noteType,
+    body: text(20_000),
+    at: isoDateTime.optional(),
+    amendsNoteId: uuid.optional(),
+  })
+  .meta({ id: 'NoteInput' });
+export const holdBody = z.strictObject({ reason: text(500) });
+export const closureBody = z
+  .strictObject({ reason: text(200), summary: text(10_000) })
+  .meta({ id: 'ClosureRequest' });
 const withSchedule = z.object({ schedule: z.unknown().optional() }).passthrough();
 
 export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
@@ -248,12 +295,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Draft a service plan with SMART goals',
     tag: 'plans',
     params: caseParams,
-    body: z
-      .strictObject({
-        summary: trimmed(5000).default(''),
-        goals: z.array(goalBody).min(1).max(30),
-      })
-      .meta({ id: 'PlanInput' }),
+    body: planBody,
     responses: {
       201: {
         description: 'Plan drafted',
@@ -317,11 +359,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Record progress on a goal',
     tag: 'plans',
     params: z.strictObject({ caseId: uuid, goalId: uuid }),
-    body: z.strictObject({
-      status: goalStatus,
-      note: trimmed(2000).default(''),
-      at: isoDateTime.optional(),
-    }),
+    body: goalProgressBody,
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -338,9 +376,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Refer the client to a provider',
     tag: 'referrals',
     params: caseParams,
-    body: z
-      .strictObject({ providerId: uuid, service: text(200), reason: text(2000) })
-      .meta({ id: 'ReferralInput' }),
+    body: referralBody,
     responses: { 201: { description: 'Referral sent', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -357,11 +393,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Record what happened to a referral',
     tag: 'referrals',
     params: z.strictObject({ caseId: uuid, referralId: uuid }),
-    body: z.strictObject({
-      status: referralStatus,
-      note: trimmed(2000).optional(),
-      at: isoDateTime.optional(),
-    }),
+    body: referralUpdateBody,
     responses: { 201: { description: 'Recorded', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -378,14 +410,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Add a case note (append-only; amend by pointing at the note)',
     tag: 'notes',
     params: caseParams,
-    body: z
-      .strictObject({
-        type: noteType,
-        body: text(20_000),
-        at: isoDateTime.optional(),
-        amendsNoteId: uuid.optional(),
-      })
-      .meta({ id: 'NoteInput' }),
+    body: noteBody,
     responses: { 201: { description: 'Note added', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 201,
@@ -446,7 +471,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Put the case on hold (pauses every clock)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ reason: text(500) }),
+    body: holdBody,
     responses: { 200: { description: 'On hold', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,
@@ -495,7 +520,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Change the risk level (moves the reassessment period)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ riskLevel }),
+    body: riskChangeBody,
     responses: { 200: { description: 'Changed', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,
@@ -512,7 +537,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Request closure (needs the supervisor’s approval)',
     tag: 'cases',
     params: caseParams,
-    body: z.strictObject({ reason: text(200), summary: text(10_000) }).meta({ id: 'ClosureRequest' }),
+    body: closureBody,
     responses: { 200: { description: 'Requested', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,

@@ -32,6 +32,18 @@ const CASELOOP_CSS = `
 .cl-badge--medium{background:#ffbe2e;color:#1b1b1b}
 .cl-actions{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}
 .cl-actions .usa-button{margin-right:0}
+.cl-facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(14rem,1fr));gap:.75rem 1.5rem;margin:1rem 0}
+.cl-facts dt{font-weight:700}
+.cl-facts dd{margin:0}
+.cl-text{white-space:pre-line}
+.cl-section{margin-top:2.5rem}
+.cl-note{border-left:4px solid #dfe1e2;padding-left:1rem;margin:0 0 1.5rem}
+.cl-note p{margin:.25rem 0}
+.cl-note--amendment{border-left-color:#ffbe2e;margin:1rem 0 0}
+.cl-escalation{margin-bottom:1rem}
+.cl-paging{display:flex;gap:1.5rem}
+.cl-table{width:100%}
+.cl-table th,.cl-table td{overflow-wrap:break-word}
 @media (max-width:30em){.cl-signout{margin-left:0}.usa-table{font-size:.95rem}}
 `;
 

@@ -90,6 +90,7 @@ function header(viewer: Viewer | undefined, section: NavSection | undefined): Sa
 }
 
 export function renderPage(options: PageOptions): string {
+  // The current page closes the trail: on narrow screens USWDS shows only the item before the last.
   const crumbs = options.breadcrumbs?.length
     ? html`<nav class="usa-breadcrumb" aria-label="Breadcrumbs">
         <ol class="usa-breadcrumb__list">
@@ -99,6 +100,9 @@ export function renderPage(options: PageOptions): string {
                 <a class="usa-breadcrumb__link" href="${c.href}">${c.label}</a>
               </li>`,
           )}
+          <li class="usa-breadcrumb__list-item usa-current" aria-current="page">
+            <span>${options.title}</span>
+          </li>
         </ol>
       </nav>`
     : '';

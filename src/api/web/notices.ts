@@ -7,6 +7,10 @@ export const NOTICES = {
   'case-opened': 'Case opened. Its first obligations are on the schedule.',
   'case-opened-pending': 'Case opened. Its schedule will appear in a moment.',
   'assessment-recorded': 'Assessment recorded.',
+  'assessment-recorded-risk-changed':
+    'Assessment recorded and the risk level changed: reassessment follows the new level.',
+  'assessment-recorded-risk-unchanged':
+    'Assessment recorded. The risk level was not changed, because the case’s schedule is still updating.',
   'plan-drafted': 'Plan saved as a draft. Submit it for approval when it is ready.',
   'plan-submitted': 'Plan submitted. Your supervisor has been told.',
   'progress-recorded': 'Progress recorded.',

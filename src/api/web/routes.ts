@@ -8,7 +8,7 @@ import express, {
 import type { Pool } from 'pg';
 import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
-import { getCase, type CaseDeps } from '../../domain/cases';
+import type { CaseDeps } from '../../domain/cases';
 import { AppError, ForbiddenError, NotFoundError } from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
 import {
@@ -19,13 +19,19 @@ import {
 } from '../../domain/escalations';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import type { Logger } from '../../shared/logger';
-import { humanStatus } from './html';
+import { registerCasePages } from './case-page';
 import { alert, csrfField, renderPage } from './layout';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { noticeFor } from './notices';
 import { registerAccountPages } from './account-pages';
+import { registerIntakePages } from './intake-pages';
+import { registerAssessmentPages } from './assessment-pages';
+import { registerPlanPages } from './plan-pages';
+import { registerLifecyclePages } from './lifecycle-pages';
+import { registerNotePages } from './note-pages';
+import { registerReferralPages } from './referral-pages';
 import { requireCsrf, requireSignedIn, type SessionDeps, type Viewer } from './session';
 import type { AccountMail } from '../../domain/account-links';
 
@@ -41,8 +47,9 @@ export interface WebDeps extends CaseDeps, SessionDeps {
 const send = sendPage;
 
 /**
- * The staff web pages behind email links: sign-in (account-pages.ts), my escalations, a case
- * summary, and the acknowledgement confirmation. Thin like the JSON API: parse, call the domain, render.
+ * The staff web pages: my escalations and the acknowledgement confirmation here, and the page
+ * modules (sign-in and accounts, the case page, ...) registered on the same router. Thin like the
+ * JSON API: parse, call the domain, render.
  */
 export function webRoutes(deps: WebDeps): Router {
   const web = express.Router();
@@ -73,27 +80,27 @@ export function webRoutes(deps: WebDeps): Router {
   // Ids in page paths are UUIDs; anything else names no record.
   web.param('id', requireUuidParam);
   web.param('caseId', requireUuidParam);
+  web.param('planId', requireUuidParam);
+  web.param('goalId', requireUuidParam);
+  registerIntakePages(web, deps, chain);
+  registerAssessmentPages(web, deps, chain);
+  registerPlanPages(web, deps, chain);
+  web.param('referralId', requireUuidParam);
+  web.param('noteId', requireUuidParam);
+  registerReferralPages(web, deps, chain);
+  registerNotePages(web, deps, chain);
+  registerLifecyclePages(web, deps, chain);
 
   web.post('/escalations/:id/acknowledge', form, signedIn, csrf, async (req, res) => {
-    await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
-    res.redirect(303, '/escalations?acknowledged=1');
-  });
-
-  web.get('/cases/:caseId', signedIn, async (req, res) => {
-    const viewer = viewerOf(res);
-    const view = await getCase(deps, actorOf(res), String(req.params.caseId));
-    send(
-      res,
-      200,
-      renderPage({
-        title: `Case ${view.reference}`,
-        section: 'caseload',
-        viewer,
-        notice: req.query.acknowledged ? 'Escalation acknowledged.' : noticeFor(req.query.notice),
-        body: caseSummary(view, viewer),
-      }),
+    const escalation = await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
+    // From the case page, back to the case; otherwise to the list.
+    const fromCase = (req.body as Record<string, unknown> | undefined)?.return === 'case';
+    res.redirect(
+      303,
+      fromCase ? `/cases/${escalation.caseId}?acknowledged=1#escalations` : '/escalations?acknowledged=1',
     );
   });
+  registerCasePages(web, deps, chain);
 
   // The link in an escalation email. GET only shows; the button on the page acknowledges, so a mail
   // scanner that opens the link changes nothing.
@@ -172,55 +179,6 @@ function escalationTable(items: Escalation[], viewer: Viewer): SafeHtml {
       )}
     </tbody>
   </table>`;
-}
-
-function caseSummary(view: Awaited<ReturnType<typeof getCase>>, viewer: Viewer): SafeHtml {
-  const open = (view.schedule?.obligations ?? []).filter((o) => !o.metAt);
-  const obligations = open.length
-    ? html`<ul class="usa-list">
-        ${open.map(
-          (o) =>
-            html`<li>
-              ${obligationLabel(o.kind)}: due
-              ${timeTag(o.dueAt, viewer.timeZone)}${o.overdue ? html` — <strong>overdue</strong>` : ''}${
-                o.escalationLevel
-                  ? ` — escalated (level ${o.escalationLevel}${o.acknowledged ? ', acknowledged' : ''})`
-                  : ''
-              }
-            </li>`,
-        )}
-      </ul>`
-    : html`<p>${view.schedule ? 'Nothing is due.' : 'The live schedule is not available right now.'}</p>`;
-  const escalations = view.openEscalations.length
-    ? html`<ul class="usa-list">
-        ${view.openEscalations.map(
-          (e) =>
-            html`<li>
-              ${obligationLabel(e.obligationKind)}, level ${e.level}, raised
-              ${timeTag(e.raisedAt, viewer.timeZone)}
-              <form class="cl-inline-form" method="post" action="/escalations/${e.id}/acknowledge">
-                ${csrfField(viewer)}<button class="usa-button usa-button--outline" type="submit">
-                  Acknowledge
-                </button>
-              </form>
-            </li>`,
-        )}
-      </ul>`
-    : html`<p>No open escalations.</p>`;
-  return html`<dl>
-      <dt>Client</dt>
-      <dd>${view.client.initials}</dd>
-      <dt>Status</dt>
-      <dd>${humanStatus(view.status)}</dd>
-      <dt>Risk level</dt>
-      <dd>${view.riskLevel}</dd>
-      <dt>Opened</dt>
-      <dd>${timeTag(view.openedAt, viewer.timeZone)}</dd>
-    </dl>
-    <h2>What is due</h2>
-    ${obligations}
-    <h2>Open escalations</h2>
-    ${escalations}`;
 }
 
 function confirmation(e: Escalation, token: string, viewer: Viewer): SafeHtml {
