@@ -8,4 +8,6 @@ export const PATCHES = {
   partiesProjected: 'parties-projected',
   /** A timer that fires late (the worker was away) re-checks: a later step may have superseded its step (2026-12-02). */
   newestStepAfterWake: 'newest-step-after-wake',
+  /** Open obligations with their due times are projected too, and any change to them re-projects (issue 15). */
+  obligationsProjected: 'obligations-projected',
 } as const;

@@ -26,6 +26,7 @@ import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { noticeFor } from './notices';
+import { registerWorkPages } from './work-pages';
 import {
   clearedSessionCookie,
   requireCsrf,
@@ -55,7 +56,7 @@ export function webRoutes(deps: WebDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '10kb' });
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
-  void chain;
+  registerWorkPages(web, deps, chain);
   const secureCookie = deps.publicBaseUrl.startsWith('https://');
 
   web.get('/sign-in', (req, res) => {
