@@ -30,13 +30,7 @@ export type ObligationOwner = 'case_manager' | 'supervisor';
  * referral, recording a goal's progress, writing a note, or the case itself.
  */
 export type WhereDone =
-  | 'assessment'
-  | 'new_plan'
-  | 'plan_decision'
-  | 'referral'
-  | 'goal_progress'
-  | 'note'
-  | 'closure_decision';
+  'assessment' | 'new_plan' | 'plan_decision' | 'referral' | 'goal_progress' | 'note' | 'closure_decision';
 
 /** The policy fields that hold a due duration: one duration, or one per risk level. */
 export type DuePolicyField = {

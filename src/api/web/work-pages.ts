@@ -265,7 +265,6 @@ function filterForm(
           name: 'q',
           label: LABELS.q!,
           hint: 'Case reference, client name or initials',
-          type: 'search',
           values,
           errors,
           maxlength: 100,
@@ -420,33 +419,25 @@ function pagination(page: NonNullable<CaseList['page']>, filter: CaseloadQuery):
   const previous = page.number > 1 ? page.number - 1 : null;
   if (previous === null && page.nextPage === null) return '';
   const pages = Math.max(1, Math.ceil(page.total / page.size));
-  return html`<nav aria-label="Pages of cases" class="usa-pagination">
-    <ul class="usa-pagination__list">
+  // Plain links rather than USWDS pagination, whose arrows need its icons and hide their words on
+  // narrow screens.
+  return html`<nav aria-label="Pages of cases">
+    <ul class="usa-list usa-list--unstyled cl-actions flex-align-center">
       ${
         previous
-          ? html`<li class="usa-pagination__item usa-pagination__arrow">
-              <a
-                href="${pageHref(filter, previous)}"
-                class="usa-pagination__link usa-pagination__previous-page"
-                rel="prev"
-                ><span class="usa-pagination__link-text"
-                  >Previous<span class="usa-sr-only"> page</span></span
-                ></a
+          ? html`<li>
+              <a class="usa-button usa-button--outline" href="${pageHref(filter, previous)}" rel="prev"
+                >Previous page</a
               >
             </li>`
           : ''
       }
-      <li class="usa-pagination__item usa-pagination__page-no">
-        <span class="display-flex flex-align-center padding-x-1">Page ${page.number} of ${pages}</span>
-      </li>
+      <li>Page ${page.number} of ${pages}</li>
       ${
         page.nextPage
-          ? html`<li class="usa-pagination__item usa-pagination__arrow">
-              <a
-                href="${pageHref(filter, page.nextPage)}"
-                class="usa-pagination__link usa-pagination__next-page"
-                rel="next"
-                ><span class="usa-pagination__link-text">Next<span class="usa-sr-only"> page</span></span></a
+          ? html`<li>
+              <a class="usa-button usa-button--outline" href="${pageHref(filter, page.nextPage)}" rel="next"
+                >Next page</a
               >
             </li>`
           : ''
