@@ -42,6 +42,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v4-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v5-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v6-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v7-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -82,6 +83,12 @@ describe('workflows: replay of stored histories', () => {
     expect(patchesIn('v6-newest-step-after-wake.json')).toContain(PATCHES.newestStepAfterWake);
     // Recorded before the patch existed: replays take the old path, without the marker.
     expect(patchesIn('v5-numbered-changes.json')).not.toContain(PATCHES.newestStepAfterWake);
+  });
+
+  it('when the v7 history is read, then its projections went through the obligations-projected patch', () => {
+    expect(patchesIn('v7-obligations-projected.json')).toContain(PATCHES.obligationsProjected);
+    // Recorded before the patch existed: replays take the old path, without the marker.
+    expect(patchesIn('v6-newest-step-after-wake.json')).not.toContain(PATCHES.obligationsProjected);
   });
 
   const v1Files = files.filter((f) => f.startsWith('v1-'));

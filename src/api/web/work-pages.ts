@@ -4,7 +4,7 @@ import { caseloadPrograms, listCases, type CaseList, type CaseListItem } from '.
 import { myWork, type MyWork, type WorkItem } from '../../domain/work';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import type { RiskLevel } from '../../core/policy';
-import { riskLevel, uuid } from '../schemas';
+import { riskLevel, trimmed, uuid } from '../schemas';
 import {
   checkbox,
   errorSummary,
@@ -219,7 +219,7 @@ const blankIsAbsent = (v: unknown): unknown => (v === '' ? undefined : v);
 
 /** The caseload's query string: every field optional, a blank one meaning "any". */
 const caseloadQuery = z.object({
-  q: z.preprocess(blankIsAbsent, z.string().trim().max(100).optional()),
+  q: z.preprocess(blankIsAbsent, trimmed(100).optional()),
   status: z.preprocess(blankIsAbsent, z.enum([...STATUSES, 'any']).optional()),
   risk: z.preprocess(blankIsAbsent, riskLevel.optional()),
   programId: z.preprocess(blankIsAbsent, uuid.optional()),
