@@ -32,6 +32,7 @@ import { registerPlanPages } from './plan-pages';
 import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
 import { registerReferralPages } from './referral-pages';
+import { registerWorkPages } from './work-pages';
 import {
   clearedSessionCookie,
   requireCsrf,
@@ -62,6 +63,7 @@ export function webRoutes(deps: WebDeps): Router {
   const form = express.urlencoded({ extended: false, limit: '10kb' });
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
+  registerWorkPages(web, deps, chain);
   const secureCookie = deps.publicBaseUrl.startsWith('https://');
 
   web.get('/sign-in', (req, res) => {
