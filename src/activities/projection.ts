@@ -1,4 +1,5 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../db/tx';
 import type { CaseProjection } from './types';
 
 /**
@@ -7,14 +8,19 @@ import type { CaseProjection } from './types';
  */
 export function createProjectCaseSchedule(deps: { pool: Pool }) {
   return async function projectCaseSchedule(p: CaseProjection): Promise<{ found: boolean }> {
-    const result = await deps.pool.query(
-      `UPDATE cases
-          SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
-              escalation_level = $6, projection_version = $7, schedule_updated_at = now(), updated_at = now()
-        WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $7)`,
-      [p.caseId, p.status, p.nextDueAt, p.nextDueKind, p.overdueCount, p.escalationLevel, p.version],
-    );
-    if (result.rowCount === 1) {
+    // The case row and its obligations land together: a list never sees one without the other.
+    const applied = await inTransaction(deps.pool, async (db) => {
+      const result = await db.query(
+        `UPDATE cases
+            SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
+                escalation_level = $6, projection_version = $7, schedule_updated_at = now(), updated_at = now()
+          WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $7)`,
+        [p.caseId, p.status, p.nextDueAt, p.nextDueKind, p.overdueCount, p.escalationLevel, p.version],
+      );
+      if (result.rowCount === 1 && p.obligations) await replaceObligations(db, p);
+      return result.rowCount === 1;
+    });
+    if (applied) {
       await recordDecisions(deps.pool, p);
       return { found: true };
     }
@@ -23,6 +29,32 @@ export function createProjectCaseSchedule(deps: { pool: Pool }) {
     if (exists.rowCount === 1) await recordDecisions(deps.pool, p);
     return { found: exists.rowCount === 1 };
   };
+}
+
+/** The case's open obligations as the workflow has them now: the old rows go, these replace them. */
+async function replaceObligations(db: PoolClient, p: CaseProjection): Promise<void> {
+  await db.query('DELETE FROM case_obligations WHERE case_id = $1', [p.caseId]);
+  await db.query(
+    `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, subject_id, due_at, running, escalation_level, acknowledged)
+     SELECT $1, o.id, o.kind, o.subject_id, o.due_at, o.running, o.escalation_level, o.acknowledged
+       FROM jsonb_to_recordset($2::jsonb)
+            AS o(id text, kind text, subject_id text, due_at timestamptz, running boolean, escalation_level integer, acknowledged boolean)`,
+    [
+      p.caseId,
+      JSON.stringify(
+        (p.obligations ?? []).map((o) => ({
+          id: o.id,
+          kind: o.kind,
+          subject_id: o.subjectId ?? null,
+          due_at: o.dueAt,
+          running: o.running,
+          escalation_level: o.escalationLevel,
+          acknowledged: o.acknowledged,
+        })),
+      ),
+    ],
+  );
+  await db.query('UPDATE cases SET obligations_projected_at = now() WHERE id = $1', [p.caseId]);
 }
 
 /** The workflow's schedule decisions, for the case timeline; a retried activity writes each once. */

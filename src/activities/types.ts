@@ -41,6 +41,22 @@ export interface CaseProjection {
   escalationLevel: number;
   /** Schedule decisions for the case timeline (absent from generation-1 workflows). */
   decisions?: ScheduleDecision[];
+  /**
+   * Every open obligation with the due time the workflow derived: replaces the case's rows in
+   * case_obligations. Absent from workflows that predate it (their rows are left as they are).
+   */
+  obligations?: ProjectedObligation[];
+}
+
+export interface ProjectedObligation {
+  id: string;
+  kind: ObligationKind;
+  subjectId?: string;
+  dueAt: string;
+  /** False while its clock is paused (on hold, or everything but closure approval while closing). */
+  running: boolean;
+  escalationLevel: number;
+  acknowledged: boolean;
 }
 
 export interface ScheduleDecision {

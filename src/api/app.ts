@@ -17,6 +17,7 @@ import { registerCaseReadRoutes } from './routes/case-reads';
 import { registerDirectoryRoutes } from './routes/directory';
 import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
+import { registerWorkRoutes } from './routes/work';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
 import { assetRoutes } from './web/assets';
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps): Express {
   registerCaseRoutes(api, domainDeps);
   registerCaseReadRoutes(api, domainDeps);
   registerPeopleRoutes(api, domainDeps);
+  registerWorkRoutes(api, domainDeps);
   registerDirectoryRoutes(api, { ...domainDeps, accountMail: deps.accountMail });
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
 

@@ -24,6 +24,14 @@ export type ObligationKind =
 /** Whose work it is: the due and overdue reminders go to them. */
 export type ObligationOwner = 'case_manager' | 'supervisor';
 
+/**
+ * Where the work that meets it is done, as a place in the case's record (the web layer turns it
+ * into a page): recording an assessment, drafting a plan, deciding a submitted plan, updating a
+ * referral, recording a goal's progress, writing a note, or the case itself.
+ */
+export type WhereDone =
+  'assessment' | 'new_plan' | 'plan_decision' | 'referral' | 'goal_progress' | 'note' | 'closure_decision';
+
 /** The policy fields that hold a due duration: one duration, or one per risk level. */
 export type DuePolicyField = {
   [K in keyof ProgramPolicy]: ProgramPolicy[K] extends string | Record<RiskLevel, string> ? K : never;
@@ -86,6 +94,8 @@ export interface ObligationSpec {
   owner: ObligationOwner;
   /** What its subjectId names, if it has one: emails about a referral say which referral. */
   about?: 'referral' | 'plan' | 'goal';
+  /** Where it is done: the page My work links to. */
+  doneAt: WhereDone;
   due: DueRule;
   ladder: LadderSpec;
   /** Its reminders may wait for the owner's daily digest; never for approvals, which someone is waiting on. */
@@ -116,7 +126,7 @@ const CASE_MANAGER_WORK: Pick<ObligationSpec, 'owner' | 'ladder' | 'digest'> = {
  * business days, escalated straight to the program manager, never held for a digest.
  */
 function approval(
-  spec: Pick<ObligationSpec, 'label' | 'whatToDo' | 'about'> & {
+  spec: Pick<ObligationSpec, 'label' | 'whatToDo' | 'about' | 'doneAt'> & {
     after: DuePolicyField;
     anchoredOn: string;
   },
@@ -140,12 +150,14 @@ export const OBLIGATIONS = {
   initial_assessment: {
     ...CASE_MANAGER_WORK,
     label: 'Initial assessment',
+    doneAt: 'assessment',
     due: { after: 'initialAssessmentDue', businessDays: false, anchoredOn: 'intake' },
     whatToDo: 'Complete the needs assessment with the client and record it on the case.',
   },
   service_plan: {
     ...CASE_MANAGER_WORK,
     label: 'Service plan',
+    doneAt: 'new_plan',
     due: {
       after: 'servicePlanDue',
       businessDays: false,
@@ -156,6 +168,7 @@ export const OBLIGATIONS = {
   plan_approval: approval({
     label: 'Plan approval',
     about: 'plan',
+    doneAt: 'plan_decision',
     after: 'planApprovalDue',
     anchoredOn: 'the plan being submitted',
     whatToDo: 'Review the submitted service plan and approve it or return it with comments.',
@@ -163,6 +176,7 @@ export const OBLIGATIONS = {
   reassessment: {
     ...CASE_MANAGER_WORK,
     label: 'Reassessment',
+    doneAt: 'assessment',
     due: { after: 'reassessmentEvery', businessDays: false, anchoredOn: 'the last assessment' },
     whatToDo: 'Reassess the client and record the reassessment on the case.',
   },
@@ -170,6 +184,7 @@ export const OBLIGATIONS = {
     label: 'Referral response',
     owner: 'case_manager',
     about: 'referral',
+    doneAt: 'referral',
     due: { after: 'referralResponseDue', businessDays: false, anchoredOn: 'the referral being sent' },
     ladder: {
       headsUp: false,
@@ -184,6 +199,7 @@ export const OBLIGATIONS = {
     label: 'Referral outcome',
     owner: 'case_manager',
     about: 'referral',
+    doneAt: 'referral',
     due: {
       after: 'referralOutcomeEscalateAfter',
       businessDays: false,
@@ -207,6 +223,7 @@ export const OBLIGATIONS = {
     ...CASE_MANAGER_WORK,
     // Named for what is owed (activity on the plan), like every other kind, not for the failure.
     label: 'Plan activity',
+    doneAt: 'note',
     due: {
       after: 'stalledPlanAfter',
       businessDays: false,
@@ -218,6 +235,7 @@ export const OBLIGATIONS = {
     label: 'Goal target date',
     owner: 'case_manager',
     about: 'goal',
+    doneAt: 'goal_progress',
     due: {
       atAnchor: true,
       anchoredOn: "the goal's target date (the start of that day in the program's zone)",
@@ -228,6 +246,7 @@ export const OBLIGATIONS = {
   },
   closure_approval: approval({
     label: 'Closure approval',
+    doneAt: 'closure_decision',
     after: 'closureApprovalDue',
     anchoredOn: 'closure being requested',
     whatToDo: 'Review the closure request and approve it or return it.',
@@ -239,6 +258,10 @@ export const OBLIGATION_KINDS = Object.keys(OBLIGATIONS) as ObligationKind[];
 export const isObligationKind = (kind: string): kind is ObligationKind => Object.hasOwn(OBLIGATIONS, kind);
 
 export const obligationSpec = (kind: ObligationKind): ObligationSpec => OBLIGATIONS[kind];
+
+/** Where a kind is done; a kind the catalogue does not know is done on the case itself. */
+export const whereDone = (kind: string): WhereDone | 'case' =>
+  isObligationKind(kind) ? OBLIGATIONS[kind].doneAt : 'case';
 
 /**
  * The name people see for a kind. A kind the catalogue does not know (a row written by a

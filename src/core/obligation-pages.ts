@@ -1,9 +1,10 @@
-import type { ObligationKind } from './obligation-catalogue';
+import { whereDone, type ObligationKind, type WhereDone } from './obligation-catalogue';
 
 /**
  * Where each kind of obligation is met: the staff page a reminder, an escalation, a digest line or
- * "My work" links to. One table for every link, so emails and pages never disagree. Paths are
- * relative to PUBLIC_BASE_URL (the page map of the staff workspace); pure, so every layer may use it.
+ * "My work" links to. The catalogue says where each kind is done (`doneAt`); this table turns that
+ * into a path of the page map, so emails and pages never disagree and a new kind needs no entry
+ * here. Paths are relative to PUBLIC_BASE_URL; pure, so every layer may use it.
  */
 
 export interface ObligationRef {
@@ -23,36 +24,28 @@ interface ObligationPage {
 const DUE: ObligationPage = { path: (c) => `${c}#due`, label: 'See what is due on the case' };
 
 const PAGES = {
-  initial_assessment: { path: (c) => `${c}/assessments/new`, label: 'Record the assessment' },
-  reassessment: { path: (c) => `${c}/assessments/new`, label: 'Record the reassessment' },
+  assessment: { path: (c) => `${c}/assessments/new`, label: 'Record the assessment' },
   // A service plan has no subject; given one (a plan already written), its page is where it is finished.
-  service_plan: {
-    path: (c, s) => (s ? `${c}/plans/${s}` : `${c}/plans/new`),
-    label: 'Write the service plan',
-  },
-  plan_approval: { path: (c, s) => (s ? `${c}/plans/${s}` : `${c}#plan`), label: 'Review the plan' },
-  referral_response: {
-    path: (c, s) => (s ? `${c}/referrals/${s}` : `${c}#referrals`),
-    label: 'Update the referral',
-  },
-  referral_outcome: {
-    path: (c, s) => (s ? `${c}/referrals/${s}` : `${c}#referrals`),
-    label: 'Update the referral',
-  },
-  goal_target: {
+  new_plan: { path: (c, s) => (s ? `${c}/plans/${s}` : `${c}/plans/new`), label: 'Write the service plan' },
+  plan_decision: { path: (c, s) => (s ? `${c}/plans/${s}` : `${c}#plan`), label: 'Review the plan' },
+  referral: { path: (c, s) => (s ? `${c}/referrals/${s}` : `${c}#referrals`), label: 'Update the referral' },
+  goal_progress: {
     path: (c, s) => (s ? `${c}/goals/${s}/progress/new` : `${c}#plan`),
     label: 'Record goal progress',
   },
-  stalled_plan: DUE,
-  closure_approval: DUE,
-} satisfies Record<ObligationKind, ObligationPage>;
+  // Activity on a stalled plan: a contact note is the record of it.
+  note: { path: (c) => `${c}/notes/new`, label: 'Add a note' },
+  closure_decision: DUE,
+} satisfies Record<WhereDone, ObligationPage>;
 
 /** The case page's path. */
 export const casePath = (caseId: string): string => `/cases/${encodeURIComponent(caseId)}`;
 
-/** A kind this table does not know (a row from a retired generation) goes to the case's due list. */
-const pageOf = (kind: string): ObligationPage =>
-  Object.hasOwn(PAGES, kind) ? PAGES[kind as ObligationKind] : DUE;
+/** A kind the catalogue does not know (a row from a retired generation) goes to the case's due list. */
+function pageOf(kind: string): ObligationPage {
+  const where = whereDone(kind);
+  return where === 'case' ? DUE : PAGES[where];
+}
 
 /**
  * The path of the page where the obligation is met, e.g. `/cases/<id>/assessments/new` for an

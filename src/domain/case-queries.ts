@@ -5,15 +5,30 @@ import { audit, auditEach } from './audit';
 import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
 import { UnprocessableError } from '../core/errors';
 import { obligationLabels } from '../core/obligation-catalogue';
+import type { RiskLevel } from '../core/policy';
+import { clientInitials } from './work';
+
+/** The orders a list of cases can come in; `newest` (the default) is the only one cursors page. */
+export const CASE_SORTS = ['newest', 'next_due', 'reference', 'risk', 'status'] as const;
+export type CaseSort = (typeof CASE_SORTS)[number];
 
 export interface CaseFilter {
   caseManagerId?: string;
   supervisorId?: string;
   programId?: string;
+  /** A status, or `open` for every status but closed. */
   status?: string;
+  risk?: RiskLevel;
   overdue?: boolean;
+  /** Find a client: a case reference, a client's name (start of either name, or of both), or initials. */
+  q?: string;
+  sort?: CaseSort;
+  /** Page number (from 1) for numbered pages; any order but `newest` is paged by number. */
+  page?: number;
   limit: number;
   cursor?: string;
+  /** What "overdue" is measured against; the server's clock by default. */
+  now?: Date;
 }
 
 interface Cursor {
@@ -57,26 +72,100 @@ function decodeCursor(text: string): Cursor {
   ]);
 }
 
-/** Cases the actor may see, newest first, with keyset pagination that stays stable under inserts. */
-export async function listCases(
-  pool: Pool,
-  actor: Actor,
-  f: CaseFilter,
-): Promise<{ items: CaseRecord[]; nextCursor: string | null }> {
+/** One case in a list: its record, with what a caseload needs to show beside it. */
+export interface CaseListItem extends CaseRecord {
+  client: { initials: string };
+  programName: string;
+  /** The soonest due time among its running obligations, as its workflow derived it. */
+  nextObligation: { obligationKind: string; dueAt: string } | null;
+  /** Running obligations due before now (the projected overdueCount while its obligations are not projected yet). */
+  overdueNow: number;
+}
+
+export interface CaseList {
+  items: CaseListItem[];
+  nextCursor: string | null;
+  /** Numbered pages: set unless the list is paged by cursor (newest first, no page asked for). */
+  page: { number: number; size: number; total: number; nextPage: number | null } | null;
+}
+
+/** ORDER BY for each sort: constants chosen by the validated sort name, never text from a request. */
+const ORDER_BY: Record<CaseSort, string> = {
+  newest: 'c.created_at DESC, c.id DESC',
+  next_due: 'd.next_at ASC NULLS LAST, length(c.reference), c.reference, c.id',
+  reference: 'length(c.reference), c.reference, c.id',
+  risk: "array_position(ARRAY['high', 'medium', 'low'], c.risk_level), d.next_at ASC NULLS LAST, length(c.reference), c.reference, c.id",
+  status:
+    "array_position(ARRAY['intake', 'assessment', 'planning', 'active', 'on_hold', 'closing', 'closed'], c.status), d.next_at ASC NULLS LAST, length(c.reference), c.reference, c.id",
+};
+
+const likePrefix = (text: string): string => text.replace(/[%_\\]/g, (c) => `\\${c}`);
+
+/** "JR", "J R", "J. R.": two letters that may be initials. */
+function initialsOf(q: string): string | null {
+  const m = /^(\p{L})\.?\s*(\p{L})\.?$/u.exec(q);
+  return m ? `${m[1]}${m[2]}`.toLowerCase() : null;
+}
+
+/**
+ * Cases the actor may see. Newest first by default, with keyset pagination that stays stable under
+ * inserts; any other order (and any `page`) comes in numbered pages.
+ */
+export async function listCases(pool: Pool, actor: Actor, f: CaseFilter): Promise<CaseList> {
+  const sort = f.sort ?? 'newest';
+  const paged = f.page !== undefined || sort !== 'newest';
+  if (f.cursor && paged)
+    throw new UnprocessableError(
+      'A cursor pages only the newest-first list; ask for a page number instead.',
+      [{ field: 'query.cursor', reason: 'only with sort=newest and without page' }],
+    );
   const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
-  const rows = await pool.query<CaseRow & { cursor_time: string }>(
-    `SELECT c.*, p.program_manager_id,
+  const page = f.page ?? 1;
+  const q = f.q?.trim() || null;
+  const rows = await pool.query<
+    CaseRow & {
+      cursor_time: string;
+      program_name: string;
+      given_name: string;
+      family_name: string;
+      next_kind: string | null;
+      next_at: Date | null;
+      overdue_now: number;
+      total: string;
+    }
+  >(
+    `SELECT c.*, p.program_manager_id, p.name AS program_name, cl.given_name, cl.family_name,
+            d.next_kind, d.next_at,
+            CASE WHEN c.obligations_projected_at IS NULL THEN c.overdue_count ELSE d.overdue END AS overdue_now,
+            count(*) OVER () AS total,
             to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time
-       FROM cases c JOIN programs p ON p.id = c.program_id
+       FROM cases c
+       JOIN programs p ON p.id = c.program_id
+       JOIN clients cl ON cl.id = c.client_id
+       LEFT JOIN LATERAL (
+         SELECT (array_agg(o.obligation_kind ORDER BY o.due_at, o.obligation_id))[1] AS next_kind,
+                min(o.due_at) AS next_at,
+                count(*) FILTER (WHERE o.due_at < $12)::int AS overdue
+           FROM case_obligations o WHERE o.case_id = c.id AND o.running
+       ) d ON true
       WHERE ${visibleCasesSql(actor, 1)}
         AND ($2::uuid IS NULL OR c.case_manager_id = $2)
         AND ($3::uuid IS NULL OR c.supervisor_id = $3)
         AND ($4::uuid IS NULL OR c.program_id = $4)
-        AND ($5::text IS NULL OR c.status = $5)
-        AND ($6::boolean IS NULL OR (c.overdue_count > 0) = $6)
+        AND ($5::text IS NULL OR c.status = $5 OR ($5 = 'open' AND c.status <> 'closed'))
+        AND ($6::boolean IS NULL
+             OR (CASE WHEN c.obligations_projected_at IS NULL THEN c.overdue_count ELSE d.overdue END > 0) = $6)
         AND ($7::timestamptz IS NULL OR (c.created_at, c.id) < ($7, $8::uuid))
-      ORDER BY c.created_at DESC, c.id DESC
-      LIMIT $9`,
+        AND ($10::text IS NULL OR c.risk_level = $10)
+        AND ($11::text IS NULL
+             OR lower(c.reference) LIKE lower($11) || '%'
+             OR lower(c.reference) LIKE 'c-' || lower($11) || '%'
+             OR lower(cl.given_name) LIKE lower($11) || '%'
+             OR lower(cl.family_name) LIKE lower($11) || '%'
+             OR lower(cl.given_name || ' ' || cl.family_name) LIKE lower($11) || '%'
+             OR lower(left(cl.given_name, 1) || left(cl.family_name, 1)) = $13)
+      ORDER BY ${ORDER_BY[sort]}
+      LIMIT $9 OFFSET $14`,
     [
       actor.id,
       f.caseManagerId ?? null,
@@ -87,24 +176,56 @@ export async function listCases(
       cursor?.t ?? null,
       cursor?.id ?? null,
       f.limit + 1,
+      f.risk ?? null,
+      q === null ? null : likePrefix(q),
+      f.now ?? new Date(),
+      q === null ? null : initialsOf(q),
+      paged ? (page - 1) * f.limit : 0,
     ],
   );
-  const page = rows.rows.slice(0, f.limit);
-  const last = page[page.length - 1];
+  const shown = rows.rows.slice(0, f.limit);
+  const last = shown[shown.length - 1];
+  const more = rows.rows.length > f.limit;
+  const detail = { list: true, ...(q === null ? {} : { search: true }) };
   // Which cases were disclosed, one entry each; an empty page is still recorded.
-  if (page.length > 0)
+  if (shown.length > 0)
     await auditEach(
       pool,
       actor,
-      { action: 'read', entity: 'case', detail: { list: true } },
-      page.map((c) => ({ entityId: c.id, caseId: c.id })),
+      { action: 'read', entity: 'case', detail },
+      shown.map((c) => ({ entityId: c.id, caseId: c.id })),
     );
-  else await audit(pool, actor, { action: 'read', entity: 'case', detail: { list: true, results: 0 } });
+  else await audit(pool, actor, { action: 'read', entity: 'case', detail: { ...detail, results: 0 } });
   return {
-    items: page.map(toRecord),
-    nextCursor:
-      rows.rows.length > f.limit && last ? encodeCursor({ t: last.cursor_time, id: last.id }) : null,
+    items: shown.map((r) => ({
+      ...toRecord(r),
+      client: { initials: clientInitials(r.given_name, r.family_name) },
+      programName: r.program_name,
+      nextObligation:
+        r.next_at && r.next_kind ? { obligationKind: r.next_kind, dueAt: r.next_at.toISOString() } : null,
+      overdueNow: Number(r.overdue_now),
+    })),
+    nextCursor: !paged && more && last ? encodeCursor({ t: last.cursor_time, id: last.id }) : null,
+    page: paged
+      ? {
+          number: page,
+          size: f.limit,
+          total: Number(rows.rows[0]?.total ?? 0),
+          nextPage: more ? page + 1 : null,
+        }
+      : null,
   };
+}
+
+/** The programs of the cases the actor may see, by name: what a caseload can be filtered by. */
+export async function caseloadPrograms(pool: Pool, actor: Actor): Promise<{ id: string; name: string }[]> {
+  return (
+    await pool.query<{ id: string; name: string }>(
+      `SELECT DISTINCT p.id, p.name FROM cases c JOIN programs p ON p.id = c.program_id
+        WHERE ${visibleCasesSql(actor, 1)} ORDER BY p.name, p.id`,
+      [actor.id],
+    )
+  ).rows;
 }
 
 export interface TimelineEntry {

@@ -2,7 +2,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import { obligationLabel } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import { projectCaseSchedule, titled } from './case-activities';
-import type { CaseState } from './case-state';
+import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import { PATCHES } from './patches';
 import { SA } from './search-attributes';
 
@@ -33,7 +33,21 @@ function projectionOf(caseId: string, state: CaseState, s: CaseSchedule) {
     overdueCount: s.overdueCount,
     escalationLevel: s.escalationLevel,
     decisions: state.decisions.map((d) => ({ ...d, at: iso(d.at) })),
+    obligations: openObligations(state),
   };
+}
+
+/** What the case owes now, with the due times this workflow derived: lists read them from the record. */
+function openObligations(state: CaseState) {
+  return state.obligations.filter(isOpen).map((o) => ({
+    id: o.id,
+    kind: o.kind,
+    ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
+    dueAt: iso(o.dueAt),
+    running: state.status !== 'on_hold' && runsWhileClosing(state, o),
+    escalationLevel: o.escalation?.level ?? 0,
+    acknowledged: o.escalation?.acknowledgedAt !== undefined,
+  }));
 }
 
 export function createProjector(
@@ -45,12 +59,17 @@ export function createProjector(
   let lastProjected = '';
   /** Whether the parties count in the fingerprint: decided by patch in the workflow, read by the query. */
   let partiesProjected = false;
-  const fingerprintOf = (visible: object): string =>
-    JSON.stringify(
-      partiesProjected
-        ? { ...visible, parties: [state.caseManagerId, state.supervisorId, state.riskLevel] }
-        : visible,
-    );
+  /** Whether the open obligations count in it too (a due time moved, one opened or was met). */
+  let obligationsProjected = false;
+  const fingerprintOf = ({
+    obligations,
+    ...visible
+  }: Omit<CaseProjection, 'version' | 'decisions'>): string =>
+    JSON.stringify({
+      ...visible,
+      ...(partiesProjected ? { parties: [state.caseManagerId, state.supervisorId, state.riskLevel] } : {}),
+      ...(obligationsProjected ? { obligations } : {}),
+    });
   const projection = (): CaseProjection => projectionOf(input.caseId, state, schedule());
 
   return {
@@ -64,6 +83,7 @@ export function createProjector(
       const { version: _version, decisions, ...visible } = p;
       // Cases started before the patch re-project only when the schedule changes, as they did.
       partiesProjected = patched(PATCHES.partiesProjected);
+      obligationsProjected = patched(PATCHES.obligationsProjected);
       const fingerprint = fingerprintOf(visible);
       if (fingerprint === lastProjected && decisions.length === 0) return;
       const s = schedule();

@@ -13,4 +13,6 @@ export const PATCHES = {
    * case manager, each by one email (2026-12-03).
    */
   decisionsTold: 'decisions-told',
+  /** Open obligations with their due times are projected too, and any change to them re-projects (issue 15). */
+  obligationsProjected: 'obligations-projected',
 } as const;

@@ -339,4 +339,26 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 8 (issue 15): every projection carries the open obligations with their due times,
+    // and a change to them alone re-projects. Intake, an assessment that opens the plan and the
+    // reassessment, a hold that pauses them and a resume that shifts them, then the plan overdue.
+    name: 'v8-obligations-projected',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx);
+      await env.sleep(2 * DAY);
+      await workflows.event(caseId, {
+        type: 'assessment_recorded',
+        assessmentId: 'a-1',
+        kind: 'initial',
+        completedAt: await at(env),
+      });
+      await workflows.event(caseId, { type: 'hold', at: await at(env) });
+      await env.sleep(3 * DAY);
+      await workflows.event(caseId, { type: 'resume', at: await at(env) });
+      await env.sleep(35 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];

@@ -92,6 +92,12 @@ describe('workflows: replay of stored histories', () => {
       expect([file, patchesIn(file)]).not.toEqual([file, expect.arrayContaining([PATCHES.decisionsTold])]);
   });
 
+  it('when the v8 history is read, then its projections went through the obligations-projected patch', () => {
+    expect(patchesIn('v8-obligations-projected.json')).toContain(PATCHES.obligationsProjected);
+    // Recorded before the patch existed: replays take the old path, without the marker.
+    expect(patchesIn('v6-newest-step-after-wake.json')).not.toContain(PATCHES.obligationsProjected);
+  });
+
   const v1Files = files.filter((f) => f.startsWith('v1-'));
   it.each(v1Files)(
     "when %s is read, then it carries no patch marker: generation 1 recorded it, not today's code under its name",

@@ -14,7 +14,7 @@ describe('where each obligation is met (the page every reminder, digest line and
     ['referral_response', subjectId, `/cases/${caseId}/referrals/${subjectId}`],
     ['referral_outcome', subjectId, `/cases/${caseId}/referrals/${subjectId}`],
     ['goal_target', subjectId, `/cases/${caseId}/goals/${subjectId}/progress/new`],
-    ['stalled_plan', undefined, `/cases/${caseId}#due`],
+    ['stalled_plan', undefined, `/cases/${caseId}/notes/new`],
     ['closure_approval', undefined, `/cases/${caseId}#due`],
   ] as const)('when the obligation is %s (subject %s), then its page is %s', (kind, subject, path) => {
     expect(pathForObligation({ kind, caseId, subjectId: subject })).toBe(path);

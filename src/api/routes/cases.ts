@@ -8,7 +8,7 @@ import {
   requestClosure,
   resume,
 } from '../../domain/case-actions';
-import { caseTimeline, listCases } from '../../domain/case-queries';
+import { CASE_SORTS, caseTimeline, listCases } from '../../domain/case-queries';
 import { getCase, LIFE_DOMAINS, openCase, recordAssessment, type CaseDeps } from '../../domain/cases';
 import { addNote, listNotes } from '../../domain/notes';
 import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../../domain/plans';
@@ -64,6 +64,20 @@ const caseRecord = z
     escalationLevel: z.number().int(),
   })
   .meta({ id: 'Case' });
+
+const caseListItem = caseRecord
+  .extend({
+    client: z.object({ initials: z.string() }),
+    programName: z.string(),
+    nextObligation: z.object({ obligationKind: z.string(), dueAt: z.string() }).nullable().meta({
+      description: 'The soonest due time among its running obligations, as its workflow derived it',
+    }),
+    overdueNow: z.number().int().meta({
+      description:
+        'Running obligations due before now (overdueCount while its workflow has not projected its obligations yet)',
+    }),
+  })
+  .meta({ id: 'CaseListItem' });
 
 const caseView = caseRecord
   .extend({
@@ -196,16 +210,35 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     path: '/cases',
     operationId: 'listCases',
     description:
-      "The cases you may see (your caseload, your team's, your program's, or all for admins), newest first. Filters combine; `nextCursor` fetches the next page.",
-    summary: 'Cases you may see, newest first, with cursor pagination',
-    alsoAnswers: { 422: 'The cursor is well formed but not one this API issued; nothing changed' },
+      "The cases you may see (your caseload, your team's, your program's, or all for admins). Filters combine. Newest first by default, paged by `nextCursor`; any other `sort`, or a `page`, comes in numbered pages (`page.nextPage`). Each item adds the client's initials, the program's name, the soonest due time among its running obligations and how many are overdue now, from the due times the case's workflow derived. `q` finds a client by case reference, name or initials. Each case shown is audited.",
+    summary: 'Cases you may see: filter, sort, search, page',
+    alsoAnswers: {
+      422: 'The cursor is well formed but not one this API issued, or was sent with another sort or a page; nothing changed',
+    },
     tag: 'cases',
     query: z.strictObject({
       caseManagerId: uuid.optional(),
       supervisorId: uuid.optional(),
       programId: uuid.optional(),
-      status: caseStatus.optional(),
-      overdue: queryBoolean.optional(),
+      status: z
+        .enum([...caseStatus.options, 'open'])
+        .optional()
+        .meta({ description: 'A status, or `open` for every status but closed' }),
+      risk: riskLevel.optional(),
+      overdue: queryBoolean
+        .optional()
+        .meta({ description: 'Only cases with (true) or without (false) a running obligation overdue now' }),
+      q: z.string().trim().min(1).max(100).optional().meta({
+        description:
+          "Find a client: the start of a case reference (C-1042 or 1042), of the client's given or family name or of both, or their initials (JR, J. R.)",
+      }),
+      sort: z.enum(CASE_SORTS).optional().meta({
+        description:
+          'newest (default; opened last first), next_due (soonest due first, nothing due last), reference, risk (high first), status (in case order)',
+      }),
+      page: z.coerce.number().int().min(1).max(10_000).optional().meta({
+        description: 'Numbered page, from 1 (each `limit` long); every sort but newest is paged this way',
+      }),
       limit,
       cursor: z
         .string()
@@ -216,10 +249,25 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     responses: {
       200: {
         description: 'A page of cases',
-        schema: z.object({ items: z.array(caseRecord), nextCursor: z.string().nullable() }),
+        schema: z.object({
+          items: z.array(caseListItem),
+          nextCursor: z.string().nullable(),
+          page: z
+            .object({
+              number: z.number().int(),
+              size: z.number().int(),
+              total: z.number().int().meta({ description: 'Cases matching, on every page (0 past the end)' }),
+              nextPage: z.number().int().nullable(),
+            })
+            .nullable()
+            .meta({ description: 'Numbered pages; null when the list is paged by cursor' }),
+        }),
       },
     },
-    handler: async ({ actor, query }) => ({ status: 200, body: await listCases(pool, actor, query) }),
+    handler: async ({ actor, query }) => ({
+      status: 200,
+      body: await listCases(pool, actor, { ...query, now: deps.clock?.() ?? new Date() }),
+    }),
   });
   api.add({
     method: 'get',

@@ -32,6 +32,7 @@ import { registerPlanPages } from './plan-pages';
 import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
 import { registerReferralPages } from './referral-pages';
+import { registerWorkPages } from './work-pages';
 import { requireCsrf, requireSignedIn, type SessionDeps, type Viewer } from './session';
 import type { AccountMail } from '../../domain/account-links';
 
@@ -59,6 +60,7 @@ export function webRoutes(deps: WebDeps): Router {
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
   registerAccountPages(web, deps, chain);
+  registerWorkPages(web, deps, chain);
 
   web.get('/', (_req, res) => res.redirect(303, '/work'));
 
