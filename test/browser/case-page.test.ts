@@ -3,7 +3,12 @@ import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createProvider, createStaff, createTeam, type StaffFixture } from '../helpers/fixtures';
-import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
+import {
+  axeViolations,
+  horizontalOverflow,
+  overflowingElements,
+  keepScreenshot,
+} from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
@@ -82,6 +87,8 @@ run('the case page, in a real browser', () => {
           domain: 'housing',
           description: 'Stable tenancy',
           measure: 'Lease signed',
+          baseline: 'No tenancy',
+          target: '12-month lease',
           targetDate: '2099-01-01',
         },
         {
@@ -246,9 +253,9 @@ run('the case page, in a real browser', () => {
     const goals = await texts(plan.locator('tbody tr'));
     expect(goals).toHaveLength(2);
     expect(goals[0]).toMatch(
-      /^Stable tenancy Lease signed Housing: 2 → 4 Thu, 1 Jan 2099 In progress: Viewed a flat .* GMT-[56]$/,
+      /^Stable tenancy Lease signed No tenancy → 12-month lease Housing: 2 → 4 Thu, 1 Jan 2099 In progress: Viewed a flat .* GMT-[56]$/,
     );
-    expect(goals[1]).toBe('Claim benefits Award letter Income: 3 Sun, 1 Feb 2099 Not started');
+    expect(goals[1]).toBe('Claim benefits Award letter Not recorded Income: 3 Sun, 1 Feb 2099 Not started');
     expect(await plan.getByRole('link', { name: 'Open plan version 1' }).getAttribute('href')).toBe(
       `/cases/${caseId}/plans/${planId}`,
     );
@@ -315,6 +322,7 @@ run('the case page, in a real browser', () => {
     expect(await axeViolations(page)).toEqual([]);
     await keepScreenshot(page, 'case-page-case-manager');
     await page.setViewportSize({ width: 320, height: 800 });
+    expect(await overflowingElements(page)).toEqual([]);
     expect(await horizontalOverflow(page)).toBe(0);
     await keepScreenshot(page, 'case-page-case-manager-320');
     await context.close();

@@ -49,3 +49,11 @@ export async function keepScreenshot(page: Page, name: string): Promise<string> 
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** The elements that stick out past the viewport's right edge (tag, class, text), for a failure message. */
+export async function overflowingElements(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`[...document.querySelectorAll('body *')]
+    .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+    .slice(0, 10)
+    .map((el) => el.tagName + '.' + el.className + ' ' + (el.textContent || '').trim().slice(0, 40))`);
+}
