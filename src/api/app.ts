@@ -7,6 +7,7 @@ import { createCaseFactsReader } from '../temporal/case-facts';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import type { Logger } from '../shared/logger';
 import type { PayloadKey } from '../temporal/codec';
+import type { SingleSignOn } from '../domain/single-sign-on';
 import { createApiMetrics } from '../shared/metrics';
 import { codecRoutes } from './codec-routes';
 import { requireStaff } from './middleware/auth';
@@ -51,6 +52,8 @@ export interface AppDeps {
   sessions?: SessionPolicy | undefined;
   /** Sends invitation and password-reset emails (unset: asking for one answers 503). */
   accountMail?: AccountMail | undefined;
+  /** Single sign-on with the agency's OpenID provider (unset: passwords only). */
+  sso?: SingleSignOn | undefined;
 }
 
 const SWAGGER_UI_DIR = path.dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -172,6 +175,7 @@ export function createApp(deps: AppDeps): Express {
       linkSigningKey: deps.linkSigningKey,
       logger: deps.logger,
       accountMail: deps.accountMail,
+      sso: deps.sso,
     }),
   );
   app.use(notFoundRoute);

@@ -8,6 +8,7 @@ import { caseloopDataConverter } from '../temporal/codec';
 import { startApi } from './server';
 import { createMailer } from '../notifications/mailer';
 import { createAccountMail } from '../notifications/account-mail';
+import { SingleSignOn } from '../domain/single-sign-on';
 
 /** API entry point (`npm run api`): configured only by environment variables. */
 async function main(): Promise<void> {
@@ -35,6 +36,12 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     sessions: config.sessions,
     accountMail: mailer ? createAccountMail(mailer, config.publicBaseUrl) : undefined,
+    sso: config.sso
+      ? new SingleSignOn(
+          { ...config.sso, redirectUri: new URL('/sign-in/sso/callback', config.publicBaseUrl).href },
+          config.linkSigningKey,
+        )
+      : undefined,
     host: config.host,
     port: config.port,
   });

@@ -10,6 +10,7 @@ import { sweepExpiredHourly } from './idempotency';
 import { sweepOldAttempts } from '../domain/sign-in-throttle';
 import type { SessionPolicy } from '../domain/web-sessions';
 import type { AccountMail } from '../domain/account-links';
+import type { SingleSignOn } from '../domain/single-sign-on';
 
 export interface RunningApi {
   server: Server;
@@ -31,6 +32,7 @@ export async function startApi(opts: {
   trustProxy?: false | number | string[] | undefined;
   sessions?: SessionPolicy | undefined;
   accountMail?: AccountMail | undefined;
+  sso?: SingleSignOn | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {

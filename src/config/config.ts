@@ -195,6 +195,12 @@ const apiSchema = z.object({
     .min(1)
     .max(7 * 24)
     .default(12),
+  /** Single sign-on (OpenID Connect): the provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0. */
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  /** What the sign-in page's button says. */
+  OIDC_BUTTON_LABEL: z.string().trim().min(1).max(80).default('Sign in with your organisation account'),
   TRUST_PROXY: trustProxy,
   API_HOST: z.string().trim().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
@@ -306,6 +312,8 @@ export interface ApiConfig extends CommonConfig {
   temporalUiUrl?: string;
   /** How long a signed-in browser session lasts. */
   sessions: { idleTimeoutMs: number; absoluteLifetimeMs: number };
+  /** Single sign-on with the agency's OpenID provider; unset, staff sign in with passwords only. */
+  sso?: { issuer: string; clientId: string; clientSecret: string; label: string };
   /** Where the API sends invitation and reset emails; unset, it cannot send them. */
   smtpUrl?: string;
   mailFrom: string;
@@ -358,6 +366,33 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     },
     ...(e.SMTP_URL ? { smtpUrl: e.SMTP_URL } : {}),
     mailFrom: e.MAIL_FROM,
+    ...ssoFrom(e),
+  };
+}
+
+/** All three OIDC settings or none: half a configuration fails at start, not at the first sign-in. */
+function ssoFrom(e: z.infer<typeof apiSchema>): Pick<ApiConfig, 'sso'> {
+  const given = {
+    OIDC_ISSUER: e.OIDC_ISSUER,
+    OIDC_CLIENT_ID: e.OIDC_CLIENT_ID,
+    OIDC_CLIENT_SECRET: e.OIDC_CLIENT_SECRET,
+  };
+  const missing = Object.entries(given).filter(([, v]) => !v);
+  if (missing.length === 3) return {};
+  if (missing.length)
+    throw new ConfigError(
+      missing.map(([variable]) => ({
+        variable,
+        message: 'is required when single sign-on (OIDC_*) is configured',
+      })),
+    );
+  return {
+    sso: {
+      issuer: e.OIDC_ISSUER!,
+      clientId: e.OIDC_CLIENT_ID!,
+      clientSecret: e.OIDC_CLIENT_SECRET!,
+      label: e.OIDC_BUTTON_LABEL,
+    },
   };
 }
 

@@ -73,3 +73,31 @@ export async function signIn(
   });
   return { outcome: 'signed_in', staffId: account.id, role: account.role, session };
 }
+
+/**
+ * Signing in someone the agency's OpenID provider vouched for (single sign-on matched them by
+ * verified email): a fresh session, the one the browser held ended, audited like a password sign-in.
+ */
+export async function signInVouched(
+  deps: SignInDeps,
+  input: { staffId: string; sourceIp: string; replacing?: string | undefined },
+): Promise<NewSession> {
+  const now = deps.clock?.() ?? new Date();
+  return inTransaction(deps.pool, async (db) => {
+    const staff = (
+      await db.query<{ role: Role; email: string }>(
+        'SELECT role, email FROM staff WHERE id = $1 AND active',
+        [input.staffId],
+      )
+    ).rows[0];
+    if (!staff) throw new Error('signInVouched: no active staff member with that id');
+    if (input.replacing) await endSession(db, input.replacing, 'replaced', now);
+    const started = await startSession(db, input.staffId, now, deps.sessions, input.sourceIp);
+    await audit(
+      db,
+      { id: input.staffId, role: staff.role, email: staff.email, sourceIp: input.sourceIp },
+      { action: 'create', entity: 'web_session', entityId: input.staffId, detail: { via: 'single_sign_on' } },
+    );
+    return started;
+  });
+}

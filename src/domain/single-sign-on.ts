@@ -55,11 +55,12 @@ export class SingleSignOn {
         const issuer = new URL(this.settings.issuer);
         // Plain http only for a provider on this machine (development and tests).
         const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+        // client_secret_basic: the default of Okta and of the OpenID spec; Entra ID and Google accept it.
         return oidc.discovery(
           issuer,
           this.settings.clientId,
-          this.settings.clientSecret,
           undefined,
+          oidc.ClientSecretBasic(this.settings.clientSecret),
           loopback && issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : undefined,
         );
       })

@@ -51,8 +51,14 @@ export async function startApiProcess(env: {
   databaseUrl: string;
   temporalAddress: string;
   taskQueue: string;
+  /** A port chosen beforehand (e.g. for a redirect URI registered elsewhere); otherwise a free one. */
+  port?: number;
+  /** The API's own address as its public base URL (links and redirects a browser follows). */
+  publicBaseUrlIsSelf?: boolean;
+  /** More environment, e.g. OIDC_* settings. */
+  extra?: Record<string, string>;
 }): Promise<ApiProcess> {
-  const port = await resolvePort(0);
+  const port = env.port ?? (await resolvePort(0));
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
     cwd: projectRoot(),
@@ -66,9 +72,10 @@ export async function startApiProcess(env: {
       TEMPORAL_TASK_QUEUE: env.taskQueue,
       PAYLOAD_KEYS: DEVELOPMENT_PAYLOAD_KEYS,
       LINK_SIGNING_KEY: DEVELOPMENT_LINK_SIGNING_KEY,
-      PUBLIC_BASE_URL: 'http://caseloop.test',
+      PUBLIC_BASE_URL: env.publicBaseUrlIsSelf ? `http://127.0.0.1:${port}` : 'http://caseloop.test',
       API_HOST: '127.0.0.1',
       API_PORT: String(port),
+      ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

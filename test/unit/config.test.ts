@@ -53,6 +53,26 @@ describe('configuration', () => {
     expect(config.temporal.tls).toBeDefined();
   });
 
+  it('when single sign-on is half configured, then the API refuses to start and names what is missing', () => {
+    expect(loadApiConfig(base).sso).toBeUndefined();
+    expect(() => loadApiConfig({ ...base, OIDC_ISSUER: 'https://login.example.org/tenant/v2.0' })).toThrow(
+      /OIDC_CLIENT_ID: is required when single sign-on[\s\S]*OIDC_CLIENT_SECRET: is required/,
+    );
+    expect(
+      loadApiConfig({
+        ...base,
+        OIDC_ISSUER: 'https://login.example.org/tenant/v2.0',
+        OIDC_CLIENT_ID: 'caseloop',
+        OIDC_CLIENT_SECRET: 'secret',
+      }).sso,
+    ).toEqual({
+      issuer: 'https://login.example.org/tenant/v2.0',
+      clientId: 'caseloop',
+      clientSecret: 'secret',
+      label: 'Sign in with your organisation account',
+    });
+  });
+
   it('when a client certificate is given without its key, then the missing half is named', () => {
     expect(() => loadApiConfig({ ...base, TEMPORAL_TLS_CERT_PATH: '/certs/client.pem' })).toThrow(
       /TEMPORAL_TLS_KEY_PATH/,

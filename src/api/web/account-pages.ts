@@ -9,6 +9,7 @@ import {
 } from '../../domain/account-links';
 import { passwordProblem } from '../../domain/passwords';
 import { signIn } from '../../domain/sign-in';
+import type { SingleSignOn } from '../../domain/single-sign-on';
 import { admitAttempt, resetRequestLimits } from '../../domain/sign-in-throttle';
 import { endSession } from '../../domain/web-sessions';
 import { ValidationError } from '../../core/errors';
@@ -42,6 +43,7 @@ import { html, type SafeHtml } from './template';
  */
 export interface AccountPageDeps extends SessionDeps {
   accountMail?: AccountMail | undefined;
+  sso?: SingleSignOn | undefined;
   logger: Logger;
 }
 
@@ -64,12 +66,14 @@ function preSessionField(value: string): SafeHtml {
 }
 
 export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: PageMiddleware): void {
+  const signInFor = (opts: SignInPageOptions): string =>
+    signInPage({ ...opts, ssoLabel: deps.sso?.settings.label });
   // ---- sign in ----
   web.get('/sign-in', (req, res) => {
     sendPage(
       res,
       200,
-      signInPage({
+      signInFor({
         next: safeNext(req.query.next),
         preSession: preSessionFor(req, res, deps.publicBaseUrl),
         notice: noticeFor(req.query.notice),
@@ -85,7 +89,7 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
       return sendPage(
         res,
         400,
-        signInPage({
+        signInFor({
           next,
           preSession: heldPreSession(req, deps.publicBaseUrl),
           problem: `The form sent ${repeated.join(' and ')} more than once. Sign in again.`,
@@ -95,7 +99,7 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
       return sendPage(
         res,
         403,
-        signInPage({ next, preSession: preSessionFor(req, res, deps.publicBaseUrl), problem: FORM_EXPIRED }),
+        signInFor({ next, preSession: preSessionFor(req, res, deps.publicBaseUrl), problem: FORM_EXPIRED }),
       );
     const email = (values.email ?? '').trim();
     const password = values.password ?? '';
@@ -106,7 +110,7 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
       return sendPage(
         res,
         400,
-        signInPage({ next, preSession: heldPreSession(req, deps.publicBaseUrl), values, errors }),
+        signInFor({ next, preSession: heldPreSession(req, deps.publicBaseUrl), values, errors }),
       );
 
     const result = await signIn(deps, {
@@ -120,7 +124,7 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
       return sendPage(
         res,
         401,
-        signInPage({
+        signInFor({
           next,
           preSession: heldPreSession(req, deps.publicBaseUrl),
           values: { email },
@@ -322,20 +326,36 @@ function tooManyAttempts(res: Response, deps: SessionDeps, retryAt: Date, what: 
   );
 }
 
-function signInPage(opts: {
+interface SignInPageOptions {
   next: string;
   preSession: string;
   values?: FormValues;
   errors?: FieldErrors;
   problem?: string | undefined;
   notice?: string | undefined;
-}): string {
+  /** Set when single sign-on is configured: the button's words. */
+  ssoLabel?: string | undefined;
+}
+
+function signInPage(opts: SignInPageOptions): string {
   const labels = { email: 'Email address', password: 'Password' };
   return renderPage({
     title: 'Sign in',
     problem: opts.problem,
     notice: opts.notice,
     body: html`${errorSummary(opts.errors ?? {}, labels)}
+      ${
+        opts.ssoLabel
+          ? html`<p>
+                <a
+                  class="usa-button usa-button--outline"
+                  href="/sign-in/sso?next=${encodeURIComponent(opts.next)}"
+                  >${opts.ssoLabel}</a
+                >
+              </p>
+              <p>Or sign in with your Caseloop password:</p>`
+          : ''
+      }
       <form class="usa-form" method="post" action="/sign-in" novalidate>
         ${preSessionField(opts.preSession)}
         <input type="hidden" name="next" value="${opts.next}" />

@@ -26,6 +26,8 @@ import { timeTag } from './time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { noticeFor } from './notices';
 import { registerAccountPages } from './account-pages';
+import { registerSsoPages } from './sso-pages';
+import type { SingleSignOn } from '../../domain/single-sign-on';
 import { registerIntakePages } from './intake-pages';
 import { registerAssessmentPages } from './assessment-pages';
 import { registerPlanPages } from './plan-pages';
@@ -43,6 +45,8 @@ export interface WebDeps extends CaseDeps, SessionDeps {
   logger: Logger;
   /** Sends invitation and reset links; without it, asking for one answers 503. */
   accountMail?: AccountMail | undefined;
+  /** Single sign-on with the agency's OpenID provider, when configured. */
+  sso?: SingleSignOn | undefined;
 }
 
 const send = sendPage;
@@ -60,6 +64,7 @@ export function webRoutes(deps: WebDeps): Router {
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
   registerAccountPages(web, deps, chain);
+  registerSsoPages(web, deps, chain);
   registerWorkPages(web, deps, chain);
 
   web.get('/', (_req, res) => res.redirect(303, '/work'));
