@@ -196,9 +196,12 @@ const apiSchema = z.object({
     .max(7 * 24)
     .default(12),
   /** Single sign-on (OpenID Connect): the provider's issuer URL, e.g. https://login.microsoftonline.com/<tenant>/v2.0. */
-  OIDC_ISSUER: z.url().optional(),
-  OIDC_CLIENT_ID: z.string().trim().min(1).optional(),
-  OIDC_CLIENT_SECRET: z.string().trim().min(1).optional(),
+  // Blank counts as unset (docker compose passes `${OIDC_ISSUER:-}` as an empty string).
+  OIDC_ISSUER: optionalText.pipe(
+    z.url("must be the provider's issuer URL, e.g. https://accounts.google.com").optional(),
+  ),
+  OIDC_CLIENT_ID: optionalText,
+  OIDC_CLIENT_SECRET: optionalText,
   /** What the sign-in page's button says. */
   OIDC_BUTTON_LABEL: z.string().trim().min(1).max(80).default('Sign in with your organisation account'),
   TRUST_PROXY: trustProxy,

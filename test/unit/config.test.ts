@@ -55,6 +55,12 @@ describe('configuration', () => {
 
   it('when single sign-on is half configured, then the API refuses to start and names what is missing', () => {
     expect(loadApiConfig(base).sso).toBeUndefined();
+    expect(
+      loadApiConfig({ ...base, OIDC_ISSUER: '', OIDC_CLIENT_ID: ' ', OIDC_CLIENT_SECRET: '' }).sso,
+    ).toBeUndefined();
+    expect(() => loadApiConfig({ ...base, OIDC_ISSUER: 'not a url' })).toThrow(
+      /OIDC_ISSUER: must be the provider/,
+    );
     expect(() => loadApiConfig({ ...base, OIDC_ISSUER: 'https://login.example.org/tenant/v2.0' })).toThrow(
       /OIDC_CLIENT_ID: is required when single sign-on[\s\S]*OIDC_CLIENT_SECRET: is required/,
     );
