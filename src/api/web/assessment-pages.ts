@@ -5,7 +5,8 @@ import { changeRisk } from '../../domain/case-actions';
 import { LIFE_DOMAINS, loadCase, recordAssessment, type CaseRow } from '../../domain/cases';
 import { getProgram } from '../../domain/directory';
 import { assessmentBody, riskChangeBody } from '../routes/cases';
-import { given, instantFromLocal, parseForm, refusalOf } from './form-flow';
+import { given, parseForm, refusalOf } from './form-flow';
+import { instantFromLocal } from './local-time';
 import {
   errorSummary,
   fieldId,
