@@ -96,7 +96,10 @@ export interface CaseSchedule {
   upcoming?: ScheduledStep[];
   overdueCount: number;
   escalationLevel: number;
-  /** Answered by the schedule query: the case row already shows this schedule (no projection pending). */
+  /**
+   * Answered by the schedule query: the case row already shows this schedule (no projection pending)
+   * and no email about a request or decision waits to be sent.
+   */
   projected?: boolean;
 }
 

@@ -50,7 +50,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   // Handlers first, so no message that arrives with the first task is dropped.
   registerCaseHandlers(state, {
     schedule,
-    upToDate: () => projector.upToDate(),
+    // Settled only when nothing is left to write: the projection, and any news email still queued.
+    upToDate: () => projector.upToDate() && !state.news?.length,
     changed: () => {
       state.version++;
     },
