@@ -16,6 +16,7 @@ import {
 } from './forms';
 import { humanStatus } from './html';
 import { renderPage } from './layout';
+import { noticeFor } from './notices';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { WebDeps } from './routes';
 import type { Viewer } from './session';
@@ -32,14 +33,21 @@ import { doneAtLink } from './work-links';
 export function registerWorkPages(web: Router, deps: WebDeps, mw: PageMiddleware): void {
   const now = (): Date => deps.clock?.() ?? new Date();
 
-  web.get('/work', mw.signedIn, async (_req, res) => {
+  web.get('/work', mw.signedIn, async (req, res) => {
     const viewer = viewerOf(res);
     const at = now();
     const work = await myWork(deps.pool, actorOf(res), { now: at, timeZone: viewer.timeZone });
     sendPage(
       res,
       200,
-      renderPage({ title: 'My work', section: 'work', viewer, body: workBody(work, viewer, at) }),
+      renderPage({
+        title: 'My work',
+        section: 'work',
+        viewer,
+        // After choosing a password (/password/:token) the person lands here, signed in.
+        notice: noticeFor(req.query.notice),
+        body: workBody(work, viewer, at),
+      }),
     );
   });
 
