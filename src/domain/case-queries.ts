@@ -29,6 +29,11 @@ export interface CaseFilter {
   cursor?: string;
   /** What "overdue" is measured against; the server's clock by default. */
   now?: Date;
+  /**
+   * Show each client's name beside the initials (the caseload page): anyone who may see a case may
+   * see its client, and each name shown is audited as a read of that client.
+   */
+  withNames?: boolean;
 }
 
 interface Cursor {
@@ -74,7 +79,7 @@ function decodeCursor(text: string): Cursor {
 
 /** One case in a list: its record, with what a caseload needs to show beside it. */
 export interface CaseListItem extends CaseRecord {
-  client: { initials: string };
+  client: { initials: string; name?: string };
   programName: string;
   /** The soonest due time among its running obligations, as its workflow derived it. */
   nextObligation: { obligationKind: string; dueAt: string } | null;
@@ -196,10 +201,20 @@ export async function listCases(pool: Pool, actor: Actor, f: CaseFilter): Promis
       shown.map((c) => ({ entityId: c.id, caseId: c.id })),
     );
   else await audit(pool, actor, { action: 'read', entity: 'case', detail: { ...detail, results: 0 } });
+  if (f.withNames && shown.length > 0)
+    await auditEach(
+      pool,
+      actor,
+      { action: 'read', entity: 'client', detail: { list: true, name: true } },
+      shown.map((c) => ({ entityId: c.client_id, caseId: c.id })),
+    );
   return {
     items: shown.map((r) => ({
       ...toRecord(r),
-      client: { initials: clientInitials(r.given_name, r.family_name) },
+      client: {
+        initials: clientInitials(r.given_name, r.family_name),
+        ...(f.withNames ? { name: `${r.given_name} ${r.family_name}`.trim() } : {}),
+      },
       programName: r.program_name,
       nextObligation:
         r.next_at && r.next_kind ? { obligationKind: r.next_kind, dueAt: r.next_at.toISOString() } : null,

@@ -185,6 +185,19 @@ run('My work and Caseload, in a real browser', () => {
     await page.getByRole('button', { name: 'Show cases' }).click();
     expect(await rows.count()).toBe(1);
     expect(await rows.first().getByRole('link').getAttribute('href')).toBe(`/cases/${f.overdue.id}`);
+    // The caseload names the client (anyone who sees the case may see them), and says it read them.
+    expect((await rows.first().locator('td[data-label="Client"]').textContent())?.trim()).toBe(
+      'Mira Sandoval (M. S.)',
+    );
+    expect(
+      (
+        await stack.db.pool.query(
+          `SELECT count(*)::int AS n FROM audit_log
+            WHERE entity = 'client' AND action = 'read' AND case_id = $1 AND detail->>'list' = 'true'`,
+          [f.overdue.id],
+        )
+      ).rows[0].n,
+    ).toBeGreaterThan(0);
     expect(await page.getByLabel(/Find a client/).inputValue()).toBe('sandoval');
     await keepScreenshot(page, 'caseload-search');
 

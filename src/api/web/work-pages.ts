@@ -81,6 +81,7 @@ export function registerWorkPages(web: Router, deps: WebDeps, mw: PageMiddleware
       page: filter.page ?? 1,
       limit: PAGE_SIZE,
       now: now(),
+      withNames: true,
     });
     sendPage(
       res,
@@ -398,7 +399,11 @@ function caseTable(list: CaseList, viewer: Viewer, filter: CaseloadQuery): SafeH
 function caseRow(c: CaseListItem, viewer: Viewer): SafeHtml {
   return html`<tr>
     <th scope="row" data-label="Case"><a href="/cases/${c.id}">${c.reference}</a></th>
-    <td data-label="Client">${c.client.initials}</td>
+    <td data-label="Client">
+      ${c.client.name ?? c.client.initials}${
+        c.client.name ? html` <span class="cl-muted">(${c.client.initials})</span>` : ''
+      }
+    </td>
     <td data-label="Program">${c.programName}</td>
     <td data-label="Status">${humanStatus(c.status)}</td>
     <td data-label="Risk">${riskBadge(c.riskLevel)}</td>
