@@ -14,7 +14,7 @@ import { endSession } from '../../domain/web-sessions';
 import { ValidationError } from '../../core/errors';
 import type { Logger } from '../../shared/logger';
 import { errorSummary, formValues, textInput, type FieldErrors, type FormValues } from './forms';
-import { renderPage } from './layout';
+import { alert, renderPage } from './layout';
 import { noticeFor } from './notices';
 import {
   clearedPreSession,
@@ -72,7 +72,10 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
       signInPage({
         next: safeNext(req.query.next),
         preSession: preSessionFor(req, res, deps.publicBaseUrl),
-        notice: noticeFor(req.query.notice),
+        // After a session ended mid-form: a warning, not a confirmation.
+        ...(req.query.notice === 'session-ended'
+          ? { warning: noticeFor(req.query.notice) }
+          : { notice: noticeFor(req.query.notice) }),
       }),
     );
   });
@@ -329,13 +332,14 @@ function signInPage(opts: {
   errors?: FieldErrors;
   problem?: string | undefined;
   notice?: string | undefined;
+  warning?: string | undefined;
 }): string {
   const labels = { email: 'Email address', password: 'Password' };
   return renderPage({
     title: 'Sign in',
     problem: opts.problem,
     notice: opts.notice,
-    body: html`${errorSummary(opts.errors ?? {}, labels)}
+    body: html`${opts.warning ? alert('warning', opts.warning) : ''}${errorSummary(opts.errors ?? {}, labels)}
       <form class="usa-form" method="post" action="/sign-in" novalidate>
         ${preSessionField(opts.preSession)}
         <input type="hidden" name="next" value="${opts.next}" />
