@@ -93,7 +93,8 @@ export function codecRoutes(
       );
     const payloads = parsed.data.payloads.map(fromJson);
     const result = op === 'decode' ? await codec.decode(payloads) : await codec.encode(payloads);
-    res.json({ payloads: result.map(toJson) });
+    // Decoded payloads are client data: no browser or proxy may keep a copy.
+    res.set('cache-control', 'no-store').json({ payloads: result.map(toJson) });
   };
   const json = express.json({ limit: '4mb' });
   router.post('/codec/decode', adminOnly, json, handle('decode'));

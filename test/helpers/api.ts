@@ -44,6 +44,8 @@ export async function startTestApi(
     /** Invitation and reset emails go out through it, with links to this API. */
     mailer?: Mailer;
     sessions?: SessionPolicy;
+    /** The address the app believes it is served at (https turns on HSTS and `__Host-` cookies). */
+    publicBaseUrl?: string;
   } = {},
 ): Promise<TestApi> {
   let base = '';
@@ -53,7 +55,7 @@ export async function startTestApi(
     temporal,
     taskQueue,
     logger: createLogger('test', 'silent'),
-    publicBaseUrl: 'http://caseloop.test',
+    publicBaseUrl: options.publicBaseUrl ?? 'http://caseloop.test',
     linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
     payloadKeys: TEST_PAYLOAD_KEYS,
     temporalUiOrigin: TEST_UI_ORIGIN,

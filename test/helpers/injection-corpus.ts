@@ -31,18 +31,20 @@ export const WHOLE_CORPUS = INJECTION_CORPUS.map((c) => c.text).join('\n');
 
 /**
  * Elements and attributes a payload would have created had it been taken as markup: any script,
- * image, frame, SVG or object; any `on…` handler attribute; any javascript: URL. Caseloop's pages
- * have none of these of their own.
+ * image, frame, SVG or object; any `on…` handler attribute; any javascript: URL in an attribute
+ * that holds a URL. Caseloop's pages have none of these of their own. (A field's `value` echoing
+ * "javascript:alert(1)" as typed is text, not a URL: a search box shows what was searched for.)
  */
 export async function injectedMarkup(page: Page): Promise<string[]> {
   return page.evaluate<string[]>(`(() => {
+    const URL_ATTRIBUTES = ['href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'srcdoc', 'background', 'cite', 'ping'];
     const found = [];
     for (const el of document.querySelectorAll('script, img, iframe, frame, svg, object, embed, base'))
       found.push('<' + el.tagName.toLowerCase() + '> element');
     for (const el of document.querySelectorAll('*'))
       for (const attr of el.attributes) {
         if (attr.name.toLowerCase().startsWith('on')) found.push(attr.name + ' on <' + el.tagName.toLowerCase() + '>');
-        if (/^\\s*javascript:/i.test(attr.value)) found.push(attr.name + '=' + attr.value + ' on <' + el.tagName.toLowerCase() + '>');
+        if (URL_ATTRIBUTES.includes(attr.name.toLowerCase()) && /^\\s*javascript:/i.test(attr.value)) found.push(attr.name + '=' + attr.value + ' on <' + el.tagName.toLowerCase() + '>');
       }
     return found;
   })()`);

@@ -15,7 +15,7 @@ import { endSession } from '../../domain/web-sessions';
 import { ValidationError } from '../../core/errors';
 import type { Logger } from '../../shared/logger';
 import { errorSummary, formValues, textInput, type FieldErrors, type FormValues } from './forms';
-import { renderPage } from './layout';
+import { alert, renderPage } from './layout';
 import { noticeFor } from './notices';
 import {
   clearedPreSession,
@@ -76,7 +76,10 @@ export function registerAccountPages(web: Router, deps: AccountPageDeps, mw: Pag
       signInFor({
         next: safeNext(req.query.next),
         preSession: preSessionFor(req, res, deps.publicBaseUrl),
-        notice: noticeFor(req.query.notice),
+        // After a session ended mid-form: a warning, not a confirmation.
+        ...(req.query.notice === 'session-ended'
+          ? { warning: noticeFor(req.query.notice) }
+          : { notice: noticeFor(req.query.notice) }),
       }),
     );
   });
@@ -333,6 +336,7 @@ interface SignInPageOptions {
   errors?: FieldErrors;
   problem?: string | undefined;
   notice?: string | undefined;
+  warning?: string | undefined;
   /** Set when single sign-on is configured: the button's words. */
   ssoLabel?: string | undefined;
 }
@@ -343,7 +347,7 @@ function signInPage(opts: SignInPageOptions): string {
     title: 'Sign in',
     problem: opts.problem,
     notice: opts.notice,
-    body: html`${errorSummary(opts.errors ?? {}, labels)}
+    body: html`${opts.warning ? alert('warning', opts.warning) : ''}${errorSummary(opts.errors ?? {}, labels)}
       ${
         opts.ssoLabel
           ? html`<p>

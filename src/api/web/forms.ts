@@ -16,7 +16,8 @@ export function formValues(body: unknown): FormValues {
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (key === '_csrf') continue;
     const first: unknown = Array.isArray(value) ? value[0] : value;
-    if (typeof first === 'string') values[key] = first;
+    // A browser sends a text area's line breaks as CRLF; the record keeps the LF a JSON client sends.
+    if (typeof first === 'string') values[key] = first.replace(/\r\n?/g, '\n');
   }
   return values;
 }

@@ -118,7 +118,7 @@ export function renderPage(options: PageOptions): string {
       <body>
         <a class="usa-skipnav" href="#main-content">Skip to main content</a>
         ${header(options.viewer, options.section)}
-        <main id="main-content" class="grid-container cl-main">
+        <main id="main-content" class="grid-container cl-main" tabindex="-1">
           ${crumbs} ${options.problem ? alert('error', options.problem) : ''}
           ${options.notice ? alert('success', options.notice) : ''}
           <h1>${options.title}</h1>

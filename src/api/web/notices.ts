@@ -26,6 +26,8 @@ export const NOTICES = {
   'change-pending': 'Saved. The case’s schedule will update in a moment.',
   'password-set': 'Your password is set and you are signed in.',
   'signed-out': 'You are signed out.',
+  'session-ended':
+    'Your session had ended, so what you sent was not saved and nothing was changed. Sign in, then send it again.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

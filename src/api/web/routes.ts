@@ -35,7 +35,7 @@ import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
 import { registerReferralPages } from './referral-pages';
 import { registerWorkPages } from './work-pages';
-import { requireCsrf, requireSignedIn, type SessionDeps, type Viewer } from './session';
+import { CsrfRefused, requireCsrf, requireSignedIn, type SessionDeps, type Viewer } from './session';
 import type { AccountMail } from '../../domain/account-links';
 
 export interface WebDeps extends CaseDeps, SessionDeps {
@@ -225,7 +225,12 @@ function webErrors(logger: Logger): ErrorRequestHandler {
       return send(
         res,
         problem.status,
-        renderPage({ title: 'Not possible', viewer, problem: problem.message, body: back }),
+        renderPage({
+          title: err instanceof CsrfRefused ? 'Form not accepted' : 'Not possible',
+          viewer,
+          problem: problem.message,
+          body: back,
+        }),
       );
     logger.error({ err, path: req.path }, 'web page failed');
     send(

@@ -104,10 +104,13 @@ export function requireSignedIn(deps: SessionDeps): RequestHandler {
         if (!session) {
           if (sessionIdOf(req, deps) !== undefined)
             res.append('set-cookie', clearCookie(SESSION_COOKIE, deps.publicBaseUrl));
-          // A form posted after the session ended changes nothing: sign in again and redo it.
+          if (req.method === 'GET' || req.method === 'HEAD')
+            return res.redirect(303, `/sign-in?next=${encodeURIComponent(req.originalUrl)}`);
+          // A form posted after the session ended changes nothing. The sign-in page says so, and
+          // afterwards leads back to the form's page (when it was this site's).
           return res.redirect(
             303,
-            `/sign-in?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/work')}`,
+            `/sign-in?next=${encodeURIComponent(formPageOf(req, deps.publicBaseUrl))}&notice=session-ended`,
           );
         }
         res.locals.actor = actorFor(
@@ -162,6 +165,15 @@ export function requireCsrf(publicBaseUrl: string): RequestHandler {
 export function fromOwnSite(req: Request, publicBaseUrl: string): boolean {
   const source = req.get('origin') ?? refererOrigin(req.get('referer'));
   return source !== undefined && ownOrigins(req, publicBaseUrl).includes(source);
+}
+
+/** The path of this site's page a form was sent from (its Referer), else My work. */
+function formPageOf(req: Request, publicBaseUrl: string): string {
+  const referer = req.get('referer');
+  const origin = refererOrigin(referer);
+  if (!origin || !ownOrigins(req, publicBaseUrl).includes(origin)) return '/work';
+  const url = new URL(referer!);
+  return safeNext(`${url.pathname}${url.search}`);
 }
 
 function refererOrigin(referer: string | undefined): string | undefined {
