@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError, type AppError } from '../core/errors';
+import { ConflictError, UnavailableError, ValidationError, type AppError } from '../core/errors';
 
 /**
  * PostgreSQL errors that mean the request was bad, not the code: the backstop behind the
@@ -29,6 +29,12 @@ const isPgError = (err: unknown): err is PgError & Error =>
 export function problemFromDatabase(err: unknown): AppError | undefined {
   if (!isPgError(err)) return undefined;
   switch (err.code) {
+    // A deadlock or serialization failure rolled the whole transaction back: nothing was changed.
+    case '40P01':
+    case '40001':
+      return new UnavailableError(
+        'The record was busy with another change; nothing was changed. Retry shortly.',
+      );
     case '23505': {
       const known = UNIQUE_FIELDS[String(err.constraint)];
       if (known) return new ConflictError(known.what, [{ field: known.field, reason: 'already in use' }]);

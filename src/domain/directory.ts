@@ -164,7 +164,8 @@ export async function updateStaff(
   return inTransaction(pool, async (db) => {
     const roleChange = patch.role !== undefined;
     const admins = roleChange ? await lockActiveAdmins(db) : [];
-    const locked = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    const locked = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR NO KEY UPDATE', [id]))
+      .rows[0];
     if (!locked) throw new NotFoundError(`No staff member ${id}.`);
     const current = toStaff(locked);
     if (roleChange && patch.role !== current.role) {
@@ -214,7 +215,8 @@ export async function deactivateStaff(
   const told: string[] = [];
   const done = await inTransaction(deps.pool, async (db) => {
     const admins = await lockActiveAdmins(db);
-    const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR NO KEY UPDATE', [id]))
+      .rows[0];
     if (!target) throw new NotFoundError(`No staff member ${id}.`);
     if (!target.active) throw new ConflictError('The staff member is already deactivated.');
     refuseLastAdmin(admins, target, 'deactivated');
@@ -357,7 +359,8 @@ async function handProgramsOver(
 export async function reactivateStaff(pool: Pool, actor: Actor, id: string): Promise<Staff> {
   requireRole(actor, ['admin'], 'reactivate staff');
   return inTransaction(pool, async (db) => {
-    const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    const target = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR NO KEY UPDATE', [id]))
+      .rows[0];
     if (!target) throw new NotFoundError(`No staff member ${id}.`);
     if (target.active) throw new ConflictError('The staff member is already active.');
     const row = (

@@ -19,11 +19,13 @@ export function refuseSelf(actor: Actor, targetId: string, field: string, what: 
 /**
  * Locks every active admin row, always in the same order, before the target's own row is locked:
  * two admins removing each other at once then wait for one another instead of both succeeding
- * (or deadlocking). Returns their ids.
+ * (or deadlocking). Returns their ids. NO KEY UPDATE, as every staff lock here: it serializes these
+ * changes without blocking the foreign-key checks of rows that merely name a staff member (an audit
+ * entry, a notification), which FOR UPDATE would, deadlocking with a case's own writes.
  */
 export async function lockActiveAdmins(db: PoolClient): Promise<string[]> {
   const rows = await db.query<{ id: string }>(
-    `SELECT id FROM staff WHERE role = 'admin' AND active ORDER BY id FOR UPDATE`,
+    `SELECT id FROM staff WHERE role = 'admin' AND active ORDER BY id FOR NO KEY UPDATE`,
   );
   return rows.rows.map((r) => r.id);
 }
