@@ -54,7 +54,7 @@ export async function startTestApi(
     pool,
     temporal,
     taskQueue,
-    logger: createLogger('test', (process.env.TEST_LOG_LEVEL) ?? 'silent'),
+    logger: createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent'),
     publicBaseUrl: options.publicBaseUrl ?? 'http://caseloop.test',
     linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
     payloadKeys: TEST_PAYLOAD_KEYS,
