@@ -19,7 +19,7 @@ import {
 } from './forms';
 import { csrfField, renderPage } from './layout';
 import { actorOf, redirectWithNotice, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 

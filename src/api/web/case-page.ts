@@ -31,7 +31,7 @@ import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { noticeFor } from './notices';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type Fragment, type SafeHtml } from './template';
 import { formatInstant, timeTag } from './time';

@@ -20,7 +20,7 @@ import {
 } from './forms';
 import { alert, csrfField, renderPage } from './layout';
 import { actorOf, redirectWithNotice, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 

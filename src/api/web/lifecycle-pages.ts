@@ -22,7 +22,7 @@ import { formValues, select, textArea, textInput, type FieldErrors, type FormVal
 import { humanStatus } from './html';
 import { alert, csrfField } from './layout';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type Fragment, type SafeHtml } from './template';
 import { timeTag } from './time';

@@ -19,7 +19,7 @@ import { formValues, radios, textArea, textInput, type FieldErrors, type FormVal
 import { csrfField } from './layout';
 import { instantFromLocal, localInputValue } from './local-time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';

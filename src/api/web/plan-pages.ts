@@ -20,7 +20,7 @@ import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { noticeFor } from './notices';
 import { actorOf, redirectWithNotice, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';

@@ -22,7 +22,7 @@ import { alert, csrfField } from './layout';
 import { instantFromLocal, localInputValue } from './local-time';
 import { noticeFor } from './notices';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html } from './template';
 import { timeTag } from './time';

@@ -5,10 +5,8 @@ import express, {
   type Response,
   type Router,
 } from 'express';
-import type { Pool } from 'pg';
 import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
-import type { CaseDeps } from '../../domain/cases';
 import { AppError, ForbiddenError, NotFoundError } from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
 import {
@@ -27,7 +25,6 @@ import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { noticeFor } from './notices';
 import { registerAccountPages } from './account-pages';
 import { registerSsoPages } from './sso-pages';
-import type { SingleSignOn } from '../../domain/single-sign-on';
 import { registerIntakePages } from './intake-pages';
 import { registerAssessmentPages } from './assessment-pages';
 import { registerPlanPages } from './plan-pages';
@@ -35,19 +32,8 @@ import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
 import { registerReferralPages } from './referral-pages';
 import { registerWorkPages } from './work-pages';
-import { CsrfRefused, requireCsrf, requireSignedIn, type SessionDeps, type Viewer } from './session';
-import type { AccountMail } from '../../domain/account-links';
-
-export interface WebDeps extends CaseDeps, SessionDeps {
-  pool: Pool;
-  linkSigningKey: string;
-  publicBaseUrl: string;
-  logger: Logger;
-  /** Sends invitation and reset links; without it, asking for one answers 503. */
-  accountMail?: AccountMail | undefined;
-  /** Single sign-on with the agency's OpenID provider, when configured. */
-  sso?: SingleSignOn | undefined;
-}
+import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
+import type { WebDeps } from './web-deps';
 
 const send = sendPage;
 

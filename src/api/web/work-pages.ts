@@ -18,7 +18,7 @@ import { humanStatus } from './html';
 import { renderPage } from './layout';
 import { noticeFor } from './notices';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
-import type { WebDeps } from './routes';
+import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
