@@ -21,7 +21,8 @@ export interface PageOptions {
   breadcrumbs?: readonly { href: string; label: string }[] | undefined;
 }
 
-export type NavSection = 'work' | 'caseload' | 'intake' | 'escalations' | 'temporal';
+export type NavSection =
+  'work' | 'caseload' | 'intake' | 'escalations' | 'approvals' | 'team' | 'programs' | 'admin' | 'temporal';
 
 interface NavItem {
   section: NavSection;
@@ -37,7 +38,16 @@ function navFor(viewer: Viewer): NavItem[] {
   if (viewer.role === 'case_manager' || viewer.role === 'supervisor')
     items.push({ section: 'intake', href: '/intake', label: 'New intake' });
   items.push({ section: 'escalations', href: '/escalations', label: 'Escalations' });
-  if (viewer.role === 'admin') items.push({ section: 'temporal', href: '/temporal/', label: 'Workflows' });
+  if (viewer.role === 'supervisor' || viewer.role === 'program_manager') {
+    items.push({ section: 'approvals', href: '/approvals', label: 'Approvals' });
+    items.push({ section: 'team', href: '/team', label: 'Team' });
+  }
+  if (viewer.role === 'program_manager' || viewer.role === 'admin')
+    items.push({ section: 'programs', href: '/programs', label: 'Programs' });
+  if (viewer.role === 'admin') {
+    items.push({ section: 'admin', href: '/admin/staff', label: 'Administration' });
+    items.push({ section: 'temporal', href: '/temporal/', label: 'Workflows' });
+  }
   return items;
 }
 

@@ -80,6 +80,9 @@ export function webRoutes(deps: WebDeps): Router {
   registerPlanPages(web, deps, chain);
   web.param('referralId', requireUuidParam);
   web.param('noteId', requireUuidParam);
+  web.param('staffId', requireUuidParam);
+  web.param('programId', requireUuidParam);
+  web.param('providerId', requireUuidParam);
   registerReferralPages(web, deps, chain);
   registerNotePages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
