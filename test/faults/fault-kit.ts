@@ -28,10 +28,17 @@ export const MINUTE = 60_000;
 /** After the last expected email: long enough for anything late or doubled to show. */
 export const quietPeriod = (): Promise<void> => new Promise((r) => setTimeout(r, 5_000));
 
-export async function waitUntil(what: string, probe: () => boolean | Promise<boolean>, timeoutMs: number) {
+/** Polls `probe` until it holds; on timeout the error says what was awaited and, if given, what was seen. */
+export async function waitUntil(
+  what: string,
+  probe: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  seen?: () => string,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${seen ? `: ${seen()}` : ''}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

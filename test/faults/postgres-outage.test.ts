@@ -148,7 +148,9 @@ describe('fault: PostgreSQL stops while the API and workflows are busy', () => {
     await waitUntil(
       'the reminders held by the outage',
       () => deliveries(smtp.messages).size === 20,
-      6 * MINUTE,
+      4 * MINUTE,
+      () =>
+        `${deliveries(smtp.messages).size} of 20 delivered; worker ${worker.child.exitCode === null ? 'running' : `exited ${worker.child.exitCode}`}; its last output:\n${worker.output().slice(-3000)}`,
     );
     const drained = Date.now();
     await quietPeriod();
