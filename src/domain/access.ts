@@ -83,6 +83,21 @@ export function canApprove(actor: Actor, c: CaseParties): boolean {
   );
 }
 
+/** The same rule as SQL over `cases c JOIN programs p`, with the actor's id as parameter `$n`. */
+export function approverSql(actor: Actor, n: number): string {
+  const notCarrying = `c.case_manager_id <> $${n}`;
+  switch (actor.role) {
+    case 'admin':
+      return `(${notCarrying})`;
+    case 'supervisor':
+      return `(${notCarrying} AND c.supervisor_id = $${n})`;
+    case 'program_manager':
+      return `(${notCarrying} AND p.program_manager_id = $${n})`;
+    case 'case_manager':
+      return `(FALSE AND $${n}::uuid IS NOT NULL)`;
+  }
+}
+
 /**
  * May this actor acknowledge an escalation on a case they may see? Its recipient or anyone who may
  * approve on the case, never the person who carries the case (the escalation is about their work).

@@ -61,6 +61,48 @@ export async function listAssessments(pool: Pool, actor: Actor, caseId: string):
   }));
 }
 
+/**
+ * The assessment a plan rests on: the latest one completed by `asOf` (the plan's submission), or
+ * null when none was. Only that one is disclosed and audited.
+ */
+export async function latestAssessment(
+  pool: Pool,
+  actor: Actor,
+  caseId: string,
+  asOf: Date,
+): Promise<Assessment | null> {
+  await loadCase(pool, actor, caseId);
+  const r = (
+    await pool.query<{
+      id: string;
+      kind: Assessment['kind'];
+      scores: Record<string, number>;
+      needs: string[];
+      summary: string;
+      completed_by: string;
+      completed_at: Date;
+      created_at: Date;
+    }>(
+      `SELECT id, kind, scores, needs, summary, completed_by, completed_at, created_at
+         FROM assessments WHERE case_id = $1 AND completed_at <= $2
+        ORDER BY completed_at DESC, created_at DESC, id DESC LIMIT 1`,
+      [caseId, asOf],
+    )
+  ).rows[0];
+  if (!r) return null;
+  await auditEach(pool, actor, { action: 'read', entity: 'assessment' }, [{ entityId: r.id, caseId }]);
+  return {
+    id: r.id,
+    kind: r.kind,
+    scores: r.scores,
+    needs: r.needs,
+    summary: r.summary,
+    completedBy: r.completed_by,
+    completedAt: iso(r.completed_at),
+    recordedAt: iso(r.created_at),
+  };
+}
+
 export interface GoalProgress {
   id: string;
   status: string;

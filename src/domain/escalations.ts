@@ -150,3 +150,95 @@ export async function acknowledgeEscalation(
     return { result, ...(staged ? { staged } : {}) };
   });
 }
+
+/** What became of the overdue work an escalation was about, from the workflow's own schedule. */
+export type Aftermath =
+  /** Still owed (its clock running or paused), due at `dueAt`. */
+  | { state: 'open'; dueAt: string; running: boolean }
+  /** Met: the workflow recorded it done at `at`. */
+  | { state: 'met'; at: string }
+  /** No longer on the case's schedule, with no record of it being met (e.g. the case closed). */
+  | { state: 'gone' };
+
+export interface EscalationOverviewItem extends Escalation {
+  recipientId: string;
+  recipientName: string;
+  acknowledgedByName: string | null;
+  caseManagerId: string;
+  caseManagerName: string;
+  /** The viewer may acknowledge it here (open, and they are its recipient or may approve on the case). */
+  mayAcknowledge: boolean;
+  since: Aftermath;
+}
+
+interface OverviewRow extends EscalationRow {
+  recipient_name: string;
+  acknowledged_by_name: string | null;
+  case_manager_id: string;
+  case_manager_name: string;
+  supervisor_id: string;
+  program_manager_id: string | null;
+  still_due_at: Date | null;
+  still_running: boolean | null;
+  met_at: Date | null;
+}
+
+/** How far back "recent" reaches on the escalations page. */
+export const RECENT_ESCALATION_DAYS = 30;
+const MAX_ESCALATIONS = 500;
+
+/**
+ * Escalations on the cases the actor oversees (visible to them, not carried by them): the open
+ * ones, and those acknowledged or resolved in the last `recentDays`, each with who was told, who
+ * acknowledged and what happened since (the obligation still owed, from case_obligations, or met,
+ * from the workflow's schedule decisions). Open first, newest first; `caseManagerId` narrows it to
+ * one person's cases (the team view), `openOnly` to the open ones.
+ */
+export async function escalationOverview(
+  pool: Pool,
+  actor: Actor,
+  now: Date,
+  opts: { caseManagerId?: string; openOnly?: boolean; recentDays?: number } = {},
+): Promise<EscalationOverviewItem[]> {
+  const since = new Date(now.getTime() - (opts.recentDays ?? RECENT_ESCALATION_DAYS) * 86_400_000);
+  const rows = (
+    await pool.query<OverviewRow>(
+      `SELECT e.*, c.reference, r.full_name AS recipient_name, a.full_name AS acknowledged_by_name,
+              c.case_manager_id, cm.full_name AS case_manager_name, c.supervisor_id, p.program_manager_id,
+              o.due_at AS still_due_at, o.running AS still_running,
+              (SELECT max(d.occurred_at) FROM schedule_decisions d
+                WHERE d.case_id = e.case_id AND d.obligation_id = e.obligation_id AND d.what = 'met') AS met_at
+         FROM escalations e
+         JOIN cases c ON c.id = e.case_id
+         JOIN programs p ON p.id = c.program_id
+         JOIN staff r ON r.id = e.recipient_id
+         JOIN staff cm ON cm.id = c.case_manager_id
+         LEFT JOIN staff a ON a.id = e.acknowledged_by
+         LEFT JOIN case_obligations o ON o.case_id = e.case_id AND o.obligation_id = e.obligation_id
+        WHERE ${visibleCasesSql(actor, 1)} AND c.case_manager_id <> $1
+          AND ($3::uuid IS NULL OR c.case_manager_id = $3)
+          AND ((e.acknowledged_at IS NULL AND e.resolved_at IS NULL)
+               OR (NOT $4 AND (e.acknowledged_at >= $2 OR e.resolved_at >= $2)))
+        ORDER BY (e.acknowledged_at IS NULL AND e.resolved_at IS NULL) DESC, e.raised_at DESC, e.id
+        LIMIT $5`,
+      [actor.id, since, opts.caseManagerId ?? null, opts.openOnly ?? false, MAX_ESCALATIONS],
+    )
+  ).rows;
+  return rows.map((r) => {
+    const open = !r.acknowledged_at && !r.resolved_at;
+    return {
+      ...toEscalation(r),
+      recipientId: r.recipient_id,
+      recipientName: r.recipient_name,
+      acknowledgedByName: r.acknowledged_by_name,
+      caseManagerId: r.case_manager_id,
+      caseManagerName: r.case_manager_name,
+      mayAcknowledge: open && canAcknowledgeEscalation(actor, r, r.recipient_id),
+      since: r.still_due_at
+        ? { state: 'open', dueAt: r.still_due_at.toISOString(), running: r.still_running ?? false }
+        : r.met_at
+          ? { state: 'met', at: r.met_at.toISOString() }
+          : { state: 'gone' },
+    };
+  });
+}

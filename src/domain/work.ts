@@ -92,7 +92,13 @@ interface WorkRow {
 export async function myWork(
   pool: Pool,
   actor: Actor,
-  opts: { now: Date; timeZone?: string; limit?: number },
+  opts: {
+    now: Date;
+    timeZone?: string;
+    limit?: number;
+    /** Only the cases this case manager carries (a supervisor looking at one person's work). */
+    caseManagerId?: string;
+  },
 ): Promise<MyWork> {
   const timeZone =
     opts.timeZone ??
@@ -114,9 +120,10 @@ export async function myWork(
         WHERE ${visibleCasesSql(actor, 1)}
           AND o.running AND c.status <> 'closed'
           AND o.due_at < $2
+          AND ($4::uuid IS NULL OR c.case_manager_id = $4)
         ORDER BY o.due_at, c.reference, o.obligation_id
         LIMIT $3`,
-      [actor.id, new Date(weekEnd), limit + 1],
+      [actor.id, new Date(weekEnd), limit + 1, opts.caseManagerId ?? null],
     )
   ).rows;
   const shown = rows.slice(0, limit);

@@ -182,6 +182,16 @@ export const noteBody = z
   })
   .meta({ id: 'NoteInput' });
 export const holdBody = z.strictObject({ reason: text(500) });
+export const planDecisionBody = z.strictObject({
+  decision: z.enum(['approved', 'returned']),
+  note: trimmed(2000).optional(),
+});
+export const closureDecisionBody = z
+  .strictObject({
+    decision: z.enum(['approved', 'returned']),
+    note: text(2000).optional(),
+  })
+  .meta({ id: 'ClosureDecision' });
 export const closureBody = z
   .strictObject({ reason: text(200), summary: text(10_000) })
   .meta({ id: 'ClosureRequest' });
@@ -387,10 +397,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Approve or return a plan (supervisor)',
     tag: 'plans',
     params: planParams,
-    body: z.strictObject({
-      decision: z.enum(['approved', 'returned']),
-      note: trimmed(2000).optional(),
-    }),
+    body: planDecisionBody,
     responses: { 200: { description: 'Decided', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,
@@ -602,12 +609,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     summary: 'Approve or return a closure request (supervisor)',
     tag: 'cases',
     params: caseParams,
-    body: z
-      .strictObject({
-        decision: z.enum(['approved', 'returned']),
-        note: text(2000).optional(),
-      })
-      .meta({ id: 'ClosureDecision' }),
+    body: closureDecisionBody,
     responses: { 200: { description: 'Decided', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,

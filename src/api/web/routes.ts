@@ -9,12 +9,7 @@ import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
 import { AppError, ForbiddenError, NotFoundError } from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
-import {
-  acknowledgeEscalation,
-  getEscalation,
-  myEscalations,
-  type Escalation,
-} from '../../domain/escalations';
+import { acknowledgeEscalation, getEscalation, type Escalation } from '../../domain/escalations';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import type { Logger } from '../../shared/logger';
 import { registerCasePages } from './case-page';
@@ -22,7 +17,6 @@ import { alert, csrfField, renderPage } from './layout';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
-import { noticeFor } from './notices';
 import { registerAccountPages } from './account-pages';
 import { registerSsoPages } from './sso-pages';
 import { registerIntakePages } from './intake-pages';
@@ -32,6 +26,9 @@ import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
 import { registerReferralPages } from './referral-pages';
 import { registerWorkPages } from './work-pages';
+import { registerEscalationPages } from './escalation-pages';
+import { registerApprovalPages } from './approval-pages';
+import { registerTeamPages } from './team-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -55,21 +52,6 @@ export function webRoutes(deps: WebDeps): Router {
 
   web.get('/', (_req, res) => res.redirect(303, '/work'));
 
-  web.get('/escalations', signedIn, async (req, res) => {
-    const viewer = viewerOf(res);
-    const open = await myEscalations(deps.pool, actorOf(res), false);
-    send(
-      res,
-      200,
-      renderPage({
-        title: 'My escalations',
-        section: 'escalations',
-        viewer,
-        notice: req.query.acknowledged ? 'Escalation acknowledged.' : noticeFor(req.query.notice),
-        body: escalationTable(open, viewer),
-      }),
-    );
-  });
   // Ids in page paths are UUIDs; anything else names no record.
   web.param('id', requireUuidParam);
   web.param('caseId', requireUuidParam);
@@ -87,15 +69,9 @@ export function webRoutes(deps: WebDeps): Router {
   registerNotePages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
 
-  web.post('/escalations/:id/acknowledge', form, signedIn, csrf, async (req, res) => {
-    const escalation = await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
-    // From the case page, back to the case; otherwise to the list.
-    const fromCase = (req.body as Record<string, unknown> | undefined)?.return === 'case';
-    res.redirect(
-      303,
-      fromCase ? `/cases/${escalation.caseId}?acknowledged=1#escalations` : '/escalations?acknowledged=1',
-    );
-  });
+  registerEscalationPages(web, deps, chain);
+  registerApprovalPages(web, deps, chain);
+  registerTeamPages(web, deps, chain);
   registerCasePages(web, deps, chain);
 
   // The link in an escalation email. GET only shows; the button on the page acknowledges, so a mail
@@ -139,42 +115,6 @@ async function escalationForLink(deps: WebDeps, actor: Actor, token: string): Pr
       'This acknowledgement link was sent to someone else. Sign out and sign in as its recipient, or use "My escalations".',
     );
   return getEscalation(deps.pool, actor, claims.escalationId);
-}
-
-function escalationTable(items: Escalation[], viewer: Viewer): SafeHtml {
-  if (items.length === 0) return html`<p>No open escalations.</p>`;
-  return html`<table class="usa-table usa-table--borderless usa-table--stacked">
-    <caption>
-      Open escalations sent to you
-    </caption>
-    <thead>
-      <tr>
-        <th scope="col">Case</th>
-        <th scope="col">Overdue</th>
-        <th scope="col">Level</th>
-        <th scope="col">Raised</th>
-        <th scope="col">Action</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${items.map(
-        (e) =>
-          html`<tr>
-            <th scope="row" data-label="Case"><a href="/cases/${e.caseId}">${e.caseReference}</a></th>
-            <td data-label="Overdue">${obligationLabel(e.obligationKind)}</td>
-            <td data-label="Level">${e.level === 1 ? 'Supervisor' : 'Program manager'}</td>
-            <td data-label="Raised">${timeTag(e.raisedAt, viewer.timeZone)}</td>
-            <td data-label="Action">
-              <form class="cl-inline-form" method="post" action="/escalations/${e.id}/acknowledge">
-                ${csrfField(viewer)}<button class="usa-button usa-button--outline" type="submit">
-                  Acknowledge<span class="usa-sr-only"> escalation on ${e.caseReference}</span>
-                </button>
-              </form>
-            </td>
-          </tr>`,
-      )}
-    </tbody>
-  </table>`;
 }
 
 function confirmation(e: Escalation, token: string, viewer: Viewer): SafeHtml {

@@ -132,7 +132,7 @@ function workBody(work: MyWork, viewer: Viewer, at: Date): SafeHtml {
   )}`;
 }
 
-function workTable(items: WorkItem[], group: string, viewer: Viewer, at: Date): SafeHtml {
+export function workTable(items: WorkItem[], group: string, viewer: Viewer, at: Date): SafeHtml {
   return html`<table
     class="usa-table usa-table--borderless usa-table--stacked width-full"
     id="${group}-items"
@@ -189,7 +189,7 @@ function dueNote(item: WorkItem, at: Date, timeZone: string): SafeHtml {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-function span(ms: number): string {
+export function span(ms: number): string {
   if (ms >= DAY) {
     const d = Math.floor(ms / DAY);
     return `${d} day${d === 1 ? '' : 's'}`;

@@ -1,0 +1,180 @@
+import type { Pool } from 'pg';
+import { visibleCasesSql } from './access';
+import type { Actor } from './actor';
+import { audit, auditEach } from './audit';
+import { ForbiddenError, NotFoundError } from '../core/errors';
+import { OBLIGATION_KINDS, obligationSpec, type ObligationKind } from '../core/obligation-catalogue';
+
+/**
+ * The team view: for each case manager the actor oversees, their open cases, what is overdue by
+ * kind, the oldest overdue item, open escalations and the latest contact. "Overdue" is the case
+ * workflows' own schedule as projected into case_obligations (running and due before now), never
+ * a second calculation; only the case manager's own kinds of work count (approvals waiting on the
+ * supervisor are in the approvals queue). Everything is one SQL statement, so the view costs the
+ * same for a team of three as for a program of a hundred thousand cases.
+ *
+ * Who is on the team: a supervisor's are the active case managers whose supervisor they are
+ * (staff.supervisor_id); a program manager's, the case managers carrying open cases in programs
+ * they manage; an admin's, every active case manager. Counts cover only the cases the actor may
+ * see (the same rule as every other read).
+ */
+
+export interface OldestOverdue {
+  obligationKind: string;
+  caseId: string;
+  caseReference: string;
+  dueAt: string;
+}
+
+export interface TeamMemberSummary {
+  staffId: string;
+  fullName: string;
+  openCases: number;
+  /** Overdue items by obligation kind (only kinds with at least one). */
+  overdueByKind: Record<string, number>;
+  overdueTotal: number;
+  oldestOverdue: OldestOverdue | null;
+  openEscalations: number;
+  /** The latest contact note on any of their open cases; null when there is none. */
+  lastContactAt: string | null;
+}
+
+/** The case manager's own kinds of work: what counts as their overdue work. */
+export const CASE_MANAGER_KINDS: readonly ObligationKind[] = OBLIGATION_KINDS.filter(
+  (k) => obligationSpec(k).owner === 'case_manager',
+);
+
+/** Who is on the actor's team, as SQL over `staff s` with the actor's id as parameter `$n`. */
+function memberSql(actor: Actor, n: number): string {
+  switch (actor.role) {
+    case 'supervisor':
+      return `(s.active AND s.supervisor_id = $${n})`;
+    case 'program_manager':
+      return `EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id
+                       WHERE c.case_manager_id = s.id AND c.status <> 'closed' AND p.program_manager_id = $${n})`;
+    case 'admin':
+      return `(s.active AND $${n}::uuid IS NOT NULL)`;
+    case 'case_manager':
+      return `(FALSE AND $${n}::uuid IS NOT NULL)`;
+  }
+}
+
+function requireOverseer(actor: Actor): void {
+  if (actor.role === 'case_manager')
+    throw new ForbiddenError('The team view is for supervisors, program managers and admins.');
+}
+
+interface OverviewRow {
+  staff_id: string;
+  full_name: string;
+  open_cases: number;
+  overdue_by_kind: Record<string, number>;
+  overdue_total: number;
+  oldest_kind: string | null;
+  oldest_case_id: string | null;
+  oldest_reference: string | null;
+  oldest_due_at: Date | null;
+  open_escalations: number;
+  last_contact_at: Date | null;
+}
+
+export async function teamOverview(pool: Pool, actor: Actor, now: Date): Promise<TeamMemberSummary[]> {
+  requireOverseer(actor);
+  const rows = (
+    await pool.query<OverviewRow>(
+      `WITH team AS (
+         SELECT s.id, s.full_name FROM staff s WHERE s.role = 'case_manager' AND ${memberSql(actor, 1)}
+       ),
+       open_cases AS (
+         SELECT c.id, c.case_manager_id, c.reference
+           FROM cases c JOIN programs p ON p.id = c.program_id
+          WHERE c.case_manager_id IN (SELECT id FROM team) AND c.status <> 'closed' AND ${visibleCasesSql(actor, 1)}
+       ),
+       overdue AS (
+         SELECT oc.case_manager_id, o.obligation_kind, o.obligation_id, o.case_id, oc.reference, o.due_at
+           FROM case_obligations o JOIN open_cases oc ON oc.id = o.case_id
+          WHERE o.running AND o.due_at < $2 AND o.obligation_kind = ANY($3::text[])
+       ),
+       by_kind AS (
+         SELECT case_manager_id, jsonb_object_agg(obligation_kind, n) AS kinds, sum(n)::int AS total
+           FROM (SELECT case_manager_id, obligation_kind, count(*)::int AS n FROM overdue GROUP BY 1, 2) k
+          GROUP BY 1
+       ),
+       oldest AS (
+         SELECT DISTINCT ON (case_manager_id) case_manager_id, obligation_kind, case_id, reference, due_at
+           FROM overdue ORDER BY case_manager_id, due_at, reference, obligation_id
+       ),
+       case_counts AS (SELECT case_manager_id, count(*)::int AS n FROM open_cases GROUP BY 1),
+       open_escalations AS (
+         SELECT oc.case_manager_id, count(*)::int AS n
+           FROM escalations e JOIN open_cases oc ON oc.id = e.case_id
+          WHERE e.acknowledged_at IS NULL AND e.resolved_at IS NULL
+          GROUP BY 1
+       ),
+       contact AS (
+         SELECT oc.case_manager_id, max(n.at) AS last_contact_at
+           FROM case_notes n JOIN open_cases oc ON oc.id = n.case_id
+          WHERE n.type = 'contact'
+          GROUP BY 1
+       )
+       SELECT t.id AS staff_id, t.full_name, coalesce(cc.n, 0) AS open_cases,
+              coalesce(bk.kinds, '{}'::jsonb) AS overdue_by_kind, coalesce(bk.total, 0) AS overdue_total,
+              od.obligation_kind AS oldest_kind, od.case_id AS oldest_case_id, od.reference AS oldest_reference,
+              od.due_at AS oldest_due_at, coalesce(oe.n, 0) AS open_escalations, ct.last_contact_at
+         FROM team t
+         LEFT JOIN case_counts cc ON cc.case_manager_id = t.id
+         LEFT JOIN by_kind bk ON bk.case_manager_id = t.id
+         LEFT JOIN oldest od ON od.case_manager_id = t.id
+         LEFT JOIN open_escalations oe ON oe.case_manager_id = t.id
+         LEFT JOIN contact ct ON ct.case_manager_id = t.id
+        ORDER BY coalesce(bk.total, 0) DESC, t.full_name, t.id`,
+      [actor.id, now, CASE_MANAGER_KINDS],
+    )
+  ).rows;
+  // The cases the view names (each member's oldest overdue item), once each.
+  const named = [...new Set(rows.flatMap((r) => (r.oldest_case_id ? [r.oldest_case_id] : [])))];
+  if (named.length > 0)
+    await auditEach(
+      pool,
+      actor,
+      { action: 'read', entity: 'case', detail: { team: true } },
+      named.map((id) => ({ entityId: id, caseId: id })),
+    );
+  else await audit(pool, actor, { action: 'read', entity: 'case', detail: { team: true, results: 0 } });
+  return rows.map((r) => ({
+    staffId: r.staff_id,
+    fullName: r.full_name,
+    openCases: r.open_cases,
+    overdueByKind: r.overdue_by_kind,
+    overdueTotal: r.overdue_total,
+    oldestOverdue:
+      r.oldest_case_id && r.oldest_kind && r.oldest_reference && r.oldest_due_at
+        ? {
+            obligationKind: r.oldest_kind,
+            caseId: r.oldest_case_id,
+            caseReference: r.oldest_reference,
+            dueAt: r.oldest_due_at.toISOString(),
+          }
+        : null,
+    openEscalations: r.open_escalations,
+    lastContactAt: r.last_contact_at?.toISOString() ?? null,
+  }));
+}
+
+/** One member of the actor's team; anyone else is reported as not found. */
+export async function teamMember(
+  pool: Pool,
+  actor: Actor,
+  staffId: string,
+): Promise<{ id: string; fullName: string; email: string }> {
+  requireOverseer(actor);
+  const row = (
+    await pool.query<{ id: string; full_name: string; email: string }>(
+      `SELECT s.id, s.full_name, s.email FROM staff s
+        WHERE s.id = $2 AND s.role = 'case_manager' AND ${memberSql(actor, 1)}`,
+      [actor.id, staffId],
+    )
+  ).rows[0];
+  if (!row) throw new NotFoundError(`No case manager ${staffId} on your team.`);
+  return { id: row.id, fullName: row.full_name, email: row.email };
+}
