@@ -20,14 +20,14 @@ export interface BarGroup {
 }
 
 const WIDTH = 320;
-const BAR_AREA = 150;
-const LABEL_HEIGHT = 18;
-const BAR_HEIGHT = 16;
+const BAR_AREA = 130;
+const LABEL_HEIGHT = 24;
+const BAR_HEIGHT = 20;
 const GAP = 10;
 /** Dark enough against white for text and for the bars (WCAG non-text contrast). */
 const COLOURS = ['#005ea2', '#8b0a03'];
 
-const clip = (text: string, max = 44): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const clip = (text: string, max = 34): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export function barChart(opts: { id: string; title: string; groups: BarGroup[]; max?: number }): SafeHtml {
   const max = opts.max ?? Math.max(1, ...opts.groups.flatMap((g) => g.bars.map((b) => b.value)));
@@ -47,7 +47,7 @@ export function barChart(opts: { id: string; title: string; groups: BarGroup[]; 
             height="${BAR_HEIGHT}"
             fill="${COLOURS[i % COLOURS.length]}"
           ></rect>
-          <text x="${w + 6}" y="${y + BAR_HEIGHT - 4}" class="cl-chart__value"
+          <text x="${w + 6}" y="${y + BAR_HEIGHT - 5}" class="cl-chart__value"
             >${b.name ? `${b.name} ` : ''}${b.display}</text
           >`,
       );

@@ -174,7 +174,7 @@ const percent = (r: number | null): string => (r === null ? '—' : `${Math.roun
 
 const TIMING_LABELS = {
   intake_to_initial_assessment: 'Intake to initial assessment',
-  initial_assessment_to_approved_plan: 'Initial assessment to approved plan',
+  initial_assessment_to_approved_plan: 'Assessment to approved plan',
 } as const;
 
 /** A table that stacks at 320 px: the accessible version of the chart beside it. */
@@ -204,11 +204,19 @@ function table(caption: string, head: string[], rows: Fragment[][]): SafeHtml {
   </table>`;
 }
 
-function figure(id: string, heading: string, explain: Fragment, chart: SafeHtml, data: SafeHtml): SafeHtml {
+/** A chart and its table: side by side on a wide screen when the table is narrow, else stacked. */
+function figure(
+  id: string,
+  heading: string,
+  explain: Fragment,
+  chart: SafeHtml,
+  data: SafeHtml,
+  wide = false,
+): SafeHtml {
   return html`<section class="cl-section" aria-labelledby="${id}">
     <h2 id="${id}">${heading}</h2>
     <p class="cl-muted">${explain}</p>
-    <div class="cl-figure">
+    <div class="cl-figure${wide ? ' cl-figure--stacked' : ''}">
       <div>${chart}</div>
       <div>${data}</div>
     </div>
@@ -222,12 +230,12 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
       appears in this report.
     </p>
     ${rangeForm(r.program.id, values)}
-    <p>
+    <div class="cl-actions">
       <a class="usa-button usa-button--outline" href="/programs/${r.program.id}/report.csv?${qs}"
         >Download all figures (CSV)</a
       >
-      <a href="/programs/${r.program.id}/policy">Program policy</a>
-    </p>
+      <a class="usa-button usa-button--unstyled" href="/programs/${r.program.id}/policy">Program policy</a>
+    </div>
     ${figure(
       'cases',
       'Cases opened and closed',
@@ -274,6 +282,7 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
         ['Step', 'Measured', 'Median', '90th percentile'],
         r.timings.map((t) => [TIMING_LABELS[t.measure], t.count, days(t.medianDays), days(t.p90Days)]),
       ),
+      true,
     )}
     ${figure(
       'on-time',
@@ -293,6 +302,7 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
         ['Obligation', 'On time', 'Late', 'On-time rate', 'Overdue now'],
         r.onTime.map((o) => [obligationLabel(o.kind), o.onTime, o.late, percent(o.rate), o.overdueNow]),
       ),
+      true,
     )}
     ${figure(
       'goals',
@@ -357,6 +367,7 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
           days(p.medianDaysToFirstAnswer),
         ]),
       ),
+      true,
     )}
     ${figure(
       'escalations',
@@ -367,7 +378,10 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
         title: 'Escalations raised, by level',
         groups: r.escalations.map((e) => ({
           label: e.level === 1 ? 'Level 1 (supervisor)' : 'Level 2 (program manager)',
-          bars: [{ value: e.raised, display: `${e.raised} raised, ${e.acknowledged} acknowledged` }],
+          bars: [
+            { name: 'raised', value: e.raised, display: String(e.raised) },
+            { name: 'acknowledged', value: e.acknowledged, display: String(e.acknowledged) },
+          ],
         })),
       }),
       table(
@@ -380,6 +394,7 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
           hours(e.medianHoursToAcknowledge),
         ]),
       ),
+      true,
     )}
     ${figure(
       'caseload',
