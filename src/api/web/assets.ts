@@ -44,6 +44,11 @@ const CASELOOP_CSS = `
 .cl-paging{display:flex;gap:1.5rem}
 .cl-table{width:100%}
 .cl-table th,.cl-table td{overflow-wrap:anywhere}
+.cl-figure{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem;align-items:start}
+.cl-chart{display:block;max-width:100%;height:auto}
+.cl-chart text{font-family:"Source Sans Pro Web","Helvetica Neue",Arial,sans-serif;font-size:16px;fill:#1b1b1b}
+.cl-chart .cl-chart__label{font-weight:700}
+@media (min-width:64em){.cl-figure:not(.cl-figure--stacked){grid-template-columns:minmax(0,28rem) minmax(0,1fr)}}
 @media (max-width:30em){.cl-signout{margin-left:0}.usa-table{font-size:.95rem}}
 `;
 

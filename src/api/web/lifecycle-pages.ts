@@ -1,4 +1,5 @@
 import type { Response, Router } from 'express';
+import { CLOSURE_REASONS as STANDARD_CLOSURE_REASONS } from '../../core/closure-reasons';
 import { statusRefusal } from '../../core/case-status-rules';
 import { canApprove } from '../../domain/access';
 import { putOnHold, reopenCase, requestClosure, resume } from '../../domain/case-actions';
@@ -37,14 +38,7 @@ const CLOSURE_LABELS = {
 };
 
 /** The usual reasons, stored as their words; "Other" lets the case manager write their own. */
-const CLOSURE_REASONS = [
-  'Goals met',
-  'Client moved away',
-  'Client declined further services',
-  'Client could not be reached',
-  'Transferred to another service',
-  'Client died',
-].map((r) => ({ value: r, label: r }));
+const CLOSURE_REASONS = STANDARD_CLOSURE_REASONS.map((r) => ({ value: r, label: r }));
 const OTHER = 'other';
 
 /** What a case manager can do instead, when the case's status rules the form out. */

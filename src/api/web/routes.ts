@@ -29,6 +29,7 @@ import { registerWorkPages } from './work-pages';
 import { registerEscalationPages } from './escalation-pages';
 import { registerApprovalPages } from './approval-pages';
 import { registerTeamPages } from './team-pages';
+import { registerProgramPages } from './program-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -68,6 +69,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerReferralPages(web, deps, chain);
   registerNotePages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
+  registerProgramPages(web, deps, chain);
 
   registerEscalationPages(web, deps, chain);
   registerApprovalPages(web, deps, chain);
