@@ -43,6 +43,8 @@ const CASELOOP_CSS = `
 .cl-escalation{margin-bottom:1rem}
 .cl-paging{display:flex;gap:1.5rem}
 .cl-table{width:100%}
+.cl-duration{display:flex;flex-wrap:wrap;gap:0 1rem}
+.cl-duration .usa-input{max-width:9rem}
 .cl-table th,.cl-table td{overflow-wrap:anywhere}
 @media (max-width:30em){.cl-signout{margin-left:0}.usa-table{font-size:.95rem}}
 `;

@@ -24,6 +24,7 @@ export const NOTICES = {
   'case-reopened': 'Case reopened.',
   acknowledged: 'Escalation acknowledged.',
   'change-pending': 'Saved. The case’s schedule will update in a moment.',
+  'policy-saved': 'Policy saved as a new version. Running cases move to it in a moment.',
   'password-set': 'Your password is set and you are signed in.',
   'signed-out': 'You are signed out.',
   'session-ended':
