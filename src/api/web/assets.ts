@@ -45,6 +45,8 @@ const CASELOOP_CSS = `
 .cl-table{width:100%}
 .cl-duration{display:flex;flex-wrap:wrap;gap:0 1rem}
 .cl-duration .usa-input{max-width:9rem}
+.usa-form.cl-wide-form{max-width:none}
+.cl-wide-form>:not(.cl-section){max-width:30rem}
 .cl-table th,.cl-table td{overflow-wrap:anywhere}
 @media (max-width:30em){.cl-signout{margin-left:0}.usa-table{font-size:.95rem}}
 `;

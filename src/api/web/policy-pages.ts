@@ -480,7 +480,7 @@ function policyPage(p: FormPage): string {
         <a href="${base}/history">History of versions</a>. Preview a change to see what it does to the running
         cases before you save it.
       </p>
-      <form class="usa-form usa-form--large" method="post" action="${base}/preview" novalidate>
+      <form class="usa-form usa-form--large cl-wide-form" method="post" action="${base}/preview" novalidate>
         ${csrfField(viewer)}
         <h2>Due times</h2>
         ${durations([
