@@ -1,4 +1,5 @@
 import type { LadderStepKind } from '../core/ladder';
+import type { ObligationClock } from '../core/case-schedule';
 import type { CaseNews, CaseStatus, ObligationKind, Recipient } from '../core/case-contract';
 
 export interface CaseNotificationRequest {
@@ -57,6 +58,8 @@ export interface ProjectedObligation {
   running: boolean;
   escalationLevel: number;
   acknowledged: boolean;
+  /** Anchor, pauses, steps sent and escalation: absent from workflows before 'obligation-clocks-projected'. */
+  clock?: ObligationClock;
 }
 
 export interface ScheduleDecision {

@@ -627,6 +627,8 @@ export async function changePolicy(
   actor: Actor,
   id: string,
   policy: ProgramPolicy,
+  /** Why, in the author's words: kept with the version for its history. */
+  reason?: string,
 ): Promise<Program & { delivery: FanOutDelivery }> {
   const current = await getProgram(deps.pool, id);
   requireProgramOwner(actor, current);
@@ -638,8 +640,8 @@ export async function changePolicy(
     await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
     version = (await latestPolicy(db, id))!.version + 1;
     await db.query(
-      'INSERT INTO program_policies (program_id, version, policy, created_by) VALUES ($1, $2, $3, $4)',
-      [id, version, policy, actor.id],
+      'INSERT INTO program_policies (program_id, version, policy, created_by, reason) VALUES ($1, $2, $3, $4, $5)',
+      [id, version, policy, actor.id, reason?.trim() || null],
     );
     await audit(db, actor, { action: 'update', entity: 'program_policy', entityId: id, detail: { version } });
     return stageForProgram(
@@ -658,6 +660,44 @@ export async function changePolicy(
     caseIds: told,
   });
   return { ...(await getProgram(deps.pool, id)), delivery };
+}
+
+export interface PolicyVersion {
+  version: number;
+  policy: ProgramPolicy;
+  createdAt: string;
+  createdBy: { id: string; fullName: string } | null;
+  reason: string | null;
+}
+
+/** Every policy version of the program, newest first: who made it, when and why (its manager and admins). */
+export async function listPolicyVersions(
+  pool: Pool,
+  actor: Actor,
+  programId: string,
+): Promise<PolicyVersion[]> {
+  const program = await getProgram(pool, programId);
+  requireProgramOwner(actor, program);
+  const rows = await pool.query<{
+    version: number;
+    policy: ProgramPolicy;
+    created_at: Date;
+    created_by: string | null;
+    full_name: string | null;
+    reason: string | null;
+  }>(
+    `SELECT pp.version, pp.policy, pp.created_at, pp.created_by, s.full_name, pp.reason
+       FROM program_policies pp LEFT JOIN staff s ON s.id = pp.created_by
+      WHERE pp.program_id = $1 ORDER BY pp.version DESC`,
+    [programId],
+  );
+  return rows.rows.map((r) => ({
+    version: r.version,
+    policy: r.policy,
+    createdAt: r.created_at.toISOString(),
+    createdBy: r.created_by ? { id: r.created_by, fullName: r.full_name ?? '' } : null,
+    reason: r.reason,
+  }));
 }
 
 // ---- providers ----

@@ -1,14 +1,7 @@
 import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { applyPolicyChange } from '../core/case-schedule';
 import { NEWS_EVENTS, type CaseDelivery, type CaseEvent, type CaseSchedule } from '../core/case-contract';
-import {
-  alreadyApplied,
-  applyEvent,
-  checkEvent,
-  EventRefused,
-  isOpen,
-  rederive,
-  type CaseState,
-} from './case-state';
+import { alreadyApplied, applyEvent, checkEvent, EventRefused, isOpen, type CaseState } from './case-state';
 import {
   acknowledgeEscalationUpdate,
   caseEventUpdate,
@@ -72,18 +65,9 @@ export function registerCaseHandlers(
   );
   // A program's policy change reaches the case the moment this signal arrives: due times of open
   // obligations are re-derived from their anchors; steps already sent are not resent.
-  setHandler(policyChangedSignal, ({ policy, version, changeId, calendar }) => {
-    // Ignore older versions and repeats; the same version with a new changeId replaces a rolled-back one.
-    if (
-      version < state.policyVersion ||
-      (version === state.policyVersion && changeId === state.policyChangeId)
-    )
-      return;
-    state.policy = policy;
-    state.policyVersion = version;
-    state.policyChangeId = changeId;
-    if (calendar) state.calendar = calendar;
-    rederive(state, Date.now(), `policy version ${version}`);
+  setHandler(policyChangedSignal, (change) => {
+    // Older versions and repeats change nothing (see applyPolicyChange in src/core/case-schedule.ts).
+    if (!applyPolicyChange(state, change, Date.now())) return;
     changed();
   });
   setHandler(

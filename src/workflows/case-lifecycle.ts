@@ -8,7 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { escalationLevelOf, stepSummary } from '../core/obligation-catalogue';
+import { stepSummary } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import { projectCaseSchedule, sendCaseNews, sendCaseNotification, titled } from './case-activities';
 import { registerCaseHandlers } from './case-handlers';
@@ -16,7 +16,7 @@ import { createProjector, type CaseProjector } from './case-projection';
 import { initialCaseState, isOpen, type CaseState } from './case-state';
 import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { PATCHES } from './patches';
-import { buildSchedule, nextStep, recipientId, type PlannedStep } from './schedule';
+import { buildSchedule, nextStep, recipientId, recordStepSent, type PlannedStep } from './schedule';
 import { SA } from './search-attributes';
 
 export { PATCHES } from './patches';
@@ -147,11 +147,8 @@ async function interruptedWaitingFor(next: PlannedStep, changedSince: () => bool
 /** Sends one ladder step (exactly once, by its notification key) and raises the escalation it is. */
 async function sendStep(input: CaseWorkflowInput, state: CaseState, step: PlannedStep): Promise<void> {
   const o = step.obligation;
-  o.sent.push(step.id);
+  recordStepSent(step);
   state.version++;
-  const level = escalationLevelOf(step.kind);
-  if (level === 1) o.escalation = { level, raisedAt: step.sendAt };
-  if (level === 2) o.escalation = { ...(o.escalation ?? { raisedAt: step.sendAt }), level };
   const staffId = recipientId(state, step.to);
   if (step.to !== 'provider' && !staffId) {
     log.warn('No recipient for ladder step', { obligationId: o.id, step: step.id, to: step.to });

@@ -2,6 +2,7 @@ import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/
 import { obligationLabel } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import { projectCaseSchedule, titled } from './case-activities';
+import { clockOf } from '../core/case-schedule';
 import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import { PATCHES } from './patches';
 import { SA } from './search-attributes';
@@ -23,7 +24,7 @@ export interface CaseProjector {
 
 export type CaseProjection = ReturnType<typeof projectionOf>;
 
-function projectionOf(caseId: string, state: CaseState, s: CaseSchedule) {
+function projectionOf(caseId: string, state: CaseState, s: CaseSchedule, withClocks = false) {
   return {
     caseId,
     version: s.version,
@@ -33,12 +34,15 @@ function projectionOf(caseId: string, state: CaseState, s: CaseSchedule) {
     overdueCount: s.overdueCount,
     escalationLevel: s.escalationLevel,
     decisions: state.decisions.map((d) => ({ ...d, at: iso(d.at) })),
-    obligations: openObligations(state),
+    obligations: openObligations(state, withClocks),
   };
 }
 
-/** What the case owes now, with the due times this workflow derived: lists read them from the record. */
-function openObligations(state: CaseState) {
+/**
+ * What the case owes now, with the due times this workflow derived: lists read them from the record.
+ * With its clock too on cases past patch 'obligation-clocks-projected' (the policy preview reads it).
+ */
+function openObligations(state: CaseState, withClocks: boolean) {
   return state.obligations.filter(isOpen).map((o) => ({
     id: o.id,
     kind: o.kind,
@@ -47,6 +51,7 @@ function openObligations(state: CaseState) {
     running: state.status !== 'on_hold' && runsWhileClosing(state, o),
     escalationLevel: o.escalation?.level ?? 0,
     acknowledged: o.escalation?.acknowledgedAt !== undefined,
+    ...(withClocks ? { clock: clockOf(o) } : {}),
   }));
 }
 
@@ -61,6 +66,8 @@ export function createProjector(
   let partiesProjected = false;
   /** Whether the open obligations count in it too (a due time moved, one opened or was met). */
   let obligationsProjected = false;
+  /** Whether they carry their clocks (so a step sent or skipped alone re-projects too). */
+  let clocksProjected = false;
   const fingerprintOf = ({
     obligations,
     ...visible
@@ -70,7 +77,7 @@ export function createProjector(
       ...(partiesProjected ? { parties: [state.caseManagerId, state.supervisorId, state.riskLevel] } : {}),
       ...(obligationsProjected ? { obligations } : {}),
     });
-  const projection = (): CaseProjection => projectionOf(input.caseId, state, schedule());
+  const projection = (): CaseProjection => projectionOf(input.caseId, state, schedule(), clocksProjected);
 
   return {
     projection,
@@ -79,11 +86,14 @@ export function createProjector(
       return decisions.length === 0 && fingerprintOf(visible) === lastProjected;
     },
     async project() {
-      const p = projection();
-      const { version: _version, decisions, ...visible } = p;
       // Cases started before the patch re-project only when the schedule changes, as they did.
       partiesProjected = patched(PATCHES.partiesProjected);
       obligationsProjected = patched(PATCHES.obligationsProjected);
+      // Asked before the projection is taken (it decides whether clocks are in it); reading state
+      // issues no command, so the markers keep their place among the commands.
+      clocksProjected = obligationsProjected && patched(PATCHES.obligationClocksProjected);
+      const p = projection();
+      const { version: _version, decisions, ...visible } = p;
       const fingerprint = fingerprintOf(visible);
       if (fingerprint === lastProjected && decisions.length === 0) return;
       const s = schedule();

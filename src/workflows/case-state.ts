@@ -1,5 +1,6 @@
 import { ladderShape, obligationLabel, type ObligationKind } from '../core/obligation-catalogue';
-import { deriveDueAt, goalTargetInstant, type Calendar } from '../core/obligations';
+import { goalTargetInstant, type Calendar } from '../core/obligations';
+import { dueOf, isOpen, rederive, type Decision } from '../core/case-schedule';
 import type { ProgramPolicy, RiskLevel } from '../core/policy';
 import type {
   CaseDelivery,
@@ -10,6 +11,10 @@ import type {
   Obligation,
 } from '../core/case-contract';
 import { closedRefusal, statusRefusal } from '../core/case-status-rules';
+
+// The schedule's rules live in core (shared with the policy preview); the workflow's modules and
+// tests keep reading them from here.
+export { isOpen, rederive, runsWhileClosing, type Decision } from '../core/case-schedule';
 
 /**
  * The case workflow's own state and how each recorded event changes it. Pure and deterministic,
@@ -60,17 +65,6 @@ export function alreadyApplied(state: CaseState, delivery: CaseDelivery | undefi
   return delivery !== undefined && delivery.change <= (state.appliedChange ?? -1);
 }
 
-/** A schedule decision people can read on the case timeline: why a clock started, moved or stopped. */
-export interface Decision {
-  /** Unique within the case: writing the same decision twice is a no-op. */
-  key: string;
-  at: number;
-  obligationId: string;
-  obligationKind: ObligationKind;
-  what: 'opened' | 'met' | 'rescheduled' | 'skipped' | 'acknowledged';
-  detail: string;
-}
-
 export class EventRefused extends Error {}
 
 /** How a workflow generation applies events where generations differ. */
@@ -86,10 +80,6 @@ function tell(state: CaseState, news: Omit<CaseNews, 'staffId'>): void {
   const staffId = news.to === 'supervisor' ? state.supervisorId : state.caseManagerId;
   (state.news ??= []).push({ ...news, staffId });
 }
-
-/** While closure is pending on a case that pauses clocks, only this obligation's ladder runs. */
-export const runsWhileClosing = (state: CaseState, o: Obligation): boolean =>
-  state.closingSince === undefined || o.kind === 'closure_approval';
 
 /** Shift every open deadline but closure approval by a paused span (never counting before it opened). */
 function shiftPaused(state: CaseState, since: number, now: number, why: string): void {
@@ -121,12 +111,6 @@ export function checkEvent(state: CaseState, event: CaseEvent): void {
         throw new EventRefused(`Goal ${g.goalId} has no valid target date.`);
     }
   }
-}
-
-export const isOpen = (o: Obligation): boolean => o.metAt === undefined;
-
-function dueOf(state: CaseState, o: Pick<Obligation, 'kind' | 'anchorAt' | 'pausedMs'>): number {
-  return deriveDueAt(o, state.policy, state.riskLevel, state.calendar);
 }
 
 function open(
@@ -183,30 +167,6 @@ function ladderShapeSteps(state: CaseState, o: Obligation): number {
 
 const openOf = (state: CaseState, kind: ObligationKind): Obligation[] =>
   state.obligations.filter((o) => o.kind === kind && isOpen(o));
-
-/** Re-derives every open due time from its anchor: after a policy, risk or calendar change, or a pause. */
-export function rederive(
-  state: CaseState,
-  now: number,
-  why: string,
-  only?: (o: Obligation) => boolean,
-): void {
-  for (const o of state.obligations) {
-    if (!isOpen(o) || (only && !only(o))) continue;
-    const before = o.dueAt;
-    o.dueAt = dueOf(state, o);
-    if (o.dueAt !== before) {
-      state.decisions.push({
-        key: `${o.id}/rescheduled/${now}/${o.dueAt}`,
-        at: now,
-        obligationId: o.id,
-        obligationKind: o.kind,
-        what: 'rescheduled',
-        detail: `${why}: due ${iso(before)} → ${iso(o.dueAt)}`,
-      });
-    }
-  }
-}
 
 /** Goal progress, a note, or referral work: the plan is moving, so the stalled-plan window restarts. */
 function planActivity(state: CaseState, at: number, now: number): void {

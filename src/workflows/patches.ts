@@ -15,4 +15,9 @@ export const PATCHES = {
   decisionsTold: 'decisions-told',
   /** Open obligations with their due times are projected too, and any change to them re-projects (issue 15). */
   obligationsProjected: 'obligations-projected',
+  /**
+   * Each projected obligation carries its clock (anchor, pauses, steps sent, escalation) so a policy
+   * preview can re-derive it, and a change to a clock alone re-projects (issue 16).
+   */
+  obligationClocksProjected: 'obligation-clocks-projected',
 } as const;

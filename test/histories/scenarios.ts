@@ -361,4 +361,32 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 9 (issue 16): every projected obligation carries its clock (anchor, pauses, steps
+    // sent or skipped, escalation) for the policy preview, and a step sent alone re-projects. The
+    // initial assessment's heads-up, a shorter policy that moves its due date, the due and overdue
+    // reminders, the supervisor's escalation and its acknowledgement, then the assessment.
+    name: 'v9-obligation-clocks-projected',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      await env.sleep(11 * DAY + DAY / 2);
+      await workflows.policyChanged(caseId, {
+        policy: { ...DEFAULT_POLICY, initialAssessmentDue: 'P12D' },
+        version: 2,
+        changeId: 'v9-shorter',
+      });
+      await env.sleep(20 * DAY);
+      await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
+      await env.sleep(DAY);
+      await workflows.event(caseId, {
+        type: 'assessment_recorded',
+        assessmentId: 'a-1',
+        kind: 'initial',
+        completedAt: await at(env),
+      });
+      await env.sleep(2 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];

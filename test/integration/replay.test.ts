@@ -43,6 +43,8 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v5-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v6-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v7-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v8-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v9-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -96,6 +98,12 @@ describe('workflows: replay of stored histories', () => {
     expect(patchesIn('v8-obligations-projected.json')).toContain(PATCHES.obligationsProjected);
     // Recorded before the patch existed: replays take the old path, without the marker.
     expect(patchesIn('v6-newest-step-after-wake.json')).not.toContain(PATCHES.obligationsProjected);
+  });
+
+  it('when the v9 history is read, then its projections went through the obligation-clocks-projected patch', () => {
+    expect(patchesIn('v9-obligation-clocks-projected.json')).toContain(PATCHES.obligationClocksProjected);
+    // Recorded before the patch existed: replays project obligations without their clocks.
+    expect(patchesIn('v8-obligations-projected.json')).not.toContain(PATCHES.obligationClocksProjected);
   });
 
   const v1Files = files.filter((f) => f.startsWith('v1-'));

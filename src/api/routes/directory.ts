@@ -409,14 +409,23 @@ export function registerDirectoryRoutes(
     summary: 'Replace the policy (a new version)',
     tag: 'programs',
     params: programId,
-    body: policySchema,
+    body: policySchema
+      .extend({
+        reason: trimmed(1000)
+          .optional()
+          .meta({ description: 'Why the policy changes: kept with the version and shown in its history' }),
+      })
+      .meta({ id: 'PolicyChangeInput' }),
     responses: {
       200: { description: 'Updated', schema: programSchema.extend({ delivery: fanOutDelivery }) },
     },
-    handler: async ({ actor, params, body }) => ({
-      status: 200,
-      body: await changePolicy(deps, actor, params.programId as string, body),
-    }),
+    handler: async ({ actor, params, body }) => {
+      const { reason, ...policy } = body;
+      return {
+        status: 200,
+        body: await changePolicy(deps, actor, params.programId as string, policy, reason),
+      };
+    },
   });
 
   const providerId = idParams('providerId');

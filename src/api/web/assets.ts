@@ -43,6 +43,10 @@ const CASELOOP_CSS = `
 .cl-escalation{margin-bottom:1rem}
 .cl-paging{display:flex;gap:1.5rem}
 .cl-table{width:100%}
+.cl-duration{display:flex;flex-wrap:wrap;gap:0 1rem}
+.cl-duration .usa-input{max-width:9rem}
+.usa-form.cl-wide-form{max-width:none}
+.cl-wide-form>:not(.cl-section){max-width:30rem}
 .cl-table th,.cl-table td{overflow-wrap:anywhere}
 .cl-figure{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem;align-items:start}
 .cl-chart{display:block;max-width:100%;height:auto}

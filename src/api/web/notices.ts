@@ -28,6 +28,7 @@ export const NOTICES = {
   'closure-approved': 'Closure approved. The case is closed.',
   'closure-returned': 'Closure request returned to the case manager with your note.',
   'change-pending': 'Saved. The case’s schedule will update in a moment.',
+  'policy-saved': 'Policy saved as a new version. Running cases move to it in a moment.',
   'password-set': 'Your password is set and you are signed in.',
   'signed-out': 'You are signed out.',
   'session-ended':

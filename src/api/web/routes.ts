@@ -30,6 +30,7 @@ import { registerEscalationPages } from './escalation-pages';
 import { registerApprovalPages } from './approval-pages';
 import { registerTeamPages } from './team-pages';
 import { registerProgramPages } from './program-pages';
+import { registerPolicyPages } from './policy-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -70,6 +71,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerNotePages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
   registerProgramPages(web, deps, chain);
+  registerPolicyPages(web, deps, chain);
 
   registerEscalationPages(web, deps, chain);
   registerApprovalPages(web, deps, chain);

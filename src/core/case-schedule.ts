@@ -1,0 +1,288 @@
+import { ladderSteps, type LadderStep } from './ladder';
+import {
+  escalationLevelOf,
+  isEscalationStep,
+  ladderShape,
+  type ObligationKind,
+} from './obligation-catalogue';
+import { deriveDueAt, programManagerEscalationDue, sendTime, type Calendar } from './obligations';
+import type { ProgramPolicy, RiskLevel } from './policy';
+import type { Obligation, PolicyChange, Recipient } from './case-contract';
+
+/**
+ * What a case's clocks will do next, and how a policy change moves them: the one copy of these
+ * rules. Pure and deterministic: the case workflow runs them on its state (src/workflows imports
+ * them from here), and the policy preview runs them on what the projection recorded of each case.
+ */
+
+/** A schedule decision people can read on the case timeline: why a clock started, moved or stopped. */
+export interface Decision {
+  /** Unique within the case: writing the same decision twice is a no-op. */
+  key: string;
+  at: number;
+  obligationId: string;
+  obligationKind: ObligationKind;
+  what: 'opened' | 'met' | 'rescheduled' | 'skipped' | 'acknowledged';
+  detail: string;
+}
+
+/** The part of a case's state its schedule reads: the workflow's `CaseState` is one. */
+export interface ScheduleState {
+  caseManagerId: string;
+  supervisorId: string;
+  programManagerId?: string;
+  riskLevel: RiskLevel;
+  policy: ProgramPolicy;
+  calendar: Calendar;
+  /** Time zone of each staff member, by id; missing means the program's zone. */
+  zones: Record<string, string>;
+  /** Set while closure waits on a case that pauses the other clocks then. */
+  closingSince?: number;
+  obligations: Obligation[];
+  decisions: Decision[];
+}
+
+export interface PlannedStep extends LadderStep {
+  obligation: Obligation;
+  /** When it may leave: the ladder time held to the recipient's working hours, on the minute. */
+  sendAt: number;
+}
+
+const MINUTE = 60_000;
+
+export const isOpen = (o: Obligation): boolean => o.metAt === undefined;
+
+/** While closure is pending on a case that pauses clocks, only this obligation's ladder runs. */
+export const runsWhileClosing = (state: Pick<ScheduleState, 'closingSince'>, o: Obligation): boolean =>
+  state.closingSince === undefined || o.kind === 'closure_approval';
+
+/**
+ * Reminders leave on a whole minute, never before their time. Besides reading well ("sent 10:01"),
+ * it keeps every timer at least a whole-minute boundary away from the message that set it.
+ */
+export const onTheMinute = (ms: number): number => Math.ceil(ms / MINUTE) * MINUTE;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function recipientId(state: ScheduleState, to: Recipient): string | undefined {
+  if (to === 'case_manager') return state.caseManagerId;
+  if (to === 'supervisor') return state.supervisorId;
+  if (to === 'program_manager') return state.programManagerId;
+  return undefined;
+}
+
+function zoneOf(state: ScheduleState, to: Recipient): string {
+  const id = recipientId(state, to);
+  return (id && state.zones[id]) || state.calendar.timeZone;
+}
+
+/** Every unsent step of every open obligation that is running, in the order they will leave. */
+export function pendingSteps(state: ScheduleState): PlannedStep[] {
+  const steps: PlannedStep[] = [];
+  const plan = (s: LadderStep, o: Obligation): PlannedStep => ({
+    ...s,
+    obligation: o,
+    sendAt: onTheMinute(sendTime(s.at, zoneOf(state, s.to), state.calendar, state.policy.urgent)),
+  });
+  for (const o of state.obligations) {
+    if (!isOpen(o) || !runsWhileClosing(state, o)) continue;
+    for (const s of ladderSteps(
+      o.dueAt,
+      state.policy.ladder,
+      o.openedAt,
+      ladderShape(o.kind, state.policy),
+    )) {
+      if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) steps.push(plan(s, o));
+    }
+    if (
+      o.escalation?.level === 1 &&
+      o.escalation.acknowledgedAt === undefined &&
+      !o.sent.includes('escalate_program_manager')
+    ) {
+      const at = programManagerEscalationDue(o.escalation.raisedAt, state.policy, state.calendar);
+      steps.push(
+        plan(
+          {
+            kind: 'escalate_program_manager',
+            n: 0,
+            at,
+            id: 'escalate_program_manager',
+            to: 'program_manager',
+          },
+          o,
+        ),
+      );
+    }
+  }
+  return steps.sort((a, b) => a.sendAt - b.sendAt || a.at - b.at);
+}
+
+const isEscalation = (s: LadderStep): boolean => isEscalationStep(s.kind);
+
+/**
+ * A step whose time has already passed (a policy change moved it earlier, or the worker was down)
+ * still leaves only in the recipient's working hours: it waits for the next working start.
+ */
+function holdToWorkingHours(state: ScheduleState, step: PlannedStep, now: number): void {
+  const leave = sendTime(now, zoneOf(state, step.to), state.calendar, state.policy.urgent);
+  // Inside working hours it leaves now (not at the next minute, which would creep forever).
+  if (leave > now) step.sendAt = onTheMinute(leave);
+}
+
+/**
+ * The next step to act on. When several reminders of one obligation are already due (a worker
+ * outage, or quiet hours holding them overnight), only the latest goes out and the rest are
+ * recorded as skipped; escalations are never skipped.
+ */
+export function nextStep(state: ScheduleState, now: number): PlannedStep | undefined {
+  for (;;) {
+    const steps = pendingSteps(state);
+    const first = steps[0];
+    if (first && first.sendAt <= now) holdToWorkingHours(state, first, now);
+    if (!first || first.sendAt > now || isEscalation(first)) return first;
+    const later = steps.find(
+      (s) =>
+        s !== first &&
+        s.obligation === first.obligation &&
+        s.sendAt <= now &&
+        !isEscalation(s) &&
+        s.to === first.to,
+    );
+    if (!later) return first;
+    first.obligation.skipped.push(first.id);
+    state.decisions.push({
+      key: `${first.obligation.id}/skipped/${first.id}/${first.obligation.dueAt}`,
+      at: now,
+      obligationId: first.obligation.id,
+      obligationKind: first.obligation.kind,
+      what: 'skipped',
+      detail: `${first.kind.replace(/_/g, ' ')} not sent: superseded by ${later.kind.replace(/_/g, ' ')}`,
+    });
+  }
+}
+
+/** A step has gone: it is not sent again, and an escalation step raises (or climbs) the escalation. */
+export function recordStepSent(step: PlannedStep): void {
+  const o = step.obligation;
+  o.sent.push(step.id);
+  const level = escalationLevelOf(step.kind);
+  if (level === 1) o.escalation = { level, raisedAt: step.sendAt };
+  if (level === 2) o.escalation = { ...(o.escalation ?? { raisedAt: step.sendAt }), level };
+}
+
+/** An obligation's due time under the case's policy, risk level and calendar, from its anchor. */
+export function dueOf(
+  state: Pick<ScheduleState, 'policy' | 'riskLevel' | 'calendar'>,
+  o: Pick<Obligation, 'kind' | 'anchorAt' | 'pausedMs'>,
+): number {
+  return deriveDueAt(o, state.policy, state.riskLevel, state.calendar);
+}
+
+/** Re-derives every open due time from its anchor: after a policy, risk or calendar change, or a pause. */
+export function rederive(
+  state: ScheduleState,
+  now: number,
+  why: string,
+  only?: (o: Obligation) => boolean,
+): void {
+  for (const o of state.obligations) {
+    if (!isOpen(o) || (only && !only(o))) continue;
+    const before = o.dueAt;
+    o.dueAt = dueOf(state, o);
+    if (o.dueAt !== before) {
+      state.decisions.push({
+        key: `${o.id}/rescheduled/${now}/${o.dueAt}`,
+        at: now,
+        obligationId: o.id,
+        obligationKind: o.kind,
+        what: 'rescheduled',
+        detail: `${why}: due ${iso(before)} → ${iso(o.dueAt)}`,
+      });
+    }
+  }
+}
+
+/** The policy a case runs on, with the version and change that brought it. */
+export interface PolicyHolder extends ScheduleState {
+  policyVersion: number;
+  policyChangeId: string;
+}
+
+/**
+ * A program's policy (or calendar) change reaching a case: open obligations are re-derived from
+ * their anchors under it; steps already sent are not resent. Older versions and repeats change
+ * nothing (false); the same version with a new changeId replaces a rolled-back one.
+ */
+export function applyPolicyChange(state: PolicyHolder, change: PolicyChange, now: number): boolean {
+  const { policy, version, changeId, calendar } = change;
+  if (version < state.policyVersion || (version === state.policyVersion && changeId === state.policyChangeId))
+    return false;
+  state.policy = policy;
+  state.policyVersion = version;
+  state.policyChangeId = changeId;
+  if (calendar) state.calendar = calendar;
+  rederive(state, now, `policy version ${version}`);
+  return true;
+}
+
+/**
+ * What the projection records of an obligation's clock besides its due time, so its dates can be
+ * re-derived and its ladder replayed outside the workflow (the policy preview): the anchor, time
+ * paused, when it opened, steps sent or skipped, and its escalation. Instants as ISO strings.
+ */
+export interface ObligationClock {
+  anchorAt: string;
+  pausedMs: number;
+  openedAt: string;
+  sent: string[];
+  skipped: string[];
+  escalation?: { level: 1 | 2; raisedAt: string; acknowledgedAt?: string };
+}
+
+export function clockOf(o: Obligation): ObligationClock {
+  return {
+    anchorAt: iso(o.anchorAt),
+    pausedMs: o.pausedMs,
+    openedAt: iso(o.openedAt),
+    sent: [...o.sent],
+    skipped: [...o.skipped],
+    ...(o.escalation
+      ? {
+          escalation: {
+            level: o.escalation.level,
+            raisedAt: iso(o.escalation.raisedAt),
+            ...(o.escalation.acknowledgedAt === undefined
+              ? {}
+              : { acknowledgedAt: iso(o.escalation.acknowledgedAt) }),
+          },
+        }
+      : {}),
+  };
+}
+
+/** The open obligation a recorded clock describes (the inverse of `clockOf`). */
+export function obligationFromClock(
+  o: { id: string; kind: ObligationKind; subjectId?: string | undefined; dueAt: number },
+  clock: ObligationClock,
+): Obligation {
+  const ob: Obligation = {
+    id: o.id,
+    kind: o.kind,
+    anchorAt: Date.parse(clock.anchorAt),
+    openedAt: Date.parse(clock.openedAt),
+    dueAt: o.dueAt,
+    pausedMs: clock.pausedMs,
+    sent: [...clock.sent],
+    skipped: [...clock.skipped],
+  };
+  if (o.subjectId !== undefined) ob.subjectId = o.subjectId;
+  if (clock.escalation)
+    ob.escalation = {
+      level: clock.escalation.level,
+      raisedAt: Date.parse(clock.escalation.raisedAt),
+      ...(clock.escalation.acknowledgedAt === undefined
+        ? {}
+        : { acknowledgedAt: Date.parse(clock.escalation.acknowledgedAt) }),
+    };
+  return ob;
+}
