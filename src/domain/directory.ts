@@ -355,6 +355,31 @@ async function handProgramsOver(
   return told;
 }
 
+/** What a staff member holds that someone must take over when they leave. */
+export interface StaffHoldings {
+  /** Open cases they carry as case manager. */
+  carries: number;
+  /** Open cases they supervise. */
+  supervises: number;
+  /** Active staff who report to them. */
+  team: number;
+  /** Programs they manage. */
+  programs: number;
+}
+
+export async function staffHoldings(pool: Pool, id: string): Promise<StaffHoldings> {
+  return (
+    await pool.query<StaffHoldings>(
+      `SELECT
+         (SELECT count(*)::int FROM cases WHERE case_manager_id = $1 AND status <> 'closed') AS carries,
+         (SELECT count(*)::int FROM cases WHERE supervisor_id = $1 AND status <> 'closed') AS supervises,
+         (SELECT count(*)::int FROM staff WHERE supervisor_id = $1 AND active) AS team,
+         (SELECT count(*)::int FROM programs WHERE program_manager_id = $1) AS programs`,
+      [id],
+    )
+  ).rows[0]!;
+}
+
 /** Brings a deactivated staff member back. Their old tokens stay revoked: issue a new one. */
 export async function reactivateStaff(pool: Pool, actor: Actor, id: string): Promise<Staff> {
   requireRole(actor, ['admin'], 'reactivate staff');
@@ -532,6 +557,16 @@ export async function getProgram(pool: Pool, id: string): Promise<Program> {
 
 export async function listPrograms(pool: Pool): Promise<Program[]> {
   return (await pool.query<ProgramRow>(`${PROGRAM_SELECT} ORDER BY p.name`)).rows.map(toProgram);
+}
+
+/** Open (not closed) cases of a program: they carry on when the program is deactivated. */
+export async function openCasesOfProgram(pool: Pool, id: string): Promise<number> {
+  return (
+    await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM cases WHERE program_id = $1 AND status <> 'closed'",
+      [id],
+    )
+  ).rows[0]!.n;
 }
 
 function requireProgramOwner(actor: Actor, program: Program): void {

@@ -32,6 +32,7 @@ import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
 import { registerReferralPages } from './referral-pages';
 import { registerWorkPages } from './work-pages';
+import { registerAdminPages } from './admin-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -86,6 +87,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerReferralPages(web, deps, chain);
   registerNotePages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
+  registerAdminPages(web, deps, chain);
 
   web.post('/escalations/:id/acknowledge', form, signedIn, csrf, async (req, res) => {
     const escalation = await acknowledgeEscalation(deps, actorOf(res), String(req.params.id));
