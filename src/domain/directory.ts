@@ -221,6 +221,7 @@ export async function deactivateStaff(
     if (!target.active) throw new ConflictError('The staff member is already deactivated.');
     refuseLastAdmin(admins, target, 'deactivated');
     if (takeover.supervisorId) await handTeamOver(db, actor, id, takeover.supervisorId);
+    else await refuseStrandedTeam(db, target);
     told.push(...(await handProgramsOver(db, actor, target, takeover.programManagerId, now, handOver)));
     const open = await db.query<import('./cases').CaseRow>(
       `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
@@ -289,6 +290,20 @@ export async function deactivateStaff(
     caseIds: told,
   });
   return { ...done, delivery };
+}
+
+/** Nobody is left reporting to someone who has gone: a leader's team needs a successor. */
+async function refuseStrandedTeam(db: PoolClient, leaver: StaffRow): Promise<void> {
+  const team = (
+    await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM staff WHERE supervisor_id = $1 AND active',
+      [leaver.id],
+    )
+  ).rows[0]!.n;
+  if (team)
+    throw new ConflictError(
+      `${leaver.full_name} leads ${team} team member(s); name who takes them over (supervisorId).`,
+    );
 }
 
 /** The leaver's team members report to their successor, who must be able to supervise them. */

@@ -348,6 +348,25 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
       expect(await snapshot(db.pool)).toEqual(before);
     });
 
+    it('when a supervisor who leads a team is deactivated without a successor, then 409 on the form and nothing changes; naming one moves the team to them', async () => {
+      const { forms } = await adminClient();
+      const leaver = await createStaff(db.pool, 'supervisor');
+      const member = await createStaff(db.pool, 'case_manager', { supervisorId: leaver.id });
+      const successor = await createStaff(db.pool, 'supervisor');
+      const path = `/admin/staff/${leaver.id}`;
+      expect((await forms.get(path)).html).toContain('Who takes over their supervision');
+      const before = await snapshot(db.pool);
+      const refused = await forms.post(`${path}/deactivate`, {}, path);
+      expect(refused.status).toBe(409);
+      expect(refused.html).toContain('leads 1 team member(s); name who takes them over');
+      expect(await snapshot(db.pool)).toEqual(before);
+
+      const done = await forms.post(`${path}/deactivate`, { newSupervisorId: successor.id }, path);
+      expect(done.location).toBe(`${path}?notice=staff-deactivated`);
+      expect(await staffByEmail(member.email)).toMatchObject({ supervisor_id: successor.id });
+      expect(await staffByEmail(leaver.email)).toMatchObject({ active: false });
+    });
+
     it('when an admin signs a person out everywhere, then every session of theirs ends, their browser is signed out, and it is audited', async () => {
       const { admin, forms } = await adminClient();
       const person = await createStaff(db.pool, 'case_manager');
