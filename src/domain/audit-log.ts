@@ -86,15 +86,21 @@ function whereOf(filter: AuditFilter, params: unknown[]): string[] {
   };
   const where: string[] = [];
   if (filter.actorId) where.push(`a.actor_id = ${p(filter.actorId)}::uuid`);
+  // Client and case filters collect the matching ids through their own indexes ((entity,
+  // entity_id) and (case_id, at)) first: an OR over them would walk the whole log by id instead.
   if (filter.clientId) {
     const client = p(filter.clientId);
-    where.push(`((a.entity = 'client' AND a.entity_id = ${client}::text)
-      OR (a.entity = 'client_consent' AND (a.entity_id = ${client}::text OR a.detail->>'clientId' = ${client}::text))
-      OR a.case_id IN (SELECT id FROM cases WHERE client_id = ${client}::uuid))`);
+    where.push(`a.id IN (
+      SELECT id FROM audit_log WHERE entity IN ('client', 'client_consent') AND entity_id = ${client}::text
+      UNION ALL SELECT id FROM audit_log WHERE entity = 'client_consent'
+        AND entity_id IN (SELECT id::text FROM client_consents WHERE client_id = ${client}::uuid)
+      UNION ALL SELECT id FROM audit_log WHERE case_id IN (SELECT id FROM cases WHERE client_id = ${client}::uuid))`);
   }
   if (filter.caseId) {
     const c = p(filter.caseId);
-    where.push(`(a.case_id = ${c}::uuid OR (a.entity = 'case' AND a.entity_id = ${c}::text))`);
+    where.push(`a.id IN (
+      SELECT id FROM audit_log WHERE case_id = ${c}::uuid
+      UNION ALL SELECT id FROM audit_log WHERE entity = 'case' AND entity_id = ${c}::text)`);
   }
   if (filter.action) where.push(`a.action = ${p(filter.action)}`);
   if (filter.entity) where.push(`a.entity = ${p(filter.entity)}`);

@@ -560,6 +560,12 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
       const c2 = await createCaseRow(db.pool, team, { givenName: 'Ben', familyName: 'Two' });
       const client1 = (await db.pool.query('SELECT client_id FROM cases WHERE id = $1', [c1.id])).rows[0]
         .client_id as string;
+      const consentId = (
+        await db.pool.query<{ id: string }>(
+          `INSERT INTO client_consents (client_id, given, at) VALUES ($1, true, '2029-03-12T13:00:00Z') RETURNING id`,
+          [client1],
+        )
+      ).rows[0]!.id;
       const tag = uniq();
       const entries = [
         // 2029-03-10 in New York begins at 05:00 UTC.
@@ -572,6 +578,13 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
           action: 'create',
           entity: 'client',
           entityId: client1,
+        },
+        {
+          key: `${tag}-e`,
+          at: '2029-03-12T13:00:00Z',
+          action: 'create',
+          entity: 'client_consent',
+          entityId: consentId,
         },
         {
           key: `=HYPERLINK("http://evil.example/${tag}")`,
@@ -615,7 +628,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
 
       const byPerson = await q({ actorId: s.actor.id });
       expect(byPerson.status).toBe(200);
-      expect(keysOn(byPerson.html, s.tag)).toEqual(['d', 'c', 'b', 'a']);
+      expect(keysOn(byPerson.html, s.tag)).toEqual(['e', 'd', 'c', 'b', 'a']);
       expect(byPerson.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(byPerson.html).not.toContain('<script>alert(1)');
       expect(byPerson.html).toContain(`<a href="/cases/${s.c1.id}">${s.c1.reference}</a>`);
@@ -625,7 +638,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
         keysOn((await q({ actorId: s.actor.id, case: s.c1.reference.toLowerCase() })).html, s.tag),
       ).toEqual(['b', 'a']);
       expect(keysOn((await q({ actorId: s.actor.id, case: s.c2.id })).html, s.tag)).toEqual(['c']);
-      expect(keysOn((await q({ clientId: s.client1 })).html, s.tag)).toEqual(['d', 'b', 'a']);
+      expect(keysOn((await q({ clientId: s.client1 })).html, s.tag)).toEqual(['e', 'd', 'b', 'a']);
       expect(keysOn((await q({ actorId: s.actor.id, action: 'read', entity: 'case' })).html, s.tag)).toEqual([
         'a',
       ]);
@@ -633,7 +646,11 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
       expect(
         keysOn((await q({ actorId: s.actor.id, from: '2029-03-10', to: '2029-03-10' })).html, s.tag),
       ).toEqual(['b']);
-      expect(keysOn((await q({ actorId: s.actor.id, from: '2029-03-11' })).html, s.tag)).toEqual(['d', 'c']);
+      expect(keysOn((await q({ actorId: s.actor.id, from: '2029-03-11' })).html, s.tag)).toEqual([
+        'e',
+        'd',
+        'c',
+      ]);
 
       // Each view was recorded with its filter.
       const reads = await auditReads(admin.id, 'read');
@@ -704,7 +721,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
         'request_id',
         'detail',
       ]);
-      expect(rows).toHaveLength(5);
+      expect(rows).toHaveLength(6);
       const col = (name: string) => header!.indexOf(name);
       expect(rows.map((r) => r[col('at_utc')])).toEqual(
         s.entries.map((e) => new Date(e.at).toISOString()).reverse(),

@@ -9,6 +9,8 @@
 CREATE INDEX IF NOT EXISTS audit_log_actor_idx ON audit_log (actor_id, id);
 CREATE INDEX IF NOT EXISTS audit_log_action_idx ON audit_log (action, id);
 CREATE INDEX IF NOT EXISTS audit_log_at_idx ON audit_log (at);
+-- The client filter finds the client's cases.
+CREATE INDEX IF NOT EXISTS cases_client_idx ON cases (client_id);
 
 -- An admin can end every session of a person at once ("Sign out everywhere").
 ALTER TABLE web_sessions DROP CONSTRAINT web_sessions_ended_reason_check;
@@ -20,6 +22,7 @@ ALTER TABLE web_sessions DROP CONSTRAINT web_sessions_ended_reason_check;
 UPDATE web_sessions SET ended_reason = 'signed_out' WHERE ended_reason = 'ended_by_admin';
 ALTER TABLE web_sessions ADD CONSTRAINT web_sessions_ended_reason_check CHECK (ended_reason IN
   ('signed_out', 'idle', 'expired', 'deactivated', 'password_set', 'replaced'));
+DROP INDEX cases_client_idx;
 DROP INDEX audit_log_at_idx;
 DROP INDEX audit_log_action_idx;
 DROP INDEX audit_log_actor_idx;
