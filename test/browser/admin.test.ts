@@ -79,11 +79,20 @@ run('an admin invites a person, who signs in; the audit log shows both', () => {
     await page.getByRole('heading', { name: 'Staff', exact: true }).waitFor();
     await checkPage(page, 'staff');
 
-    // An empty invitation comes back with the errors by their fields.
+    await page.getByRole('link', { name: 'Invite a person' }).click();
+    await page.getByRole('heading', { name: 'Invite a person' }).waitFor();
+    await checkPage(page, 'staff-invite');
+
+    // An empty invitation comes back with the errors by their fields, listed in the form's order.
     const invite = page.locator('form[action="/admin/staff/invite"]');
     await invite.getByRole('button', { name: 'Add and send invitation' }).click();
     await page.getByRole('alert').filter({ hasText: 'There are 3 problems' }).waitFor();
     expect(await page.locator('#f-fullName-error').textContent()).toBe('Enter the person’s full name.');
+    expect(await page.getByRole('alert').getByRole('link').allTextContents()).toEqual([
+      'Full name: Enter the person’s full name.',
+      'Email address: Enter the person’s email address.',
+      'Role: Choose a role.',
+    ]);
     await checkPage(page, 'staff-invite-errors');
 
     // The invitation.

@@ -124,6 +124,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
         const forms = formClient(api.base, (await signedInAs(db.pool, person)).cookie);
         for (const path of [
           '/admin/staff',
+          '/admin/staff/invite',
           `/admin/staff/${team.caseManager.id}`,
           '/admin/programs',
           '/admin/programs/new',
@@ -184,7 +185,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
           supervisorId: team.supervisor.id,
           timeZone: 'Europe/Berlin',
         },
-        '/admin/staff',
+        '/admin/staff/invite',
       );
       expect(res.status).toBe(303);
       const row = await staffByEmail(email);
@@ -221,7 +222,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
       const res = await forms.post(
         '/admin/staff/invite',
         { fullName: '  ', email: 'not-an-email<b>', role: 'case_manager', timeZone: 'Europe/Berlin' },
-        '/admin/staff',
+        '/admin/staff/invite',
       );
       expect(res.status).toBe(400);
       expect(fieldError(res.html, 'fullName')).toBe('Enter the person’s full name.');
@@ -239,7 +240,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
       const res = await forms.post(
         '/admin/staff/invite',
         { fullName: 'Second Person', email: existing.email, role: 'supervisor', timeZone: 'UTC' },
-        '/admin/staff',
+        '/admin/staff/invite',
       );
       expect(res.status).toBe(400);
       expect(fieldError(res.html, 'email')).toBe('Someone on the staff already has this email address.');
@@ -413,7 +414,7 @@ describe('admin pages: staff, programs, providers and the audit log', () => {
       const res = await forms.post(
         '/admin/staff/invite',
         { fullName: 'Twice Invited', email, role: 'supervisor', timeZone: 'UTC' },
-        '/admin/staff',
+        '/admin/staff/invite',
       );
       const first = (await smtp.waitFor(mails + 1)).at(-1)!;
       const again = await forms.post(`${res.location!.split('?')[0]}/invitation`, {}, res.location!);

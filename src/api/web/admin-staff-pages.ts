@@ -118,16 +118,9 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
       .filter((s) => s.id !== except)
       .map((s) => ({ value: s.id, label: s.fullName }));
 
-  // ---- the directory, with the invitation form ----
+  // ---- the directory, and the invitation form ----
 
-  const listPage = async (
-    viewer: Viewer,
-    query: FormValues,
-    invite: FormValues,
-    errors?: FieldErrors,
-    problem?: string,
-    notice?: string,
-  ): Promise<string> => {
+  const listPage = async (viewer: Viewer, query: FormValues, notice?: string): Promise<string> => {
     const parsed = listQuery.safeParse(query);
     const filter = parsed.success ? parsed.data : {};
     const status = filter.status ?? 'active';
@@ -141,10 +134,8 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
       area: '/admin/staff',
       title: 'Staff',
       notice,
-      problem,
-      errors,
-      labels: STAFF_LABELS,
-      body: html`<form method="get" action="/admin/staff" role="search" aria-label="Filter staff">
+      body: html`<p><a class="usa-button" href="/admin/staff/invite">Invite a person</a></p>
+        <form method="get" action="/admin/staff" role="search" aria-label="Filter staff">
           <div class="grid-row grid-gap">
             <div class="tablet:grid-col-6">
               ${select({
@@ -172,76 +163,83 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
             <button class="usa-button usa-button--outline" type="submit">Show staff</button>
           </div>
         </form>
-        ${staffTable(people, names)}
-        <section class="cl-section" aria-labelledby="invite-heading">
-          <h2 id="invite-heading">Invite a person</h2>
-          <p>
-            They are added to the staff and emailed a link to choose their password; the link works once, for
-            72 hours.
-          </p>
-          <form class="usa-form usa-form--large" method="post" action="/admin/staff/invite" novalidate>
-            ${csrfField(viewer)}
-            ${textInput({
-              name: 'fullName',
-              label: STAFF_LABELS.fullName!,
-              required: true,
-              autocomplete: 'off',
-              maxlength: 200,
-              values: invite,
-              errors,
-            })}
-            ${textInput({
-              name: 'email',
-              type: 'email',
-              label: STAFF_LABELS.email!,
-              hint: 'The invitation goes here, and they sign in with it.',
-              required: true,
-              autocomplete: 'off',
-              maxlength: 200,
-              values: invite,
-              errors,
-            })}
-            ${select({ name: 'role', label: STAFF_LABELS.role!, required: true, choices: ROLE_CHOICES, values: invite, errors })}
-            ${select({
-              name: 'supervisorId',
-              label: STAFF_LABELS.supervisorId!,
-              hint: 'Who they report to. Case managers need one to carry cases.',
-              placeholder: 'No team yet',
-              choices: await supervisors(),
-              values: invite,
-              errors,
-            })}
-            ${select({
-              name: 'timeZone',
-              label: STAFF_LABELS.timeZone!,
-              hint: 'Where they work: their pages and emails show times in it.',
-              required: true,
-              choices: TIME_ZONE_CHOICES,
-              values: invite,
-              errors,
-            })}
-            <div class="cl-actions">
-              <button class="usa-button" type="submit">Add and send invitation</button>
-            </div>
-          </form>
-        </section>`,
+        ${staffTable(people, names)}`,
     });
   };
 
+  const invitePage = async (
+    viewer: Viewer,
+    values: FormValues,
+    errors?: FieldErrors,
+    problem?: string,
+  ): Promise<string> =>
+    adminPage({
+      viewer,
+      area: '/admin/staff',
+      under: '/admin/staff',
+      title: 'Invite a person',
+      problem,
+      errors: errors ? inFormOrder(errors) : undefined,
+      labels: STAFF_LABELS,
+      body: html`<p>
+          They are added to the staff and emailed a link to choose their password; the link works once, for 72
+          hours.
+        </p>
+        <form class="usa-form usa-form--large" method="post" action="/admin/staff/invite" novalidate>
+          ${csrfField(viewer)}
+          ${textInput({
+            name: 'fullName',
+            label: STAFF_LABELS.fullName!,
+            required: true,
+            autocomplete: 'off',
+            maxlength: 200,
+            values,
+            errors,
+          })}
+          ${textInput({
+            name: 'email',
+            type: 'email',
+            label: STAFF_LABELS.email!,
+            hint: 'The invitation goes here, and they sign in with it.',
+            required: true,
+            autocomplete: 'off',
+            maxlength: 200,
+            values,
+            errors,
+          })}
+          ${select({ name: 'role', label: STAFF_LABELS.role!, required: true, choices: ROLE_CHOICES, values, errors })}
+          ${select({
+            name: 'supervisorId',
+            label: STAFF_LABELS.supervisorId!,
+            hint: 'Who they report to. Case managers need one to carry cases.',
+            placeholder: 'No team yet',
+            choices: await supervisors(),
+            values,
+            errors,
+          })}
+          ${select({
+            name: 'timeZone',
+            label: STAFF_LABELS.timeZone!,
+            hint: 'Where they work: their pages and emails show times in it.',
+            required: true,
+            choices: TIME_ZONE_CHOICES,
+            values,
+            errors,
+          })}
+          <div class="cl-actions">
+            <button class="usa-button" type="submit">Add and send invitation</button>
+            <a class="usa-button usa-button--outline" href="/admin/staff">Cancel</a>
+          </div>
+        </form>`,
+    });
+
   web.get('/admin/staff', ...admin, async (req, res) => {
+    sendPage(res, 200, await listPage(viewerOf(res), formValues(req.query), noticeFor(req.query.notice)));
+  });
+
+  web.get('/admin/staff/invite', ...admin, async (_req, res) => {
     const viewer = viewerOf(res);
-    sendPage(
-      res,
-      200,
-      await listPage(
-        viewer,
-        formValues(req.query),
-        { timeZone: viewer.timeZone },
-        undefined,
-        undefined,
-        noticeFor(req.query.notice),
-      ),
-    );
+    sendPage(res, 200, await invitePage(viewer, { timeZone: viewer.timeZone }));
   });
 
   web.post('/admin/staff/invite', ...adminForm, async (req, res) => {
@@ -249,7 +247,7 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
     const actor = actorOf(res);
     const values = formValues(req.body);
     const back = (status: number, errors?: FieldErrors, problem?: string) =>
-      listPage(viewer, {}, values, errors, problem).then((page) => sendPage(res, status, page));
+      invitePage(viewer, values, errors, problem).then((page) => sendPage(res, status, page));
     const parsed = parseWith(
       staffBody,
       {
@@ -330,7 +328,7 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
       timeZone: staff.timeZone,
       notificationPreference: staff.notificationPreference,
     };
-    const allErrors = { ...errors?.edit, ...errors?.takeover };
+    const allErrors = { ...inFormOrder(errors?.edit ?? {}), ...errors?.takeover };
     return adminPage({
       viewer,
       area: '/admin/staff',
@@ -611,6 +609,14 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
     await revokeToken(deps.pool, actorOf(res), staffId, String(req.params.tokenId));
     redirectWithNotice(res, staffPath(staffId, 'access-heading'), 'token-revoked');
   });
+}
+
+/** Errors in the order their fields appear on the form, so the summary reads top to bottom. */
+function inFormOrder(errors: FieldErrors): FieldErrors {
+  const order = Object.keys(STAFF_LABELS);
+  return Object.fromEntries(
+    Object.entries(errors).sort(([a], [b]) => (order.indexOf(a) >>> 0) - (order.indexOf(b) >>> 0)),
+  );
 }
 
 function holdingsText(h: StaffHoldings): string {
