@@ -265,3 +265,38 @@ export async function setPasswordWithLink(
     return { staffId: locked.staffId, role, session };
   });
 }
+
+/** Whether a person can sign in with a password yet, and their latest invitation (for admins). */
+export interface AccountState {
+  passwordSetAt: string | null;
+  invitation: { sentAt: string; expiresAt: string; usedAt: string | null } | null;
+}
+
+export async function accountState(pool: Pool, staffId: string): Promise<AccountState> {
+  const row = (
+    await pool.query<{
+      changed_at: Date | null;
+      sent_at: Date | null;
+      expires_at: Date | null;
+      used_at: Date | null;
+    }>(
+      `SELECT (SELECT changed_at FROM staff_credentials WHERE staff_id = $1) AS changed_at,
+              l.created_at AS sent_at, l.expires_at, l.used_at
+         FROM (SELECT 1) one
+         LEFT JOIN LATERAL (SELECT created_at, expires_at, used_at FROM account_links
+                             WHERE staff_id = $1 AND purpose = 'invitation'
+                             ORDER BY created_at DESC LIMIT 1) l ON true`,
+      [staffId],
+    )
+  ).rows[0]!;
+  return {
+    passwordSetAt: row.changed_at?.toISOString() ?? null,
+    invitation: row.sent_at
+      ? {
+          sentAt: row.sent_at.toISOString(),
+          expiresAt: row.expires_at!.toISOString(),
+          usedAt: row.used_at?.toISOString() ?? null,
+        }
+      : null,
+  };
+}

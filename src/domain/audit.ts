@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Actor } from './actor';
 
 export interface AuditEntry {
-  action: 'read' | 'create' | 'update';
+  action: 'read' | 'create' | 'update' | 'export';
   entity: string;
   entityId?: string;
   caseId?: string;

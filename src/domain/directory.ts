@@ -221,6 +221,7 @@ export async function deactivateStaff(
     if (!target.active) throw new ConflictError('The staff member is already deactivated.');
     refuseLastAdmin(admins, target, 'deactivated');
     if (takeover.supervisorId) await handTeamOver(db, actor, id, takeover.supervisorId);
+    else await refuseStrandedTeam(db, target);
     told.push(...(await handProgramsOver(db, actor, target, takeover.programManagerId, now, handOver)));
     const open = await db.query<import('./cases').CaseRow>(
       `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
@@ -291,6 +292,20 @@ export async function deactivateStaff(
   return { ...done, delivery };
 }
 
+/** Nobody is left reporting to someone who has gone: a leader's team needs a successor. */
+async function refuseStrandedTeam(db: PoolClient, leaver: StaffRow): Promise<void> {
+  const team = (
+    await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM staff WHERE supervisor_id = $1 AND active',
+      [leaver.id],
+    )
+  ).rows[0]!.n;
+  if (team)
+    throw new ConflictError(
+      `${leaver.full_name} leads ${team} team member(s); name who takes them over (supervisorId).`,
+    );
+}
+
 /** The leaver's team members report to their successor, who must be able to supervise them. */
 async function handTeamOver(db: PoolClient, actor: Actor, leaverId: string, successorId: string) {
   const successor = await staffById(db, successorId, 'body.supervisorId');
@@ -353,6 +368,31 @@ async function handProgramsOver(
     told.push(...(await notifyProgramManagerChanged(db, p.id, successorId, now, fanOutId)));
   }
   return told;
+}
+
+/** What a staff member holds that someone must take over when they leave. */
+export interface StaffHoldings {
+  /** Open cases they carry as case manager. */
+  carries: number;
+  /** Open cases they supervise. */
+  supervises: number;
+  /** Active staff who report to them. */
+  team: number;
+  /** Programs they manage. */
+  programs: number;
+}
+
+export async function staffHoldings(pool: Pool, id: string): Promise<StaffHoldings> {
+  return (
+    await pool.query<StaffHoldings>(
+      `SELECT
+         (SELECT count(*)::int FROM cases WHERE case_manager_id = $1 AND status <> 'closed') AS carries,
+         (SELECT count(*)::int FROM cases WHERE supervisor_id = $1 AND status <> 'closed') AS supervises,
+         (SELECT count(*)::int FROM staff WHERE supervisor_id = $1 AND active) AS team,
+         (SELECT count(*)::int FROM programs WHERE program_manager_id = $1) AS programs`,
+      [id],
+    )
+  ).rows[0]!;
 }
 
 /** Brings a deactivated staff member back. Their old tokens stay revoked: issue a new one. */
@@ -532,6 +572,16 @@ export async function getProgram(pool: Pool, id: string): Promise<Program> {
 
 export async function listPrograms(pool: Pool): Promise<Program[]> {
   return (await pool.query<ProgramRow>(`${PROGRAM_SELECT} ORDER BY p.name`)).rows.map(toProgram);
+}
+
+/** Open (not closed) cases of a program: they carry on when the program is deactivated. */
+export async function openCasesOfProgram(pool: Pool, id: string): Promise<number> {
+  return (
+    await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM cases WHERE program_id = $1 AND status <> 'closed'",
+      [id],
+    )
+  ).rows[0]!.n;
 }
 
 function requireProgramOwner(actor: Actor, program: Program): void {

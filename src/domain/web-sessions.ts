@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import type { Role } from './actor';
+import { inTransaction } from '../db/tx';
+import { NotFoundError } from '../core/errors';
+import { requireRole } from './access';
+import type { Actor, Role } from './actor';
+import { audit } from './audit';
 import { hashToken } from './auth';
 
 /**
@@ -26,7 +30,7 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = {
 const TOUCH_EVERY_MS = 60_000;
 
 export type SessionEndReason =
-  'signed_out' | 'idle' | 'expired' | 'deactivated' | 'password_set' | 'replaced';
+  'signed_out' | 'idle' | 'expired' | 'deactivated' | 'password_set' | 'replaced' | 'ended_by_admin';
 
 type Db = Pool | PoolClient;
 
@@ -145,4 +149,45 @@ export async function endSessionsOf(
     [staffId, now, reason],
   );
   return ended.rowCount ?? 0;
+}
+
+/** How many sessions of a staff member are open now (not ended, not idle or past their end). */
+export async function openSessionCount(
+  pool: Pool,
+  staffId: string,
+  now: Date,
+  policy: SessionPolicy,
+): Promise<number> {
+  const row = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM web_sessions
+      WHERE staff_id = $1 AND ended_at IS NULL AND expires_at > $2 AND last_seen_at > $3`,
+    [staffId, now, new Date(now.getTime() - policy.idleTimeoutMs)],
+  );
+  return row.rows[0]!.n;
+}
+
+/**
+ * An admin signs a person out everywhere: every open session of theirs ends at once (their
+ * browsers find themselves signed out at the next request). Audited with how many ended; their
+ * API tokens are not touched (those are revoked one by one).
+ */
+export async function signOutEverywhere(
+  pool: Pool,
+  actor: Actor,
+  staffId: string,
+  now: Date,
+): Promise<{ ended: number }> {
+  requireRole(actor, ['admin'], 'sign staff out');
+  return inTransaction(pool, async (db) => {
+    const staff = await db.query('SELECT 1 FROM staff WHERE id = $1', [staffId]);
+    if (!staff.rowCount) throw new NotFoundError(`No staff member ${staffId}.`);
+    const ended = await endSessionsOf(db, staffId, 'ended_by_admin', now);
+    await audit(db, actor, {
+      action: 'update',
+      entity: 'web_session',
+      entityId: staffId,
+      detail: { change: 'signed_out_everywhere', ended },
+    });
+    return { ended };
+  });
 }

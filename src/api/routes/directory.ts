@@ -44,7 +44,7 @@ const staffFields = {
   timeZone,
   notificationPreference: z.enum(['immediate', 'daily_digest']),
 };
-const staffBody = z
+export const staffBody = z
   .strictObject({
     ...staffFields,
     supervisorId: staffFields.supervisorId.optional(),
@@ -64,7 +64,7 @@ const staffSchema = z
     active: z.boolean(),
   })
   .meta({ id: 'Staff' });
-const staffPatch = z
+export const staffPatch = z
   .strictObject(staffFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
@@ -91,7 +91,7 @@ const programFields = {
     .max(20),
   forbidAssessmentOnHold: z.boolean(),
 };
-const programBody = z
+export const programBody = z
   .strictObject({
     ...programFields,
     programManagerId: programFields.programManagerId.optional(),
@@ -130,7 +130,7 @@ const programSchema = z
     policy: policySchema,
   })
   .meta({ id: 'Program' });
-const programPatch = z
+export const programPatch = z
   .strictObject({ ...programFields, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
@@ -143,7 +143,7 @@ const providerFields = {
   languages: z.array(text(35)).max(30),
   eligibilityNotes: trimmed(2000),
 };
-const providerBody = z
+export const providerBody = z
   .strictObject({
     ...providerFields,
     languages: providerFields.languages.default([]),
@@ -151,11 +151,20 @@ const providerBody = z
   })
   .meta({ id: 'ProviderInput' });
 const providerSchema = providerBody.extend({ id: uuid, active: z.boolean() }).meta({ id: 'Provider' });
-const providerPatch = z
+export const providerPatch = z
   .strictObject({ ...providerFields, active: z.boolean() })
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'send at least one field')
   .meta({ id: 'ProviderPatch', minProperties: 1 });
+
+/** Who takes over what a deactivated staff member held. */
+export const takeoverBody = z
+  .strictObject({
+    caseManagerId: uuid.optional(),
+    supervisorId: uuid.optional(),
+    programManagerId: uuid.optional(),
+  })
+  .meta({ id: 'Takeover' });
 
 const idParams = (name: string) => z.strictObject({ [name]: uuid });
 
@@ -228,13 +237,7 @@ export function registerDirectoryRoutes(
       'Deactivate a staff member, handing over their open cases, team and programs (admin; not yourself, not the last admin)',
     tag: 'staff',
     params: staffId,
-    body: z
-      .strictObject({
-        caseManagerId: uuid.optional(),
-        supervisorId: uuid.optional(),
-        programManagerId: uuid.optional(),
-      })
-      .meta({ id: 'Takeover' }),
+    body: takeoverBody,
     responses: {
       200: {
         description: 'Deactivated',

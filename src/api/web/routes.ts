@@ -31,6 +31,7 @@ import { registerApprovalPages } from './approval-pages';
 import { registerTeamPages } from './team-pages';
 import { registerProgramPages } from './program-pages';
 import { registerPolicyPages } from './policy-pages';
+import { registerAdminPages } from './admin-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -72,6 +73,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerLifecyclePages(web, deps, chain);
   registerProgramPages(web, deps, chain);
   registerPolicyPages(web, deps, chain);
+  registerAdminPages(web, deps, chain);
 
   registerEscalationPages(web, deps, chain);
   registerApprovalPages(web, deps, chain);
