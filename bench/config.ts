@@ -22,7 +22,7 @@ const list = (name: string, fallback: number[]): number[] => {
   });
 };
 
-const ALL_PHASES = ['intake', 'lateness', 'history', 'replay', 'scale'] as const;
+const ALL_PHASES = ['intake', 'lateness', 'history', 'replay', 'scale', 'oversight'] as const;
 export type PhaseName = (typeof ALL_PHASES)[number];
 
 export interface BenchConfig {
@@ -40,6 +40,7 @@ export interface BenchConfig {
     /** Passed to the worker child as WORKER_MAX_CACHED_WORKFLOWS; unset = the SDK's default cache. */
     workerMaxCachedWorkflows?: number;
   };
+  oversight: { openCases: number; closedCases: number; casesPerCaseManager: number; runs: number };
 }
 
 export function loadBenchConfig(): BenchConfig {
@@ -79,6 +80,12 @@ export function loadBenchConfig(): BenchConfig {
       ...(process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS?.trim() === 'sdk'
         ? {}
         : { workerMaxCachedWorkflows: int('BENCH_WORKER_MAX_CACHED_WORKFLOWS', 1000) }),
+    },
+    oversight: {
+      openCases: Math.max(100, int('BENCH_OVERSIGHT_OPEN_CASES', 100_000)),
+      closedCases: int('BENCH_OVERSIGHT_CLOSED_CASES', 20_000),
+      casesPerCaseManager: Math.max(1, int('BENCH_CASELOAD', 50)),
+      runs: Math.max(1, int('BENCH_OVERSIGHT_RUNS', 30)),
     },
   };
 }

@@ -7,6 +7,7 @@ import { runHistory, type HistoryResult } from './phases/history';
 import { runIntake } from './phases/intake';
 import { runLateness } from './phases/lateness';
 import { runReplay } from './phases/replay';
+import { runOversight } from './phases/oversight';
 import { runScale } from './phases/scale';
 import { rows, table, writeResults, type BenchResults } from './report';
 import { startBenchPostgres } from './stack/postgres';
@@ -78,6 +79,8 @@ async function main(): Promise<number> {
   }
   if (wants('scale'))
     results.scale = await phase('scale', () => runScale(config.scale, { pg, ...dev!, smtpUrl: sink.url }));
+  if (wants('oversight'))
+    results.oversight = await phase('oversight', () => runOversight(config.oversight, { pg }));
 
   results.finishedAt = new Date().toISOString();
   results.verdicts = rows(results);

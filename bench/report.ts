@@ -7,7 +7,12 @@ import type { HistoryResult } from './phases/history';
 import type { IntakeResult } from './phases/intake';
 import type { LatenessResult } from './phases/lateness';
 import type { ReplayResult } from './phases/replay';
+import type { OversightResult } from './phases/oversight';
 import type { ScaleResult } from './phases/scale';
+import type { Summary } from './lib/stats';
+
+/** "Well under a second" (issue 16), as a number: half of one. */
+const OVERSIGHT_TARGET_MS = 500;
 
 export interface BenchResults {
   startedAt: string;
@@ -19,6 +24,7 @@ export interface BenchResults {
   history?: Omit<HistoryResult, 'typicalFirstYear'>;
   replay?: ReplayResult;
   scale?: ScaleResult;
+  oversight?: OversightResult;
   /** A phase that crashed: its message, so a partial run still says what it could not measure. */
   errors: Record<string, string>;
   verdicts?: Row[];
@@ -114,6 +120,18 @@ export function rows(r: BenchResults): Row[] {
         '< 1.5x (cache-bound)',
         s.workerRssGrowth < 1.5,
       );
+  }
+  if (r.oversight) {
+    const o = r.oversight;
+    const at = `${o.openCases.toLocaleString('en-US')} open`;
+    add(`oversight ${at}: seeding (SQL)`, `${fmt(o.seedSeconds, 0)} s`);
+    const answer = (figure: string, s: Summary): void =>
+      add(`oversight ${at}: ${figure} p99`, `${fmt(s.p99, 0)} ms`, '<= 500 ms', s.p99 <= OVERSIGHT_TARGET_MS);
+    answer('supervisor team view', o.supervisorTeam);
+    answer('program manager team view', o.programManagerTeam);
+    answer('approvals queue', o.approvals);
+    answer('program report, 90 days', o.report90Days);
+    answer('program report, 365 days', o.report365Days);
   }
   for (const [phase, message] of Object.entries(r.errors))
     add(`${phase}: FAILED`, message.split('\n')[0]!.slice(0, 60), 'completes', false);
