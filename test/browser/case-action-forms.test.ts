@@ -457,5 +457,5 @@ run('the case action forms, in a real browser', () => {
     await open(page, `/cases/${caseId}`);
     await expectNothingInjected('case page');
     await context.close();
-  });
+  }, 300_000); // the whole corpus through four forms: minutes on a busy 2-core machine
 });
