@@ -396,7 +396,7 @@ describe('authorization matrix over the REST API', () => {
       stage: 'closing',
       method: 'POST',
       path: (f) => `${f.base}/closure/decision`,
-      body: () => ({ decision: 'returned' }),
+      body: () => ({ decision: 'returned', note: 'Keep it open until the award.' }),
       ok: 200,
       approversOnly: true,
     },

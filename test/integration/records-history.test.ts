@@ -113,6 +113,11 @@ describe('records that keep their history', () => {
       note: '   ',
     });
     expect(blankNote).toMatchObject({ status: 400, body: { errors: [{ field: 'body.note' }] } });
+    // A return must say what to change: without a note it is refused, as the supervisor's page does.
+    const noNote = await api.call('POST', `${base}/closure/decision`, team.supervisor.token, {
+      decision: 'returned',
+    });
+    expect(noNote).toMatchObject({ status: 400, body: { errors: [{ field: 'body.note' }] } });
     await closeCase(base, team, 'moved_away', 'Moved out of area.');
 
     const closure = (await timeline(base, team.caseManager.token))

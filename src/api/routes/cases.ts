@@ -182,16 +182,14 @@ export const noteBody = z
   })
   .meta({ id: 'NoteInput' });
 export const holdBody = z.strictObject({ reason: text(500) });
-export const planDecisionBody = z.strictObject({
-  decision: z.enum(['approved', 'returned']),
-  note: trimmed(2000).optional(),
-});
-export const closureDecisionBody = z
-  .strictObject({
-    decision: z.enum(['approved', 'returned']),
-    note: text(2000).optional(),
-  })
-  .meta({ id: 'ClosureDecision' });
+/** Approve, with an optional note; or return, saying what to change (a return without a note is refused). */
+const decisionBody = (note: ReturnType<typeof text>) =>
+  z.discriminatedUnion('decision', [
+    z.strictObject({ decision: z.literal('approved'), note: note.optional() }),
+    z.strictObject({ decision: z.literal('returned'), note: text(2000) }),
+  ]);
+export const planDecisionBody = decisionBody(trimmed(2000)).meta({ id: 'PlanDecision' });
+export const closureDecisionBody = decisionBody(text(2000)).meta({ id: 'ClosureDecision' });
 export const closureBody = z
   .strictObject({ reason: text(200), summary: text(10_000) })
   .meta({ id: 'ClosureRequest' });

@@ -39,32 +39,15 @@ import { span } from './work-pages';
 
 const DECISION_LABELS = { decision: 'Decision', note: 'Note to the case manager' };
 
-/** The API's decision body, plus the page's rule that a return says why. */
-const withNoteToReturn = <
-  S extends z.ZodType<{ decision: 'approved' | 'returned'; note?: string | undefined }>,
->(
-  schema: S,
-  what: string,
-) =>
-  schema.superRefine((v, ctx) => {
-    if (v.decision === 'returned' && !v.note)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['note'],
-        message: `Write a note saying what to change before returning the ${what}.`,
-      });
+/** The API's own decision body: a return without a note is refused there too; here it says what to do. */
+function parseDecision<S extends z.ZodType>(schema: S, values: FormValues, what: string) {
+  const note = given(values.note);
+  return parseForm(schema, { decision: given(values.decision), note }, DECISION_LABELS, (name, message) => {
+    if (name === 'decision') return 'Choose whether to approve or return.';
+    if (name === 'note' && !note?.trim())
+      return `Write a note saying what to change before returning the ${what}.`;
+    return message;
   });
-
-const planDecision = withNoteToReturn(planDecisionBody, 'plan');
-const closureDecision = withNoteToReturn(closureDecisionBody, 'closure request');
-
-function parseDecision<S extends z.ZodType>(schema: S, values: FormValues) {
-  return parseForm(
-    schema,
-    { decision: given(values.decision), note: given(values.note) },
-    DECISION_LABELS,
-    (name, message) => (name === 'decision' ? 'Choose whether to approve or return.' : message),
-  );
 }
 
 const SCORE_WORDS: Record<number, string> = {
@@ -149,7 +132,7 @@ export function registerApprovalPages(web: Router, deps: WebDeps, mw: PageMiddle
   web.post('/approvals/plans/:planId', mw.form, mw.signedIn, mw.csrf, async (req, res) => {
     const planId = String(req.params.planId);
     const values = formValues(req.body);
-    const parsed = parseDecision(planDecision, values);
+    const parsed = parseDecision(planDecisionBody, values, 'plan');
     if (!parsed.ok) return renderPlanReview(res, 400, planId, { values, errors: parsed.errors });
     const caseId = await planCaseId(deps.pool, planId);
     try {
@@ -217,7 +200,7 @@ export function registerApprovalPages(web: Router, deps: WebDeps, mw: PageMiddle
   web.post('/approvals/closures/:caseId', mw.form, mw.signedIn, mw.csrf, async (req, res) => {
     const caseId = String(req.params.caseId);
     const values = formValues(req.body);
-    const parsed = parseDecision(closureDecision, values);
+    const parsed = parseDecision(closureDecisionBody, values, 'closure request');
     if (!parsed.ok) return renderClosureReview(res, 400, caseId, { values, errors: parsed.errors });
     try {
       const decided = await decideClosure(deps, actorOf(res), caseId, parsed.data);
