@@ -48,6 +48,7 @@ const CASELOOP_CSS = `
 .usa-form.cl-wide-form{max-width:none}
 .cl-wide-form>:not(.cl-section){max-width:30rem}
 .cl-table th,.cl-table td{overflow-wrap:anywhere}
+.usa-table thead th{overflow-wrap:normal}
 .cl-figure{display:grid;grid-template-columns:minmax(0,1fr);gap:1rem;align-items:start}
 .cl-chart{display:block;max-width:100%;height:auto}
 .cl-chart text{font-family:"Source Sans Pro Web","Helvetica Neue",Arial,sans-serif;font-size:16px;fill:#1b1b1b}
