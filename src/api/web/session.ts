@@ -98,7 +98,7 @@ export function sessionOf(req: Request, deps: SessionDeps): Promise<OpenSession 
  * back. API tokens do not sign anyone in to the pages.
  */
 export function requireSignedIn(deps: SessionDeps): RequestHandler {
-  return (req, res, next) => {
+  const checkSession: RequestHandler = (req, res, next) => {
     sessionOf(req, deps)
       .then((session) => {
         if (!session) {
@@ -131,6 +131,7 @@ export function requireSignedIn(deps: SessionDeps): RequestHandler {
       })
       .catch(next);
   };
+  return checkSession;
 }
 
 /** This site's origins: the configured public one and the one the request was addressed to. */
@@ -146,7 +147,8 @@ export class CsrfRefused extends ForbiddenError {}
  * `requireSignedIn`.
  */
 export function requireCsrf(publicBaseUrl: string): RequestHandler {
-  return (req, res, next) => {
+  // Named, so a test can see it in every state-changing route's middleware.
+  const checkCsrf: RequestHandler = (req, res, next) => {
     const viewer = res.locals.viewer as Viewer | undefined;
     if (!fromOwnSite(req, publicBaseUrl))
       return next(new CsrfRefused('This form was sent from another site, so nothing was changed.'));
@@ -159,6 +161,7 @@ export function requireCsrf(publicBaseUrl: string): RequestHandler {
       );
     next();
   };
+  return checkCsrf;
 }
 
 /** The Origin (or, failing it, the Referer) names this site. */
