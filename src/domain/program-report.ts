@@ -240,18 +240,24 @@ export async function programReport(
         GROUP BY o.obligation_kind`,
         [programId, now],
       ),
-      // Each goal's latest progress records before the end of the range (rank 1: ties all count).
-      pool.query<{ status: string; count: number }>(
-        `SELECT gp.status, count(DISTINCT gp.goal_id)::int AS count
-         FROM (SELECT goal_id, status, at,
-                      rank() OVER (PARTITION BY goal_id ORDER BY at DESC, created_at DESC) AS n
-                 FROM goal_progress WHERE at < $3) gp
-         JOIN goals g ON g.id = gp.goal_id
-         JOIN service_plans sp ON sp.id = g.plan_id
-         JOIN cases c ON c.id = sp.case_id
-        WHERE gp.n = 1 AND gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
-          AND c.program_id = $1
-        GROUP BY gp.status`,
+      // Each goal's latest progress records before the end of the range (rank 1: ties all count), in
+      // the goal order of the index, folded per goal; then kept when the goal is the program's (a
+      // fenced subquery: the planner underestimates the rows and would look goals up one by one).
+      pool.query<{ achieved: number; not_achieved: number; dropped: number }>(
+        `SELECT count(*) FILTER (WHERE l.achieved)::int AS achieved,
+              count(*) FILTER (WHERE l.not_achieved)::int AS not_achieved,
+              count(*) FILTER (WHERE l.dropped)::int AS dropped
+         FROM (SELECT goal_id, bool_or(status = 'achieved') AS achieved,
+                      bool_or(status = 'not_achieved') AS not_achieved, bool_or(status = 'dropped') AS dropped
+                 FROM (SELECT goal_id, status, at,
+                              rank() OVER (PARTITION BY goal_id ORDER BY at DESC, created_at DESC) AS n
+                         FROM goal_progress WHERE at < $3) gp
+                WHERE gp.n = 1 AND gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
+                GROUP BY goal_id) l
+         JOIN (SELECT g.id FROM goals g
+                 JOIN service_plans sp ON sp.id = g.plan_id
+                 JOIN cases c ON c.id = sp.case_id
+                WHERE c.program_id = $1 OFFSET 0) g ON g.id = l.goal_id`,
         p,
       ),
       // A referral's answers, folded once per referral (not looked up referral by referral).
@@ -330,7 +336,7 @@ export async function programReport(
     ...OBLIGATION_KINDS.filter((k) => seen.has(k)),
     ...[...seen].filter((k) => !(OBLIGATION_KINDS as readonly string[]).includes(k)),
   ];
-  const goal = (status: string): number => goals.rows.find((r) => r.status === status)?.count ?? 0;
+  const goal = goals.rows[0] ?? { achieved: 0, not_achieved: 0, dropped: 0 };
   const level = (n: 1 | 2): EscalationFigure => {
     const row = escalations.rows.find((r) => r.level === n);
     return {
@@ -365,7 +371,7 @@ export async function programReport(
       const late = row?.late ?? 0;
       return { kind, onTime: on, late, rate: ratio(on, on + late), overdueNow: overdueNow.get(kind) ?? 0 };
     }),
-    goals: { achieved: goal('achieved'), notAchieved: goal('not_achieved'), dropped: goal('dropped') },
+    goals: { achieved: goal.achieved, notAchieved: goal.not_achieved, dropped: goal.dropped },
     referrals: referrals.rows.map((r) => ({
       providerId: r.provider_id,
       provider: r.provider,
