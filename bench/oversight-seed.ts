@@ -6,8 +6,10 @@ import { seedCaseRows, seedTeam, type BenchTeam } from './seed';
  * The records a year of a busy program leaves, written in SQL (no workflows: the oversight reports
  * read records and the schedule projection, never Temporal). Every open case has a contact note,
  * an initial assessment, two open obligations (about a third overdue) and a referral with an answer;
- * most have an approved plan with two goals; one in twenty has an escalation. Closed cases add the
- * history the report's closure figures read.
+ * most have an approved plan with two goals (with their progress); one in twenty has an escalation.
+ * Initial assessments and plans have their 'opened' and 'met' schedule decisions (some late).
+ * Closed cases add the history the report's closure figures read (their episodes); one open case in
+ * 25 was reopened, with an earlier episode and its own initial assessment.
  */
 export async function seedOversightRecords(
   pool: Pool,
@@ -42,7 +44,7 @@ export async function seedOversightRecords(
       [opts.closedCases, team.programId],
     );
     await db.query(
-      `UPDATE cases SET closed_at = opened_at + interval '120 days',
+      `UPDATE cases SET closed_at = opened_at + least(interval '120 days', (now() - opened_at) / 2),
               closure_reason = (ARRAY['goals_met','client_withdrew','moved','transferred'])[1 + (hashtext(id::text) & 3)]
         WHERE status = 'closed' AND program_id = $1`,
       [team.programId],
@@ -99,6 +101,68 @@ export async function seedOversightRecords(
        UNION ALL
        SELECT id, 'declined', sent_at + interval '6 days', created_by FROM sent WHERE status = 'declined'`,
       [team.programId, providerIds],
+    );
+    // Each closed case's episode, as the closure approval writes it; one open case in 25 was closed
+    // and reopened before (an earlier episode, with its own initial assessment).
+    await db.query(
+      `INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closure_reason, closed_by)
+       SELECT id, 1, opened_at, closed_at, closure_reason, supervisor_id
+         FROM cases WHERE program_id = $1 AND status = 'closed'`,
+      [team.programId],
+    );
+    await db.query(
+      `WITH reopened AS (
+         UPDATE cases SET reopen_count = 1
+          WHERE program_id = $1 AND status <> 'closed' AND (hashtext(id::text || 'r') & 2147483647) % 25 = 0
+         RETURNING id, opened_at, supervisor_id, case_manager_id
+       ), episodes AS (
+         INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closure_reason, closed_by)
+         SELECT id, 1, opened_at - interval '200 days', opened_at - interval '100 days', 'goals_met', supervisor_id
+           FROM reopened
+       )
+       INSERT INTO assessments (case_id, kind, scores, needs, summary, completed_by, completed_at)
+       SELECT id, 'initial', '{"housing": 1}', '{housing}', '', case_manager_id, opened_at - interval '190 days'
+         FROM reopened`,
+      [team.programId],
+    );
+    // Progress on every goal that has moved: its current status, recorded after the plan's submission.
+    await db.query(
+      `INSERT INTO goal_progress (goal_id, at, status, recorded_by)
+       SELECT g.id,
+              least(now() - interval '1 hour',
+                    sp.submitted_at + (((hashtext(g.id::text) & 2147483647) % 150) || ' days')::interval),
+              g.status, sp.created_by
+         FROM goals g JOIN service_plans sp ON sp.id = g.plan_id JOIN cases c ON c.id = sp.case_id
+        WHERE c.program_id = $1 AND g.status <> 'not_started'`,
+      [team.programId],
+    );
+    // The schedule's decisions behind the on-time figures: each initial assessment and each plan was
+    // due (opened) and done (met) with the due time it was met against; about a quarter are late.
+    await db.query(
+      `INSERT INTO schedule_decisions (case_id, decision_key, obligation_id, obligation_kind, what, detail,
+                                       occurred_at, due_at)
+       SELECT c.id, k.obligation_id || '/' || k.what, k.obligation_id, k.kind, k.what, k.detail, k.at, k.due_at
+         FROM cases c
+         JOIN assessments a ON a.case_id = c.id AND a.kind = 'initial' AND a.completed_at >= c.opened_at
+         LEFT JOIN service_plans sp ON sp.case_id = c.id AND sp.version = 1
+         CROSS JOIN LATERAL (VALUES
+           ('initial-assessment', 'initial_assessment', 'opened',
+            'initial assessment due ' || to_char((c.opened_at + interval '15 days') AT TIME ZONE 'UTC',
+                                                 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            c.opened_at, c.opened_at + interval '15 days'),
+           ('initial-assessment', 'initial_assessment', 'met',
+            'assessment recorded; 0 pending reminder(s) will not be sent', a.completed_at,
+            c.opened_at + interval '15 days'),
+           ('service-plan-1', 'service_plan', 'opened',
+            'service plan due ' || to_char((a.completed_at + interval '20 days') AT TIME ZONE 'UTC',
+                                           'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            a.completed_at, a.completed_at + interval '20 days'),
+           ('service-plan-1', 'service_plan', 'met',
+            'plan submitted; 0 pending reminder(s) will not be sent', sp.submitted_at,
+            a.completed_at + interval '20 days')
+         ) AS k(obligation_id, kind, what, detail, at, due_at)
+        WHERE c.program_id = $1 AND k.at IS NOT NULL`,
+      [team.programId],
     );
     // Two open obligations per open case; about a third of them overdue by up to a month.
     await db.query(

@@ -13,6 +13,8 @@ export interface BenchPostgres {
    * URL. Each phase gets its own so counts stay clean.
    */
   freshDatabase(name: string): Promise<string>;
+  /** The owner role's URL of a database freshDatabase made (for VACUUM after seeding). */
+  ownerUrlOf(name: string): string;
 }
 
 /** One embedded PostgreSQL server in a temporary folder, removed at teardown. */
@@ -25,11 +27,18 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
   fs.chmodSync(dataDir, 0o777);
   const pg = await startEmbeddedPostgres(dataDir, await resolvePort(0));
   onCleanup('PostgreSQL', () => pg.stop());
+  const owners = new Map<string, string>();
   return {
     async freshDatabase(name) {
       const { appUrl, ownerUrl } = await provisionDatabase(pg.adminUrl, name);
       await migrate(ownerUrl, () => undefined);
+      owners.set(name, ownerUrl);
       return appUrl;
+    },
+    ownerUrlOf(name) {
+      const url = owners.get(name);
+      if (!url) throw new Error(`No database ${name} was made.`);
+      return url;
     },
   };
 }

@@ -63,10 +63,12 @@ async function recordDecisions(pool: Pool, p: CaseProjection): Promise<void> {
   const decisions = p.decisions ?? [];
   if (decisions.length === 0) return;
   await pool.query(
-    `INSERT INTO schedule_decisions (case_id, decision_key, obligation_id, obligation_kind, what, detail, occurred_at)
-     SELECT $1, d.key, d.obligation_id, d.obligation_kind, d.what, d.detail, d.at
+    `INSERT INTO schedule_decisions
+            (case_id, decision_key, obligation_id, obligation_kind, what, detail, occurred_at, due_at)
+     SELECT $1, d.key, d.obligation_id, d.obligation_kind, d.what, d.detail, d.at, d.due_at
        FROM jsonb_to_recordset($2::jsonb)
-            AS d(key text, obligation_id text, obligation_kind text, what text, detail text, at timestamptz)
+            AS d(key text, obligation_id text, obligation_kind text, what text, detail text, at timestamptz,
+                 due_at timestamptz)
      ON CONFLICT (case_id, decision_key) DO NOTHING`,
     [
       p.caseId,
@@ -78,6 +80,7 @@ async function recordDecisions(pool: Pool, p: CaseProjection): Promise<void> {
           what: d.what,
           detail: d.detail,
           at: d.at,
+          due_at: d.dueAt ?? null,
         })),
       ),
     ],

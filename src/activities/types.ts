@@ -69,4 +69,6 @@ export interface ScheduleDecision {
   obligationKind: ObligationKind;
   what: 'opened' | 'met' | 'rescheduled' | 'skipped' | 'acknowledged';
   detail: string;
+  /** The obligation's due time the decision was taken against (ISO); missing on older decisions. */
+  dueAt?: string;
 }

@@ -24,6 +24,12 @@ export interface Decision {
   obligationKind: ObligationKind;
   what: 'opened' | 'met' | 'rescheduled' | 'skipped' | 'acknowledged';
   detail: string;
+  /**
+   * The obligation's due time when the decision was taken: opened, its first due time;
+   * rescheduled, the new one; met, the one it was met against; skipped and acknowledged, the
+   * current one. Missing on decisions a workflow took before it was recorded.
+   */
+  dueAt?: number;
 }
 
 /** The part of a case's state its schedule reads: the workflow's `CaseState` is one. */
@@ -157,6 +163,7 @@ export function nextStep(state: ScheduleState, now: number): PlannedStep | undef
       obligationKind: first.obligation.kind,
       what: 'skipped',
       detail: `${first.kind.replace(/_/g, ' ')} not sent: superseded by ${later.kind.replace(/_/g, ' ')}`,
+      dueAt: first.obligation.dueAt,
     });
   }
 }
@@ -197,6 +204,7 @@ export function rederive(
         obligationKind: o.kind,
         what: 'rescheduled',
         detail: `${why}: due ${iso(before)} → ${iso(o.dueAt)}`,
+        dueAt: o.dueAt,
       });
     }
   }

@@ -26,14 +26,12 @@ import { audit } from './audit';
  *   assessment's completed_at to the approval. Both in days (fractional): median and 90th
  *   percentile, interpolated (percentile_cont).
  * - On time, per obligation kind: the workflows record when an obligation's ladder ends
- *   (schedule_decisions 'met', at the workflow's time) and the due time in force, in the detail of
- *   the 'opened' or latest 'rescheduled' decision before it ("… due <instant>" / "… → <instant>",
- *   written from the same Obligation.dueAt the reminders run on). An obligation met in the range is
- *   on time when met at or before that due time. Obligations ended because the case closed or a new
- *   plan superseded the goal were not met by the work and are left out. (A stalled-plan window that
- *   slides before any reminder went out is not recorded as a decision, so its recorded due time can
- *   be earlier than the one in force.) Beside it, what is overdue now: running obligations in the
- *   schedule projection (case_obligations) whose due time has passed.
+ *   (schedule_decisions 'met', at the workflow's time) with the due time it was met against
+ *   (due_at: the same Obligation.dueAt the reminders run on). An obligation met in the range is on
+ *   time when met at or before that due time; one recorded without a due time is left out.
+ *   Obligations ended because the case closed or a new plan superseded the goal were not met by the
+ *   work and are left out too. Beside it, what is overdue now: running obligations in the schedule
+ *   projection (case_obligations) whose due time has passed.
  * - Goals achieved / not achieved / dropped: goals whose last progress record before the end of
  *   the range is that final status and falls in the range.
  * - Referrals per provider, for referrals sent in the range, followed to today: accepted (the
@@ -98,8 +96,11 @@ export interface ProgramReport {
   caseload: { caseManagerId: string; caseManager: string; openCases: number }[];
 }
 
-/** The last ISO instant at the end of a decision's detail: the due time it set. */
-const DUE_IN_DETAIL = '(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?Z)$';
+/** A duration figure's row: how many, and the median and 90th percentile (null when none). */
+interface Timing {
+  count: number;
+  p: (number | string | null)[] | null;
+}
 
 const ratio = (n: number, of: number): number | null => (of === 0 ? null : n / of);
 const num = (v: number | string | null): number | null => (v === null ? null : Number(v));
@@ -158,7 +159,7 @@ export async function programReport(
     throw new ForbiddenError('Only an admin or the program’s manager may read its report.');
 
   const p = [programId, program.from_at, program.to_at];
-  const [cases, reasons, timings, onTime, overdue, goals, referrals, escalations, caseload] =
+  const [cases, reasons, intake, planned, onTime, overdue, goals, referrals, escalations, caseload] =
     await Promise.all([
       pool.query<{ opened: number; closed: number }>(
         `SELECT (SELECT count(*) FROM cases c
@@ -179,69 +180,58 @@ export async function programReport(
         GROUP BY 1 ORDER BY count DESC, reason`,
         [...p, CLOSURE_REASONS],
       ),
-      pool.query<{
-        measure: TimingFigure['measure'];
-        count: number;
-        median: number | null;
-        p90: number | null;
-      }>(
-        `WITH d AS (
-         SELECT 'intake_to_initial_assessment' AS measure,
-                extract(epoch FROM a.completed_at - s.opened_at)::float8 / 86400 AS days
-           FROM assessments a
-           JOIN cases c ON c.id = a.case_id
-           CROSS JOIN LATERAL (
-             SELECT max(t.opened_at) AS opened_at FROM (
-               SELECT c.opened_at WHERE c.opened_at <= a.completed_at
-               UNION ALL
-               SELECT e.opened_at FROM case_episodes e WHERE e.case_id = a.case_id AND e.opened_at <= a.completed_at
-             ) t
-           ) s
-          WHERE c.program_id = $1 AND a.kind = 'initial' AND a.completed_at >= $2 AND a.completed_at < $3
-            AND s.opened_at IS NOT NULL
-            AND NOT EXISTS (
-              SELECT 1 FROM assessments a2
-               WHERE a2.case_id = a.case_id AND a2.kind = 'initial' AND a2.completed_at >= s.opened_at
-                 AND (a2.completed_at < a.completed_at OR (a2.completed_at = a.completed_at AND a2.id < a.id)))
-         UNION ALL
-         SELECT 'initial_assessment_to_approved_plan',
-                extract(epoch FROM pe.at - a.completed_at)::float8 / 86400
-           FROM plan_events pe
-           JOIN cases c ON c.id = pe.case_id
-           CROSS JOIN LATERAL (
-             SELECT a.completed_at FROM assessments a
-              WHERE a.case_id = pe.case_id AND a.kind = 'initial' AND a.completed_at <= pe.at
-              ORDER BY a.completed_at DESC LIMIT 1
-           ) a
-          WHERE c.program_id = $1 AND pe.what = 'approved' AND pe.at >= $2 AND pe.at < $3
-            AND NOT EXISTS (
-              SELECT 1 FROM plan_events p2
-               WHERE p2.case_id = pe.case_id AND p2.what = 'approved' AND p2.at >= a.completed_at
-                 AND (p2.at < pe.at OR (p2.at = pe.at AND p2.id < pe.id)))
-       )
-       SELECT measure, count(*)::int AS count,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY days) AS median,
-              percentile_cont(0.9) WITHIN GROUP (ORDER BY days) AS p90
-         FROM d GROUP BY measure`,
+      // Each initial assessment beside the one before it in its case (lag, in index order): it is the
+      // first of its episode when there is none, or that one came before the episode's intake. The
+      // episode's intake is the case's own when the assessment is not older than it (earlier episodes
+      // all began before the current one), else the latest earlier episode's at or before it.
+      pool.query<Timing>(
+        `SELECT count(*)::int AS count,
+              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+                ORDER BY extract(epoch FROM d.completed_at - d.intake_at)::float8 / 86400) AS p
+         FROM (
+           SELECT a.completed_at, a.previous_at,
+                  CASE WHEN c.opened_at <= a.completed_at THEN c.opened_at
+                       ELSE (SELECT max(e.opened_at) FROM case_episodes e
+                              WHERE e.case_id = a.case_id AND e.opened_at <= a.completed_at) END AS intake_at
+             FROM (SELECT case_id, completed_at,
+                          lag(completed_at) OVER (PARTITION BY case_id ORDER BY completed_at, id) AS previous_at
+                     FROM assessments WHERE kind = 'initial' AND completed_at < $3) a
+             JOIN cases c ON c.id = a.case_id
+            WHERE c.program_id = $1 AND a.completed_at >= $2
+         ) d
+        WHERE d.intake_at IS NOT NULL AND (d.previous_at IS NULL OR d.previous_at < d.intake_at)`,
+        p,
+      ),
+      // Each plan approval beside the approval before it in its case (lag), joined to the one initial
+      // assessment that is the latest at or before it (the next one, by lead, is later than the
+      // approval): a first approval when the approval before it is older than that assessment. (The
+      // program's cases as a fenced subquery: the planner underestimates the rows of that join and
+      // would otherwise look each case up one by one.)
+      pool.query<Timing>(
+        `SELECT count(*)::int AS count,
+              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
+                ORDER BY extract(epoch FROM pe.at - a.completed_at)::float8 / 86400) AS p
+         FROM (SELECT case_id, at, lag(at) OVER (PARTITION BY case_id ORDER BY at, id) AS previous_at
+                 FROM plan_events WHERE what = 'approved' AND at < $3) pe
+         JOIN (SELECT case_id, completed_at,
+                      lead(completed_at) OVER (PARTITION BY case_id ORDER BY completed_at, id) AS next_at
+                 FROM assessments WHERE kind = 'initial' AND completed_at < $3) a
+           ON a.case_id = pe.case_id AND a.completed_at <= pe.at AND (a.next_at IS NULL OR a.next_at > pe.at)
+         JOIN (SELECT id FROM cases WHERE program_id = $1 OFFSET 0) c ON c.id = pe.case_id
+        WHERE pe.at >= $2 AND (pe.previous_at IS NULL OR pe.previous_at < a.completed_at)`,
         p,
       ),
       pool.query<{ kind: string; on_time: number; late: number }>(
         `SELECT m.obligation_kind AS kind,
-              count(*) FILTER (WHERE m.occurred_at <= due.due_at)::int AS on_time,
-              count(*) FILTER (WHERE m.occurred_at > due.due_at)::int AS late
+              count(*) FILTER (WHERE m.occurred_at <= m.due_at)::int AS on_time,
+              count(*) FILTER (WHERE m.occurred_at > m.due_at)::int AS late
          FROM schedule_decisions m
          JOIN cases c ON c.id = m.case_id
-         CROSS JOIN LATERAL (
-           SELECT substring(o.detail FROM $4)::timestamptz AS due_at
-             FROM schedule_decisions o
-            WHERE o.case_id = m.case_id AND o.obligation_id = m.obligation_id
-              AND o.what IN ('opened', 'rescheduled') AND o.occurred_at <= m.occurred_at
-            ORDER BY o.occurred_at DESC, o.id DESC LIMIT 1
-         ) due
         WHERE c.program_id = $1 AND m.what = 'met' AND m.occurred_at >= $2 AND m.occurred_at < $3
           AND m.detail NOT LIKE 'case closed;%' AND m.detail NOT LIKE 'superseded by a new plan;%'
+          AND m.due_at IS NOT NULL
         GROUP BY m.obligation_kind`,
-        [...p, DUE_IN_DETAIL],
+        p,
       ),
       pool.query<{ kind: string; count: number }>(
         `SELECT o.obligation_kind AS kind, count(*)::int AS count
@@ -250,21 +240,27 @@ export async function programReport(
         GROUP BY o.obligation_kind`,
         [programId, now],
       ),
-      pool.query<{ status: string; count: number }>(
-        `SELECT gp.status, count(DISTINCT gp.goal_id)::int AS count
-         FROM goal_progress gp
-         JOIN goals g ON g.id = gp.goal_id
-         JOIN service_plans sp ON sp.id = g.plan_id
-         JOIN cases c ON c.id = sp.case_id
-        WHERE c.program_id = $1 AND gp.at >= $2 AND gp.at < $3
-          AND gp.status IN ('achieved', 'not_achieved', 'dropped')
-          AND NOT EXISTS (
-            SELECT 1 FROM goal_progress g2
-             WHERE g2.goal_id = gp.goal_id AND g2.at < $3
-               AND (g2.at > gp.at OR (g2.at = gp.at AND g2.created_at > gp.created_at)))
-        GROUP BY gp.status`,
+      // Each goal's latest progress records before the end of the range (rank 1: ties all count), in
+      // the goal order of the index, folded per goal; then kept when the goal is the program's (a
+      // fenced subquery: the planner underestimates the rows and would look goals up one by one).
+      pool.query<{ achieved: number; not_achieved: number; dropped: number }>(
+        `SELECT count(*) FILTER (WHERE l.achieved)::int AS achieved,
+              count(*) FILTER (WHERE l.not_achieved)::int AS not_achieved,
+              count(*) FILTER (WHERE l.dropped)::int AS dropped
+         FROM (SELECT goal_id, bool_or(status = 'achieved') AS achieved,
+                      bool_or(status = 'not_achieved') AS not_achieved, bool_or(status = 'dropped') AS dropped
+                 FROM (SELECT goal_id, status, at,
+                              rank() OVER (PARTITION BY goal_id ORDER BY at DESC, created_at DESC) AS n
+                         FROM goal_progress WHERE at < $3) gp
+                WHERE gp.n = 1 AND gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
+                GROUP BY goal_id) l
+         JOIN (SELECT g.id FROM goals g
+                 JOIN service_plans sp ON sp.id = g.plan_id
+                 JOIN cases c ON c.id = sp.case_id
+                WHERE c.program_id = $1 OFFSET 0) g ON g.id = l.goal_id`,
         p,
       ),
+      // A referral's answers, folded once per referral (not looked up referral by referral).
       pool.query<{
         provider_id: string;
         provider: string;
@@ -274,25 +270,31 @@ export async function programReport(
         answered: number;
         median_days: number | null;
       }>(
-        `SELECT pr.id AS provider_id, pr.organisation AS provider,
-              count(*)::int AS sent,
-              count(*) FILTER (WHERE ev.accepted)::int AS accepted,
-              count(*) FILTER (WHERE ev.completed)::int AS completed,
-              count(ev.first_answer_at)::int AS answered,
-              percentile_cont(0.5) WITHIN GROUP (
-                ORDER BY extract(epoch FROM ev.first_answer_at - r.sent_at)::float8 / 86400) AS median_days
-         FROM referrals r
-         JOIN cases c ON c.id = r.case_id
+        `SELECT pr.id AS provider_id, pr.organisation AS provider, r.sent, r.accepted, r.completed, r.answered,
+              r.median_days
+         FROM (
+           SELECT r.provider_id,
+                  count(*)::int AS sent,
+                  count(*) FILTER (WHERE ev.accepted)::int AS accepted,
+                  count(*) FILTER (WHERE ev.completed)::int AS completed,
+                  count(ev.first_answer_at)::int AS answered,
+                  percentile_cont(0.5) WITHIN GROUP (
+                    ORDER BY extract(epoch FROM ev.first_answer_at - r.sent_at)::float8 / 86400) AS median_days
+             FROM referrals r
+             JOIN cases c ON c.id = r.case_id
+             LEFT JOIN (
+               SELECT e.referral_id,
+                      bool_or(e.status IN ('accepted', 'scheduled', 'completed', 'no_show')) AS accepted,
+                      bool_or(e.status = 'completed') AS completed,
+                      min(e.at) AS first_answer_at
+                 FROM referral_events e
+                WHERE e.status IN ('accepted', 'scheduled', 'declined', 'completed', 'no_show')
+                GROUP BY e.referral_id
+             ) ev ON ev.referral_id = r.id
+            WHERE c.program_id = $1 AND r.sent_at >= $2 AND r.sent_at < $3
+            GROUP BY r.provider_id
+         ) r
          JOIN providers pr ON pr.id = r.provider_id
-         CROSS JOIN LATERAL (
-           SELECT coalesce(bool_or(e.status IN ('accepted', 'scheduled', 'completed', 'no_show')), false) AS accepted,
-                  coalesce(bool_or(e.status = 'completed'), false) AS completed,
-                  min(e.at) FILTER (WHERE e.status IN ('accepted', 'scheduled', 'declined', 'completed', 'no_show'))
-                    AS first_answer_at
-             FROM referral_events e WHERE e.referral_id = r.id
-         ) ev
-        WHERE c.program_id = $1 AND r.sent_at >= $2 AND r.sent_at < $3
-        GROUP BY pr.id, pr.organisation
         ORDER BY pr.organisation, pr.id`,
         p,
       ),
@@ -306,11 +308,11 @@ export async function programReport(
         p,
       ),
       pool.query<{ case_manager_id: string; case_manager: string; open_cases: number }>(
-        `SELECT s.id AS case_manager_id, s.full_name AS case_manager, count(*)::int AS open_cases
-         FROM cases c JOIN staff s ON s.id = c.case_manager_id
-        WHERE c.program_id = $1 AND c.status <> 'closed'
-        GROUP BY s.id, s.full_name
-        ORDER BY open_cases DESC, s.full_name, s.id`,
+        `SELECT s.id AS case_manager_id, s.full_name AS case_manager, n.open_cases
+         FROM (SELECT case_manager_id, count(*)::int AS open_cases FROM cases
+                WHERE program_id = $1 AND status <> 'closed' GROUP BY case_manager_id) n
+         JOIN staff s ON s.id = n.case_manager_id
+        ORDER BY n.open_cases DESC, s.full_name, s.id`,
         [programId],
       ),
     ]);
@@ -322,22 +324,19 @@ export async function programReport(
     detail: { from: range.from, to: range.to },
   });
 
-  const timing = (measure: TimingFigure['measure']): TimingFigure => {
-    const row = timings.rows.find((r) => r.measure === measure);
-    return {
-      measure,
-      count: row?.count ?? 0,
-      medianDays: num(row?.median ?? null),
-      p90Days: num(row?.p90 ?? null),
-    };
-  };
+  const timing = (measure: TimingFigure['measure'], row: Timing | undefined): TimingFigure => ({
+    measure,
+    count: row?.count ?? 0,
+    medianDays: row?.count ? num(row.p?.[0] ?? null) : null,
+    p90Days: row?.count ? num(row.p?.[1] ?? null) : null,
+  });
   const overdueNow = new Map(overdue.rows.map((r) => [r.kind, r.count]));
   const seen = new Set([...onTime.rows.map((r) => r.kind), ...overdueNow.keys()]);
   const kinds = [
     ...OBLIGATION_KINDS.filter((k) => seen.has(k)),
     ...[...seen].filter((k) => !(OBLIGATION_KINDS as readonly string[]).includes(k)),
   ];
-  const goal = (status: string): number => goals.rows.find((r) => r.status === status)?.count ?? 0;
+  const goal = goals.rows[0] ?? { achieved: 0, not_achieved: 0, dropped: 0 };
   const level = (n: 1 | 2): EscalationFigure => {
     const row = escalations.rows.find((r) => r.level === n);
     return {
@@ -362,14 +361,17 @@ export async function programReport(
       closed: Number(counts.closed),
       closedByReason: reasons.rows,
     },
-    timings: [timing('intake_to_initial_assessment'), timing('initial_assessment_to_approved_plan')],
+    timings: [
+      timing('intake_to_initial_assessment', intake.rows[0]),
+      timing('initial_assessment_to_approved_plan', planned.rows[0]),
+    ],
     onTime: kinds.map((kind) => {
       const row = onTime.rows.find((r) => r.kind === kind);
       const on = row?.on_time ?? 0;
       const late = row?.late ?? 0;
       return { kind, onTime: on, late, rate: ratio(on, on + late), overdueNow: overdueNow.get(kind) ?? 0 };
     }),
-    goals: { achieved: goal('achieved'), notAchieved: goal('not_achieved'), dropped: goal('dropped') },
+    goals: { achieved: goal.achieved, notAchieved: goal.not_achieved, dropped: goal.dropped },
     referrals: referrals.rows.map((r) => ({
       providerId: r.provider_id,
       provider: r.provider,

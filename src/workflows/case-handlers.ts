@@ -86,6 +86,7 @@ export function registerCaseHandlers(
           obligationKind: o.kind,
           what: 'acknowledged',
           detail: `level ${o.escalation.level} escalation acknowledged by staff ${staffId}`,
+          dueAt: o.dueAt,
         });
         changed();
       }

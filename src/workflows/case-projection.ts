@@ -33,7 +33,11 @@ function projectionOf(caseId: string, state: CaseState, s: CaseSchedule, withClo
     nextDueKind: s.next ? `${s.next.obligationKind}:${s.next.step}` : null,
     overdueCount: s.overdueCount,
     escalationLevel: s.escalationLevel,
-    decisions: state.decisions.map((d) => ({ ...d, at: iso(d.at) })),
+    decisions: state.decisions.map(({ dueAt, ...d }) => ({
+      ...d,
+      at: iso(d.at),
+      ...(dueAt === undefined ? {} : { dueAt: iso(dueAt) }),
+    })),
     obligations: openObligations(state, withClocks),
   };
 }

@@ -132,6 +132,7 @@ function open(
     obligationKind: kind,
     what: 'opened',
     detail: `${label(kind)} due ${iso(o.dueAt)}`,
+    dueAt: o.dueAt,
   });
   return o;
 }
@@ -151,6 +152,7 @@ export function meet(state: CaseState, o: Obligation, now: number, because: stri
     obligationKind: o.kind,
     what: 'met',
     detail: `${because}; ${Math.max(0, cancelled)} pending reminder(s) will not be sent`,
+    dueAt: o.dueAt,
   });
 }
 

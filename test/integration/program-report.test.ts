@@ -99,6 +99,7 @@ describe('Program outcomes report', () => {
   }
 
   let decision = 0;
+  /** A schedule decision as the workflow records it: with the due time it was taken against. */
   const decide = (
     caseId: string,
     obligation: string,
@@ -106,11 +107,12 @@ describe('Program outcomes report', () => {
     what: string,
     detail: string,
     at: string,
+    dueAt: string,
   ) =>
     pool.query(
-      `INSERT INTO schedule_decisions (case_id, decision_key, obligation_id, obligation_kind, what, detail, occurred_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [caseId, `${obligation}/${what}/${++decision}`, obligation, kind, what, detail, t(at)],
+      `INSERT INTO schedule_decisions (case_id, decision_key, obligation_id, obligation_kind, what, detail, occurred_at, due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [caseId, `${obligation}/${what}/${++decision}`, obligation, kind, what, detail, t(at), t(dueAt)],
     );
 
   async function goal(planId: string, progress: [string, string][]): Promise<void> {
@@ -248,6 +250,7 @@ describe('Program outcomes report', () => {
       'opened',
       'initial assessment due 2026-01-16T10:00:00.000Z',
       '2026-01-02T10:00:00Z',
+      '2026-01-16T10:00:00.000Z',
     );
     await decide(
       c1,
@@ -256,6 +259,7 @@ describe('Program outcomes report', () => {
       'met',
       'assessment recorded; 3 pending reminder(s) will not be sent',
       '2026-01-04T10:00:00Z',
+      '2026-01-16T10:00:00.000Z',
     );
     await decide(
       c2,
@@ -264,6 +268,7 @@ describe('Program outcomes report', () => {
       'opened',
       'initial assessment due 2026-01-17T10:00:00.000Z',
       '2026-01-03T10:00:00Z',
+      '2026-01-17T10:00:00.000Z',
     );
     await decide(
       c2,
@@ -272,6 +277,7 @@ describe('Program outcomes report', () => {
       'rescheduled',
       'policy changed: due 2026-01-17T10:00:00.000Z → 2026-01-03T12:00:00.000Z',
       '2026-01-03T11:00:00Z',
+      '2026-01-03T12:00:00.000Z',
     );
     await decide(
       c2,
@@ -280,6 +286,7 @@ describe('Program outcomes report', () => {
       'met',
       'assessment recorded; 0 pending reminder(s) will not be sent',
       '2026-01-03T22:00:00Z',
+      '2026-01-03T12:00:00.000Z',
     );
     await decide(
       c4,
@@ -288,6 +295,7 @@ describe('Program outcomes report', () => {
       'opened',
       'initial assessment due 2026-01-08T10:00:00.000Z',
       '2026-01-05T10:00:00Z',
+      '2026-01-08T10:00:00.000Z',
     );
     await decide(
       c4,
@@ -296,6 +304,7 @@ describe('Program outcomes report', () => {
       'met',
       'assessment recorded; 0 pending reminder(s) will not be sent',
       '2026-01-09T10:00:00Z',
+      '2026-01-08T10:00:00.000Z',
     );
     await decide(
       c5,
@@ -304,6 +313,7 @@ describe('Program outcomes report', () => {
       'opened',
       'initial assessment due 2026-01-14T04:00:00.000Z',
       '2025-12-31T04:00:00Z',
+      '2026-01-14T04:00:00.000Z',
     );
     await decide(
       c5,
@@ -312,6 +322,7 @@ describe('Program outcomes report', () => {
       'met',
       'assessment recorded; 3 pending reminder(s) will not be sent',
       '2025-12-31T10:00:00Z',
+      '2026-01-14T04:00:00.000Z',
     );
     await decide(
       c1,
@@ -320,6 +331,7 @@ describe('Program outcomes report', () => {
       'opened',
       'service plan due 2026-01-05T10:00:00.000Z',
       '2026-01-04T10:00:00Z',
+      '2026-01-05T10:00:00.000Z',
     );
     await decide(
       c1,
@@ -328,6 +340,7 @@ describe('Program outcomes report', () => {
       'rescheduled',
       'case on hold: due 2026-01-05T10:00:00.000Z → 2026-01-08T10:00:00.000Z',
       '2026-01-05T09:00:00Z',
+      '2026-01-08T10:00:00.000Z',
     );
     await decide(
       c1,
@@ -336,6 +349,7 @@ describe('Program outcomes report', () => {
       'met',
       'plan submitted; 2 pending reminder(s) will not be sent',
       '2026-01-07T10:00:00Z',
+      '2026-01-08T10:00:00.000Z',
     );
     await decide(
       c7,
@@ -344,6 +358,7 @@ describe('Program outcomes report', () => {
       'opened',
       'service plan due 2026-02-19T00:00:00.000Z',
       '2026-01-20T00:00:00Z',
+      '2026-02-19T00:00:00.000Z',
     );
     await decide(
       c7,
@@ -352,6 +367,7 @@ describe('Program outcomes report', () => {
       'met',
       'plan submitted; 4 pending reminder(s) will not be sent',
       '2026-01-25T00:00:00Z',
+      '2026-02-19T00:00:00.000Z',
     );
     await decide(
       c3,
@@ -360,6 +376,7 @@ describe('Program outcomes report', () => {
       'opened',
       'reassessment due 2026-01-05T10:00:00.000Z',
       '2025-12-05T10:00:00Z',
+      '2026-01-05T10:00:00.000Z',
     );
     await decide(
       c3,
@@ -368,6 +385,7 @@ describe('Program outcomes report', () => {
       'met',
       'case closed; 2 pending reminder(s) will not be sent',
       '2026-01-10T10:00:00Z',
+      '2026-01-05T10:00:00.000Z',
     );
     // Overdue now (1 March): c6's initial assessment and c1's goal target; c7's paused referral
     // answer and c8's future reassessment are not.
@@ -438,6 +456,7 @@ describe('Program outcomes report', () => {
       'opened',
       'initial assessment due 2026-01-01T10:00:00.000Z',
       '2026-01-05T10:00:00Z',
+      '2026-01-01T10:00:00.000Z',
     );
     await decide(
       b2,
@@ -446,6 +465,7 @@ describe('Program outcomes report', () => {
       'met',
       'assessment recorded; 0 pending reminder(s) will not be sent',
       '2026-01-06T10:00:00Z',
+      '2026-01-01T10:00:00.000Z',
     );
     await obligation(b2, 'initial_assessment', '2026-02-01T00:00:00Z');
     await referral(b2, harbor.id, '2026-01-07T00:00:00Z', [['accepted', '2026-01-07T01:00:00Z']]);
