@@ -24,6 +24,7 @@ import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { localDate, timeTag } from './time';
+import { csvLine } from './csv';
 import type { WebDeps } from './web-deps';
 
 /**
@@ -465,15 +466,3 @@ function csvRow(e: AuditLogEntry, timeZone: string): (string | null)[] {
     JSON.stringify(e.detail),
   ];
 }
-
-/**
- * One CSV cell (RFC 4180). A cell a spreadsheet would run as a formula (starting with = + - @, or
- * a tab or carriage return) gets a leading apostrophe, so opening an export runs nothing.
- */
-export function csvCell(value: string | null): string {
-  let text = value ?? '';
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export const csvLine = (cells: readonly (string | null)[]): string => `${cells.map(csvCell).join(',')}\r\n`;

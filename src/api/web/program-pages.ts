@@ -14,6 +14,7 @@ import { renderPage } from './layout';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { html, type Fragment, type SafeHtml } from './template';
 import { localDate } from './time';
+import { csvLine } from './csv';
 import type { WebDeps } from './web-deps';
 
 /**
@@ -416,13 +417,6 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
     )}`;
 }
 
-/** A cell a spreadsheet could take for a formula is written as text: a leading apostrophe. */
-export function csvCell(value: string | number | null): string {
-  let text = value === null ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 const round = (n: number | null, places = 4): number | null =>
   n === null ? null : Math.round(n * 10 ** places) / 10 ** places;
 
@@ -469,5 +463,5 @@ export function reportCsv(r: ProgramReport): string {
     add('escalations', `level ${e.level}`, 'median_hours_to_acknowledge', round(e.medianHoursToAcknowledge));
   }
   for (const c of r.caseload) add('caseload', c.caseManager, 'open_cases', c.openCases);
-  return `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  return rows.map(csvLine).join('');
 }
