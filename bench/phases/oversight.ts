@@ -50,7 +50,8 @@ export async function runOversight(
   ctx: { pg: BenchPostgres },
 ): Promise<OversightResult> {
   const databaseUrl = await ctx.pg.freshDatabase('bench_oversight');
-  const pool: Pool = createPool(databaseUrl, 4);
+  // The API's own pool size (DATABASE_POOL_MAX's default): the report's figures run side by side.
+  const pool: Pool = createPool(databaseUrl, 20);
   onCleanup('oversight pool', () => pool.end());
   const seeding = Date.now();
   say(`seeding ${cfg.openCases} open and ${cfg.closedCases} closed cases in SQL...`);
