@@ -24,21 +24,36 @@ export interface Assessment {
   recordedAt: string;
 }
 
+const ASSESSMENT_COLUMNS = 'id, kind, scores, needs, summary, completed_by, completed_at, created_at';
+
+interface AssessmentRow {
+  id: string;
+  kind: Assessment['kind'];
+  scores: Record<string, number>;
+  needs: string[];
+  summary: string;
+  completed_by: string;
+  completed_at: Date;
+  created_at: Date;
+}
+
+const assessmentOf = (r: AssessmentRow): Assessment => ({
+  id: r.id,
+  kind: r.kind,
+  scores: r.scores,
+  needs: r.needs,
+  summary: r.summary,
+  completedBy: r.completed_by,
+  completedAt: iso(r.completed_at),
+  recordedAt: iso(r.created_at),
+});
+
 /** Every assessment on the case, oldest first, so domain scores read as a series over time. */
 export async function listAssessments(pool: Pool, actor: Actor, caseId: string): Promise<Assessment[]> {
   await loadCase(pool, actor, caseId);
   const rows = (
-    await pool.query<{
-      id: string;
-      kind: Assessment['kind'];
-      scores: Record<string, number>;
-      needs: string[];
-      summary: string;
-      completed_by: string;
-      completed_at: Date;
-      created_at: Date;
-    }>(
-      `SELECT id, kind, scores, needs, summary, completed_by, completed_at, created_at
+    await pool.query<AssessmentRow>(
+      `SELECT ${ASSESSMENT_COLUMNS}
          FROM assessments WHERE case_id = $1 ORDER BY completed_at, created_at, id`,
       [caseId],
     )
@@ -49,16 +64,7 @@ export async function listAssessments(pool: Pool, actor: Actor, caseId: string):
     { action: 'read', entity: 'assessment' },
     rows.map((r) => ({ entityId: r.id, caseId })),
   );
-  return rows.map((r) => ({
-    id: r.id,
-    kind: r.kind,
-    scores: r.scores,
-    needs: r.needs,
-    summary: r.summary,
-    completedBy: r.completed_by,
-    completedAt: iso(r.completed_at),
-    recordedAt: iso(r.created_at),
-  }));
+  return rows.map(assessmentOf);
 }
 
 /**
@@ -73,17 +79,8 @@ export async function latestAssessment(
 ): Promise<Assessment | null> {
   await loadCase(pool, actor, caseId);
   const r = (
-    await pool.query<{
-      id: string;
-      kind: Assessment['kind'];
-      scores: Record<string, number>;
-      needs: string[];
-      summary: string;
-      completed_by: string;
-      completed_at: Date;
-      created_at: Date;
-    }>(
-      `SELECT id, kind, scores, needs, summary, completed_by, completed_at, created_at
+    await pool.query<AssessmentRow>(
+      `SELECT ${ASSESSMENT_COLUMNS}
          FROM assessments WHERE case_id = $1 AND completed_at <= $2
         ORDER BY completed_at DESC, created_at DESC, id DESC LIMIT 1`,
       [caseId, asOf],
@@ -91,16 +88,7 @@ export async function latestAssessment(
   ).rows[0];
   if (!r) return null;
   await auditEach(pool, actor, { action: 'read', entity: 'assessment' }, [{ entityId: r.id, caseId }]);
-  return {
-    id: r.id,
-    kind: r.kind,
-    scores: r.scores,
-    needs: r.needs,
-    summary: r.summary,
-    completedBy: r.completed_by,
-    completedAt: iso(r.completed_at),
-    recordedAt: iso(r.created_at),
-  };
+  return assessmentOf(r);
 }
 
 export interface GoalProgress {

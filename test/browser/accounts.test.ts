@@ -2,22 +2,18 @@ import type { Client } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { startTestApi, type TestApi } from '../helpers/api';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createStaff } from '../helpers/fixtures';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
-
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
 
 /**
  * A new staff member's first day, in a real browser at phone width (320 px): the invitation email's
  * link, choosing a password, signing out, signing in again. Every page passes axe-core and nothing
  * scrolls sideways. Temporal is not needed and never called.
  */
-run('invitation, password and sign-in in a real browser', () => {
+describeInBrowser('invitation, password and sign-in in a real browser', () => {
   let db: TestDatabase;
   let smtp: SmtpCatcher;
   let mailer: Mailer;

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { header } from '../helpers/mail-log';
@@ -9,12 +9,7 @@ import { startTestStack, type TestStack } from '../helpers/stack';
 
 const SUPERVISOR_PASSWORD = 'correct horse battery staple';
 
-// On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
-run('acknowledging an escalation from its email, in a real browser', () => {
+describeInBrowser('acknowledging an escalation from its email, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Browser, Page } from 'playwright-core';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { startTestApi, type TestApi } from '../helpers/api';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createProgram, createProvider, createStaff } from '../helpers/fixtures';
 import {
@@ -14,17 +14,13 @@ import {
 import { givePassword } from '../helpers/sessions';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
 
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /**
  * An admin's morning in a real browser at phone width (320 px): signing in, inviting a new case
  * manager (the email reaches the SMTP catcher on loopback), the new person choosing a password
  * from the link and signing in, and the admin finding both in the audit log. Every admin page
  * passes axe-core and nothing scrolls sideways. Temporal is not needed and never called.
  */
-run('an admin invites a person, who signs in; the audit log shows both', () => {
+describeInBrowser('an admin invites a person, who signs in; the audit log shows both', () => {
   let db: TestDatabase;
   let smtp: SmtpCatcher;
   let mailer: Mailer;

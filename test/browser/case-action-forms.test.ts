@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startOn } from '../helpers/clock';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps, type Team } from '../helpers/case-steps';
 import { createProvider, createTeam, type StaffFixture } from '../helpers/fixtures';
 import {
@@ -14,18 +14,13 @@ import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/pa
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
-// On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /**
  * The case manager's forms for a case's referrals, notes and life (hold, resume, closure, and the
  * supervisor's reopening), in a real browser at 320 px on the real stack: each form records
  * exactly what was typed, a form sent incomplete comes back with the problem next to the field and
  * nothing recorded, and nothing typed into a form ever becomes markup on a page.
  */
-run('the case action forms, in a real browser', () => {
+describeInBrowser('the case action forms, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -1,19 +1,15 @@
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createTeam } from '../helpers/fixtures';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 const futureDate = (days: number): string =>
   new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 
-run('a case manager works a new case through its forms, in a real browser at 320 px', () => {
+describeInBrowser('a case manager works a new case through its forms, in a real browser at 320 px', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { DEFAULT_POLICY } from '../../src/core/policy';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { DAY, startOn } from '../helpers/clock';
 import { createProgram, createProvider, createStaff } from '../helpers/fixtures';
 import { header } from '../helpers/mail-log';
@@ -17,11 +17,6 @@ import { settle } from '../helpers/settle';
 import type { CapturedMail } from '../helpers/smtp';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
-// On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /**
  * Issue 15's quality bar: a case manager's first week, in a real browser on the real stack
  * (PostgreSQL, the time-skipping Temporal server with the real worker, SMTP). Invited by an admin,
@@ -34,7 +29,7 @@ if (!chromiumAvailable() && !process.env.CI)
  * Screenshots: test-artifacts/screenshots/week-*.png (whole pages, every step) and
  * test-artifacts/readme/*.png (1280 × 900 views, the ones copied into docs/screenshots/ for the README).
  */
-run('a case manager’s first week, using only the pages', () => {
+describeInBrowser('a case manager’s first week, using only the pages', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

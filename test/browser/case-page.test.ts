@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createProvider, createStaff, createTeam, type StaffFixture } from '../helpers/fixtures';
 import {
@@ -11,10 +11,6 @@ import {
 } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
-
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
 
 const CHICAGO = 'America/Chicago';
 
@@ -35,7 +31,7 @@ const utcClock = (iso: string): string => iso.slice(11, 16);
  * section, with the actions the case's status allows; the supervisor can acknowledge from it; staff
  * who may not see the case get "not found" and no client data.
  */
-run('the case page, in a real browser', () => {
+describeInBrowser('the case page, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY, skipTo, startOn } from '../helpers/clock';
 import { createTeam, type StaffFixture } from '../helpers/fixtures';
@@ -14,10 +14,6 @@ import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/pa
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { formClient, signInCookie, signInPage } from '../helpers/web-session';
 
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /** The text as a field of at most `max` characters keeps it (fields are trimmed). */
 const cut = (text: string, max: number): string => text.slice(0, max).trim();
 
@@ -29,7 +25,7 @@ const cut = (text: string, max: number): string => text.slice(0, max).trim();
  * and the plan page. Everywhere the text is shown as the text it is: no element, attribute or URL
  * comes of it and no dialog opens. (Notes, referrals and closure: test/browser/case-action-forms.test.ts.)
  */
-run('text typed into the part-A forms stays text, in a real browser', () => {
+describeInBrowser('text typed into the part-A forms stays text, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   let t0: number;

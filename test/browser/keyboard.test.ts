@@ -1,15 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { startOn } from '../helpers/clock';
 import { createProvider, createTeam } from '../helpers/fixtures';
 import { keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
-
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
 
 /**
  * Everything on the case page and the note form can be reached with the keyboard alone: pressing
@@ -75,7 +71,7 @@ interface Focused {
   segmented: boolean;
 }
 
-run('the case page and the note form, with the keyboard alone', () => {
+describeInBrowser('the case page and the note form, with the keyboard alone', () => {
   let stack: TestStack;
   let browser: Browser;
   let page: Page;

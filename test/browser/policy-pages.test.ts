@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DAY, startOn } from '../helpers/clock';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam, type StaffFixture } from '../helpers/fixtures';
 import {
@@ -13,17 +13,12 @@ import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
-// On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /**
  * A program manager changes the program's policy from the browser alone: opens the form, shortens
  * a duration, previews what it does to the running cases, saves it with a reason, reads the
  * history, and sees a running case's due date moved.
  */
-run('the policy editor, in a real browser', () => {
+describeInBrowser('the policy editor, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { DAY, HOUR } from '../helpers/clock';
 import { createProgram, createProvider, createStaff, type StaffFixture } from '../helpers/fixtures';
 import {
@@ -13,11 +13,7 @@ import { givePassword } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
-run('Program outcomes report, in a real browser', () => {
+describeInBrowser('Program outcomes report, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

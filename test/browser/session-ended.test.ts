@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { endSessionsOf } from '../../src/domain/web-sessions';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
@@ -8,15 +8,11 @@ import { givePassword } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /**
  * A case manager whose session ends while they write a note: sending it saves nothing, and the
  * sign-in page tells them so in words; signing in takes them back to the note form.
  */
-run('a form sent after the session ended, in a real browser at 320 px', () => {
+describeInBrowser('a form sent after the session ended, in a real browser at 320 px', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

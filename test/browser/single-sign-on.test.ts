@@ -3,17 +3,13 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Browser, Page } from 'playwright-core';
 import { resolvePort } from '../../src/devstack/free-port';
 import { projectRoot } from '../../src/shared/paths';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createStaff, type StaffFixture } from '../helpers/fixtures';
 import { axeViolations, keepScreenshot } from '../helpers/page-checks';
 import { timeSkippingEnv } from '../helpers/temporal';
 import { startApiProcess, type ApiProcess } from '../faults/api-process';
 import { waitUntil } from '../faults/fault-kit';
-
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
 
 const CLIENT_ID = 'caseloop-test';
 const CLIENT_SECRET = 'a-client-secret-for-the-test-provider';
@@ -44,7 +40,7 @@ async function startProvider(port: number, redirectUri: string, accounts: object
   return child;
 }
 
-run('single sign-on with the agency’s OpenID provider, in a real browser', () => {
+describeInBrowser('single sign-on with the agency’s OpenID provider, in a real browser', () => {
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
   let provider: ChildProcess;

@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createTeam } from '../helpers/fixtures';
@@ -13,18 +13,13 @@ import { browserCookie, signedInAs } from '../helpers/sessions';
 import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
-// On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /**
  * Issue 16's supervisor, in a real browser on the real stack: the approvals queue, a plan's
  * review (a return without a note is refused, then the plan is approved), the team view and one
  * case manager's work with an escalation acknowledged there, and the escalations page. Every page
  * passes axe-core and fits 320 px. Screenshots: test-artifacts/screenshots/supervisor-*.png.
  */
-run('a supervisor’s screens: approvals, team and escalations', () => {
+describeInBrowser('a supervisor’s screens: approvals, team and escalations', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -7,7 +7,7 @@ import { resolvePort } from '../../src/devstack/free-port';
 import { createMailer, type Mailer } from '../../src/notifications/mailer';
 import { projectRoot } from '../../src/shared/paths';
 import { startTestApi, type TestApi } from '../helpers/api';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createStaff, createTeam } from '../helpers/fixtures';
@@ -16,14 +16,10 @@ import { devServerEnv } from '../helpers/temporal';
 import { testWorker } from '../helpers/stack';
 import { givePassword, signedInAs } from '../helpers/sessions';
 
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
 /** Screenshots kept for people to look at (CI keeps the folder as an artifact). */
 const ARTIFACTS = path.join(projectRoot(), 'test-artifacts');
 
-run('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
+describeInBrowser('the Temporal UI, served to admins by Caseloop, in a real browser', () => {
   const taskQueue = 'temporal-ui-browser-test';
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;

@@ -2,18 +2,13 @@ import type { Browser, Page } from 'playwright-core';
 import { createProjectCaseSchedule } from '../../src/activities/projection';
 import type { ProjectedObligation } from '../../src/activities/types';
 import { DAY, HOUR, startOn } from '../helpers/clock';
-import { chromiumAvailable, CHROMIUM_PATH, launchChromium } from '../helpers/browser';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createCaseRow, createTeam, type StaffFixture } from '../helpers/fixtures';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
-// On CI the browser is installed and required; elsewhere a missing one is reported, not hidden.
-const run = chromiumAvailable() || process.env.CI ? describe : describe.skip;
-if (!chromiumAvailable() && !process.env.CI)
-  console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
-
-run('My work and Caseload, in a real browser', () => {
+describeInBrowser('My work and Caseload, in a real browser', () => {
   let stack: TestStack;
   let browser: Browser;
   beforeAll(async () => {

@@ -14,3 +14,15 @@ export async function launchChromium(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
 }
+
+/**
+ * `describe` for a file that needs the browser. On CI the browser is installed and required (a
+ * missing one fails loudly there); elsewhere the file is skipped with a warning, never silently.
+ */
+export const describeInBrowser: jest.Describe =
+  chromiumAvailable() || process.env.CI
+    ? describe
+    : (() => {
+        console.warn(`Browser tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium).`);
+        return describe.skip;
+      })();

@@ -8,6 +8,7 @@ import { createCaseRow, createProgram, createProvider, createStaff, createTeam }
 import { signedInAs } from '../helpers/sessions';
 import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
 import { formClient } from '../helpers/web-session';
+import { parseCsv } from '../helpers/csv';
 
 /**
  * The admin's pages on the real API, PostgreSQL and SMTP: each form changes exactly what it
@@ -38,36 +39,6 @@ async function snapshot(pool: Pool): Promise<Record<string, unknown[]>> {
   out.changes = (await pool.query(`SELECT id FROM audit_log WHERE action <> 'read' ORDER BY id`))
     .rows as unknown[];
   return out;
-}
-
-/** A minimal RFC 4180 reader, to read an export back. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += c;
-  }
-  if (cell || row.length) rows.push([...row, cell]);
-  return rows;
 }
 
 describe('admin pages: staff, programs, providers and the audit log', () => {

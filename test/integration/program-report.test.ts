@@ -4,6 +4,7 @@ import { programReport, type ProgramReport } from '../../src/domain/program-repo
 import { createProgram, createProvider, createStaff, type StaffFixture } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInCookie } from '../helpers/web-session';
+import { parseCsv } from '../helpers/csv';
 
 /**
  * The program report's figures against a data set seeded straight into PostgreSQL, whose right
@@ -615,34 +616,6 @@ describe('Program outcomes report', () => {
     });
     const get = (path: string, who = cookie) =>
       fetch(`${stack.api.base}${path}`, { headers: { cookie: who }, redirect: 'manual' });
-
-    /** A CSV with quoted cells, as a spreadsheet reads it. */
-    function parseCsv(text: string): string[][] {
-      const rows: string[][] = [];
-      let row: string[] = [];
-      let cell = '';
-      let quoted = false;
-      for (let i = 0; i < text.length; i++) {
-        const ch = text[i]!;
-        if (quoted) {
-          if (ch === '"' && text[i + 1] === '"') {
-            cell += '"';
-            i++;
-          } else if (ch === '"') quoted = false;
-          else cell += ch;
-        } else if (ch === '"') quoted = true;
-        else if (ch === ',') {
-          row.push(cell);
-          cell = '';
-        } else if (ch === '\n') {
-          row.push(cell);
-          rows.push(row);
-          row = [];
-          cell = '';
-        } else if (ch !== '\r') cell += ch;
-      }
-      return rows;
-    }
 
     it('when the CSV is downloaded, then it holds the same figures, and a provider named like a formula is text', async () => {
       const res = await get(`/programs/${programId}/report.csv?from=2026-01-01&to=2026-01-31`);
