@@ -1,7 +1,8 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { DEVELOPMENT_PAYLOAD_KEYS } from '../../src/config/config';
-import { resolvePort } from '../../src/devstack/free-port';
+import { resolvePorts } from '../../src/devstack/free-port';
+import { sidePortArgs } from '../../src/devstack/temporal';
 import {
   TEMPORAL_CLI,
   TEMPORAL_TEST_SERVER,
@@ -34,7 +35,7 @@ export function installQuietRuntime(): void {
  * Real time: what the real-time phases measure against.
  */
 export async function startDevServer(): Promise<{ env: TestWorkflowEnvironment; address: string }> {
-  const port = await resolvePort(0);
+  const [port, httpPort, metricsPort] = await resolvePorts([0, 0, 0]);
   const env = await TestWorkflowEnvironment.createLocal({
     client: { dataConverter: benchDataConverter },
     server: {
@@ -42,6 +43,7 @@ export async function startDevServer(): Promise<{ env: TestWorkflowEnvironment; 
       ip: '127.0.0.1',
       port,
       ui: false,
+      extraArgs: sidePortArgs(httpPort, metricsPort),
       namespace: 'default',
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },

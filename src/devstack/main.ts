@@ -13,7 +13,7 @@ import { runDigestsNowSignal } from '../workflows/messages';
 import { createCaseloopWorker } from '../worker/create-worker';
 import { DEMO_PASSWORD, seedDemoData } from './demo-data';
 import { createAccountMail } from '../notifications/account-mail';
-import { resolvePort } from './free-port';
+import { resolvePorts } from './free-port';
 import { startMailDev, type RunningMailDev } from './maildev';
 import { startEmbeddedPostgres, type RunningPostgres } from './postgres';
 import { provisionDatabase } from '../db/roles';
@@ -56,16 +56,27 @@ async function main(): Promise<void> {
   }
 
   try {
-    const [apiPort, temporalPort, uiPort, mailUiPort, smtpPort, pgPort] = (await Promise.all(
-      [
-        settings.apiPort,
-        settings.temporalPort,
-        settings.temporalUiPort,
-        settings.mailUiPort,
-        settings.smtpPort,
-        settings.pgPort,
-      ].map(resolvePort),
-    )) as [number, number, number, number, number, number];
+    // Every port is chosen here, the dev server's HTTP and metrics ports too: a port the server picked
+    // for itself could be one already promised to the mail catcher or the API.
+    const [
+      apiPort,
+      temporalPort,
+      uiPort,
+      mailUiPort,
+      smtpPort,
+      pgPort,
+      temporalHttpPort,
+      temporalMetricsPort,
+    ] = await resolvePorts([
+      settings.apiPort,
+      settings.temporalPort,
+      settings.temporalUiPort,
+      settings.mailUiPort,
+      settings.smtpPort,
+      settings.pgPort,
+      0,
+      0,
+    ]);
 
     // Migrations run as the owner role; the worker and API connect as the application role.
     let databaseUrl = settings.databaseUrl;
@@ -95,6 +106,8 @@ async function main(): Promise<void> {
       dataDir: settings.dataDir,
       port: temporalPort,
       uiPort,
+      httpPort: temporalHttpPort,
+      metricsPort: temporalMetricsPort,
       log: say,
       dataConverter,
       codecEndpoint: `${apiUrl}/codec`,

@@ -10,6 +10,9 @@ export interface DevTemporalOptions {
   dataDir: string;
   port: number;
   uiPort: number;
+  /** The HTTP API and metrics ports, which the server would otherwise pick at random. */
+  httpPort: number;
+  metricsPort: number;
   log?: (message: string) => void;
   /** The encrypting data converter every Caseloop client uses. */
   dataConverter: DataConverter;
@@ -28,7 +31,10 @@ export async function startDevTemporal(opts: DevTemporalOptions): Promise<TestWo
     client: { dataConverter: opts.dataConverter },
     server: {
       // Served to admins through the API at /temporal (see temporal-ui-proxy.ts).
-      extraArgs: ['--ui-codec-endpoint', opts.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
+      extraArgs: [
+        ...['--ui-codec-endpoint', opts.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
+        ...sidePortArgs(opts.httpPort, opts.metricsPort),
+      ],
       executable: asServerExecutable(executable),
       dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
       ip: '127.0.0.1',
@@ -40,4 +46,12 @@ export async function startDevTemporal(opts: DevTemporalOptions): Promise<TestWo
       log: { format: 'pretty', level: 'error' },
     },
   });
+}
+
+/**
+ * The dev server's HTTP API and metrics ports as arguments. Left to itself the server picks them at
+ * random, and may pick a port already promised to another process that has not bound it yet.
+ */
+export function sidePortArgs(httpPort: number, metricsPort: number): string[] {
+  return ['--http-port', String(httpPort), '--metrics-port', String(metricsPort)];
 }

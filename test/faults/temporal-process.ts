@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolvePorts } from '../../src/devstack/free-port';
+import { sidePortArgs } from '../../src/devstack/temporal';
 import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { TEMPORAL_CLI, locateBinary } from '../../src/temporal/binaries';
@@ -38,6 +40,7 @@ export async function startTemporalProcess(options: {
     'default',
     '--db-filename',
     options.dbFilename,
+    ...sidePortArgs(...(await resolvePorts([0, 0]))),
     '--headless',
     '--log-format',
     'pretty',

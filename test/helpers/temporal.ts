@@ -12,6 +12,8 @@ import { WORKFLOWS_PATH } from '../../src/worker/create-worker';
 import { testDataConverter } from './codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { TEMPORAL_UI_PATH } from '../../src/api/web/temporal-ui-proxy';
+import { resolvePorts } from '../../src/devstack/free-port';
+import { sidePortArgs } from '../../src/devstack/temporal';
 
 /** The time-skipping test server, found through the same locator as everything else. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -28,26 +30,25 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
  * its Web UI as `npm run dev` does (public path /temporal, decoding through Caseloop's codec);
  * `persist` keeps history in SQLite on a fixed port, so a restarted server picks up where it was.
  */
-export function devServerEnv(
+export async function devServerEnv(
   options: {
     ui?: { port: number; codecEndpoint: string };
     persist?: { port: number; dbFilename: string };
   } = {},
 ): Promise<TestWorkflowEnvironment> {
   const { ui, persist } = options;
+  const sidePorts = sidePortArgs(...(await resolvePorts([0, 0])));
   return TestWorkflowEnvironment.createLocal({
     client: { dataConverter: testDataConverter },
     server: {
       executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
       ip: '127.0.0.1',
       ...(persist ? { port: persist.port, dbFilename: persist.dbFilename } : {}),
-      ...(ui
-        ? {
-            ui: true,
-            uiPort: ui.port,
-            extraArgs: ['--ui-codec-endpoint', ui.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
-          }
-        : {}),
+      ...(ui ? { ui: true, uiPort: ui.port } : {}),
+      extraArgs: [
+        ...(ui ? ['--ui-codec-endpoint', ui.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH] : []),
+        ...sidePorts,
+      ],
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: 'error' },
     },
