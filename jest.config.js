@@ -9,6 +9,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   setupFiles: ['<rootDir>/test/setup/quiet-temporal.ts'],
-  testTimeout: 120_000,
+  // A guard against hangs, not a speed check: a busy machine can make a browser walk take minutes.
+  testTimeout: 300_000,
   maxWorkers: 2,
 };
