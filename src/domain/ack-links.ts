@@ -24,7 +24,7 @@ export class AckLinkError extends Error {
       {
         malformed: 'This acknowledgement link is incomplete. Open it again from the email, whole.',
         tampered: 'This acknowledgement link has been altered, so it was not accepted.',
-        expired: 'This acknowledgement link has expired. Acknowledge the escalation from "My escalations".',
+        expired: 'This acknowledgement link has expired. Acknowledge the escalation from "Escalations".',
       }[problem],
     );
     this.name = 'AckLinkError';

@@ -79,7 +79,7 @@ describeInBrowser('invitation, password and sign-in in a real browser', () => {
 
     // Signed in: the pages open and the header names them.
     await page.goto(`${api.base}/escalations`);
-    await page.getByRole('heading', { name: 'My escalations' }).waitFor();
+    await page.getByRole('heading', { name: 'Escalations' }).waitFor();
     expect(await page.locator('.cl-signout__who').textContent()).toBe('Robin Newcomer');
     const [sessionCookie] = (await context.cookies()).filter((c) => c.name === 'caseloop_session');
     expect(sessionCookie).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
@@ -120,7 +120,7 @@ describeInBrowser('invitation, password and sign-in in a real browser', () => {
     await page.getByLabel('Email address').fill('robin.newcomer@test.caseloop.local');
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'My escalations' }).waitFor();
+    await page.getByRole('heading', { name: 'Escalations' }).waitFor();
     expect(new URL(page.url()).pathname).toBe('/escalations');
     await checkPage(page, 'signed-in');
 

@@ -212,7 +212,7 @@ describeInBrowser('a supervisor’s screens: approvals, team and escalations', (
 
     // ---- Escalations: the acknowledged one is recent, with who was told and who acknowledged. ----
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Escalations' }).click();
-    await page.getByRole('heading', { level: 1, name: 'My escalations' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Escalations' }).waitFor();
     expect(squash(await page.locator('main').textContent())).toContain('No open escalations.');
     const recent = squash(
       await page.locator('table').filter({ hasText: 'Recent escalations' }).textContent(),

@@ -31,7 +31,7 @@ export function registerEscalationPages(web: Router, deps: WebDeps, mw: PageMidd
       res,
       200,
       renderPage({
-        title: 'My escalations',
+        title: 'Escalations',
         section: 'escalations',
         viewer,
         notice: req.query.acknowledged ? 'Escalation acknowledged.' : noticeFor(req.query.notice),

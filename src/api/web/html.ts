@@ -19,7 +19,7 @@ button{font:inherit;padding:.4rem 1rem;cursor:pointer}form.inline{display:inline
 
 export function page(title: string, body: string, user?: PageUser): string {
   const signedIn = user
-    ? `<nav aria-label="Main"><a href="/escalations">My escalations</a></nav>
+    ? `<nav aria-label="Main"><a href="/escalations">Escalations</a></nav>
 <form class="inline" method="post" action="/sign-out"><span>${esc(user.email)}</span> <button type="submit">Sign out</button></form>`
     : '';
   return `<!doctype html>

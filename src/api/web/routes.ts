@@ -118,7 +118,7 @@ async function escalationForLink(deps: WebDeps, actor: Actor, token: string): Pr
   const claims = verifyAckLink(token, deps.linkSigningKey, (deps.clock?.() ?? new Date()).getTime());
   if (claims.staffId !== actor.id)
     throw new ForbiddenError(
-      'This acknowledgement link was sent to someone else. Sign out and sign in as its recipient, or use "My escalations".',
+      'This acknowledgement link was sent to someone else. Sign out and sign in as its recipient, or use "Escalations".',
     );
   return getEscalation(deps.pool, actor, claims.escalationId);
 }
