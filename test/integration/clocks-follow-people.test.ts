@@ -25,7 +25,7 @@ describe('clocks that follow people (time-skipping, real API, real SMTP)', () =>
       return `${when(scheduledFor(m), from, who?.zone ?? 'UTC')} ${who?.zone ?? '?'} ${who?.name ?? m.to[0]}: ${m.subject.replace(/ — case C-\d+$/, '')}`;
     });
 
-  it('when the case manager, supervisor and program manager change time zone mid-ladder, then each answer says every open case was told, and every later reminder keeps to working hours in the new zone, its times written in it', async () => {
+  it('when the case manager, supervisor and program manager change time zone mid-ladder, then each answer says every open case was told, and every later reminder, for two months, keeps to working hours in the new zone, its times written in it', async () => {
     const { env, db, api } = stack;
     const team = await createTeam(db.pool); // everyone, and the program, in UTC
     const t0 = await startOn(env, 'Mon', '10:00');
@@ -97,6 +97,17 @@ describe('clocks that follow people (time-skipping, real API, real SMTP)', () =>
     expect(headsUp!.text).toContain(`is due ${inZone(due, 'America/New_York')}.`);
     const escalation = caseMessages(stack.smtp, caseId).find((m) => m.to.includes(team.supervisor.email));
     expect(escalation!.text).toContain(`overdue since ${inZone(due, 'Asia/Tokyo')}.`);
+
+    // A month on, the obligations opened since keep to the new zones too: the service plan, due 30
+    // days after the assessment (Saturday d54, rolled to Monday d56 10:00 UTC).
+    const sent = mailOf(caseId, t0, people).length;
+    await steps.assess(`/api/v1/cases/${caseId}`, team.caseManager.token);
+    await skipTo(env, t0 + 57 * DAY);
+    const planDue = t0 + 56 * DAY;
+    expect(mailOf(caseId, t0, people).slice(sent)).toEqual([
+      `d53 Fri 08:00 America/New_York case manager: Service plan due ${inZone(planDue, 'America/New_York')}`,
+      'd56 Mon 08:00 America/New_York case manager: Service plan due now',
+    ]);
   });
 
   it("when a program gets a new manager in another zone (PATCH program), then the answer says every open case was told and the manager's escalation keeps to their working hours", async () => {
