@@ -37,6 +37,8 @@ export interface OneNotification {
   dueAt?: string;
   /** Where its work is done, a path under the public base URL: the line in a digest links there. */
   linkPath?: string;
+  /** A case reminder's obligation and how its emails name it: a digest shows one line per obligation. */
+  obligation?: { id: string; topic: string };
   /** Recorded as waiting for the recipient's daily digest, which sends it, instead of sent now. */
   queueForDigest?: boolean;
   replyTo?: OutgoingMail['replyTo'];
@@ -54,8 +56,9 @@ type DeliveryDeps = { pool: Pool; mailer: Mailer };
 /** Step 1: the notification's row, before anything leaves. */
 export async function recordNotification(deps: DeliveryDeps, n: OneNotification): Promise<void> {
   await deps.pool.query(
-    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at, link_path)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at, link_path,
+                                obligation_id, topic)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (notification_key) DO NOTHING`,
     [
       n.key,
@@ -68,6 +71,8 @@ export async function recordNotification(deps: DeliveryDeps, n: OneNotification)
       n.queueForDigest ? 'queued_for_digest' : 'pending',
       n.dueAt ?? null,
       n.linkPath ?? null,
+      n.obligation?.id ?? null,
+      n.obligation?.topic ?? null,
     ],
   );
 }

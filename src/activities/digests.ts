@@ -8,6 +8,7 @@ import {
   type TeamDigestRow,
 } from '../notifications/digest-templates';
 import type { RenderedMail } from '../notifications/templates';
+import { digestLines } from '../notifications/digest-lines';
 import { deliverOnce } from './deliver-once';
 
 export interface DigestDeps {
@@ -24,8 +25,9 @@ const DIGEST_MINUTES = minutesOf(WORKING_HOURS.dayStart) + 1;
 const DIGEST_AT = { hour: Math.floor(DIGEST_MINUTES / 60), minute: DIGEST_MINUTES % 60 };
 
 /**
- * Is a round at `instant` someone's digest round: the working day's opening hour on a business day
- * in their zone? Staff keep no holidays of their own (those are the program's), so every weekday.
+ * Is a round at `instant` someone's digest round: the working day's opening hour on a weekday in
+ * their zone? Staff keep no holidays of their own; each program's holidays hold back that
+ * program's lines (and a digest with no line left is not sent), as they hold its reminders.
  */
 function isDigestHour(instant: number, timeZone: string): boolean {
   return (
@@ -81,14 +83,18 @@ export function createDigestActivities(deps: DigestDeps) {
     );
   }
 
-  async function personalDigest(staff: StaffRow, localDate: string): Promise<boolean> {
+  async function personalDigest(staff: StaffRow, at: number, localDate: string): Promise<boolean> {
     const key = `digest/${staff.id}/${localDate}`;
-    // Claim what is waiting for this digest; a retry finds the same claim and adds nothing.
+    // Claim what is waiting for this digest; a retry finds the same claim and adds nothing. A
+    // reminder never reaches anyone on its program's holiday (the reader's local date, as reminders
+    // read it): on such a day it keeps waiting, for the next digest on a working day of its program.
     await deps.pool.query(
-      `UPDATE notifications SET digest_key = $2
-        WHERE recipient_id = $1 AND status = 'queued_for_digest' AND digest_key IS NULL
-          AND NOT EXISTS (SELECT 1 FROM notifications WHERE digest_key = $2)`,
-      [staff.id, key],
+      `UPDATE notifications n SET digest_key = $2
+        WHERE n.recipient_id = $1 AND n.status = 'queued_for_digest' AND n.digest_key IS NULL
+          AND NOT EXISTS (SELECT 1 FROM notifications WHERE digest_key = $2)
+          AND NOT EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id
+                           WHERE c.id = n.case_id AND $3::date = ANY (p.holidays))`,
+      [staff.id, key, localDate],
     );
     const items = (
       await deps.pool.query<{
@@ -97,22 +103,33 @@ export function createDigestActivities(deps: DigestDeps) {
         subject: string;
         due_at: Date;
         link_path: string;
+        kind: string;
+        obligation_id: string | null;
+        topic: string | null;
       }>(
         // Rows queued before links were recorded link the case page.
-        `SELECT n.case_id, c.reference, n.subject, n.due_at, coalesce(n.link_path, '/cases/' || n.case_id) AS link_path
+        `SELECT n.case_id, c.reference, n.subject, n.due_at, coalesce(n.link_path, '/cases/' || n.case_id) AS link_path,
+                n.kind, n.obligation_id, n.topic
            FROM notifications n JOIN cases c ON c.id = n.case_id
           WHERE n.digest_key = $1 ORDER BY n.due_at ASC, n.created_at ASC`,
         [key],
       )
     ).rows;
     if (items.length === 0) return false;
-    const list: DigestItem[] = items.map((i) => ({
-      caseId: i.case_id,
-      caseReference: i.reference,
-      subject: i.subject,
-      dueAt: i.due_at,
-      path: i.link_path,
-    }));
+    const list: DigestItem[] = digestLines(
+      items.map((i) => ({
+        caseId: i.case_id,
+        caseReference: i.reference,
+        subject: i.subject,
+        dueAt: i.due_at,
+        path: i.link_path,
+        kind: i.kind,
+        obligationId: i.obligation_id,
+        topic: i.topic,
+      })),
+      new Date(at),
+      staff.time_zone,
+    );
     const ctx = {
       recipientName: staff.full_name,
       recipientTimeZone: staff.time_zone,
@@ -137,10 +154,12 @@ export function createDigestActivities(deps: DigestDeps) {
         next_due_kind: string | null;
       }>(
         `SELECT c.id, c.reference, cm.full_name, c.overdue_count, c.next_due_kind
-           FROM cases c JOIN staff cm ON cm.id = c.case_manager_id
+           FROM cases c JOIN staff cm ON cm.id = c.case_manager_id JOIN programs p ON p.id = c.program_id
           WHERE c.supervisor_id = $1 AND c.status <> 'closed' AND c.overdue_count > 0
+            -- On its program's holiday a case is not chased, so not listed either.
+            AND NOT ($2::date = ANY (p.holidays))
           ORDER BY cm.full_name, c.overdue_count DESC, c.reference`,
-        [staff.id],
+        [staff.id, localDate],
       )
     ).rows;
     if (rows.length === 0) return false;
@@ -187,7 +206,7 @@ export function createDigestActivities(deps: DigestDeps) {
         if (!opts.anyHour && !isDigestHour(instant, s.time_zone)) continue;
         const local = toLocal(instant, s.time_zone);
         const localDate = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
-        if (await personalDigest(s, localDate)) sent++;
+        if (await personalDigest(s, instant, localDate)) sent++;
         if (s.role === 'supervisor' && (await teamDigest(s, localDate))) sent++;
       }
       return { sent, nextRoundAt: new Date(await nextRoundAfter(deps.pool, instant)).toISOString() };

@@ -12,6 +12,7 @@ import type { Mailer } from '../notifications/mailer';
 import {
   escapeHtml,
   htmlDocument,
+  obligationTopic,
   renderCaseMail,
   type AgencyContact,
   type ReferralMention,
@@ -269,7 +270,12 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       mail,
       dueAt: req.dueAt,
       queueForDigest: queue,
-      ...(req.recipient === 'provider' ? {} : { linkPath: workPath }),
+      ...(req.recipient === 'provider'
+        ? {}
+        : {
+            linkPath: workPath,
+            obligation: { id: req.obligationId, topic: obligationTopic(req.obligationKind, referral) },
+          }),
       ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
       headers: { 'X-Caseloop-Scheduled-For': req.scheduledFor },
     };

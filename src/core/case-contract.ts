@@ -196,7 +196,14 @@ export type CaseEvent =
     }
   | { type: 'risk_changed'; riskLevel: RiskLevel; at: string }
   | { type: 'closure_requested'; at: string }
-  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };
+  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string }
+  | {
+      /** A staff member's time zone changed: their quiet hours (and their emails' times) follow it. */
+      type: 'time_zone_changed';
+      staffId: string;
+      timeZone: string;
+      at: string;
+    };
 
 /**
  * How a committed change reaches the workflow: its number in the case's change log

@@ -17,6 +17,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from
 import { requireSensiblePolicy, type ProgramPolicy } from '../core/policy';
 import { latestPolicy } from './workflow-input';
 import { endSessionsOf } from './web-sessions';
+import { stageTimeZoneChange } from './staff-time-zones';
 
 /** Staff, programs and the provider directory: no client data, but every change is audited. */
 
@@ -148,20 +149,27 @@ export async function listStaff(pool: Pool, filter: { role?: Role; active?: bool
   return rows.rows.map(toStaff);
 }
 
-/** Admins change anything; staff may change their own time zone and notification preference. */
+/**
+ * Admins change anything; staff may change their own time zone and notification preference. A new
+ * time zone reaches the running cases the person takes part in, staged with the change and
+ * delivered after it commits, like every change to many cases (`delivery`).
+ */
 export async function updateStaff(
-  pool: Pool,
+  deps: { pool: Pool; workflows: CaseWorkflows; clock?: () => Date },
   actor: Actor,
   id: string,
   patch: Partial<StaffInput>,
-): Promise<Staff> {
+): Promise<Staff & { delivery: FanOutDelivery }> {
+  const { pool } = deps;
   if (!canChangeStaff(actor, id, Object.keys(patch)))
     throw new ForbiddenError('You may change only your own time zone and notification preference.');
   if (patch.supervisorId === id)
     throw new UnprocessableError('Nobody supervises themselves.', [
       { field: 'body.supervisorId', reason: 'self' },
     ]);
-  return inTransaction(pool, async (db) => {
+  const fanOutId = randomUUID();
+  const told: string[] = [];
+  const staff = await inTransaction(pool, async (db) => {
     const roleChange = patch.role !== undefined;
     const admins = roleChange ? await lockActiveAdmins(db) : [];
     const locked = (await db.query<StaffRow>('SELECT * FROM staff WHERE id = $1 FOR NO KEY UPDATE', [id]))
@@ -192,8 +200,18 @@ export async function updateStaff(
       )
     ).rows[0]!;
     await auditUpdate(db, actor, 'staff', id, patch);
+    if (row.time_zone !== current.timeZone)
+      told.push(
+        ...(await stageTimeZoneChange(db, id, row.time_zone, deps.clock?.() ?? new Date(), fanOutId)),
+      );
     return toStaff(row);
   });
+  const delivery = await deliverFanOut(deps, {
+    fanOutId,
+    what: `Time zone of staff ${id} changed`,
+    caseIds: told,
+  });
+  return { ...staff, delivery };
 }
 
 /**

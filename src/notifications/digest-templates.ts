@@ -9,6 +9,8 @@ export interface DigestItem {
   dueAt: Date;
   /** Where its work is done, under the public base URL (`/cases/<id>/assessments/new`...). */
   path: string;
+  /** One obligation's reminders in one line (digest-lines.ts), shown instead of the subject. */
+  summary?: string;
 }
 
 export interface TeamDigestRow {
@@ -54,7 +56,9 @@ export function renderDigest(ctx: DigestContext, items: DigestItem[]): RenderedM
   const subject = `Your Caseloop digest for ${ctx.localDate}: ${items.length} reminder${items.length === 1 ? '' : 's'}`;
   const url = (i: DigestItem): string => `${ctx.publicBaseUrl}${i.path}`;
   const line = (i: DigestItem): string =>
-    `${i.subject} (due ${formatWhen(i.dueAt, ctx.recipientTimeZone)}) ${url(i)}`;
+    i.summary
+      ? `${i.summary} ${url(i)}`
+      : `${i.subject} (due ${formatWhen(i.dueAt, ctx.recipientTimeZone)}) ${url(i)}`;
   const note =
     'You chose a daily digest; escalations, approval reminders and decisions on your requests still arrive at once.';
   return mail(
@@ -70,9 +74,10 @@ export function renderDigest(ctx: DigestContext, items: DigestItem[]): RenderedM
     [
       '<p>Due and overdue work on your cases, most urgent first:</p>',
       '<ol>',
-      ...items.map(
-        (i) =>
-          `<li><a href="${escapeHtml(url(i))}">${escapeHtml(i.subject)}</a> (due ${escapeHtml(formatWhen(i.dueAt, ctx.recipientTimeZone))})</li>`,
+      ...items.map((i) =>
+        i.summary
+          ? `<li><a href="${escapeHtml(url(i))}">${escapeHtml(i.summary)}</a></li>`
+          : `<li><a href="${escapeHtml(url(i))}">${escapeHtml(i.subject)}</a> (due ${escapeHtml(formatWhen(i.dueAt, ctx.recipientTimeZone))})</li>`,
       ),
       '</ol>',
       `<p>${escapeHtml(note)}</p>`,

@@ -168,11 +168,16 @@ function clientLabel(ctx: CaseMailContext): { label: string; field: ClientField 
     : { label: initials(givenName, familyName), field: 'initials' };
 }
 
+/** How reminders name an obligation: "Initial assessment", "Referral response (Acme Housing, Housing search)". */
+export function obligationTopic(kind: ObligationKind, referral?: ReferralMention): string {
+  return `${obligationSpec(kind).label}${referralSuffix(referral)}`;
+}
+
 export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   if (ctx.step === 'provider_follow_up') return renderProviderFollowUp(ctx);
   const spec = obligationSpec(ctx.obligationKind);
   const which = referralSuffix(ctx.referral);
-  const what = `${spec.label}${which}`;
+  const what = obligationTopic(ctx.obligationKind, ctx.referral);
   const whatLower = `${spec.label.toLowerCase()}${which}`;
   const client = clientLabel(ctx);
   // Approvals are the supervisor's own work, so their escalation skips straight to the program manager.

@@ -401,5 +401,9 @@ export function applyEvent(
       state.closingSince = undefined;
       state.statusBeforeClosing = undefined;
       break;
+    case 'time_zone_changed':
+      // Only where steps may leave moves (quiet hours are the recipient's); due times keep the program's zone.
+      state.zones[event.staffId] = event.timeZone;
+      break;
   }
 }

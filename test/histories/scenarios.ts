@@ -389,4 +389,33 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 10 (issue 17, clocks that follow people): a staff member's new time zone reaches the
+    // running case as a numbered `time_zone_changed` change (the case manager's, then the
+    // supervisor's), so the heads-up, due and overdue reminders wait for 08:00 in New York and the
+    // escalation for 08:00 in Tokyo; then acknowledged and assessed.
+    name: 'v10-clocks-time-zone-changed',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      let change = 0;
+      const numbered = async (make: (now: string) => CaseEvent, days = 0) => {
+        if (days) await env.sleep(days * DAY);
+        await workflows.event(caseId, make(await at(env)), { change: ++change });
+      };
+      await numbered(
+        (at) => ({ type: 'time_zone_changed', staffId: team.caseManager.id, timeZone: 'America/New_York', at }),
+        1,
+      );
+      await numbered(
+        (at) => ({ type: 'time_zone_changed', staffId: team.supervisor.id, timeZone: 'Asia/Tokyo', at }),
+        1,
+      );
+      await env.sleep(20 * DAY);
+      await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
+      await numbered((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }));
+      await env.sleep(2 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];

@@ -4,7 +4,7 @@ import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/tempora
 import { runDigestsNowSignal } from '../../src/workflows/messages';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
-import { createTeam } from '../helpers/fixtures';
+import { createProgram, createTeam } from '../helpers/fixtures';
 import { header } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -46,13 +46,19 @@ describe('digests: fewer, better emails', () => {
     ]);
     const monday = digests[0]!;
     expect(monday.subject).toBe(`Your Caseloop digest for ${day(t0 + 14 * DAY)}: 2 reminders`);
-    expect(monday.text).toMatch(/Initial assessment due \w{3}, .* — case C-\d+/);
+    // One line per obligation, where it stands at the digest's time, in the reader's zone.
+    expect(monday.text).toMatch(/- Initial assessment — C-\d+ — due Mon \d+ \w{3}, \d\d:\d\d UTC http/);
     // Each line links to where the reminder's work is done: here, the assessment form.
     expect(monday.text).toContain(`/cases/${caseId}/assessments/new`);
     expect(monday.text).toContain(`/cases/${second.caseId}/assessments/new`);
     expect(monday.text).not.toMatch(/Jordan|Rivera/);
-    expect(digests[1]!.text.match(/Initial assessment due now/g)).toHaveLength(2);
-    expect(digests[2]!.text.match(/Initial assessment overdue 3 days/g)).toHaveLength(2);
+    // The due reminders left at 10:00 Monday: by Tuesday's digest the work is overdue.
+    expect(
+      digests[1]!.text.match(/- Initial assessment — C-\d+ — overdue since Mon \d+ \w{3} http/g),
+    ).toHaveLength(2);
+    expect(
+      digests[2]!.text.match(/- Initial assessment — C-\d+ — overdue since Mon \d+ \w{3} http/g),
+    ).toHaveLength(2);
 
     // Escalations never wait: on day 21 the supervisor hears at 08:00, while the case manager's
     // reminders of that morning wait for the digest a minute later.
@@ -75,6 +81,66 @@ describe('digests: fewer, better emails', () => {
       'Your Caseloop digest for DATE: 2 reminders',
       'Initial assessment overdue 9 days',
       'Initial assessment overdue 9 days',
+    ]);
+  });
+
+  it("when a digest reader's cases span a program with holidays and one without, then each program's lines skip its own holidays, and one obligation's waiting reminders make one line, latest state first", async () => {
+    const { env, db, api } = stack;
+    // Program A keeps Tuesday to Thursday of the third week (d15-d17) as holidays; program B none.
+    const now = await env.currentTimeMs();
+    const holidaysFrom = (t0: number) => [15, 16, 17].map((d) => day(t0 + d * DAY));
+    const t0Guess = nextMonday(now);
+    const team = await createTeam(db.pool, undefined, { holidays: holidaysFrom(t0Guess) });
+    const programB = await createProgram(db.pool, { programManagerId: team.programManager.id });
+    await db.pool.query(`UPDATE staff SET notification_preference = 'daily_digest' WHERE id = $1`, [
+      team.caseManager.id,
+    ]);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    expect(t0).toBe(t0Guess);
+    const a = await caseSteps(api).intake(team);
+    const b = await caseSteps(api).intake({ ...team, programId: programB });
+
+    await skipTo(env, t0 + 19 * DAY);
+    const digests = to(team.caseManager.email).map((m) => ({
+      key: header(m, 'x-caseloop-notification-key'),
+      subject: m.subject,
+      lines: m.text.split('\n').filter((l) => l.startsWith('- ')),
+    }));
+    const line = (c: { caseId: string; reference: string }, state: string, path = 'assessments/new') =>
+      `- Initial assessment — ${c.reference} — ${state} ${api.base}/cases/${c.caseId}/${path}`;
+    const due = t0 + 14 * DAY; // Monday 09:59:30 UTC, the minute both reminders left at 10:00
+    const mondayDue = `${new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short' }).format(due).replace(/,/g, '')}`;
+    expect(digests).toEqual([
+      // Monday d14: both heads-ups (Friday d11), due later that morning.
+      {
+        key: `digest/${team.caseManager.id}/${day(t0 + 14 * DAY)}`,
+        subject: `Your Caseloop digest for ${day(t0 + 14 * DAY)}: 2 reminders`,
+        lines: [line(a, `due ${mondayDue}, 09:59 UTC`), line(b, `due ${mondayDue}, 09:59 UTC`)],
+      },
+      // Tuesday d15, a holiday of A only: B's due reminder, overdue by now; A's waits.
+      {
+        key: `digest/${team.caseManager.id}/${day(t0 + 15 * DAY)}`,
+        subject: `Your Caseloop digest for ${day(t0 + 15 * DAY)}: 1 reminder`,
+        lines: [line(b, `overdue since ${mondayDue}`)],
+      },
+      // Nothing on Wednesday and Thursday. Friday d18: A's due reminder and its overdue one (held
+      // from Thursday, A's holiday, to Friday 08:00) in one line; B's overdue one of Thursday.
+      {
+        key: `digest/${team.caseManager.id}/${day(t0 + 18 * DAY)}`,
+        subject: `Your Caseloop digest for ${day(t0 + 18 * DAY)}: 2 reminders`,
+        lines: [line(a, `overdue since ${mondayDue} (2 reminders)`), line(b, `overdue since ${mondayDue}`)],
+      },
+    ]);
+    // The supervisor's team digest lists A's case only on A's working days.
+    const teamDigests = to(team.supervisor.email)
+      .filter((m) => m.subject.startsWith('Team digest'))
+      .map((m) => [m.subject, (m.text.match(/case C-\d+/g) ?? []).sort()]);
+    const both = [`case ${a.reference}`, `case ${b.reference}`].sort();
+    expect(teamDigests).toEqual([
+      [`Team digest for ${day(t0 + 15 * DAY)}: 1 case with overdue work`, [`case ${b.reference}`]],
+      [`Team digest for ${day(t0 + 16 * DAY)}: 1 case with overdue work`, [`case ${b.reference}`]],
+      [`Team digest for ${day(t0 + 17 * DAY)}: 1 case with overdue work`, [`case ${b.reference}`]],
+      [`Team digest for ${day(t0 + 18 * DAY)}: 2 cases with overdue work`, both],
     ]);
   });
 
@@ -149,4 +215,14 @@ async function waitFor(done: () => boolean, timeoutMs = 20_000): Promise<void> {
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The Monday `startOn(env, 'Mon', '10:00')` will choose from `now`: the first at least a day ahead. */
+function nextMonday(now: number): number {
+  for (let d = 1; d <= 8; d++) {
+    const at = new Date(now + d * DAY);
+    at.setUTCHours(10, 0, 0, 0);
+    if (at.getUTCDay() === 1) return at.getTime() - 30_000;
+  }
+  throw new Error('unreachable');
 }

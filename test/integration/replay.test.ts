@@ -45,6 +45,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v7-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v8-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v9-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v10-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.

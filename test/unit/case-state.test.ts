@@ -330,6 +330,28 @@ describe('case obligations: what is owed when (program calendar, UTC)', () => {
     expect(recipientId(s, 'program_manager')).toBeUndefined();
   });
 
+  it("when a staff member's time zone changes, then their steps keep to working hours in the new zone and nothing else moves", () => {
+    // Intake Wednesday 6 January, due Wednesday 20th: the heads-up falls on Sunday 17th 10:00 UTC and
+    // waits for Monday 08:00, in UTC before the change and in New York (13:00 UTC) after it.
+    const s = newCase('2027-01-06T10:00:00Z', { zones: { 'cm-1': 'UTC', 'sup-1': 'UTC' } });
+    const dueBefore = find(s, 'initial-assessment').dueAt;
+    expect(iso(pendingSteps(s)[0]!.sendAt)).toBe('2027-01-18T08:00:00.000Z');
+    applyEvent(
+      s,
+      {
+        type: 'time_zone_changed',
+        staffId: 'cm-1',
+        timeZone: 'America/New_York',
+        at: '2027-01-07T10:00:00Z',
+      },
+      t('2027-01-07T10:00:00Z'),
+    );
+    expect(s.zones).toEqual({ 'cm-1': 'America/New_York', 'sup-1': 'UTC' });
+    expect(find(s, 'initial-assessment').dueAt).toBe(dueBefore);
+    expect(iso(pendingSteps(s)[0]!.sendAt)).toBe('2027-01-18T13:00:00.000Z');
+    expect(s.caseManagerId).toBe('cm-1');
+  });
+
   it('for any intake time and holidays, the initial assessment falls on a business day, 14 to 30 days out', () => {
     const zones = ['UTC', 'Europe/Berlin', 'America/Los_Angeles', 'Australia/Sydney'];
     fc.assert(

@@ -216,15 +216,15 @@ export function registerDirectoryRoutes(
     path: '/staff/:staffId',
     operationId: 'updateStaff',
     description:
-      "Changes the fields sent (at least one: the schema's `minProperties`). Admins change anything; anyone else only their own `timeZone` and `notificationPreference` (403 otherwise).",
+      "Changes the fields sent (at least one: the schema's `minProperties`). Admins change anything; anyone else only their own `timeZone` and `notificationPreference` (403 otherwise). A new `timeZone` commits with one change for every open case the person carries, supervises or manages the program of, so their reminders keep to working hours in the new zone; `delivery` says how many cases were told and how many are still on their way (delivered by the relay).",
     summary: 'Change a staff member (admin; anyone for their own time zone and notification preference)',
     tag: 'staff',
     params: staffId,
     body: staffPatch,
-    responses: { 200: { description: 'Updated', schema: staffSchema } },
+    responses: { 200: { description: 'Updated', schema: staffSchema.extend({ delivery: fanOutDelivery }) } },
     handler: async ({ actor, params, body }) => ({
       status: 200,
-      body: await updateStaff(pool, actor, params.staffId as string, body),
+      body: await updateStaff(deps, actor, params.staffId as string, body),
     }),
   });
   api.add({

@@ -526,7 +526,7 @@ export function registerAdminStaffPages(web: Router, deps: WebDeps, mw: PageMidd
     if (Object.keys(patch).length === 0)
       return redirectWithNotice(res, staffPath(staffId), 'nothing-changed');
     try {
-      await updateStaff(deps.pool, actorOf(res), staffId, patch);
+      await updateStaff(deps, actorOf(res), staffId, patch);
     } catch (err) {
       const refusal = refusalOf(err, staffRefusal);
       if (!refusal) throw err;
