@@ -13,6 +13,7 @@ import { clientInitials } from './work';
 export interface EpisodeDetail {
   caseId: string;
   reference: string;
+  programId: string;
   client: { id: string; initials: string };
   episode: number;
   openedAt: string;
@@ -66,6 +67,7 @@ export async function getEpisode(
   return {
     caseId,
     reference: row.reference,
+    programId: row.program_id,
     client: { id: row.client_id, initials: clientInitials(e.given_name, e.family_name) },
     episode,
     openedAt: e.opened_at.toISOString(),

@@ -103,6 +103,7 @@ const episodeDetail = z
   .object({
     caseId: uuid,
     reference: z.string(),
+    programId: uuid,
     client: z.object({ id: uuid, initials: z.string() }),
     episode: z.number().int(),
     openedAt: z.string(),

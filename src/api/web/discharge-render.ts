@@ -85,7 +85,7 @@ function referralsTable(d: DischargeSummary): SafeHtml {
 }
 
 /** "Mon 30 Jun 2099": a calendar date read the same wherever the reader is. */
-function dayText(day: string): SafeHtml {
+export function dayText(day: string): SafeHtml {
   return timeTag(`${day}T12:00:00Z`, 'UTC', false);
 }
 
