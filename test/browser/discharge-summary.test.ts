@@ -221,8 +221,15 @@ describeInBrowser('the discharge summary, in a real browser', () => {
     expect(await sp.getByRole('cell', { name: 'Placed within a week' }).isVisible()).toBe(true);
     expect(await horizontalOverflow(sp)).toBe(0);
     await keepScreenshot(sp, 'discharge-episode-print');
-    const pdf = await sp.pdf({ format: 'A4' });
-    expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
+    // Chromium's own print to PDF, on both paper sizes: the summary fits one page of each.
+    for (const format of ['A4', 'Letter'] as const) {
+      const pdf = await sp.pdf({
+        format,
+        path: `test-artifacts/screenshots/discharge-episode-${format}.pdf`,
+      });
+      expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
+      expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(1);
+    }
     await sup.context.close();
   });
 
