@@ -201,6 +201,12 @@ describeInBrowser('the discharge summary, in a real browser', () => {
     ]);
     await checkPage(sp, 'episode');
 
+    // The reopen page points at the whole summary of the episode it would end.
+    await open(sp, `/cases/${caseId}/reopen`);
+    expect(
+      await sp.getByRole('link', { name: 'The whole discharge summary of episode 1' }).getAttribute('href'),
+    ).toBe(`/cases/${caseId}/episodes/1`);
+
     // A copy to share: initials only.
     await open(sp, `/cases/${caseId}/episodes/1?initials=1`);
     const shared = squash(await sp.locator('main').textContent());

@@ -3,6 +3,7 @@ import { CLOSURE_REASONS as STANDARD_CLOSURE_REASONS } from '../../core/closure-
 import { statusRefusal } from '../../core/case-status-rules';
 import { canApprove } from '../../domain/access';
 import { putOnHold, reopenCase, requestClosure, resume } from '../../domain/case-actions';
+import { caseEpisodes } from '../../domain/case-history';
 import { listClosureEvents } from '../../domain/case-reads';
 import { closureDraft, type DischargeSummary } from '../../domain/discharge';
 import { loadCase } from '../../domain/cases';
@@ -295,6 +296,7 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
       const events = row.status === 'closed' ? await listClosureEvents(deps.pool, actor, caseId) : [];
       const request = events.filter((e) => e.what === 'requested').at(-1);
       const approval = events.filter((e) => e.what === 'approved').at(-1);
+      const episode = row.status === 'closed' ? (await caseEpisodes(deps.pool, row)).at(-1) : undefined;
       body = html`${
           request && approval
             ? facts([
@@ -302,6 +304,15 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
                 ['Reason', request.reason ?? ''],
                 ['Discharge summary', multiline(request.summary ?? '')],
               ])
+            : ''
+        }
+        ${
+          episode
+            ? html`<p>
+                <a href="/cases/${row.id}/episodes/${episode.episode}"
+                  >The whole discharge summary of episode ${episode.episode}</a
+                >
+              </p>`
             : ''
         }
         <p>
