@@ -15,6 +15,7 @@ import { notFoundRoute, problemMiddleware } from './middleware/problem';
 import { ApiRouter } from './route';
 import { registerCaseRoutes } from './routes/cases';
 import { registerCaseReadRoutes } from './routes/case-reads';
+import { registerEpisodeRoutes } from './routes/episodes';
 import { registerDirectoryRoutes } from './routes/directory';
 import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps): Express {
   registerWorkRoutes(api, domainDeps);
   registerDirectoryRoutes(api, { ...domainDeps, accountMail: deps.accountMail });
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
+  registerEpisodeRoutes(api, domainDeps);
 
   const openapi = api.document({
     title: 'Caseloop API',

@@ -21,6 +21,7 @@ import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
+import { composeDischarge, type DischargeInput } from './discharge';
 import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
 import { ConflictError, ForbiddenError, UnprocessableError } from '../core/errors';
 import { workflowInputFor } from './workflow-input';
@@ -221,16 +222,18 @@ export async function requestClosure(
   deps: CaseDeps,
   actor: Actor,
   caseId: string,
-  req: { reason: string; summary: string },
+  req: { reason: string; summary: string } & DischargeInput,
   now = deps.clock?.() ?? new Date(),
 ) {
   return changeCase(deps, actor, caseId, async (db, row) => {
     // The workflow's rule, and the record's own: a case on hold is resumed before it closes.
     refuseIf(closureRequestRefusal(row.status, named(row)));
+    const discharge = await composeDischarge(db, caseId, req, now);
     await db.query(
-      `UPDATE cases SET closure_reason = $2, closure_summary = $3, closure_requested_at = $4, closure_requested_by = $5
+      `UPDATE cases SET closure_reason = $2, closure_summary = $3, closure_requested_at = $4, closure_requested_by = $5,
+                        closure_discharge = $6
         WHERE id = $1`,
-      [caseId, req.reason, req.summary, now, actor.id],
+      [caseId, req.reason, req.summary, now, actor.id, JSON.stringify(discharge)],
     );
     await recordClosureEvent(db, {
       caseId,
@@ -239,6 +242,7 @@ export async function requestClosure(
       summary: req.summary,
       at: now,
       actorId: actor.id,
+      discharge,
     });
     await auditCaseChange(db, actor, caseId, { change: 'closure_requested' });
     return { result: { caseId }, event: { type: 'closure_requested', at: now.toISOString() } };
@@ -316,7 +320,7 @@ export async function reopenCase(
         const updated = (
           await db.query<CaseRow>(
             `UPDATE cases SET status = 'assessment', opened_at = $2, closed_at = NULL, closed_by = NULL,
-                    closure_reason = NULL, closure_summary = NULL, closure_requested_at = NULL, closure_requested_by = NULL,
+                    closure_reason = NULL, closure_summary = NULL, closure_discharge = NULL, closure_requested_at = NULL, closure_requested_by = NULL,
                     reopen_count = reopen_count + 1, projection_version = NULL, next_due_at = NULL, overdue_count = 0, escalation_level = 0, updated_at = now()
               WHERE id = $1 RETURNING *, $3::uuid AS program_manager_id`,
             [caseId, now, row.program_manager_id],

@@ -14,13 +14,24 @@ export interface ClosureEvent {
   note?: string;
   at: Date;
   actorId: string;
+  /** The structured discharge summary a request carries (src/domain/discharge.ts). */
+  discharge?: object;
 }
 
 export async function recordClosureEvent(db: PoolClient, e: ClosureEvent): Promise<void> {
   await db.query(
-    `INSERT INTO closure_events (case_id, what, reason, summary, note, at, actor_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [e.caseId, e.what, e.reason ?? null, e.summary ?? null, e.note ?? null, e.at, e.actorId],
+    `INSERT INTO closure_events (case_id, what, reason, summary, note, at, actor_id, discharge)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [
+      e.caseId,
+      e.what,
+      e.reason ?? null,
+      e.summary ?? null,
+      e.note ?? null,
+      e.at,
+      e.actorId,
+      e.discharge ? JSON.stringify(e.discharge) : null,
+    ],
   );
 }
 
@@ -29,6 +40,8 @@ interface ClosingRow {
   opened_at: Date;
   closure_reason: string | null;
   closure_summary: string | null;
+  /** Read back as the object it was stored as, written back unchanged. */
+  closure_discharge: object | null;
   reopen_count: number;
 }
 
@@ -41,13 +54,13 @@ export async function recordClosedEpisode(
 ): Promise<void> {
   const row = (
     await db.query<ClosingRow>(
-      'SELECT id, opened_at, closure_reason, closure_summary, reopen_count FROM cases WHERE id = $1',
+      'SELECT id, opened_at, closure_reason, closure_summary, closure_discharge, reopen_count FROM cases WHERE id = $1',
       [caseId],
     )
   ).rows[0]!;
   await db.query(
-    `INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closure_reason, closure_summary, closed_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    `INSERT INTO case_episodes (case_id, episode, opened_at, closed_at, closure_reason, closure_summary, closed_by, discharge)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       caseId,
       row.reopen_count + 1,
@@ -56,6 +69,7 @@ export async function recordClosedEpisode(
       row.closure_reason,
       row.closure_summary,
       closedBy,
+      row.closure_discharge ? JSON.stringify(row.closure_discharge) : null,
     ],
   );
 }

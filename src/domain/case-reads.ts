@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { Actor } from './actor';
 import { auditEach } from './audit';
 import { loadCase } from './cases';
+import { storedDischarge, type DischargeSummary } from './discharge';
 import { NotFoundError } from '../core/errors';
 
 /**
@@ -364,6 +365,8 @@ export interface ClosureEvent {
   note: string | null;
   at: string;
   actorId: string;
+  /** A request's structured discharge summary (null on decisions and on requests before issue 17). */
+  discharge: DischargeSummary | null;
 }
 
 /** Every closure request (with its reason and discharge summary) and decision on the case, oldest first. */
@@ -378,8 +381,9 @@ export async function listClosureEvents(pool: Pool, actor: Actor, caseId: string
       note: string | null;
       at: Date;
       actor_id: string;
+      discharge: unknown;
     }>(
-      `SELECT id, what, reason, summary, note, at, actor_id FROM closure_events
+      `SELECT id, what, reason, summary, note, at, actor_id, discharge FROM closure_events
         WHERE case_id = $1 ORDER BY at, created_at, id`,
       [caseId],
     )
@@ -398,6 +402,7 @@ export async function listClosureEvents(pool: Pool, actor: Actor, caseId: string
     note: r.note,
     at: iso(r.at),
     actorId: r.actor_id,
+    discharge: storedDischarge(r.discharge),
   }));
 }
 

@@ -300,7 +300,9 @@ describeInBrowser('the case action forms, in a real browser', () => {
         [caseId],
       );
     await open(page, `/cases/${caseId}/closure/new`);
-    expect(await page.locator('caption').textContent()).toContain('Goals in the approved plan');
+    // The discharge summary starts from the plan: its goal, with the outcome its progress says.
+    expect(await page.locator('legend').first().textContent()).toContain('Goal 1: ');
+    expect(await field(page, 'goals-0-outcome').inputValue()).toBe('not_started');
     await checkPage(page, 'closure-new');
     await field(page, 'reasonChoice').selectOption('other');
     await field(page, 'summary').fill('Housed with the trust; tenancy signed.');

@@ -690,14 +690,13 @@ describeInBrowser('a case manager’s first week, using only the pages', () => {
       .getByRole('link', { name: 'Request closure' })
       .click();
     await page.getByRole('heading', { level: 1, name: 'Request closure' }).waitFor();
-    expect(squash(await page.locator('caption').textContent())).toBe(
-      'Goals in the approved plan (version 1)',
-    );
+    // The discharge summary starts from the plan: each goal with the outcome its progress says.
+    expect(squash(await page.locator('main legend').first().textContent())).toMatch(/^Goal 1: /);
     await accessible(page, 'closure-form');
     await page.getByLabel('Reason for closing').selectOption('Client moved away');
     const summary =
       'Maya moved to her sister’s in Leeds. Tenancy goal in progress (two viewings); income goal not started. Referral to Northside Housing Trust to be withdrawn. Told her how to contact Leeds housing options.';
-    await page.getByLabel('Discharge summary').fill(summary);
+    await page.getByLabel('Services provided and the client’s situation now').fill(summary);
     await screenshot(page, 'closure-form');
     await page.getByRole('button', { name: 'Request closure' }).click();
     await page.waitForURL((url) => url.pathname === `/cases/${caseId}` && !url.pathname.endsWith('/new'));

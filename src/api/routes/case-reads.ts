@@ -8,6 +8,7 @@ import {
   listReferrals,
 } from '../../domain/case-reads';
 import type { ApiRouter } from '../route';
+import { closureDischarge } from './episodes';
 import { uuid } from '../schemas';
 
 /** Reading back what was recorded on a case; each route checks visibility (404) and audits what it shows. */
@@ -104,6 +105,7 @@ const closureEvent = z
     note: z.string().nullable(),
     at: instant,
     actorId: uuid,
+    discharge: closureDischarge,
   })
   .meta({ id: 'ClosureEvent' });
 

@@ -14,6 +14,7 @@ import { addNote, listNotes } from '../../domain/notes';
 import { createPlan, decidePlan, recordGoalProgress, submitPlan } from '../../domain/plans';
 import { makeReferral, updateReferral } from '../../domain/referrals';
 import type { ApiRouter } from '../route';
+import { dischargeInputShape } from './episodes';
 import {
   isoDate,
   isoDateTime,
@@ -190,8 +191,9 @@ const decisionBody = (note: ReturnType<typeof text>) =>
   ]);
 export const planDecisionBody = decisionBody(trimmed(2000)).meta({ id: 'PlanDecision' });
 export const closureDecisionBody = decisionBody(text(2000)).meta({ id: 'ClosureDecision' });
+/** The reason, the narrative and the structured discharge summary (src/api/routes/episodes.ts). */
 export const closureBody = z
-  .strictObject({ reason: text(200), summary: text(10_000) })
+  .strictObject({ reason: text(200), summary: text(10_000), ...dischargeInputShape })
   .meta({ id: 'ClosureRequest' });
 const withSchedule = z.object({ schedule: z.unknown().optional() }).passthrough();
 
@@ -586,7 +588,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     changesCase: true,
     operationId: 'requestClosure',
     description:
-      'Asks to close the case; the supervisor decides. 409 when closure is already requested, the case is on hold or closed.',
+      "Asks to close the case; the supervisor decides. The discharge summary: the reason, a narrative, and (optional) each goal of the episode's plan and each of its referrals with its outcome (those left out take the outcome their status says), recommendations and follow-up; kept with the episode when closure is approved. 409 when closure is already requested, the case is on hold or closed; 422 naming the field for a goal or referral not of this episode or a follow-up date already past.",
     summary: 'Request closure (needs the supervisor’s approval)',
     tag: 'cases',
     params: caseParams,

@@ -13,9 +13,11 @@ import {
 } from '../../domain/case-reads';
 import { loadCase, type CaseRow } from '../../domain/cases';
 import { staffNames } from '../../domain/directory';
+import type { DischargeSummary } from '../../domain/discharge';
 import { decidePlan } from '../../domain/plans';
 import { closureDecisionBody, planDecisionBody } from '../routes/cases';
 import { domainName } from './assessment-pages';
+import { dischargeSections } from './discharge-render';
 import { given, parseForm, refusalOf } from './form-flow';
 import { errorSummary, formValues, textArea, type FieldErrors, type FormValues } from './forms';
 import { humanStatus } from './html';
@@ -450,7 +452,15 @@ function planReview(
 
 function closureReview(
   row: CaseRow,
-  request: { reason: string | null; summary: string | null; at: string; actorId: string } | undefined,
+  request:
+    | {
+        reason: string | null;
+        summary: string | null;
+        at: string;
+        actorId: string;
+        discharge: DischargeSummary | null;
+      }
+    | undefined,
   due: Date | null,
   viewer: Viewer,
   at: Date,
@@ -477,11 +487,7 @@ function closureReview(
         <dd>${deadline(due?.toISOString() ?? null, viewer, at)}</dd>
       </div>
     </dl>
-    <h2>Reason for closing</h2>
-    <p>${request.reason || 'Not given'}</p>
-    <h2>Discharge summary</h2>
-    <p class="cl-text">${request.summary ?? 'No summary written.'}</p>
-    ${errorSummary(field.errors, DECISION_LABELS)}
+    ${dischargeSections(request)} ${errorSummary(field.errors, DECISION_LABELS)}
     <h2>Your decision</h2>
     <p>Approving closes the case and ends its schedule; returning keeps it open with your note.</p>
     ${decisionForm(`/approvals/closures/${row.id}`, 'closure', viewer, field)}`;

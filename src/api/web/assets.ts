@@ -55,6 +55,23 @@ const CASELOOP_CSS = `
 .cl-chart .cl-chart__label{font-weight:700}
 @media (min-width:64em){.cl-figure:not(.cl-figure--stacked){grid-template-columns:minmax(0,28rem) minmax(0,1fr)}}
 @media (max-width:30em){.cl-signout{margin-left:0}.usa-table{font-size:.95rem}}
+.cl-discharge-item{margin-top:1.5rem}
+@media print{
+@page{margin:15mm 12mm}
+.usa-skipnav,.cl-header,.usa-breadcrumb,.usa-footer,.cl-toc,.cl-actions,.cl-no-print,.usa-button,form,nav{display:none!important}
+body{background:#fff;color:#000;font-size:11pt}
+.grid-container,.cl-main{max-width:none;padding:0;margin:0}
+a,a:visited{color:#000;text-decoration:none}
+.cl-muted{color:#333}
+h1{font-size:18pt;margin-top:0}
+h2{font-size:14pt;margin-top:1.25rem}
+h1,h2,h3{break-after:avoid;page-break-after:avoid}
+tr,.cl-facts>div,.cl-discharge-part>p{break-inside:avoid;page-break-inside:avoid}
+thead{display:table-header-group}
+.usa-table{font-size:10pt;width:100%}
+.usa-table th,.usa-table td{padding:.35rem .5rem}
+.cl-facts{grid-template-columns:repeat(3,minmax(0,1fr))}
+}
 `;
 
 /** The design system's compiled CSS, fonts and images, and Caseloop's stylesheet. */

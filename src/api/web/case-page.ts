@@ -27,6 +27,7 @@ import { getCase, LIFE_DOMAINS, type CaseView } from '../../domain/cases';
 import { getClient, type ClientRecord } from '../../domain/clients';
 import { getProgram, staffNames, type Program } from '../../domain/directory';
 import { listNotes, type Note, type NotePage } from '../../domain/notes';
+import { episodesSection, episodesTocEntry } from './episode-pages';
 import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { noticeFor } from './notices';
@@ -179,6 +180,7 @@ export function casePage(d: CasePageData, viewer: Viewer, actor: Actor): SafeHtm
     <nav class="cl-toc" aria-label="On this page">
       <ul class="usa-list">
         ${SECTIONS.map(([id, label]) => html`<li><a href="#${id}">${label}</a></li>`)}
+        ${episodesTocEntry(d.view.episodes)}
       </ul>
     </nav>
     ${SECTIONS.map(
@@ -187,7 +189,8 @@ export function casePage(d: CasePageData, viewer: Viewer, actor: Actor): SafeHtm
           <h2 id="${id}-heading">${label}</h2>
           ${bodies[id]}
         </section>`,
-    )}`;
+    )}
+    ${episodesSection(d.view.id, d.view.episodes, viewer)}`;
 }
 
 /** What every section needs: the data, the viewer's zone, and people's names. */

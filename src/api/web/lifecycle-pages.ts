@@ -3,7 +3,9 @@ import { CLOSURE_REASONS as STANDARD_CLOSURE_REASONS } from '../../core/closure-
 import { statusRefusal } from '../../core/case-status-rules';
 import { canApprove } from '../../domain/access';
 import { putOnHold, reopenCase, requestClosure, resume } from '../../domain/case-actions';
-import { listClosureEvents, listPlans } from '../../domain/case-reads';
+import { caseEpisodes } from '../../domain/case-history';
+import { listClosureEvents } from '../../domain/case-reads';
+import { closureDraft, type DischargeSummary } from '../../domain/discharge';
 import { loadCase } from '../../domain/cases';
 import { closureBody, holdBody } from '../routes/cases';
 import {
@@ -13,29 +15,33 @@ import {
   changed,
   facts,
   given,
-  longForm,
   multiline,
   parseWith,
   refusalOf,
   type CaseHead,
 } from './case-forms';
+import {
+  CLOSURE_LABELS,
+  closureForm,
+  closureLabels,
+  dischargeFields,
+  dischargeInput,
+  closureRefusal,
+  draftValues,
+  hiddenIdFields,
+  outcomeMissing,
+} from './closure-form';
 import { formValues, select, textArea, textInput, type FieldErrors, type FormValues } from './forms';
-import { humanStatus } from './html';
 import { alert, csrfField } from './layout';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
-import { html, type Fragment, type SafeHtml } from './template';
+import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 
 /** A case's life: on hold and back, closure with its discharge summary, and reopening. */
 
 const HOLD_LABELS = { reason: 'Why the case is going on hold' };
-const CLOSURE_LABELS = {
-  reasonChoice: 'Reason for closing',
-  reasonOther: 'Other reason',
-  summary: 'Discharge summary',
-};
 
 /** The usual reasons, stored as their words; "Other" lets the case manager write their own. */
 const CLOSURE_REASONS = STANDARD_CLOSURE_REASONS.map((r) => ({ value: r, label: r }));
@@ -170,7 +176,7 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
   const closurePage = (
     viewer: Viewer,
     head: CaseHead,
-    goals: Fragment,
+    draft: DischargeSummary,
     values: FormValues,
     errors?: FieldErrors,
     problem?: string,
@@ -184,14 +190,13 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
       title: 'Request closure',
       problem,
       errors,
-      labels: CLOSURE_LABELS,
+      labels: closureLabels(draft),
       body: refusal
         ? notNow(head, refusal)
         : html`<p>
               Your supervisor decides: the case closes when they approve. Until then only the approval's clock
-              runs.
+              runs. What you write here is the discharge summary kept with this episode of the case.
             </p>
-            ${goals}
             <form
               class="usa-form usa-form--large"
               method="post"
@@ -216,59 +221,20 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
                 values,
                 errors,
               })}
-              ${textArea({
-                name: 'summary',
-                label: CLOSURE_LABELS.summary,
-                hint: 'The services provided, how each goal ended, the client’s situation now, and any follow-up or onward referral.',
-                required: true,
-                maxlength: 10_000,
-                rows: 10,
-                values,
-                errors,
-              })}
-              ${actions(head, 'Request closure')}
+              ${dischargeFields(draft, values, errors)} ${actions(head, 'Request closure')}
             </form>`,
     });
   };
 
-  /** The current plan's goals and where they stand, for the summary to account for (audited read). */
-  const goalsOf = async (res: Response, viewer: Viewer, head: CaseHead): Promise<Fragment> => {
-    const plans = await listPlans(deps.pool, actorOf(res), head.id);
-    const plan = plans.find((p) => p.status === 'approved') ?? plans[0];
-    if (!plan || plan.goals.length === 0) return '';
-    return html`<table class="usa-table usa-table--borderless usa-table--stacked">
-      <caption>
-        Goals in the ${plan.status === 'approved' ? 'approved' : 'latest'} plan (version ${plan.version})
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Goal</th>
-          <th scope="col">Target date</th>
-          <th scope="col">Where it stands</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${plan.goals.map(
-          (g) =>
-            html`<tr>
-              <th scope="row" data-label="Goal">${g.description}</th>
-              <td data-label="Target date">
-                ${timeTag(`${g.targetDate}T12:00:00Z`, viewer.timeZone, false)}
-              </td>
-              <td data-label="Where it stands">${humanStatus(g.status)}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
-  };
-
   web.get('/cases/:caseId/closure/new', mw.signedIn, async (req, res) => {
     const viewer = viewerOf(res);
-    const head = await caseHead(deps, actorOf(res), String(req.params.caseId));
-    sendPage(res, 200, closurePage(viewer, head, await goalsOf(res, viewer, head), {}));
+    const actor = actorOf(res);
+    const head = await caseHead(deps, actor, String(req.params.caseId));
+    const draft = await closureDraft(deps.pool, actor, head.id);
+    sendPage(res, 200, closurePage(viewer, head, draft, draftValues(draft)));
   });
 
-  web.post('/cases/:caseId/closure/new', longForm, mw.signedIn, mw.csrf, async (req, res) => {
+  web.post('/cases/:caseId/closure/new', closureForm, mw.signedIn, mw.csrf, async (req, res) => {
     const viewer = viewerOf(res);
     const actor = actorOf(res);
     const head = await caseHead(deps, actor, String(req.params.caseId));
@@ -276,36 +242,36 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
     const choice = given(values, 'reasonChoice');
     const other = choice === OTHER;
     const known = CLOSURE_REASONS.some((r) => r.value === choice);
+    const draft = await closureDraft(deps.pool, actor, head.id);
     const parsed = parseWith(
       closureBody,
       {
         reason: other ? given(values, 'reasonOther') : known ? choice : '',
         summary: given(values, 'summary'),
+        ...dischargeInput(values),
       },
       {
-        labels: CLOSURE_LABELS,
-        fieldFor: { reason: other ? 'reasonOther' : 'reasonChoice' },
+        labels: closureLabels(draft),
+        fieldFor: { reason: other ? 'reasonOther' : 'reasonChoice', ...hiddenIdFields(values) },
         missing: {
           reasonChoice: 'Choose why the case is closing.',
           reasonOther: 'Enter why the case is closing.',
-          summary: 'Enter the discharge summary.',
+          summary: 'Enter the services provided and the client’s situation now.',
+          'followUp-what': 'Enter what should happen after closure, or clear the date.',
+          ...outcomeMissing(values),
         },
       },
     );
-    const again = async (status: number, errors?: FieldErrors, problem?: string) =>
-      sendPage(
-        res,
-        status,
-        closurePage(viewer, head, await goalsOf(res, viewer, head), values, errors, problem),
-      );
+    const again = (status: number, errors?: FieldErrors, problem?: string) =>
+      sendPage(res, status, closurePage(viewer, head, draft, values, errors, problem));
     if (!parsed.ok) return again(400, parsed.errors);
     try {
       const result = await requestClosure(deps, actor, head.id, parsed.data);
       changed(res, casePath(head.id), result, 'closure-requested');
     } catch (err) {
-      const refusal = refusalOf(err);
+      const refusal = closureRefusal(err);
       if (!refusal) throw err;
-      await again(refusal.status, undefined, refusal.problem);
+      again(refusal.status, refusal.errors, refusal.problem);
     }
   });
 
@@ -330,6 +296,7 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
       const events = row.status === 'closed' ? await listClosureEvents(deps.pool, actor, caseId) : [];
       const request = events.filter((e) => e.what === 'requested').at(-1);
       const approval = events.filter((e) => e.what === 'approved').at(-1);
+      const episode = row.status === 'closed' ? (await caseEpisodes(deps.pool, row)).at(-1) : undefined;
       body = html`${
           request && approval
             ? facts([
@@ -337,6 +304,15 @@ export function registerLifecyclePages(web: Router, deps: WebDeps, mw: PageMiddl
                 ['Reason', request.reason ?? ''],
                 ['Discharge summary', multiline(request.summary ?? '')],
               ])
+            : ''
+        }
+        ${
+          episode
+            ? html`<p>
+                <a href="/cases/${row.id}/episodes/${episode.episode}"
+                  >The whole discharge summary of episode ${episode.episode}</a
+                >
+              </p>`
             : ''
         }
         <p>
