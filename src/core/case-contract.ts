@@ -93,6 +93,8 @@ export interface CaseSchedule {
     sent: string[];
     escalationLevel: number;
     acknowledged: boolean;
+    /** The staff member it names (a task's assignee). */
+    assigneeId?: string;
   }[];
   next?: ScheduledStep;
   /** The next few steps in time order (next is the first). */
@@ -196,7 +198,18 @@ export type CaseEvent =
     }
   | { type: 'risk_changed'; riskLevel: RiskLevel; at: string }
   | { type: 'closure_requested'; at: string }
-  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };
+  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string }
+  | {
+      /** A task added to the case (case_tasks): due at `dueAt`, its reminders to its assignee. */
+      type: 'task_added';
+      taskId: string;
+      assigneeId: string;
+      dueAt: string;
+      at: string;
+      /** The assignee's time zone, by staff id. */
+      zones?: Record<string, string>;
+    }
+  | { type: 'task_closed'; taskId: string; outcome: 'done' | 'cancelled'; at: string };
 
 /**
  * How a committed change reaches the workflow: its number in the case's change log

@@ -32,6 +32,7 @@ import { registerTeamPages } from './team-pages';
 import { registerProgramPages } from './program-pages';
 import { registerPolicyPages } from './policy-pages';
 import { registerAdminPages } from './admin-pages';
+import { registerTaskPages } from './task-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -79,6 +80,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerApprovalPages(web, deps, chain);
   registerTeamPages(web, deps, chain);
   registerCasePages(web, deps, chain);
+  registerTaskPages(web, deps, chain);
 
   // The link in an escalation email. GET only shows; the button on the page acknowledges, so a mail
   // scanner that opens the link changes nothing.
