@@ -1,7 +1,7 @@
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { createStaff, createTeam } from '../helpers/fixtures';
-import { caseMessages, header, sentMail } from '../helpers/mail-log';
+import { caseMessages, sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 const MINUTE = 60_000;
