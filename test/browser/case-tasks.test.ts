@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DAY, startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
@@ -32,10 +33,15 @@ describeInBrowser('tasks on the case page, in a real browser', () => {
     return { context, page };
   }
 
-  async function checkPage(page: Page, name: string) {
+  async function checkPage(page: Page, name: string, section?: string) {
     expect(await axeViolations(page)).toEqual([]);
     expect(await horizontalOverflow(page)).toBe(0);
     await keepScreenshot(page, `case-tasks-${name}`);
+    // The whole case page is long: the section itself is kept too, to be read at its real size.
+    if (section)
+      await page.locator(section).screenshot({
+        path: path.join(process.cwd(), 'test-artifacts', 'screenshots', `case-tasks-${name}-section.png`),
+      });
   }
 
   async function submit(page: Page, button: string | RegExp): Promise<number> {
@@ -96,7 +102,7 @@ describeInBrowser('tasks on the case page, in a real browser', () => {
     expect(await page.locator('#tasks tbody tr').innerText()).toContain(team.programManager.fullName);
     expect(await page.locator('#tasks tbody tr').innerText()).toContain('Open');
     await page.locator('#tasks').scrollIntoViewIfNeeded();
-    await checkPage(page, 'case-page-open-task');
+    await checkPage(page, 'case-page-open-task', '#tasks');
     await supervisor.context.close();
 
     // The program manager (not the case manager) finds it in My work and opens it from there.
@@ -124,7 +130,7 @@ describeInBrowser('tasks on the case page, in a real browser', () => {
       'Task "Call the landlord about the repairs" done',
     );
     await pm.page.locator('#tasks').scrollIntoViewIfNeeded();
-    await checkPage(pm.page, 'case-page-done-task');
+    await checkPage(pm.page, 'case-page-done-task', '#tasks');
     const row2 = await stack.db.pool.query('SELECT status, closed_by FROM case_tasks WHERE case_id = $1', [
       caseId,
     ]);

@@ -192,7 +192,7 @@ export function registerTaskPages(web: Router, deps: WebDeps, mw: PageMiddleware
     sendPage(res, 200, await formPage(viewerOf(res), actor, head, {}));
   });
 
-  web.post('/cases/:caseId/tasks', mw.signedIn, mw.csrf, async (req, res) => {
+  web.post('/cases/:caseId/tasks', mw.form, mw.signedIn, mw.csrf, async (req, res) => {
     const viewer = viewerOf(res);
     const actor = actorOf(res);
     const head = await caseHead(deps, actor, String(req.params.caseId));
@@ -244,7 +244,7 @@ export function registerTaskPages(web: Router, deps: WebDeps, mw: PageMiddleware
     ['done', 'done'],
     ['cancel', 'cancelled'],
   ] as const) {
-    web.post(`/cases/:caseId/tasks/:taskId/${verb}`, mw.signedIn, mw.csrf, async (req, res) => {
+    web.post(`/cases/:caseId/tasks/:taskId/${verb}`, mw.form, mw.signedIn, mw.csrf, async (req, res) => {
       const actor = actorOf(res);
       const head = await caseHead(deps, actor, String(req.params.caseId));
       try {
