@@ -1,8 +1,9 @@
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { caseSteps, type CaseSteps } from '../helpers/case-steps';
 import { createStaff, createTeam } from '../helpers/fixtures';
-import { caseMessages, sentMail } from '../helpers/mail-log';
+import { caseMessages, header, sentMail } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
+import { ensureStaffDigests } from '../../src/temporal/staff-digests';
 
 const MINUTE = 60_000;
 
@@ -211,6 +212,45 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
         subjectId: added.body.id,
       });
     }
+  });
+
+  it("when the assignee chose a daily digest, then the task's reminders wait for it, each line linking to the tasks", async () => {
+    const { env, smtp, db, api } = stack;
+    await ensureStaffDigests(env.client, stack.taskQueue);
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const chose = await api.call(
+      'PATCH',
+      `/api/v1/staff/${team.programManager.id}`,
+      team.programManager.token,
+      {
+        notificationPreference: 'daily_digest',
+      },
+    );
+    expect(chose.status).toBe(200);
+    const { caseId, base } = await intake(team);
+    const added = await addTask(base, team.supervisor.token, {
+      what: 'Renew the bus pass',
+      assigneeId: team.programManager.id,
+      dueAt: new Date(onTheHour(t0, 3)).toISOString(),
+    });
+    expect(added.status).toBe(201);
+    await skipTo(env, onTheHour(t0, 4, 0.5));
+    expect(
+      (await api.call('POST', `${base}/tasks/${added.body.id}/done`, team.programManager.token)).status,
+    ).toBe(200);
+    await skipTo(env, t0 + 14 * DAY);
+
+    const digests = smtp.messages.filter((m) => m.to.includes(team.programManager.email));
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    // The heads-up (Monday 10:00) waits for Tuesday's digest, the due reminder (Thursday) for Friday's.
+    expect(digests.map((m) => header(m, 'x-caseloop-notification-key'))).toEqual([
+      `digest/${team.programManager.id}/${day(t0 + DAY)}`,
+      `digest/${team.programManager.id}/${day(t0 + 4 * DAY)}`,
+    ]);
+    expect(digests[0]!.text).toMatch(/Task "Renew the bus pass" due \w{3}, .* — case C-\d+/);
+    expect(digests[1]!.text).toContain('Task "Renew the bus pass" due now');
+    expect(digests[1]!.text).toContain(`/cases/${caseId}#tasks`);
   });
 
   describe('the API refuses bad input and writes nothing', () => {
