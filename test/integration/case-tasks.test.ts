@@ -253,6 +253,34 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
     expect(digests[1]!.text).toContain(`/cases/${caseId}#tasks`);
   });
 
+  it('when the case is closed with a task still open, then the task ends as cancelled by whoever approved the closure', async () => {
+    const { db, api, env } = stack;
+    const team = await createTeam(db.pool);
+    const { base } = await intake(team);
+    const added = await addTask(base, team.caseManager.token, {
+      what: 'Return the house keys',
+      assigneeId: team.caseManager.id,
+      dueAt: new Date((await env.currentTimeMs()) + 5 * DAY).toISOString(),
+    });
+    expect(added.status).toBe(201);
+    const asked = await api.call('POST', `${base}/closure`, team.caseManager.token, {
+      reason: 'moved_away',
+      summary: 'Moved out of the area.',
+    });
+    expect(asked.status).toBe(200);
+    expect(
+      (await api.call('POST', `${base}/closure/decision`, team.supervisor.token, { decision: 'approved' }))
+        .status,
+    ).toBe(200);
+    const tasks = (await api.call('GET', `${base}/tasks`, team.supervisor.token)).body.items;
+    expect(tasks).toMatchObject([
+      { status: 'cancelled', closedBy: team.supervisor.id, closeNote: 'case closed' },
+    ]);
+    expect(
+      (await api.call('POST', `${base}/tasks/${added.body.id}/done`, team.caseManager.token)).status,
+    ).toBe(409);
+  });
+
   describe('the API refuses bad input and writes nothing', () => {
     const counts = async () =>
       (
