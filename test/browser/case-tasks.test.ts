@@ -4,6 +4,7 @@ import { DAY, startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam, type StaffFixture } from '../helpers/fixtures';
+import { INJECTION_CORPUS, injectedMarkup, mainText, watchDialogs } from '../helpers/injection-corpus';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
@@ -136,5 +137,29 @@ describeInBrowser('tasks on the case page, in a real browser', () => {
     ]);
     expect(row2.rows).toEqual([{ status: 'done', closed_by: team.programManager.id }]);
     await pm.context.close();
+  });
+  it('when tasks are written as markup or script, then the case page and My work show them as text and run nothing', async () => {
+    const team = await createTeam(stack.db.pool);
+    const { caseId, base } = await caseSteps(stack.api).intake(team);
+    const corpus = INJECTION_CORPUS.filter((c) => c.text.length <= 300);
+    const due = new Date(stack.clock().getTime() + 3 * DAY).toISOString();
+    for (const c of corpus) {
+      const res = await stack.api.call('POST', `${base}/tasks`, team.caseManager.token, {
+        what: c.text,
+        assigneeId: team.supervisor.id,
+        dueAt: due,
+      });
+      expect([c.name, res.status]).toEqual([c.name, 201]);
+    }
+    const { context, page } = await signedInPage(team.supervisor);
+    const dialogs = watchDialogs(page);
+    for (const path of [`/cases/${caseId}#tasks`, '/work']) {
+      await page.goto(`${stack.api.base}${path}`);
+      expect({ path, found: await injectedMarkup(page), dialogs }).toEqual({ path, found: [], dialogs: [] });
+    }
+    await page.goto(`${stack.api.base}/cases/${caseId}#tasks`);
+    const text = await mainText(page);
+    for (const c of corpus) expect([c.name, text.includes(c.text.trim())]).toEqual([c.name, true]);
+    await context.close();
   });
 });
