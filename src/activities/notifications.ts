@@ -16,6 +16,7 @@ import {
   renderCaseMail,
   type AgencyContact,
   type ReferralMention,
+  type TaskMention,
 } from '../notifications/templates';
 import type { CaseNotificationRequest, NotificationResult } from './types';
 
@@ -82,6 +83,18 @@ async function findReferral(pool: Pool, req: CaseNotificationRequest): Promise<R
     await pool.query<ReferralMention>(
       `SELECT pr.organisation, r.service FROM referrals r JOIN providers pr ON pr.id = r.provider_id
         WHERE r.id = $1 AND r.case_id = $2`,
+      [req.subjectId, req.caseId],
+    )
+  ).rows[0];
+}
+
+/** Which task a task reminder is about: its words and its assignee's name. */
+async function findTask(pool: Pool, req: CaseNotificationRequest): Promise<TaskMention | undefined> {
+  if (obligationSpec(req.obligationKind).about !== 'task' || !req.subjectId) return undefined;
+  return (
+    await pool.query<TaskMention>(
+      `SELECT t.what, s.full_name AS "assigneeName" FROM case_tasks t JOIN staff s ON s.id = t.assignee_id
+        WHERE t.id = $1 AND t.case_id = $2`,
       [req.subjectId, req.caseId],
     )
   ).rows[0];
@@ -229,6 +242,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     // level, before the email so the email can carry its signed acknowledgement link.
     const acknowledge = isEscalationStep(req.step) ? await recordEscalation(deps, req) : undefined;
     const referral = await findReferral(deps.pool, req);
+    const task = await findTask(deps.pool, req);
     // The page where the obligation is met: the email's first link, and its digest line's.
     const workPath = pathForObligation({
       kind: req.obligationKind,
@@ -254,6 +268,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       caseUrl: `${deps.publicBaseUrl}/cases/${req.caseId}`,
       workUrl: `${deps.publicBaseUrl}${workPath}`,
       ...(referral ? { referral } : {}),
+      ...(task ? { task } : {}),
       ...(deps.agency ? { agency: deps.agency } : {}),
       ...(acknowledge ? { acknowledge } : {}),
     });
@@ -274,7 +289,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
         ? {}
         : {
             linkPath: workPath,
-            obligation: { id: req.obligationId, topic: obligationTopic(req.obligationKind, referral) },
+            obligation: { id: req.obligationId, topic: obligationTopic(req.obligationKind, referral, task) },
           }),
       ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
       headers: { 'X-Caseloop-Scheduled-For': req.scheduledFor },

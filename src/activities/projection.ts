@@ -35,10 +35,10 @@ export function createProjectCaseSchedule(deps: { pool: Pool }) {
 async function replaceObligations(db: PoolClient, p: CaseProjection): Promise<void> {
   await db.query('DELETE FROM case_obligations WHERE case_id = $1', [p.caseId]);
   await db.query(
-    `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, subject_id, due_at, running, escalation_level, acknowledged, clock)
-     SELECT $1, o.id, o.kind, o.subject_id, o.due_at, o.running, o.escalation_level, o.acknowledged, o.clock
+    `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, subject_id, due_at, running, escalation_level, acknowledged, clock, assignee_id)
+     SELECT $1, o.id, o.kind, o.subject_id, o.due_at, o.running, o.escalation_level, o.acknowledged, o.clock, o.assignee_id
        FROM jsonb_to_recordset($2::jsonb)
-            AS o(id text, kind text, subject_id text, due_at timestamptz, running boolean, escalation_level integer, acknowledged boolean, clock jsonb)`,
+            AS o(id text, kind text, subject_id text, due_at timestamptz, running boolean, escalation_level integer, acknowledged boolean, clock jsonb, assignee_id uuid)`,
     [
       p.caseId,
       JSON.stringify(
@@ -51,6 +51,7 @@ async function replaceObligations(db: PoolClient, p: CaseProjection): Promise<vo
           escalation_level: o.escalationLevel,
           acknowledged: o.acknowledged,
           clock: o.clock ?? null,
+          assignee_id: o.assigneeId ?? null,
         })),
       ),
     ],

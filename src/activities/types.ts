@@ -60,6 +60,8 @@ export interface ProjectedObligation {
   acknowledged: boolean;
   /** Anchor, pauses, steps sent and escalation: absent from workflows before 'obligation-clocks-projected'. */
   clock?: ObligationClock;
+  /** The staff member it names (a task's assignee). */
+  assigneeId?: string;
 }
 
 export interface ScheduleDecision {

@@ -20,6 +20,7 @@ import { registerDirectoryRoutes } from './routes/directory';
 import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
 import { registerWorkRoutes } from './routes/work';
+import { registerTaskRoutes } from './routes/tasks';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
 import { assetRoutes } from './web/assets';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): Express {
   registerDirectoryRoutes(api, { ...domainDeps, accountMail: deps.accountMail });
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
   registerEpisodeRoutes(api, domainDeps);
+  registerTaskRoutes(api, domainDeps);
 
   const openapi = api.document({
     title: 'Caseloop API',
@@ -128,6 +130,7 @@ export function createApp(deps: AppDeps): Express {
       programs: 'Programs and their policies',
       providers: 'The provider directory',
       admin: "Operators' tools: reconciling case records with their workflows",
+      tasks: 'Tasks added to a case, reminded to their assignee until done or cancelled',
     },
   });
   app.get('/openapi.json', (_req, res) => {

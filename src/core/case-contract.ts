@@ -93,6 +93,8 @@ export interface CaseSchedule {
     sent: string[];
     escalationLevel: number;
     acknowledged: boolean;
+    /** The staff member it names (a task's assignee). */
+    assigneeId?: string;
   }[];
   next?: ScheduledStep;
   /** The next few steps in time order (next is the first). */
@@ -203,7 +205,18 @@ export type CaseEvent =
       staffId: string;
       timeZone: string;
       at: string;
-    };
+    }
+  | {
+      /** A task added to the case (case_tasks): due at `dueAt`, its reminders to its assignee. */
+      type: 'task_added';
+      taskId: string;
+      assigneeId: string;
+      dueAt: string;
+      at: string;
+      /** The assignee's time zone, by staff id. */
+      zones?: Record<string, string>;
+    }
+  | { type: 'task_closed'; taskId: string; outcome: 'done' | 'cancelled'; at: string };
 
 /**
  * How a committed change reaches the workflow: its number in the case's change log

@@ -19,7 +19,8 @@ export type ObligationKind =
   | 'referral_outcome'
   | 'stalled_plan'
   | 'goal_target'
-  | 'closure_approval';
+  | 'closure_approval'
+  | 'task';
 
 /**
  * Whose work it is: the due and overdue reminders go to them. `assignee` is whoever the obligation
@@ -33,7 +34,14 @@ export type ObligationOwner = 'case_manager' | 'supervisor' | 'assignee';
  * referral, recording a goal's progress, writing a note, or the case itself.
  */
 export type WhereDone =
-  'assessment' | 'new_plan' | 'plan_decision' | 'referral' | 'goal_progress' | 'note' | 'closure_decision';
+  | 'assessment'
+  | 'new_plan'
+  | 'plan_decision'
+  | 'referral'
+  | 'goal_progress'
+  | 'note'
+  | 'closure_decision'
+  | 'task';
 
 /** The policy fields that hold a due duration: one duration, or one per risk level. */
 export type DuePolicyField = {
@@ -83,6 +91,8 @@ export interface EscalationMention {
   /** The due time, and its day alone. */
   due: string;
   dueDay: string;
+  /** For an obligation owned by its assignee: who that is, by name. */
+  assigneeName?: string;
 }
 
 export interface EscalationWording {
@@ -96,7 +106,7 @@ export interface ObligationSpec {
   label: string;
   owner: ObligationOwner;
   /** What its subjectId names, if it has one: emails about a referral say which referral. */
-  about?: 'referral' | 'plan' | 'goal';
+  about?: 'referral' | 'plan' | 'goal' | 'task';
   /** Where it is done: the page My work links to. */
   doneAt: WhereDone;
   due: DueRule;
@@ -254,6 +264,24 @@ export const OBLIGATIONS = {
     anchoredOn: 'closure being requested',
     whatToDo: 'Review the closure request and approve it or return it.',
   }),
+  task: {
+    // A task someone added to the case: its assignee's own work, on the full ladder; the case's
+    // supervisor hears of it if it stays overdue. `which` carries the task's own words.
+    label: 'Task',
+    owner: 'assignee',
+    about: 'task',
+    doneAt: 'task',
+    due: { atAnchor: true, anchoredOn: 'the due time chosen when the task was added' },
+    // The case manager's ladder, with its assignee in the case manager's place.
+    ladder: CASE_MANAGER_WORK.ladder,
+    digest: true,
+    whatToDo: 'Do the task, then mark it done on the case (or cancel it if it is no longer needed).',
+    supervisorEscalation: (m) => ({
+      subject: `Escalation: task${m.which} overdue since ${m.dueDay} — ${m.caseLine}`,
+      lead: `A task${m.which} on ${m.caseLine} (${m.client}), assigned to ${m.assigneeName ?? 'a staff member'}, has been overdue since ${m.due}.`,
+      alsoTold: `${m.assigneeName ?? 'The assignee'} has had reminders. The program manager is told if this is not acknowledged.`,
+    }),
+  },
 } satisfies Record<ObligationKind, ObligationSpec>;
 
 export const OBLIGATION_KINDS = Object.keys(OBLIGATIONS) as ObligationKind[];

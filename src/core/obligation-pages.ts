@@ -36,6 +36,7 @@ const PAGES = {
   // Activity on a stalled plan: a contact note is the record of it.
   note: { path: (c) => `${c}/notes/new`, label: 'Add a note' },
   closure_decision: DUE,
+  task: { path: (c) => `${c}#tasks`, label: 'Mark the task done' },
 } satisfies Record<WhereDone, ObligationPage>;
 
 /** The case page's path. */

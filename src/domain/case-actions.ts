@@ -25,6 +25,7 @@ import { composeDischarge, type DischargeInput } from './discharge';
 import { loadCase, staffById, toRecord, type CaseDeps, type CaseRecord, type CaseRow } from './cases';
 import { ConflictError, ForbiddenError, UnprocessableError } from '../core/errors';
 import { workflowInputFor } from './workflow-input';
+import { cancelOpenTasks } from './task-closure';
 
 /**
  * Every change to a case runs the same way: lock the row, check who may do it and whether the
@@ -276,6 +277,7 @@ export async function decideClosure(
       ]);
       await recordClosedEpisode(db, caseId, now, actor.id);
       escalationsResolved = await resolveOpenEscalations(db, caseId, now, 'case closed');
+      await cancelOpenTasks(db, caseId, now, actor.id);
     } else {
       await db.query(
         'UPDATE cases SET closure_requested_at = NULL, closure_requested_by = NULL WHERE id = $1',

@@ -330,6 +330,18 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
          FROM client_consents cc JOIN cases c ON c.client_id = cc.client_id
          LEFT JOIN providers p ON p.id = cc.provider_id
         WHERE c.id = $1
+       UNION ALL
+       SELECT te.at, 'task.' || te.what,
+              'Task "' || left(t.what, 80) || '" '
+              || CASE te.what
+                   WHEN 'added' THEN 'added for ' || coalesce(s.full_name, 'a staff member') || ', due '
+                        || to_char(t.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   WHEN 'done' THEN 'done' ELSE 'cancelled' END
+              || CASE WHEN te.note IS NULL OR te.note = '' THEN '' ELSE ': ' || te.note END,
+              te.actor_id, t.id::text
+         FROM case_task_events te JOIN case_tasks t ON t.id = te.task_id
+         LEFT JOIN staff s ON s.id = t.assignee_id
+        WHERE te.case_id = $1
      ) t ORDER BY at, kind`,
     [caseId, JSON.stringify(obligationLabels())],
   );

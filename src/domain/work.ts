@@ -26,8 +26,11 @@ export interface WorkItem {
   dueDate: string;
   escalationLevel: number;
   acknowledged: boolean;
-  /** Whose work it is: the case manager's, or the supervisor's (approvals). */
+  /** Whose work it is: the case manager's, the supervisor's (approvals), or its assignee's (tasks). */
   owner: ObligationOwner | null;
+  /** The staff member it names (a task's assignee), and their name. */
+  assigneeId: string | null;
+  assigneeName: string | null;
 }
 
 export interface MyWork {
@@ -87,6 +90,8 @@ interface WorkRow {
   due_at: Date;
   escalation_level: number;
   acknowledged: boolean;
+  assignee_id: string | null;
+  assignee_name: string | null;
 }
 
 export async function myWork(
@@ -112,15 +117,17 @@ export async function myWork(
   const rows = (
     await pool.query<WorkRow>(
       `SELECT o.case_id, c.reference, cl.given_name, cl.family_name, o.obligation_id, o.obligation_kind,
-              o.subject_id, o.due_at, o.escalation_level, o.acknowledged
+              o.subject_id, o.due_at, o.escalation_level, o.acknowledged,
+              o.assignee_id, a.full_name AS assignee_name
          FROM case_obligations o
+         LEFT JOIN staff a ON a.id = o.assignee_id
          JOIN cases c ON c.id = o.case_id
          JOIN programs p ON p.id = c.program_id
          JOIN clients cl ON cl.id = c.client_id
         WHERE ${visibleCasesSql(actor, 1)}
           AND o.running AND c.status <> 'closed'
           AND o.due_at < $2
-          AND ($4::uuid IS NULL OR c.case_manager_id = $4)
+          AND ($4::uuid IS NULL OR c.case_manager_id = $4 OR o.assignee_id = $4)
         ORDER BY o.due_at, c.reference, o.obligation_id
         LIMIT $3`,
       [actor.id, new Date(weekEnd), limit + 1, opts.caseManagerId ?? null],
@@ -160,6 +167,8 @@ export async function myWork(
       escalationLevel: r.escalation_level,
       acknowledged: r.acknowledged,
       owner: isObligationKind(r.obligation_kind) ? obligationSpec(r.obligation_kind).owner : null,
+      assigneeId: r.assignee_id,
+      assigneeName: r.assignee_name,
     };
     if (due < now) work.overdue.push(item);
     else if (due < tomorrow) work.today.push(item);

@@ -37,6 +37,13 @@ export interface CaseMailContext {
   agency?: AgencyContact;
   /** Escalations only: the signed link that opens the acknowledgement page, and until when it works. */
   acknowledge?: { url: string; expiresAt: Date };
+  /** Task reminders: what the task is (staff-written case detail) and who it is assigned to. */
+  task?: TaskMention;
+}
+
+export interface TaskMention {
+  what: string;
+  assigneeName: string;
 }
 
 export interface ReferralMention {
@@ -59,7 +66,7 @@ export interface RenderedMail {
  * Client details an email can carry, named as the audit log records them. `decision_note` is the
  * free text a supervisor wrote when deciding a plan or closure, told to the case manager.
  */
-export type ClientField = 'initials' | 'full_name' | 'referral_service' | 'decision_note';
+export type ClientField = 'initials' | 'full_name' | 'referral_service' | 'decision_note' | 'task_text';
 
 export interface RenderedCaseMail extends RenderedMail {
   /** Exactly the client details this email carries. */
@@ -105,6 +112,17 @@ function formatDay(date: Date, timeZone: string): string {
 /** " (Acme Housing, housing search)": which referral, for subjects and leads. */
 function referralSuffix(referral: ReferralMention | undefined): string {
   return referral ? ` (${referral.organisation}, ${referral.service})` : '';
+}
+
+/** Subjects stay short: a task's words beyond this are cut (the body carries them whole). */
+const TASK_IN_SUBJECT = 60;
+
+/** ' "Call the landlord"': which task, for subjects and leads, like a referral's service. */
+function taskSuffix(task: TaskMention | undefined): string {
+  if (!task) return '';
+  const words = task.what.replace(/\s+/g, ' ').trim();
+  const short = words.length > TASK_IN_SUBJECT ? `${words.slice(0, TASK_IN_SUBJECT - 1).trimEnd()}…` : words;
+  return ` "${short}"`;
 }
 
 /** "Acme Housing (intake@acme.example)", or whichever half is known. */
@@ -169,19 +187,25 @@ function clientLabel(ctx: CaseMailContext): { label: string; field: ClientField 
 }
 
 /** How reminders name an obligation: "Initial assessment", "Referral response (Acme Housing, Housing search)". */
-export function obligationTopic(kind: ObligationKind, referral?: ReferralMention): string {
-  return `${obligationSpec(kind).label}${referralSuffix(referral)}`;
+export function obligationTopic(
+  kind: ObligationKind,
+  referral?: ReferralMention,
+  task?: TaskMention,
+): string {
+  return `${obligationSpec(kind).label}${referralSuffix(referral)}${taskSuffix(task)}`;
 }
 
 export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   if (ctx.step === 'provider_follow_up') return renderProviderFollowUp(ctx);
   const spec = obligationSpec(ctx.obligationKind);
-  const which = referralSuffix(ctx.referral);
-  const what = obligationTopic(ctx.obligationKind, ctx.referral);
+  const which = referralSuffix(ctx.referral) + taskSuffix(ctx.task);
+  const what = obligationTopic(ctx.obligationKind, ctx.referral, ctx.task);
   const whatLower = `${spec.label.toLowerCase()}${which}`;
   const client = clientLabel(ctx);
   // Approvals are the supervisor's own work, so their escalation skips straight to the program manager.
   const ownerIsSupervisor = spec.owner === 'supervisor';
+  // Whose work it is, by name: a task's assignee, or the case manager who carries the case.
+  const doer = spec.owner === 'assignee' && ctx.task ? ctx.task.assigneeName : ctx.caseManagerName;
   const due = formatWhen(ctx.dueAt, ctx.recipientTimeZone);
   const caseLine = `case ${ctx.caseReference}`;
   let subject: string;
@@ -203,7 +227,10 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
       lead = `${what} for ${caseLine} (${client.label}) has been overdue since ${due}. This is reminder ${ctx.n}.`;
       alsoTold = {
         program_manager: 'The program manager is told if it stays overdue.',
-        supervisor: `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`,
+        supervisor:
+          spec.owner === 'assignee'
+            ? `The case's supervisor, ${ctx.supervisorName}, is told if it stays overdue.`
+            : `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`,
         nobody: 'Nobody else has been told.',
       }[toldIfOverdue(ctx.obligationKind)];
       break;
@@ -216,6 +243,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
           caseManagerName: ctx.caseManagerName,
           due,
           dueDay: formatDay(ctx.dueAt, ctx.recipientTimeZone),
+          ...(ctx.task ? { assigneeName: ctx.task.assigneeName } : {}),
         }));
         break;
       }
@@ -232,11 +260,14 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
       }
       subject = `Escalation (unacknowledged): ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
       lead = `${what} for ${caseLine} (${client.label}) in ${ctx.programName} has been overdue since ${due}, and the supervisor's escalation has not been acknowledged.`;
-      alsoTold = `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
+      alsoTold =
+        spec.owner === 'assignee'
+          ? `${doer} (assigned to it) and ${ctx.supervisorName} (supervisor) have been told.`
+          : `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
       break;
   }
   const todo = isEscalationStep(ctx.step)
-    ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : ctx.caseManagerName} and acknowledge this escalation on the case.`
+    ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : doer} and acknowledge this escalation on the case.`
     : spec.whatToDo;
   // Straight to the page where it is done; the case page stays as the second link. An escalation's
   // reader checks on someone else's work there, so its link says where rather than what to do.
@@ -252,6 +283,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
     '',
     lead,
     '',
+    ...(ctx.task ? [`The task: ${ctx.task.what}`, ''] : []),
     `What to do: ${todo}`,
     `Who else knows: ${alsoTold}`,
     '',
@@ -269,6 +301,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   const html = htmlDocument(subject, [
     `<p>Hello ${escapeHtml(ctx.recipientName)},</p>`,
     `<p>${escapeHtml(lead)}</p>`,
+    ...(ctx.task ? [`<p><strong>The task:</strong> ${escapeHtml(ctx.task.what)}</p>`] : []),
     `<p><strong>What to do:</strong> ${escapeHtml(todo)}</p>`,
     `<p><strong>Who else knows:</strong> ${escapeHtml(alsoTold)}</p>`,
     ...(work ? [`<p><a href="${escapeHtml(work.url)}">${escapeHtml(work.label)}</a></p>`] : []),
@@ -281,7 +314,10 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
     '<p>— Caseloop</p>',
   ]);
   // Subjects name the case by reference, never the client; a referral's service shows in both.
-  const referralFields: ClientField[] = ctx.referral ? ['referral_service'] : [];
+  const referralFields: ClientField[] = [
+    ...(ctx.referral ? (['referral_service'] as const) : []),
+    ...(ctx.task ? (['task_text'] as const) : []),
+  ];
   return {
     subject,
     text,

@@ -56,6 +56,7 @@ function openObligations(state: CaseState, withClocks: boolean) {
     escalationLevel: o.escalation?.level ?? 0,
     acknowledged: o.escalation?.acknowledgedAt !== undefined,
     ...(withClocks ? { clock: clockOf(o) } : {}),
+    ...(o.assigneeId === undefined ? {} : { assigneeId: o.assigneeId }),
   }));
 }
 

@@ -111,6 +111,8 @@ export function checkEvent(state: CaseState, event: CaseEvent): void {
         throw new EventRefused(`Goal ${g.goalId} has no valid target date.`);
     }
   }
+  if (event.type === 'task_added' && Number.isNaN(Date.parse(event.dueAt)))
+    throw new EventRefused('The task has no valid due time.');
 }
 
 function open(
@@ -120,9 +122,11 @@ function open(
   anchorAt: number,
   now: number,
   subjectId?: string,
+  assigneeId?: string,
 ): Obligation {
   const o: Obligation = { id, kind, anchorAt, openedAt: now, dueAt: 0, pausedMs: 0, sent: [], skipped: [] };
   if (subjectId !== undefined) o.subjectId = subjectId;
+  if (assigneeId !== undefined) o.assigneeId = assigneeId;
   o.dueAt = dueOf(state, o);
   state.obligations.push(o);
   state.decisions.push({
@@ -404,6 +408,18 @@ export function applyEvent(
     case 'time_zone_changed':
       // Only where steps may leave moves (quiet hours are the recipient's); due times keep the program's zone.
       state.zones[event.staffId] = event.timeZone;
+      break;
+    case 'task_added': {
+      // Its reminders go to the assignee, in their own working hours.
+      Object.assign(state.zones, event.zones ?? {});
+      const id = `task-${event.taskId}`;
+      if (!state.obligations.some((o) => o.id === id))
+        open(state, 'task', id, Date.parse(event.dueAt), now, event.taskId, event.assigneeId);
+      break;
+    }
+    case 'task_closed':
+      for (const o of openOf(state, 'task').filter((t) => t.subjectId === event.taskId))
+        meet(state, o, now, `task ${event.outcome}`);
       break;
   }
 }

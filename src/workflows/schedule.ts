@@ -57,6 +57,7 @@ export function buildSchedule(caseId: string, state: CaseState, now: number, ver
       sent: [...o.sent],
       escalationLevel: o.escalation?.level ?? 0,
       acknowledged: o.escalation?.acknowledgedAt !== undefined,
+      ...(o.assigneeId === undefined ? {} : { assigneeId: o.assigneeId }),
     })),
     ...(upcoming[0] ? { next: upcoming[0] } : {}),
     upcoming,

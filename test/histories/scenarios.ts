@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
+import { addTask, closeTask } from '../../src/domain/tasks';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
 import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
@@ -415,6 +416,37 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
       await numbered((now) => ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: now }));
       await env.sleep(2 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 10 (issue 17): tasks. One assigned to the program manager climbs its whole ladder
+    // (heads-up, due, overdue, the supervisor's escalation, the program manager's) and is marked
+    // done; another, assigned to the case manager, is cancelled after its heads-up.
+    name: 'v10-tasks-ladder-done-cancelled',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      const laddered = await addTask(
+        { pool, workflows },
+        team.supervisor,
+        caseId,
+        { what: 'Recorded task', assigneeId: team.programManager.id, dueAt: new Date((await now()).getTime() + 6 * DAY).toISOString() },
+        await now(),
+      );
+      const cancelled = await addTask(
+        { pool, workflows },
+        team.caseManager,
+        caseId,
+        { what: 'Recorded cancelled task', assigneeId: team.caseManager.id, dueAt: new Date((await now()).getTime() + 4 * DAY).toISOString() },
+        await now(),
+      );
+      await env.sleep(2 * DAY);
+      await closeTask({ pool, workflows }, team.caseManager, caseId, cancelled.id, { outcome: 'cancelled' }, await now());
+      await env.sleep(18 * DAY);
+      await closeTask({ pool, workflows }, team.programManager, caseId, laddered.id, { outcome: 'done' }, await now());
+      await env.sleep(5 * DAY);
       return caseWorkflowId(caseId);
     },
   },

@@ -78,6 +78,9 @@ const mailContext = (
   ...(obligationSpec(kind).about === 'referral' || to === 'provider'
     ? { referral: { organisation: 'Acme Housing', service: 'Housing search' } }
     : {}),
+  ...(obligationSpec(kind).about === 'task'
+    ? { task: { what: 'Book the interpreter', assigneeName: 'Ada Assignee' } }
+    : {}),
 });
 
 describe('the obligation catalogue', () => {
@@ -165,6 +168,7 @@ describe('the obligation catalogue', () => {
       stalled_plan: '2027-04-05T10:00:00.000Z', // 30 days, rolled to Monday
       goal_target: '2027-03-05T10:00:00.000Z', // the anchor is the target date itself
       closure_approval: '2027-03-12T10:00:00.000Z', // 5 business days
+      task: '2027-03-05T10:00:00.000Z', // the anchor is the due time chosen
     });
   });
 
@@ -197,6 +201,8 @@ describe('the obligation catalogue', () => {
       stalled_plan: caseManagerWork,
       goal_target: ['heads_up→case_manager', 'due→case_manager', ...overdue('case_manager')],
       closure_approval: approval,
+      // The case manager's ladder, to the assignee; the case's supervisor hears if it stays overdue.
+      task: caseManagerWork.map((rung) => rung.replace('→case_manager', '→assignee')),
     });
     // The case manager's own work has the ladder every other kind is a variation of.
     expect(ladderShape('initial_assessment', DEFAULT_POLICY)).toEqual(FULL_LADDER);
@@ -235,7 +241,9 @@ describe('the obligation catalogue', () => {
         expect(mail.text).not.toContain('Z. Q.');
       } else if (step.kind === 'escalate_supervisor' && obligationSpec(kind).supervisorEscalation) {
         // A kind that words its own escalation: that wording, naming which subject it is about.
-        expect(mail.subject).toContain('(Acme Housing, Housing search)');
+        expect(mail.subject).toContain(
+          kind === 'task' ? '"Book the interpreter"' : '(Acme Housing, Housing search)',
+        );
         expect(mail.text).toContain('Z. Q.');
       } else {
         expect(mail.subject.toLowerCase()).toContain(label.toLowerCase());

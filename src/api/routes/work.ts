@@ -18,10 +18,12 @@ const workItem = z
     dueDate: z.string().meta({ description: 'The date it falls due on in your time zone (YYYY-MM-DD)' }),
     escalationLevel: z.number().int().meta({ description: '0 none, 1 supervisor, 2 program manager' }),
     acknowledged: z.boolean(),
-    owner: z
-      .enum(['case_manager', 'supervisor'])
-      .nullable()
-      .meta({ description: "Whose work it is: the case manager's, or the supervisor's (approvals)" }),
+    owner: z.enum(['case_manager', 'supervisor', 'assignee']).nullable().meta({
+      description:
+        "Whose work it is: the case manager's, the supervisor's (approvals), or its assignee's (tasks)",
+    }),
+    assigneeId: uuid.nullable().meta({ description: 'The staff member it names (a task’s assignee)' }),
+    assigneeName: z.string().nullable(),
   })
   .meta({ id: 'WorkItem' });
 

@@ -28,6 +28,8 @@ import { getClient, type ClientRecord } from '../../domain/clients';
 import { getProgram, staffNames, type Program } from '../../domain/directory';
 import { listNotes, type Note, type NotePage } from '../../domain/notes';
 import { episodesSection, episodesTocEntry } from './episode-pages';
+import { assignableStaff, listTasks, type Assignable, type Task } from '../../domain/tasks';
+import { tasksSection } from './task-pages';
 import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { noticeFor } from './notices';
@@ -82,6 +84,9 @@ export interface CasePageData {
   notesCursor?: string | undefined;
   timeline: TimelineEntry[];
   names: Map<string, string>;
+  /** The case's tasks, and who may be assigned one (absent: the page shows none). */
+  tasks?: Task[];
+  assignable?: Assignable[];
 }
 
 async function loadCasePage(
@@ -92,7 +97,7 @@ async function loadCasePage(
 ): Promise<CasePageData> {
   const { pool } = deps;
   // Each read checks the case is visible (404 otherwise) and audits what it shows.
-  const [view, assessments, plans, referrals, closures, notes, timeline] = await Promise.all([
+  const [view, assessments, plans, referrals, closures, notes, timeline, tasks] = await Promise.all([
     getCase(deps, actor, caseId),
     listAssessments(pool, actor, caseId),
     listPlans(pool, actor, caseId),
@@ -104,6 +109,7 @@ async function loadCasePage(
       ...(notesCursor ? { cursor: notesCursor } : {}),
     }),
     caseTimeline(pool, actor, caseId),
+    listTasks(pool, actor, caseId),
   ]);
   const people = [
     view.caseManagerId,
@@ -116,11 +122,17 @@ async function loadCasePage(
     ...closures.map((c) => c.actorId),
     ...notes.items.map((n) => n.authorId),
     ...timeline.flatMap((t) => (t.actorId ? [t.actorId] : [])),
+    ...tasks.flatMap((t) => [t.assigneeId, t.createdBy, ...(t.closedBy ? [t.closedBy] : [])]),
   ];
   const [client, program] = await Promise.all([
     getClient(pool, actor, view.client.id),
     getProgram(pool, view.programId),
   ]);
+  const assignable = await assignableStaff(pool, {
+    case_manager_id: view.caseManagerId,
+    supervisor_id: view.supervisorId,
+    program_manager_id: program.programManagerId,
+  });
   const names = await staffNames(pool, [
     ...people,
     ...(program.programManagerId ? [program.programManagerId] : []),
@@ -137,6 +149,8 @@ async function loadCasePage(
     notesCursor,
     timeline,
     names,
+    tasks,
+    assignable,
   };
 }
 
@@ -150,6 +164,7 @@ const SECTIONS = [
   ['notes', 'Notes'],
   ['escalations', 'Open escalations'],
   ['timeline', 'Timeline'],
+  ['tasks', 'Tasks'],
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number][0];
@@ -175,6 +190,19 @@ export function casePage(d: CasePageData, viewer: Viewer, actor: Actor): SafeHtm
     notes: notesSection(ctx, actions.includes('note')),
     escalations: escalationsSection(ctx, actor),
     timeline: timelineSection(ctx),
+    tasks: tasksSection(
+      {
+        caseId: d.view.id,
+        caseOpen: d.view.status !== 'closed',
+        tasks: d.tasks ?? [],
+        assignable: d.assignable ?? [],
+        parties: { case_manager_id: d.view.caseManagerId, supervisor_id: d.view.supervisorId },
+        person: (id) => ctx.person(id),
+        time: (iso) => ctx.time(iso),
+      },
+      viewer,
+      actor,
+    ),
   };
   return html`${caseHeader(ctx)} ${actionsBar(d.view.id, actions)}
     <nav class="cl-toc" aria-label="On this page">
@@ -260,11 +288,11 @@ function openObligations(schedule: CaseSchedule | null): OpenObligation[] {
 }
 
 /** Who hears of an obligation of this kind: its reminders' recipient, the provider, and who it escalates to. */
-function whoIsTold(ctx: PageContext, kind: string): Fragment {
+function whoIsTold(ctx: PageContext, kind: string, assigneeId?: string): Fragment {
   if (!isObligationKind(kind)) return '';
   const shape = ladderShape(kind, ctx.d.program.policy);
   const parts: string[] = [];
-  if (shape.remindTo) parts.push(`Reminders go to ${ctx.recipient(shape.remindTo)}.`);
+  if (shape.remindTo) parts.push(`Reminders go to ${ctx.recipient(shape.remindTo, assigneeId)}.`);
   if (shape.providerFollowUp) parts.push('The provider is emailed when it falls due.');
   if (shape.escalate)
     parts.push(
@@ -281,7 +309,7 @@ function caseHeader(ctx: PageContext): SafeHtml {
   const nextDue = view.schedule
     ? next
       ? html`${obligationLabel(next.kind)}, due ${ctx.time(next.dueAt)} ${next.overdue ? overdueBadge : ''}
-          <br /><span class="cl-muted">${whoIsTold(ctx, next.kind)}</span>`
+          <br /><span class="cl-muted">${whoIsTold(ctx, next.kind, next.assigneeId)}</span>`
       : 'Nothing is due.'
     : view.nextDueKind && view.nextDueAt
       ? html`${obligationLabel(view.nextDueKind)}, due ${ctx.time(view.nextDueAt)} <br /><span
@@ -347,7 +375,11 @@ function caseHeader(ctx: PageContext): SafeHtml {
               <dt>Next message</dt>
               <dd>
                 ${stepSummary(step.obligationKind, step.step, Number(/_(\d+)$/.exec(step.stepId)?.[1] ?? 0))}
-                (${ctx.recipient(step.to)}), ${ctx.time(step.at)}
+                (${ctx.recipient(
+                  step.to,
+                  view.schedule?.obligations.find((o) => o.id === step.obligationId)?.assigneeId,
+                )}),
+                ${ctx.time(step.at)}
               </dd>
             </div>`
           : ''
@@ -428,6 +460,12 @@ function obligationSubject(ctx: PageContext, o: OpenObligation): Fragment {
   if (about === 'plan') {
     const p = ctx.d.plans.find((x) => x.id === o.subjectId);
     return p ? html`<br /><span class="cl-muted">Plan version ${p.version}</span>` : '';
+  }
+  if (about === 'task') {
+    const t = ctx.d.tasks?.find((x) => x.id === o.subjectId);
+    return t
+      ? html`<br /><span class="cl-muted">${t.what} (${ctx.recipient('assignee', t.assigneeId)})</span>`
+      : '';
   }
   return '';
 }

@@ -47,6 +47,9 @@ export const NOTICES = {
   'provider-reactivated': 'Provider reactivated. Referrals to it can be made again.',
   'session-ended':
     'Your session had ended, so what you sent was not saved and nothing was changed. Sign in, then send it again.',
+  'task-added': 'Task added. Its reminders go to the person who does it.',
+  'task-done': 'Task marked done. Its reminders have stopped.',
+  'task-cancelled': 'Task cancelled. Its reminders have stopped.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

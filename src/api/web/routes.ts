@@ -33,6 +33,7 @@ import { registerProgramPages } from './program-pages';
 import { registerPolicyPages } from './policy-pages';
 import { registerAdminPages } from './admin-pages';
 import { registerEpisodePages } from './episode-pages';
+import { registerTaskPages } from './task-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -81,6 +82,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerTeamPages(web, deps, chain);
   registerCasePages(web, deps, chain);
   registerEpisodePages(web, deps, chain);
+  registerTaskPages(web, deps, chain);
 
   // The link in an escalation email. GET only shows; the button on the page acknowledges, so a mail
   // scanner that opens the link changes nothing.

@@ -156,6 +156,13 @@ export function workTable(items: WorkItem[], group: string, viewer: Viewer, at: 
               item.owner === 'supervisor' && viewer.role === 'case_manager'
                 ? html`<br /><span class="cl-muted">Your supervisor decides</span>`
                 : ''
+            }${
+              item.assigneeId
+                ? html`<br /><span class="cl-muted"
+                      >Assigned to
+                      ${item.assigneeId === viewer.id ? 'you' : (item.assigneeName ?? 'a colleague')}</span
+                    >`
+                : ''
             }
           </th>
           <td data-label="Case">
