@@ -248,8 +248,9 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
       `digest/${team.programManager.id}/${day(t0 + DAY)}`,
       `digest/${team.programManager.id}/${day(t0 + 4 * DAY)}`,
     ]);
-    expect(digests[0]!.text).toMatch(/Task "Renew the bus pass" due \w{3}, .* — case C-\d+/);
-    expect(digests[1]!.text).toContain('Task "Renew the bus pass" due now');
+    // One line per task, where it stands at the digest's time: due Thursday, then overdue since then.
+    expect(digests[0]!.text).toMatch(/- Task "Renew the bus pass" — C-\d+ — due Thu \d+ \w{3}, 10:00 UTC /);
+    expect(digests[1]!.text).toMatch(/- Task "Renew the bus pass" — C-\d+ — overdue since Thu \d+ \w{3} /);
     expect(digests[1]!.text).toContain(`/cases/${caseId}#tasks`);
   });
 
