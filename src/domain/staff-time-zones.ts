@@ -3,7 +3,7 @@ import type { CaseChange } from './case-changes';
 
 /**
  * A staff member's new time zone reaches every running case they take part in: as case manager,
- * supervisor, manager of the case's program, or the assignee of an open obligation (a task). Each case's workflow captured the zone when the
+ * supervisor, manager of the case's program, or assignee of an open task. Each case's workflow captured the zone when the
  * person joined the case, and holds their reminders to working hours in it; one change per open
  * case is staged in the caller's transaction (with the staff row's update), delivered after the
  * commit like every fan-out (src/domain/case-changes.ts).
@@ -24,8 +24,8 @@ export async function stageTimeZoneChange(
        SELECT c.id FROM cases c JOIN programs p ON p.id = c.program_id
         WHERE c.status <> 'closed'
           AND (c.case_manager_id = $1 OR c.supervisor_id = $1 OR p.program_manager_id = $1
-               OR EXISTS (SELECT 1 FROM case_obligations co
-                           WHERE co.case_id = c.id AND co.assignee_id = $1))
+               OR EXISTS (SELECT 1 FROM case_tasks t
+                           WHERE t.case_id = c.id AND t.assignee_id = $1 AND t.status = 'open'))
         ORDER BY c.id FOR UPDATE OF c
      )
      INSERT INTO case_changes (id, case_id, seq, payload, fan_out_id)

@@ -177,6 +177,31 @@ describe('clocks that follow people (time-skipping, real API, real SMTP)', () =>
     );
     expect(pending.rows).toEqual([{ n: 0 }]);
   });
+
+  it("when someone assigned an open task on a case they are not otherwise part of changes time zone, then that case is told too and the task's heads-up waits for their working hours", async () => {
+    const { env, db, api, smtp } = stack;
+    const team = await createTeam(db.pool); // everyone in UTC
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await caseSteps(api).intake(team);
+    // The admin sees every case, so may be given a task on it without being its case manager,
+    // supervisor or program manager. Due next Monday 11:00 UTC: heads-up on Friday at 11:00.
+    const task = await api.call('POST', `${base}/tasks`, team.caseManager.token, {
+      what: 'Check the benefits letter',
+      assigneeId: team.admin.id,
+      dueAt: new Date(t0 + 7 * DAY + HOUR).toISOString(),
+    });
+    expect(task.status).toBe(201);
+
+    const moved = await api.call('PATCH', `/api/v1/staff/${team.admin.id}`, team.admin.token, {
+      timeZone: 'Asia/Tokyo',
+    });
+    expect(moved.body.delivery).toMatchObject({ cases: 1, pending: 0 });
+
+    await skipTo(env, t0 + 7 * DAY);
+    const toAdmin = caseMessages(smtp, caseId).filter((m) => m.to.includes(team.admin.email));
+    // Friday 11:00 UTC is 20:00 in Tokyo: the heads-up waits for Monday 08:00 there.
+    expect(toAdmin.map((m) => when(scheduledFor(m), t0, 'Asia/Tokyo'))).toEqual(['d7 Mon 08:00']);
+  });
 });
 
 /** How the emails write an instant for a reader in `timeZone` ("Mon, 14 Dec 2026, 05:00 GMT-5"). */

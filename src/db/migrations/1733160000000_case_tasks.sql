@@ -19,6 +19,8 @@ CREATE TABLE case_tasks (
   CHECK ((status = 'open') = (closed_at IS NULL))
 );
 CREATE INDEX case_tasks_case_idx ON case_tasks (case_id, due_at);
+-- Whose open tasks: a person's new time zone reaches those cases too.
+CREATE INDEX case_tasks_assignee_open_idx ON case_tasks (assignee_id) WHERE status = 'open';
 
 CREATE TABLE case_task_events (
   id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
