@@ -32,6 +32,7 @@ import { registerTeamPages } from './team-pages';
 import { registerProgramPages } from './program-pages';
 import { registerPolicyPages } from './policy-pages';
 import { registerAdminPages } from './admin-pages';
+import { registerProviderPages } from './provider-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -50,6 +51,8 @@ export function webRoutes(deps: WebDeps): Router {
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
   registerAccountPages(web, deps, chain);
+  // Providers have no account: their answer page stands before every signed-in route.
+  registerProviderPages(web, deps, chain);
   registerSsoPages(web, deps, chain);
   registerWorkPages(web, deps, chain);
 
