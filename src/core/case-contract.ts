@@ -11,7 +11,8 @@ export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_h
 
 export type { ObligationKind } from './obligation-catalogue';
 
-export type Recipient = 'case_manager' | 'supervisor' | 'program_manager' | 'provider';
+export type Recipient =
+  'case_manager' | 'supervisor' | 'program_manager' | 'provider' | 'assignee' | 'client';
 
 /** The program's calendar: due dates land on its business days, in its time zone. */
 export interface CaseCalendar {
@@ -25,6 +26,8 @@ export interface Obligation {
   kind: ObligationKind;
   /** The referral, goal or plan it is about. */
   subjectId?: string;
+  /** The staff member it names, for kinds owned by their `assignee` (a task's doer). */
+  assigneeId?: string;
   /** When the obligation came into being (heads-ups never precede it). */
   openedAt: number;
   /** The stored absolute instant its due time counts from (intake, last assessment, submission...). */

@@ -70,15 +70,21 @@ export const onTheMinute = (ms: number): number => Math.ceil(ms / MINUTE) * MINU
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function recipientId(state: ScheduleState, to: Recipient): string | undefined {
+/** The staff member a step goes to; none for the provider or the client, who are not staff. */
+export function recipientId(
+  state: ScheduleState,
+  to: Recipient,
+  o?: Pick<Obligation, 'assigneeId'>,
+): string | undefined {
   if (to === 'case_manager') return state.caseManagerId;
   if (to === 'supervisor') return state.supervisorId;
   if (to === 'program_manager') return state.programManagerId;
+  if (to === 'assignee') return o?.assigneeId;
   return undefined;
 }
 
-function zoneOf(state: ScheduleState, to: Recipient): string {
-  const id = recipientId(state, to);
+function zoneOf(state: ScheduleState, to: Recipient, o: Obligation): string {
+  const id = recipientId(state, to, o);
   return (id && state.zones[id]) || state.calendar.timeZone;
 }
 
@@ -88,7 +94,7 @@ export function pendingSteps(state: ScheduleState): PlannedStep[] {
   const plan = (s: LadderStep, o: Obligation): PlannedStep => ({
     ...s,
     obligation: o,
-    sendAt: onTheMinute(sendTime(s.at, zoneOf(state, s.to), state.calendar, state.policy.urgent)),
+    sendAt: onTheMinute(sendTime(s.at, zoneOf(state, s.to, o), state.calendar, state.policy.urgent)),
   });
   for (const o of state.obligations) {
     if (!isOpen(o) || !runsWhileClosing(state, o)) continue;
@@ -130,7 +136,7 @@ const isEscalation = (s: LadderStep): boolean => isEscalationStep(s.kind);
  * still leaves only in the recipient's working hours: it waits for the next working start.
  */
 function holdToWorkingHours(state: ScheduleState, step: PlannedStep, now: number): void {
-  const leave = sendTime(now, zoneOf(state, step.to), state.calendar, state.policy.urgent);
+  const leave = sendTime(now, zoneOf(state, step.to, step.obligation), state.calendar, state.policy.urgent);
   // Inside working hours it leaves now (not at the next minute, which would creep forever).
   if (leave > now) step.sendAt = onTheMinute(leave);
 }

@@ -9,7 +9,13 @@ import type { LadderPolicy } from './policy';
 export type LadderStepKind =
   'heads_up' | 'due' | 'overdue' | 'provider_follow_up' | 'escalate_supervisor' | 'escalate_program_manager';
 
-export type LadderRecipient = 'case_manager' | 'supervisor' | 'program_manager' | 'provider';
+/**
+ * Who a step goes to. `assignee` is the staff member an obligation names (a task's doer, an
+ * appointment's attendee: `Obligation.assigneeId`); `client` is the client, by email, only where
+ * they consented to it.
+ */
+export type LadderRecipient =
+  'case_manager' | 'supervisor' | 'program_manager' | 'provider' | 'assignee' | 'client';
 
 export interface LadderStep {
   kind: LadderStepKind;
@@ -25,7 +31,7 @@ export interface LadderStep {
 export interface LadderShape {
   headsUp: boolean;
   /** Who the due and overdue reminders go to; none for an obligation that only escalates. */
-  remindTo?: 'case_manager' | 'supervisor';
+  remindTo?: 'case_manager' | 'supervisor' | 'assignee';
   overdueRepeats: boolean;
   /** Also email the provider when the due time passes (referrals, when the program allows it). */
   providerFollowUp?: boolean;

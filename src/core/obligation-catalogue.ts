@@ -21,8 +21,11 @@ export type ObligationKind =
   | 'goal_target'
   | 'closure_approval';
 
-/** Whose work it is: the due and overdue reminders go to them. */
-export type ObligationOwner = 'case_manager' | 'supervisor';
+/**
+ * Whose work it is: the due and overdue reminders go to them. `assignee` is whoever the obligation
+ * names when it opens (`Obligation.assigneeId`), any staff member with access to the case.
+ */
+export type ObligationOwner = 'case_manager' | 'supervisor' | 'assignee';
 
 /**
  * Where the work that meets it is done, as a place in the case's record (the web layer turns it

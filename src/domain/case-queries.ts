@@ -322,9 +322,16 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
          FROM escalations WHERE case_id = $1 AND resolved_at IS NOT NULL
        UNION ALL
        SELECT cc.at, 'consent.' || CASE WHEN cc.given THEN 'given' ELSE 'withdrawn' END,
-              'Consent to share with providers ' || CASE WHEN cc.given THEN 'given' ELSE 'withdrawn' END,
+              CASE cc.purpose
+                WHEN 'share_with_provider' THEN 'Consent to share with ' || coalesce(p.organisation, 'a provider')
+                WHEN 'email_reminders' THEN 'Consent to email reminders to the client'
+                ELSE 'Consent to share with providers' END
+              || ' ' || CASE WHEN cc.given THEN 'given' ELSE 'withdrawn' END
+              || coalesce(' (' || cc.method || ')', ''),
               cc.recorded_by, cc.id::text
-         FROM client_consents cc JOIN cases c ON c.client_id = cc.client_id WHERE c.id = $1
+         FROM client_consents cc JOIN cases c ON c.client_id = cc.client_id
+         LEFT JOIN providers p ON p.id = cc.provider_id
+        WHERE c.id = $1
      ) t ORDER BY at, kind`,
     [caseId, JSON.stringify(obligationLabels())],
   );

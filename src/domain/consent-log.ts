@@ -1,5 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { Actor } from './actor';
+import type { ConsentMethod, ConsentPurpose } from '../core/consent-purposes';
 import { audit } from './audit';
 
 /**
@@ -11,7 +12,12 @@ import { audit } from './audit';
 export interface ConsentStatement {
   id: string;
   clientId: string;
+  purpose: ConsentPurpose;
+  /** The provider a 'share_with_provider' statement names; null otherwise. */
+  providerId: string | null;
   given: boolean;
+  /** How the client said so; null on statements recorded before methods were. */
+  method: ConsentMethod | null;
   at: string;
   note: string | null;
   recordedBy: string | null;
@@ -21,7 +27,10 @@ export interface ConsentStatement {
 export interface ConsentRow {
   id: string;
   client_id: string;
+  purpose: ConsentPurpose;
+  provider_id: string | null;
   given: boolean;
+  method: ConsentMethod | null;
   at: Date;
   note: string | null;
   recorded_by: string | null;
@@ -31,38 +40,58 @@ export interface ConsentRow {
 export const toStatement = (r: ConsentRow): ConsentStatement => ({
   id: r.id,
   clientId: r.client_id,
+  purpose: r.purpose,
+  providerId: r.provider_id,
   given: r.given,
+  method: r.method,
   at: r.at.toISOString(),
   note: r.note,
   recordedBy: r.recorded_by,
   recordedAt: r.recorded_at.toISOString(),
 });
 
-/** Appends a statement and brings the client's current consent up to date, in the caller's transaction. */
+export interface NewConsentStatement {
+  /** Sharing with providers in general unless said otherwise. */
+  purpose?: ConsentPurpose;
+  providerId?: string;
+  given: boolean;
+  method?: ConsentMethod;
+  at: Date;
+  note?: string;
+}
+
+/**
+ * Appends a statement, in the caller's transaction. A statement about sharing with providers in
+ * general also brings clients.consent_to_share (what lists show) up to date.
+ */
 export async function appendConsent(
   db: PoolClient,
   actor: Actor,
   clientId: string,
-  s: { given: boolean; at: Date; note?: string },
+  s: NewConsentStatement,
 ): Promise<ConsentStatement> {
+  const purpose = s.purpose ?? 'share_with_providers';
   const row = (
     await db.query<ConsentRow>(
-      `INSERT INTO client_consents (client_id, given, at, note, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-      [clientId, s.given, s.at, s.note ?? null, actor.id],
+      `INSERT INTO client_consents (client_id, purpose, provider_id, given, method, at, note, recorded_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [clientId, purpose, s.providerId ?? null, s.given, s.method ?? null, s.at, s.note ?? null, actor.id],
     )
   ).rows[0]!;
-  await db.query(
-    `UPDATE clients SET consent_to_share = (
-        SELECT given FROM client_consents WHERE client_id = $1 ORDER BY at DESC, recorded_at DESC, id DESC LIMIT 1),
-        updated_at = now()
-      WHERE id = $1`,
-    [clientId],
-  );
+  if (purpose === 'share_with_providers')
+    await db.query(
+      `UPDATE clients SET consent_to_share = (
+          SELECT given FROM client_consents WHERE client_id = $1 AND purpose = 'share_with_providers'
+           ORDER BY at DESC, recorded_at DESC, id DESC LIMIT 1),
+          updated_at = now()
+        WHERE id = $1`,
+      [clientId],
+    );
   await audit(db, actor, {
     action: 'create',
     entity: 'client_consent',
     entityId: row.id,
-    detail: { clientId, given: s.given },
+    detail: { clientId, purpose, ...(s.providerId ? { providerId: s.providerId } : {}), given: s.given },
   });
   return toStatement(row);
 }

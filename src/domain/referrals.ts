@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 import type { CaseEvent } from '../core/case-contract';
 import type { Actor } from './actor';
 import { audit } from './audit';
-import { currentConsent } from './consent';
+import { consentTo } from './consent';
 import { referralRefusal } from '../core/case-status-rules';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
 import type { CaseDeps, CaseRow } from './cases';
@@ -48,9 +48,9 @@ export async function makeReferral(
       throw new UnprocessableError('The provider is inactive.', [
         { field: 'body.providerId', reason: 'inactive' },
       ]);
-    if (!(await currentConsent(db, row.client_id))) {
+    if (!(await consentTo(db, row.client_id, { purpose: 'share', providerId: input.providerId }))) {
       throw new ConflictError(
-        'The client has not consented to sharing with providers (or has withdrawn consent); record consent before referring.',
+        'The client has not consented to sharing with this provider or with providers in general (or has withdrawn consent); record consent before referring.',
       );
     }
     const id = (

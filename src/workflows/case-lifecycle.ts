@@ -150,8 +150,8 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
   const o = step.obligation;
   recordStepSent(step);
   state.version++;
-  const staffId = recipientId(state, step.to);
-  if (step.to !== 'provider' && !staffId) {
+  const staffId = recipientId(state, step.to, o);
+  if (step.to !== 'provider' && step.to !== 'client' && !staffId) {
     log.warn('No recipient for ladder step', { obligationId: o.id, step: step.id, to: step.to });
     return;
   }

@@ -6,6 +6,7 @@ import { getStaff } from '../../domain/directory';
 import { acknowledgeEscalation, myEscalations } from '../../domain/escalations';
 import type { CaseWorkflows } from '../../domain/ports';
 import type { ApiRouter } from '../route';
+import { CONSENT_METHODS, CONSENT_PURPOSES } from '../../core/consent-purposes';
 import { isoDate, isoDateTime, limit, newClientSchema, queryBoolean, role, text, uuid } from '../schemas';
 
 const clientSchema = z
@@ -26,7 +27,10 @@ const consentSchema = z
   .object({
     id: uuid,
     clientId: uuid,
+    purpose: z.enum(CONSENT_PURPOSES),
+    providerId: uuid.nullable(),
     given: z.boolean(),
+    method: z.enum(CONSENT_METHODS).nullable(),
     at: z.string(),
     note: z.string().nullable(),
     recordedBy: uuid.nullable(),
@@ -127,13 +131,16 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
     path: '/clients/:clientId/consent',
     operationId: 'recordConsent',
     description:
-      "Appends a dated statement of the client's consent to share with providers (given or withdrawn), with who recorded it. The latest statement decides whether referrals may be made. 422 for a time in the future.",
-    summary: 'Record consent to share with providers, given or withdrawn (appended, dated)',
+      "Appends a dated statement of the client's consent for one purpose (given or withdrawn), how it was given and who recorded it: sharing with providers in general (the default), sharing with one named provider (`providerId`), or email reminders to the client. For sharing with a provider, the latest statement about that provider or about providers in general decides whether referrals may be made and followed up. 422 for a time in the future, or a provider missing or given where the purpose says otherwise.",
+    summary: 'Record consent for a purpose, given or withdrawn (appended, dated)',
     tag: 'clients',
     params: z.strictObject({ clientId: uuid }),
     body: z
       .strictObject({
+        purpose: z.enum(CONSENT_PURPOSES).optional(),
+        providerId: uuid.optional(),
         given: z.boolean(),
+        method: z.enum(CONSENT_METHODS).optional(),
         at: isoDateTime.optional(),
         note: text(2000).optional(),
       })

@@ -215,8 +215,8 @@ class PageContext {
     return id === this.viewer.id ? `${name} (you)` : name;
   }
 
-  /** Who a ladder step goes to, by name. */
-  recipient(to: Recipient): string {
+  /** Who a ladder step goes to, by name (an assignee by the obligation's named staff member). */
+  recipient(to: Recipient, assigneeId?: string | null): string {
     switch (to) {
       case 'case_manager':
         return this.person(this.d.view.caseManagerId);
@@ -228,6 +228,10 @@ class PageContext {
           : 'the program manager (none is named)';
       case 'provider':
         return 'the provider';
+      case 'assignee':
+        return assigneeId ? this.person(assigneeId) : 'the person it is assigned to';
+      case 'client':
+        return 'the client';
     }
   }
 }
