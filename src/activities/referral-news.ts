@@ -136,7 +136,11 @@ export async function sendReferralNews(
       [req.referralId, req.status, req.at],
     )
   ).rows[0];
-  const path = pathForObligation({ kind: 'referral_response', caseId: req.caseId, subjectId: req.referralId });
+  const path = pathForObligation({
+    kind: 'referral_response',
+    caseId: req.caseId,
+    subjectId: req.referralId,
+  });
   const mail = renderProviderAnswer({
     recipientName: recipient.full_name,
     recipientTimeZone: recipient.time_zone,

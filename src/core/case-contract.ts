@@ -10,6 +10,7 @@ import type { ObligationKind } from './obligation-catalogue';
 export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_hold' | 'closing' | 'closed';
 
 export type { ObligationKind } from './obligation-catalogue';
+import type { ConsentPurpose } from './consent-purposes';
 
 export type Recipient =
   'case_manager' | 'supervisor' | 'program_manager' | 'provider' | 'assignee' | 'client';
@@ -213,9 +214,6 @@ export type CaseEvent =
   | { type: 'closure_requested'; at: string }
   | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string }
   | ConsentChanged;
-
-/** What a client may consent to, each on its own: see src/domain/consent.ts. */
-export type ConsentPurpose = 'share_with_providers' | 'share_with_provider' | 'email_reminders';
 
 /**
  * A client's consent was recorded (given or withdrawn): staged for each of the client's open cases.

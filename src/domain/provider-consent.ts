@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { currentConsent } from './consent';
+import { consentTo } from './consent';
 
 /**
  * How much of a client a provider may learn, decided from the consent record at the moment
@@ -12,10 +12,18 @@ export type ProviderShare = 'named' | 'general' | 'none';
 export async function providerShare(
   db: Pool | PoolClient,
   clientId: string,
-  _providerId: string,
+  providerId: string,
 ): Promise<ProviderShare> {
-  return (await currentConsent(db, clientId)) ? 'general' : 'none';
+  if (!(await consentTo(db, clientId, { purpose: 'share', providerId }))) return 'none';
+  const named = await db.query<{ given: boolean }>(
+    `SELECT given FROM client_consents
+      WHERE client_id = $1 AND purpose = 'share_with_provider' AND provider_id = $2
+      ORDER BY at DESC, recorded_at DESC, id DESC LIMIT 1`,
+    [clientId, providerId],
+  );
+  return named.rows[0]?.given ? 'named' : 'general';
 }
 
 /** The words for a provider email that the record no longer allows (timeline and logs). */
-export const NO_PROVIDER_CONSENT = 'consent withdrawn: the client does not consent to sharing with this provider';
+export const NO_PROVIDER_CONSENT =
+  'consent withdrawn: the client does not consent to sharing with this provider';

@@ -37,7 +37,9 @@ export function renderReferralToProvider(ctx: ReferralToProviderContext): Render
   const lead = `${from} refers a client to you for ${ctx.service} (reference ${ctx.caseReference}).`;
   const about = ctx.client
     ? [`Client: ${ctx.client.fullName}`, `Why: ${ctx.client.reason}`]
-    : ['The client agreed to share only this reference with providers; the case manager can tell you more once you accept.'];
+    : [
+        'The client agreed to share only this reference with providers; the case manager can tell you more once you accept.',
+      ];
   const until = formatDay(ctx.answer.expiresAt, ctx.recipientTimeZone);
   const todo = `Accept, schedule, decline or record the outcome on this page (no account needed; the link works until ${until}):`;
   const agency = agencyLine(ctx.agency);

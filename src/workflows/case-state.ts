@@ -70,7 +70,6 @@ export interface CaseState {
   consent?: CaseConsent;
 }
 
-
 /** Is this delivery one the case has already applied? Undelivered-by-number events never are. */
 export function alreadyApplied(state: CaseState, delivery: CaseDelivery | undefined): boolean {
   return delivery !== undefined && delivery.change <= (state.appliedChange ?? -1);

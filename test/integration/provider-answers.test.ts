@@ -5,7 +5,7 @@ import { signProviderLink } from '../../src/domain/provider-links';
 import { caseSteps, type Team } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createProvider, createTeam } from '../helpers/fixtures';
-import { caseMessages, header, sentMail } from '../helpers/mail-log';
+import { caseMessages, sentMail } from '../helpers/mail-log';
 import type { CapturedMail } from '../helpers/smtp';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -214,38 +214,124 @@ describe('providers who answer: the referral email, its signed link, the answer 
     expect(await referralStatus(referralId)).toBe('sent');
   });
 
-  it('when the client withdraws consent to share after the referral, then the provider follow-up is not sent and the timeline says why', async () => {
+  const clientOf = async (caseId: string): Promise<string> =>
+    (await stack.db.pool.query('SELECT client_id FROM cases WHERE id = $1', [caseId])).rows[0]
+      .client_id as string;
+  const timelineOf = async (caseId: string, token: string) => {
+    const timeline = await stack.api.call('GET', `/api/v1/cases/${caseId}/timeline`, token);
+    return (timeline.body.items ?? timeline.body) as { kind: string; summary: string }[];
+  };
+  const toProvider = (caseId: string, t0: number, provider: { contactEmail: string }) =>
+    sentMail(stack.smtp, caseId, t0)
+      .filter((m) => m.to === provider.contactEmail)
+      .map((m) => `${m.when} ${m.subject}`);
+
+  it('when the client withdraws consent to share after the referral, then the withdrawal reaches the case, the provider follow-up is not sent and the timeline says why', async () => {
     const { env, db, api, smtp } = stack;
     const team = await createTeam(db.pool, policy);
     const provider = await createProvider(db.pool, 'Northside Food Bank');
     const t0 = await startOn(env, 'Mon', '10:00');
     const { caseId, referralId } = await referredCase(team, provider);
     await mailUntil(() => caseMessages(smtp, caseId).length === 1);
-    const clientId = (await db.pool.query('SELECT client_id FROM cases WHERE id = $1', [caseId])).rows[0]
-      .client_id as string;
 
     await skipTo(env, t0 + 2 * DAY);
-    const withdrawn = await api.call('POST', `/api/v1/clients/${clientId}/consent`, team.caseManager.token, {
-      given: false,
-      note: 'Client asked by phone',
-    });
+    const withdrawn = await api.call(
+      'POST',
+      `/api/v1/clients/${await clientOf(caseId)}/consent`,
+      team.caseManager.token,
+      {
+        purpose: 'share_with_providers',
+        given: false,
+        method: 'verbal',
+        note: 'Client asked by phone',
+      },
+    );
     expect(withdrawn.status).toBe(201);
     await skipTo(env, t0 + 9 * DAY);
 
+    // The case manager is still reminded (the referral still waits); the provider hears nothing more.
+    expect(toProvider(caseId, t0, provider)).toEqual([`d0 Mon 09:59 New referral: Tenancy support`]);
     expect(
       sentMail(smtp, caseId, t0)
-        .filter((m) => m.to === provider.contactEmail)
-        .map((m) => `${m.when} ${m.subject}`),
-    ).toEqual([`d0 Mon 09:59 New referral: Tenancy support`]);
-    const timeline = await api.call('GET', `/api/v1/cases/${caseId}/timeline`, team.caseManager.token);
-    const entries = (timeline.body.items ?? timeline.body) as {
-      kind: string;
-      summary: string;
-      ref: string;
-    }[];
-    expect(entries.filter((e) => e.kind === 'schedule.skipped').map((e) => e.summary)).toEqual([
-      expect.stringMatching(/consent withdrawn.*follow-up to the provider (was|will) not (be )?sent/),
+        .filter((m) => m.obligation.endsWith(referralId))
+        .map((m) => `${m.when} ${m.to}`),
+    ).toEqual([`d0 Mon 09:59 ${provider.contactEmail}`, `d7 Mon 10:00 ${team.caseManager.email}`]);
+    const entries = await timelineOf(caseId, team.caseManager.token);
+    expect(
+      entries
+        .filter((e) => e.kind === 'schedule.skipped' || e.kind.startsWith('consent.'))
+        .map((e) => e.summary),
+    ).toEqual([
+      'Consent to share with providers given',
+      'Consent to share with providers withdrawn (verbal)',
+      'Referral response: consent withdrawn: sharing with providers; the follow-up to the provider will not be sent',
     ]);
     expect(await referralStatus(referralId)).toBe('sent');
+  });
+
+  it('when consent is withdrawn in the record without reaching the case, then the follow-up is checked as it goes, not sent, and the timeline says why', async () => {
+    const { env, db, smtp } = stack;
+    const team = await createTeam(db.pool, policy);
+    const provider = await createProvider(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId } = await referredCase(team, provider);
+    await mailUntil(() => caseMessages(smtp, caseId).length === 1);
+    // Written behind the services' back: only the check at the moment of sending can stop the email.
+    await db.pool.query(
+      `INSERT INTO client_consents (client_id, purpose, given, at, note) VALUES ($1, 'share_with_providers', false, $2, 'on paper')`,
+      [await clientOf(caseId), new Date(t0 + DAY)],
+    );
+    await skipTo(env, t0 + 9 * DAY);
+    expect(toProvider(caseId, t0, provider)).toEqual([`d0 Mon 09:59 New referral: Tenancy support`]);
+    expect(
+      (await timelineOf(caseId, team.caseManager.token))
+        .filter((e) => e.kind === 'schedule.skipped')
+        .map((e) => e.summary),
+    ).toEqual([
+      'Referral response: consent withdrawn: the client does not consent to sharing with this provider; the follow-up to the provider was not sent',
+    ]);
+  });
+
+  it('when the client consented to share with the provider by name, then the referral email and the page name the client and why; with general consent only they do not', async () => {
+    const { env, db, api, smtp } = stack;
+    const team = await createTeam(db.pool, policy);
+    const named = await createProvider(db.pool, 'Named Partner');
+    const other = await createProvider(db.pool, 'Other Partner');
+    await startOn(env, 'Wed', '10:00');
+    const steps = caseSteps(api);
+    const { caseId, base } = await steps.intake(team);
+    const granted = await api.call(
+      'POST',
+      `/api/v1/clients/${await clientOf(caseId)}/consent`,
+      team.caseManager.token,
+      {
+        purpose: 'share_with_provider',
+        providerId: named.id,
+        given: true,
+        method: 'written',
+      },
+    );
+    expect(granted.status).toBe(201);
+    for (const p of [named, other])
+      expect(
+        (
+          await api.call('POST', `${base}/referrals`, team.caseManager.token, {
+            providerId: p.id,
+            service: 'Food parcels',
+            reason: 'Rent arrears since the job loss',
+          })
+        ).status,
+      ).toBe(201);
+    await mailUntil(() => caseMessages(smtp, caseId).length === 2);
+    const to = (p: { contactEmail: string }) =>
+      caseMessages(smtp, caseId).find((m) => m.to.includes(p.contactEmail))!;
+    expect(to(named).text).toContain('Client: Jordan Rivera');
+    expect(to(named).text).toContain('Why: Rent arrears since the job loss');
+    expect(`${to(other).subject}\n${to(other).text}\n${to(other).html}`).not.toMatch(CLIENT_TRACES);
+    expect(to(other).text).not.toContain('Rent arrears');
+    expect((await providerBrowser(linkIn(to(named)))).html).toContain('Jordan Rivera');
+    const otherPage = (await providerBrowser(linkIn(to(other)))).html;
+    expect(otherPage).not.toMatch(CLIENT_TRACES);
+    expect(otherPage).not.toContain('Rent arrears');
   });
 });

@@ -1,9 +1,8 @@
-import type { Request, Response, Router } from 'express';
+import type { Response, Router } from 'express';
 import { z } from 'zod';
 import {
   answerReferral,
   referralForProvider,
-  type ProviderAnswer,
   type ProviderReferralView,
 } from '../../domain/provider-answers';
 import { ProviderLinkError } from '../../domain/provider-links';
@@ -129,7 +128,7 @@ export function registerProviderPages(web: Router, deps: WebDeps, mw: PageMiddle
           }),
         );
       }
-      const done = await answerReferral(deps, token, parsed.data as ProviderAnswer);
+      const done = await answerReferral(deps, token, parsed.data);
       res.redirect(303, `${PATH}/${token}?answered=${done.status}`);
     });
   });
