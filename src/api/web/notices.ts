@@ -47,6 +47,7 @@ export const NOTICES = {
   'provider-reactivated': 'Provider reactivated. Referrals to it can be made again.',
   'session-ended':
     'Your session had ended, so what you sent was not saved and nothing was changed. Sign in, then send it again.',
+  'consent-recorded': 'Consent recorded. The client’s open cases follow it.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

@@ -134,10 +134,10 @@ export function registerProviderPages(web: Router, deps: WebDeps, mw: PageMiddle
   });
 }
 
-/** Empty optional fields are absent, as a browser sends every field of the form. */
+/** An empty note is no note (a browser sends every field); a required field stays, so its message says what to do. */
 function emptyAsMissing(values: FormValues): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(values).filter(([k, v]) => v.trim() !== '' && k !== PRE_SESSION_FIELD),
+    Object.entries(values).filter(([k, v]) => !(k === 'note' && v.trim() === '') && k !== PRE_SESSION_FIELD),
   );
 }
 
@@ -251,7 +251,7 @@ function answers(view: ProviderReferralView, token: string, preSession: string, 
   const form = (answer: string, heading: string, fields: SafeHtml | string, button: string): SafeHtml =>
     html`<section class="margin-top-3" aria-labelledby="h-${answer}">
       <h2 id="h-${answer}">${heading}</h2>
-      <form class="usa-form usa-form--large" method="post" action="${PATH}/${token}">
+      <form class="usa-form usa-form--large" method="post" action="${PATH}/${token}" novalidate>
         <input type="hidden" name="${PRE_SESSION_FIELD}" value="${preSession}" />
         <input type="hidden" name="answer" value="${answer}" />
         ${fields}

@@ -33,6 +33,7 @@ import { registerProgramPages } from './program-pages';
 import { registerPolicyPages } from './policy-pages';
 import { registerAdminPages } from './admin-pages';
 import { registerProviderPages } from './provider-pages';
+import { registerConsentPages } from './consent-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -77,6 +78,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerProgramPages(web, deps, chain);
   registerPolicyPages(web, deps, chain);
   registerAdminPages(web, deps, chain);
+  registerConsentPages(web, deps, chain);
 
   registerEscalationPages(web, deps, chain);
   registerApprovalPages(web, deps, chain);
