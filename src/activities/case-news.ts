@@ -2,6 +2,7 @@ import { casePath, pathForObligation } from '../core/obligation-pages';
 import { renderCaseNews } from '../notifications/news-templates';
 import { recordNotification, sendRecorded, type OneNotification } from './deliver-once';
 import { reportUndelivered, type NotificationDeps } from './notifications';
+import { sendReferralNews } from './referral-news';
 import type { CaseNewsRequest, NotificationResult } from './types';
 
 /** Case, what it is about, what happened, when, recipient: the same news always has the same key. */
@@ -71,6 +72,8 @@ async function findRecorded(deps: NotificationDeps, r: CaseNewsRequest): Promise
  */
 export function createSendCaseNews(deps: NotificationDeps) {
   return async function sendCaseNews(req: CaseNewsRequest): Promise<NotificationResult> {
+    if (req.what === 'referral_sent' || req.what === 'referral_answered') return sendReferralNews(deps, req);
+    const what = req.what;
     const key = newsKey(req);
     const recipient = (
       await deps.pool.query<{
@@ -93,7 +96,7 @@ export function createSendCaseNews(deps: NotificationDeps) {
 
     const path = newsPath(req);
     const mail = renderCaseNews({
-      what: req.what,
+      what,
       recipientName: recipient.full_name,
       recipientTimeZone: recipient.time_zone,
       caseReference: caseRow.reference,

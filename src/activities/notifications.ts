@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { deliverOnce, recordNotification, sendRecorded, type OneNotification } from './deliver-once';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
+import { NO_PROVIDER_CONSENT, providerShare } from '../domain/provider-consent';
+import { providerLinkUrl } from '../domain/provider-links';
 import {
   escalationLevelOf,
   isEscalationStep,
@@ -70,6 +72,20 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
     await pool.query<RecipientRow>(
       'SELECT email, full_name, time_zone, notification_preference FROM staff WHERE id = $1',
       [req.recipientStaffId],
+    )
+  ).rows[0];
+}
+
+/** The client and provider of the referral a provider follow-up is about. */
+async function providerOfReferral(
+  pool: Pool,
+  req: CaseNotificationRequest,
+): Promise<{ client_id: string; provider_id: string } | undefined> {
+  return (
+    await pool.query<{ client_id: string; provider_id: string }>(
+      `SELECT c.client_id, r.provider_id FROM referrals r JOIN cases c ON c.id = r.case_id
+        WHERE r.id = $1 AND r.case_id = $2`,
+      [req.subjectId, req.caseId],
     )
   ).rows[0];
 }
@@ -154,8 +170,8 @@ export async function reportUndelivered(
 }
 
 /** A provider's answer reaches the case manager and, when configured, the agency's own contact. */
-function providerReplyTo(
-  caseRow: CaseRow,
+export function providerReplyTo(
+  caseRow: Pick<CaseRow, 'case_manager_name' | 'case_manager_email'>,
   agency: AgencyContact | undefined,
 ): { name: string; address: string }[] {
   return [
@@ -238,6 +254,21 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     ).rows[0];
     if (!caseRow) return { status: 'no_recipient', reason: `case ${req.caseId} not found` };
 
+    // A provider is written to only while the client's consent allows it, checked now; the email
+    // carries the signed link to their answer page.
+    let answer: { url: string; expiresAt: Date } | undefined;
+    if (req.recipient === 'provider') {
+      const to = await providerOfReferral(deps.pool, req);
+      if (!to || (await providerShare(deps.pool, to.client_id, to.provider_id)) === 'none')
+        return { status: 'not_needed', reason: NO_PROVIDER_CONSENT };
+      answer = providerLinkUrl(
+        deps.publicBaseUrl,
+        deps.linkSigningKey,
+        { referralId: req.subjectId!, providerId: to.provider_id },
+        new Date(req.scheduledFor),
+      );
+    }
+
     // The escalation itself is a record people acknowledge; written once per obligation, due time and
     // level, before the email so the email can carry its signed acknowledgement link.
     const acknowledge = isEscalationStep(req.step) ? await recordEscalation(deps, req) : undefined;
@@ -271,6 +302,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       ...(task ? { task } : {}),
       ...(deps.agency ? { agency: deps.agency } : {}),
       ...(acknowledge ? { acknowledge } : {}),
+      ...(answer ? { answer } : {}),
     });
 
     // The preference at the moment the reminder is due decides; a queued one keeps waiting for the digest.

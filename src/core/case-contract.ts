@@ -10,6 +10,7 @@ import type { ObligationKind } from './obligation-catalogue';
 export type CaseStatus = 'intake' | 'assessment' | 'planning' | 'active' | 'on_hold' | 'closing' | 'closed';
 
 export type { ObligationKind } from './obligation-catalogue';
+import type { ConsentPurpose } from './consent-purposes';
 
 export type Recipient =
   'case_manager' | 'supervisor' | 'program_manager' | 'provider' | 'assignee' | 'client';
@@ -115,7 +116,11 @@ export type CaseNewsKind =
   | 'plan_returned'
   | 'closure_requested'
   | 'closure_approved'
-  | 'closure_returned';
+  | 'closure_returned'
+  /** A referral made: the provider gets its email with the answer link (patch 'provider-answers'). */
+  | 'referral_sent'
+  /** The provider answered from their link: the case manager is told. */
+  | 'referral_answered';
 
 /** The event types whose news is told: submissions and requests to the supervisor, decisions back. */
 export const NEWS_EVENTS: ReadonlySet<CaseEvent['type']> = new Set([
@@ -135,11 +140,15 @@ export interface CaseNews {
   planId?: string;
   /** When it happened (the event's time): with `what` and the plan, it names this piece of news. */
   at: string;
-  to: 'supervisor' | 'case_manager';
-  /** Who that was on the case when it happened. */
+  to: 'supervisor' | 'case_manager' | 'provider';
+  /** Who that was on the case when it happened ('' for the provider, found through the referral). */
   staffId: string;
   /** A request's decision due time (its approval obligation's due time). */
   decideBy?: string;
+  /** The referral, for referral news. */
+  referralId?: string;
+  /** The status the provider reported, for their answer. */
+  status?: string;
 }
 
 /** The workflow's view of the facts the record also holds (answered by the caseFacts query). */
@@ -175,7 +184,14 @@ export type CaseEvent =
     }
   | { type: 'goal_progress'; goalId: string; status: string; at: string }
   | { type: 'referral_made'; referralId: string; at: string }
-  | { type: 'referral_updated'; referralId: string; status: string; at: string }
+  | {
+      type: 'referral_updated';
+      referralId: string;
+      status: string;
+      at: string;
+      /** Reported by the provider from their answer link (absent: by staff); the case manager is told. */
+      by?: 'provider';
+    }
   | { type: 'note_added'; noteType: string; at: string }
   | { type: 'hold'; at: string }
   | { type: 'resume'; at: string }
@@ -216,7 +232,23 @@ export type CaseEvent =
       /** The assignee's time zone, by staff id. */
       zones?: Record<string, string>;
     }
-  | { type: 'task_closed'; taskId: string; outcome: 'done' | 'cancelled'; at: string };
+  | { type: 'task_closed'; taskId: string; outcome: 'done' | 'cancelled'; at: string }
+  | ConsentChanged;
+
+/**
+ * A client's consent was recorded (given or withdrawn): staged for each of the client's open cases.
+ * A withdrawal of sharing names the case's referrals no provider email may go to any more.
+ */
+export interface ConsentChanged {
+  type: 'consent_changed';
+  purpose: ConsentPurpose;
+  /** The named provider, for 'share_with_provider'. */
+  providerId?: string;
+  given: boolean;
+  at: string;
+  /** Open referrals on this case whose provider may no longer be written to (withdrawals). */
+  referralIds?: string[];
+}
 
 /**
  * How a committed change reaches the workflow: its number in the case's change log

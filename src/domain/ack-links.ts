@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { openToken, signToken } from './signed-token';
 
 /**
  * Signed, expiring acknowledgement links for escalation emails. The token names one escalation and
@@ -16,6 +16,9 @@ export interface AckLinkClaims {
 /** How long an acknowledgement link stays valid after the escalation is sent. */
 export const ACK_LINK_LIFETIME_MS = 14 * 86_400_000;
 
+/** Signed as before the shared token code, so links already sent still open. */
+const PURPOSE = 'ack-link.v1';
+
 export type AckLinkProblem = 'malformed' | 'tampered' | 'expired';
 
 export class AckLinkError extends Error {
@@ -31,30 +34,14 @@ export class AckLinkError extends Error {
   }
 }
 
-const mac = (payload: string, key: string): Buffer =>
-  createHmac('sha256', key).update(`ack-link.v1.${payload}`).digest();
-
 export function signAckLink(claims: AckLinkClaims, key: string): string {
-  const payload = Buffer.from(
-    JSON.stringify({ e: claims.escalationId, s: claims.staffId, x: claims.expiresAt }),
-  ).toString('base64url');
-  return `${payload}.${mac(payload, key).toString('base64url')}`;
+  return signToken(PURPOSE, { e: claims.escalationId, s: claims.staffId, x: claims.expiresAt }, key);
 }
 
 export function verifyAckLink(token: string, key: string, now: number): AckLinkClaims {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) throw new AckLinkError('malformed');
-  // Compared as text: base64url has spare bits, so two spellings can decode to the same bytes.
-  const given = Buffer.from(signature);
-  const expected = Buffer.from(mac(payload, key).toString('base64url'));
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    throw new AckLinkError('tampered');
-  let claims: { e?: unknown; s?: unknown; x?: unknown };
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
-  } catch {
-    throw new AckLinkError('malformed');
-  }
+  const opened = openToken(PURPOSE, token, key);
+  if ('problem' in opened) throw new AckLinkError(opened.problem);
+  const claims = opened.claims;
   if (typeof claims.e !== 'string' || typeof claims.s !== 'string' || typeof claims.x !== 'number')
     throw new AckLinkError('malformed');
   if (now > claims.x) throw new AckLinkError('expired');

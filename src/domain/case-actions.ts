@@ -39,12 +39,25 @@ export async function changeCase<T>(
   caseId: string,
   work: (db: PoolClient, row: CaseRow) => Promise<{ result: T; event?: CaseEvent }>,
 ): Promise<T & Applied> {
+  return changeCaseLoaded(deps, caseId, (db) => loadCase(db, actor, caseId, true), work);
+}
+
+/**
+ * The same, for a change made by someone who is not staff (a provider through their signed link):
+ * `lock` loads and locks the case row, having checked their right to it its own way.
+ */
+export async function changeCaseLoaded<T>(
+  deps: CaseDeps,
+  caseId: string,
+  lock: (db: PoolClient) => Promise<CaseRow>,
+  work: (db: PoolClient, row: CaseRow) => Promise<{ result: T; event?: CaseEvent }>,
+): Promise<T & Applied> {
   return withChangeLog(deps, caseId, async () => {
     let staged: StagedChange | undefined;
     const result = await inTransaction(
       deps.pool,
       async (db) => {
-        const row = await loadCase(db, actor, caseId, true);
+        const row = await lock(db);
         await assertSettled(db, caseId);
         const done = await work(db, row);
         if (done.event) staged = await stageChange(db, caseId, { kind: 'event', event: done.event });

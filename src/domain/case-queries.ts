@@ -295,7 +295,9 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
        SELECT gp.at, 'goal.progress', 'Goal "' || left(g.description, 60) || '": ' || replace(gp.status, '_', ' '), gp.recorded_by, g.id::text
          FROM goal_progress gp JOIN goals g ON g.id = gp.goal_id JOIN service_plans sp ON sp.id = g.plan_id WHERE sp.case_id = $1
        UNION ALL
-       SELECT re.at, 'referral.' || re.status, 'Referral to ' || pr.organisation || ' (' || r.service || '): ' || replace(re.status, '_', ' '),
+       SELECT re.at, 'referral.' || re.status, 'Referral to ' || pr.organisation || ' (' || r.service || '): ' || replace(re.status, '_', ' ')
+              || CASE WHEN re.reported_by_provider IS NOT NULL THEN ' by the provider' ELSE '' END
+              || CASE WHEN re.scheduled_for IS NOT NULL THEN ' for ' || to_char(re.scheduled_for, 'YYYY-MM-DD') ELSE '' END,
               re.reported_by, r.id::text
          FROM referral_events re JOIN referrals r ON r.id = re.referral_id JOIN providers pr ON pr.id = r.provider_id WHERE r.case_id = $1
        UNION ALL

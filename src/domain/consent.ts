@@ -35,6 +35,17 @@ export async function recordConsent(
   now = deps.clock?.() ?? new Date(),
 ): Promise<ConsentStatement> {
   const at = reportedTime(input.at, now);
+  return inTransaction(deps.pool, (db) => appendCheckedConsent(db, actor, clientId, input, at));
+}
+
+/** The checks and the append of `recordConsent`, in the caller's transaction (which may do more). */
+export async function appendCheckedConsent(
+  db: PoolClient,
+  actor: Actor,
+  clientId: string,
+  input: ConsentInput,
+  at: Date,
+): Promise<ConsentStatement> {
   const purpose = input.purpose ?? 'share_with_providers';
   if ((purpose === 'share_with_provider') !== (input.providerId !== undefined))
     throw new UnprocessableError(
@@ -43,24 +54,24 @@ export async function recordConsent(
         : 'Only consent to share with a named provider names a provider.',
       [{ field: 'body.providerId', reason: purpose === 'share_with_provider' ? 'required' : 'not allowed' }],
     );
-  return inTransaction(deps.pool, async (db) => {
-    await db.query('SELECT 1 FROM clients WHERE id = $1 FOR UPDATE', [clientId]);
-    if (!(await isClientVisible(db, actor, clientId))) throw new NotFoundError(`No client ${clientId}.`);
-    if (input.providerId !== undefined) {
-      const found = await db.query('SELECT 1 FROM providers WHERE id = $1', [input.providerId]);
-      if (found.rowCount === 0)
-        throw new UnprocessableError('providerId does not name a provider.', [
-          { field: 'body.providerId', reason: 'not found' },
-        ]);
-    }
-    return appendConsent(db, actor, clientId, {
-      purpose,
-      ...(input.providerId !== undefined ? { providerId: input.providerId } : {}),
-      given: input.given,
-      ...(input.method ? { method: input.method } : {}),
-      at,
-      ...(input.note !== undefined ? { note: input.note } : {}),
-    });
+  // One statement at a time per client; NO KEY UPDATE so rows that merely reference the client
+  // (a case's projection) are not blocked, and a consent fan-out cannot deadlock with them.
+  await db.query('SELECT 1 FROM clients WHERE id = $1 FOR NO KEY UPDATE', [clientId]);
+  if (!(await isClientVisible(db, actor, clientId))) throw new NotFoundError(`No client ${clientId}.`);
+  if (input.providerId !== undefined) {
+    const found = await db.query('SELECT 1 FROM providers WHERE id = $1', [input.providerId]);
+    if (found.rowCount === 0)
+      throw new UnprocessableError('providerId does not name a provider.', [
+        { field: 'body.providerId', reason: 'not found' },
+      ]);
+  }
+  return appendConsent(db, actor, clientId, {
+    purpose,
+    ...(input.providerId !== undefined ? { providerId: input.providerId } : {}),
+    given: input.given,
+    ...(input.method ? { method: input.method } : {}),
+    at,
+    ...(input.note !== undefined ? { note: input.note } : {}),
   });
 }
 

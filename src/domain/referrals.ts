@@ -1,9 +1,11 @@
+import type { PoolClient } from 'pg';
+import type { CaseEvent } from '../core/case-contract';
 import type { Actor } from './actor';
 import { audit } from './audit';
 import { consentTo } from './consent';
 import { referralRefusal } from '../core/case-status-rules';
 import { assertOpen, changeCase, reportedTime } from './case-actions';
-import type { CaseDeps } from './cases';
+import type { CaseDeps, CaseRow } from './cases';
 import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors';
 
 export type ReferralStatus =
@@ -69,40 +71,28 @@ export async function makeReferral(
   });
 }
 
+/** Who reported a referral's new status: a staff member, or the provider through their answer link. */
+export type ReferralReporter = { staffId: string } | { providerId: string };
+
+export interface ReferralUpdate {
+  status: ReferralStatus;
+  note?: string;
+  at?: string;
+  /** The date the service is booked for, when the referral is scheduled. */
+  scheduledFor?: string;
+}
+
 export async function updateReferral(
   deps: CaseDeps,
   actor: Actor,
   caseId: string,
   referralId: string,
-  input: { status: ReferralStatus; note?: string; at?: string },
+  input: ReferralUpdate,
   now = deps.clock?.() ?? new Date(),
 ) {
   const at = reportedTime(input.at, now);
   return changeCase(deps, actor, caseId, async (db, row) => {
-    assertOpen(row);
-    const referral = (
-      await db.query<{ status: ReferralStatus; sent_at: Date }>(
-        'SELECT status, sent_at FROM referrals WHERE id = $1 AND case_id = $2 FOR UPDATE',
-        [referralId, caseId],
-      )
-    ).rows[0];
-    if (!referral) throw new NotFoundError(`No referral ${referralId} on this case.`);
-    if (!NEXT[referral.status].includes(input.status)) {
-      throw new ConflictError(`A referral that is ${referral.status} cannot become ${input.status}.`);
-    }
-    if (at.getTime() < referral.sent_at.getTime()) {
-      throw new UnprocessableError('at is before the referral was sent.', [
-        { field: 'body.at', reason: 'before the referral' },
-      ]);
-    }
-    await db.query('UPDATE referrals SET status = $2, updated_at = now() WHERE id = $1', [
-      referralId,
-      input.status,
-    ]);
-    await db.query(
-      'INSERT INTO referral_events (referral_id, status, at, reported_by, note) VALUES ($1, $2, $3, $4, $5)',
-      [referralId, input.status, at, actor.id, input.note ?? ''],
-    );
+    const done = await recordReferralUpdate(db, row, referralId, input, at, { staffId: actor.id });
     await audit(db, actor, {
       action: 'update',
       entity: 'referral',
@@ -110,9 +100,63 @@ export async function updateReferral(
       caseId,
       detail: { status: input.status },
     });
-    return {
-      result: { id: referralId, status: input.status },
-      event: { type: 'referral_updated', referralId, status: input.status, at: at.toISOString() },
-    };
+    return done;
   });
+}
+
+/**
+ * The one way a referral's status moves, whoever reports it (the case manager on the case page or
+ * the API, the provider from their link), in the caller's transaction with the case row locked:
+ * the same checks, the same history row, the same event for the case's clocks.
+ */
+export async function recordReferralUpdate(
+  db: PoolClient,
+  row: CaseRow,
+  referralId: string,
+  input: ReferralUpdate,
+  at: Date,
+  reporter: ReferralReporter,
+) {
+  assertOpen(row);
+  const referral = (
+    await db.query<{ status: ReferralStatus; sent_at: Date }>(
+      'SELECT status, sent_at FROM referrals WHERE id = $1 AND case_id = $2 FOR UPDATE',
+      [referralId, row.id],
+    )
+  ).rows[0];
+  if (!referral) throw new NotFoundError(`No referral ${referralId} on this case.`);
+  if (!NEXT[referral.status].includes(input.status)) {
+    throw new ConflictError(`A referral that is ${referral.status} cannot become ${input.status}.`);
+  }
+  if (at.getTime() < referral.sent_at.getTime()) {
+    throw new UnprocessableError('at is before the referral was sent.', [
+      { field: 'body.at', reason: 'before the referral' },
+    ]);
+  }
+  await db.query('UPDATE referrals SET status = $2, updated_at = now() WHERE id = $1', [
+    referralId,
+    input.status,
+  ]);
+  const byProvider = 'providerId' in reporter;
+  await db.query(
+    `INSERT INTO referral_events (referral_id, status, at, reported_by, reported_by_provider, note, scheduled_for)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      referralId,
+      input.status,
+      at,
+      byProvider ? null : reporter.staffId,
+      byProvider ? reporter.providerId : null,
+      input.note ?? '',
+      input.status === 'scheduled' ? (input.scheduledFor ?? null) : null,
+    ],
+  );
+  const event: CaseEvent = {
+    type: 'referral_updated',
+    referralId,
+    status: input.status,
+    at: at.toISOString(),
+    ...(byProvider ? { by: 'provider' as const } : {}),
+  };
+  return { result: { id: referralId, status: input.status }, event };
 }

@@ -37,6 +37,8 @@ export interface CaseMailContext {
   agency?: AgencyContact;
   /** Escalations only: the signed link that opens the acknowledgement page, and until when it works. */
   acknowledge?: { url: string; expiresAt: Date };
+  /** Provider follow-ups: the signed link to the provider's answer page, and until when it works. */
+  answer?: { url: string; expiresAt: Date };
   /** Task reminders: what the task is (staff-written case detail) and who it is assigned to. */
   task?: TaskMention;
 }
@@ -66,7 +68,14 @@ export interface RenderedMail {
  * Client details an email can carry, named as the audit log records them. `decision_note` is the
  * free text a supervisor wrote when deciding a plan or closure, told to the case manager.
  */
-export type ClientField = 'initials' | 'full_name' | 'referral_service' | 'decision_note' | 'task_text';
+export type ClientField =
+  | 'initials'
+  | 'full_name'
+  | 'referral_service'
+  | 'decision_note'
+  | 'task_text'
+  /** Why the client was referred: told to a provider the client named in their consent. */
+  | 'referral_reason';
 
 export interface RenderedCaseMail extends RenderedMail {
   /** Exactly the client details this email carries. */
@@ -100,7 +109,7 @@ function overdueBy(ctx: CaseMailContext): string {
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`;
 }
 
-function formatDay(date: Date, timeZone: string): string {
+export function formatDay(date: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-GB', {
     timeZone,
     day: 'numeric',
@@ -126,7 +135,7 @@ function taskSuffix(task: TaskMention | undefined): string {
 }
 
 /** "Acme Housing (intake@acme.example)", or whichever half is known. */
-function agencyLine(agency: AgencyContact | undefined): string | undefined {
+export function agencyLine(agency: AgencyContact | undefined): string | undefined {
   if (!agency?.name && !agency?.contactEmail) return undefined;
   if (!agency.contactEmail) return agency.name;
   return agency.name ? `${agency.name} (${agency.contactEmail})` : agency.contactEmail;
@@ -141,13 +150,17 @@ function renderProviderFollowUp(ctx: CaseMailContext): RenderedCaseMail {
   const subject = `Referral awaiting your response${service ? `: ${service}` : ''} — ${ctx.programName}, ref ${ctx.caseReference}`;
   const lead = `${ctx.programName} sent you a referral${service ? ` for ${service}` : ''} (reference ${ctx.caseReference}) and has not yet had your answer, which was expected by ${formatDay(ctx.dueAt, ctx.recipientTimeZone)}.`;
   const agency = agencyLine(ctx.agency);
-  const todo = `Please reply to this email to accept, schedule or decline it: your answer goes to ${ctx.caseManagerName}, the case manager${agency ? `, and to ${agency}` : ''}.`;
+  const todo = ctx.answer
+    ? `Please accept, schedule or decline it on this page (no account needed), until ${formatDay(ctx.answer.expiresAt, ctx.recipientTimeZone)}: ${ctx.answer.url}\nOr reply to this email: your answer goes to ${ctx.caseManagerName}, the case manager${agency ? `, and to ${agency}` : ''}.`
+    : `Please reply to this email to accept, schedule or decline it: your answer goes to ${ctx.caseManagerName}, the case manager${agency ? `, and to ${agency}` : ''}.`;
   const signature = `— ${ctx.programName}${ctx.agency?.name ? `, ${ctx.agency.name}` : ''}, via Caseloop`;
   const text = [`Hello ${ctx.recipientName},`, '', lead, '', todo, '', signature].join('\n');
   const html = htmlDocument(subject, [
     `<p>Hello ${escapeHtml(ctx.recipientName)},</p>`,
     `<p>${escapeHtml(lead)}</p>`,
-    `<p>${escapeHtml(todo)}</p>`,
+    ctx.answer
+      ? `<p><a href="${escapeHtml(ctx.answer.url)}">Answer the referral</a> (no account needed; the link works until ${escapeHtml(formatDay(ctx.answer.expiresAt, ctx.recipientTimeZone))}). Or reply to this email: your answer goes to ${escapeHtml(ctx.caseManagerName)}, the case manager${agency ? `, and to ${escapeHtml(agency)}` : ''}.</p>`
+      : `<p>${escapeHtml(todo)}</p>`,
     `<p>${escapeHtml(signature)}</p>`,
   ]);
   const fields: ClientField[] = ctx.referral ? ['referral_service'] : [];

@@ -45,6 +45,7 @@ export function registerCaseHandlers(
         // Asked only where generations differ, so older cases replay exactly as they ran.
         closurePausesClocks: event.type === 'closure_requested' && patched(PATCHES.closurePausesClocks),
         tellDecisions: NEWS_EVENTS.has(event.type) && patched(PATCHES.decisionsTold),
+        tellProviders: event.type === 'referral_made' && patched(PATCHES.providerAnswers),
       });
       if (delivery) state.appliedChange = delivery.change;
       changed();

@@ -11,6 +11,7 @@ import {
 import { stepSummary } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import { projectCaseSchedule, sendCaseNews, sendCaseNotification, titled } from './case-activities';
+import { consentSkipDecision } from './case-consent';
 import { registerCaseHandlers } from './case-handlers';
 import { createProjector, type CaseProjector } from './case-projection';
 import { initialCaseState, isOpen, type CaseState } from './case-state';
@@ -172,6 +173,9 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
       },
     ],
   );
+  // The record no longer allows writing to the provider (consent withdrawn): the timeline says so.
+  if (step.kind === 'provider_follow_up' && result.status === 'not_needed')
+    state.decisions.push(consentSkipDecision(o, Date.now(), result.reason, 'follow-up'));
   if (result.status === 'failed' || result.status === 'no_recipient')
     log.warn('Notification not delivered', {
       caseId: input.caseId,
@@ -190,6 +194,9 @@ async function toldNews(input: CaseWorkflowInput, state: CaseState): Promise<boo
     [{ caseId: input.caseId, ...news }],
   );
   state.news?.shift();
+  const response = state.obligations.find((o) => o.id === `referral-response-${news.referralId}`);
+  if (news.what === 'referral_sent' && result.status === 'not_needed' && response)
+    state.decisions.push(consentSkipDecision(response, Date.now(), result.reason, 'referral email'));
   if (result.status === 'failed' || result.status === 'no_recipient')
     log.warn('News not delivered', { caseId: input.caseId, what: news.what, result });
   return true;

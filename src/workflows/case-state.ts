@@ -11,6 +11,9 @@ import type {
   Obligation,
 } from '../core/case-contract';
 import { closedRefusal, statusRefusal } from '../core/case-status-rules';
+import { applyConsent, type CaseConsent } from './case-consent';
+
+export type { CaseConsent } from './case-consent';
 
 // The schedule's rules live in core (shared with the policy preview); the workflow's modules and
 // tests keep reading them from here.
@@ -58,6 +61,13 @@ export interface CaseState {
    * and drops it. Only on cases whose workflow tells them (patch 'decisions-told').
    */
   news?: CaseNews[];
+  /**
+   * The client's consent as last told by a `consent_changed` event, by purpose (absent: none told
+   * since the case started). A hint for what the workflow schedules: whoever sends to a client or
+   * provider still checks the record at that moment. `emailReminders.given === false` means client
+   * reminders must end and none be scheduled.
+   */
+  consent?: CaseConsent;
 }
 
 /** Is this delivery one the case has already applied? Undelivered-by-number events never are. */
@@ -73,11 +83,14 @@ export interface ApplyOptions {
   closurePausesClocks?: boolean;
   /** Submissions, closure requests and their decisions are told to the people waiting on them. */
   tellDecisions?: boolean;
+  /** A referral made is emailed to its provider with their answer link. */
+  tellProviders?: boolean;
 }
 
 /** Queues news for whoever is the supervisor or case manager now; the main loop sends it. */
 function tell(state: CaseState, news: Omit<CaseNews, 'staffId'>): void {
-  const staffId = news.to === 'supervisor' ? state.supervisorId : state.caseManagerId;
+  const staffId =
+    news.to === 'supervisor' ? state.supervisorId : news.to === 'provider' ? '' : state.caseManagerId;
   (state.news ??= []).push({ ...news, staffId });
 }
 
@@ -313,6 +326,8 @@ export function applyEvent(
       const at = Date.parse(event.at);
       open(state, 'referral_response', `referral-response-${event.referralId}`, at, now, event.referralId);
       open(state, 'referral_outcome', `referral-outcome-${event.referralId}`, at, now, event.referralId);
+      if (options.tellProviders)
+        tell(state, { what: 'referral_sent', referralId: event.referralId, at: event.at, to: 'provider' });
       planActivity(state, at, now);
       break;
     }
@@ -326,6 +341,14 @@ export function applyEvent(
         for (const o of openOf(state, 'referral_outcome').filter(mine))
           meet(state, o, now, `referral ${event.status.replace('_', ' ')}`);
       }
+      if (event.by === 'provider')
+        tell(state, {
+          what: 'referral_answered',
+          referralId: event.referralId,
+          status: event.status,
+          at: event.at,
+          to: 'case_manager',
+        });
       planActivity(state, Date.parse(event.at), now);
       break;
     }
@@ -384,6 +407,9 @@ export function applyEvent(
             decideBy: iso(approval.dueAt),
           });
       }
+      break;
+    case 'consent_changed':
+      applyConsent(state, event, now);
       break;
     case 'closure_decided':
       for (const o of openOf(state, 'closure_approval')) meet(state, o, now, `closure ${event.decision}`);

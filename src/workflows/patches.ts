@@ -20,4 +20,9 @@ export const PATCHES = {
    * preview can re-derive it, and a change to a clock alone re-projects (issue 16).
    */
   obligationClocksProjected: 'obligation-clocks-projected',
+  /**
+   * A referral made emails the provider at once, with their signed answer link (issue 17); cases
+   * running before it email providers only at the follow-up step, as they did.
+   */
+  providerAnswers: 'provider-answers',
 } as const;

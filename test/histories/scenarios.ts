@@ -7,7 +7,8 @@ import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
 import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
 import { runDigestsNowSignal } from '../../src/workflows/messages';
 import type { CaseEvent } from '../../src/core/case-contract';
-import { createStaff, createTeam } from '../helpers/fixtures';
+import { makeReferral } from '../../src/domain/referrals';
+import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
 
 const DAY = 86_400_000;
 
@@ -450,4 +451,61 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 10 (issue 17, patch 'provider-answers'): two referrals, each emailed to its provider
+    // the moment it is made (with the answer link); the first provider answers from the link and the
+    // case manager is told; then the client withdraws consent to share, which ends the second
+    // referral's pending provider follow-up (a decision on the timeline) while the case manager is
+    // still reminded.
+    name: 'v10-providers-answer-and-consent',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId, referral } = await referralCase(ctx);
+      const first = await referral('Accepting Provider');
+      const second = await referral('Silent Provider');
+      await env.sleep(2 * DAY);
+      await workflows.event(caseId, {
+        type: 'referral_updated',
+        referralId: first,
+        status: 'accepted',
+        at: await at(env),
+        by: 'provider',
+      });
+      await env.sleep(DAY);
+      await workflows.event(caseId, {
+        type: 'consent_changed',
+        purpose: 'share_with_providers',
+        given: false,
+        at: await at(env),
+        referralIds: [second],
+      });
+      await env.sleep(10 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
+
+/** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */
+async function referralCase(ctx: ScenarioContext) {
+  const { env, pool, workflows } = ctx;
+  const team = await createTeam(pool, { ...DEFAULT_POLICY, referralProviderFollowUp: true });
+  const opened = await openCase({ pool, workflows }, team.admin, {
+    programId: team.programId,
+    caseManagerId: team.caseManager.id,
+    riskLevel: 'medium',
+    client: { givenName: 'Recorded', familyName: 'Client', consentToShare: true },
+  });
+  await env.sleep(DAY);
+  const referral = async (organisation: string): Promise<string> => {
+    const provider = await createProvider(pool, organisation);
+    const made = await makeReferral({ pool, workflows }, team.admin, opened.id, {
+      providerId: provider.id,
+      service: 'Tenancy support',
+      reason: 'Recorded reason',
+    }, new Date(await env.currentTimeMs()));
+    return made.id;
+  };
+  const clientId = (await pool.query<{ client_id: string }>('SELECT client_id FROM cases WHERE id = $1', [opened.id]))
+    .rows[0]!.client_id;
+  return { team, caseId: opened.id, clientId, referral };
+}

@@ -165,14 +165,18 @@ describe('case clocks (time-skipping, real API, real SMTP)', () => {
       sentMail(smtp, caseId, t0)
         .filter((m) => m.obligation.endsWith(id))
         .map((m) => `${m.when} ${m.to} ${m.subject}`);
-    expect(about(accepted)).toEqual([]);
+    // Each referral is emailed to its provider when made (with its answer link); then only reminders.
+    const referred = `d1 Tue 09:59 ${provider.contactEmail} New referral: Tenancy support`;
+    expect(about(accepted)).toEqual([referred]);
     // Reminders name the referral: a case can have several open.
     const which = `(${provider.organisation}, Tenancy support)`;
     expect(about(declined)).toEqual([
+      referred,
       `d8 Tue 10:00 ${team.caseManager.email} Referral response ${which} due now`,
       `d8 Tue 10:00 ${provider.contactEmail} Referral awaiting your response: Tenancy support`,
     ]);
     expect(about(unanswered)).toEqual([
+      referred,
       `d8 Tue 10:00 ${team.caseManager.email} Referral response ${which} due now`,
       `d8 Tue 10:00 ${provider.contactEmail} Referral awaiting your response: Tenancy support`,
       `d11 Fri 10:00 ${team.caseManager.email} Referral response ${which} overdue 3 days`,

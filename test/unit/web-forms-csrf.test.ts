@@ -8,7 +8,14 @@ import type { WebDeps } from '../../src/api/web/web-deps';
  * Only the forms used before a session exists are exempt; they carry the pre-session value
  * instead (test/integration/accounts.test.ts, "login CSRF").
  */
-const BEFORE_A_SESSION = new Set(['/sign-in', '/sign-in/forgot', '/password/:token']);
+// A provider's answer page has no session at all: its forms carry the pre-session value too
+// (test/integration/provider-answers.test.ts).
+const BEFORE_A_SESSION = new Set([
+  '/sign-in',
+  '/sign-in/forgot',
+  '/password/:token',
+  '/referral-answer/:token',
+]);
 
 interface Layer {
   name: string;

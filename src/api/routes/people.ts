@@ -1,7 +1,8 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { createClient, getClient, searchClients } from '../../domain/clients';
-import { consentHistory, recordConsent } from '../../domain/consent';
+import { consentHistory } from '../../domain/consent';
+import { recordConsentForCases } from '../../domain/consent-changes';
 import { getStaff } from '../../domain/directory';
 import { acknowledgeEscalation, myEscalations } from '../../domain/escalations';
 import type { CaseWorkflows } from '../../domain/ports';
@@ -148,7 +149,8 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
     responses: { 201: { description: 'Recorded', schema: consentSchema } },
     handler: async ({ actor, params, body }) => ({
       status: 201,
-      body: await recordConsent(deps, actor, params.clientId, body),
+      // The statement reaches the client's open cases too (a withdrawal ends pending provider emails).
+      body: withoutDelivery(await recordConsentForCases(deps, actor, params.clientId, body)),
     }),
   });
   api.add({
@@ -199,4 +201,12 @@ export function registerPeopleRoutes(api: ApiRouter, deps: { pool: Pool; workflo
       body: await acknowledgeEscalation(deps, actor, params.escalationId),
     }),
   });
+}
+
+/** The recorded statement as the API has always answered it; its cases are told on their own. */
+function withoutDelivery<T extends { delivery: unknown }>({
+  delivery: _delivery,
+  ...rest
+}: T): Omit<T, 'delivery'> {
+  return rest;
 }

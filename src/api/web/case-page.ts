@@ -332,6 +332,7 @@ function caseHeader(ctx: PageContext): SafeHtml {
         <dt>Client</dt>
         <dd>
           ${client.givenName} ${client.familyName} <span class="cl-muted">(${view.client.initials})</span>
+          <br /><a href="/cases/${view.id}/consent">Consent</a>
         </dd>
       </div>
       <div>

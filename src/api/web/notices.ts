@@ -50,6 +50,7 @@ export const NOTICES = {
   'task-added': 'Task added. Its reminders go to the person who does it.',
   'task-done': 'Task marked done. Its reminders have stopped.',
   'task-cancelled': 'Task cancelled. Its reminders have stopped.',
+  'consent-recorded': 'Consent recorded. The client’s open cases follow it.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

@@ -34,6 +34,8 @@ import { registerPolicyPages } from './policy-pages';
 import { registerAdminPages } from './admin-pages';
 import { registerEpisodePages } from './episode-pages';
 import { registerTaskPages } from './task-pages';
+import { registerProviderPages } from './provider-pages';
+import { registerConsentPages } from './consent-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -52,6 +54,8 @@ export function webRoutes(deps: WebDeps): Router {
   // Page modules register on `web` with this chain (see respond.ts): registerXPages(web, deps, chain).
   const chain: PageMiddleware = { signedIn, csrf, form };
   registerAccountPages(web, deps, chain);
+  // Providers have no account: their answer page stands before every signed-in route.
+  registerProviderPages(web, deps, chain);
   registerSsoPages(web, deps, chain);
   registerWorkPages(web, deps, chain);
 
@@ -76,6 +80,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerProgramPages(web, deps, chain);
   registerPolicyPages(web, deps, chain);
   registerAdminPages(web, deps, chain);
+  registerConsentPages(web, deps, chain);
 
   registerEscalationPages(web, deps, chain);
   registerApprovalPages(web, deps, chain);
