@@ -384,8 +384,10 @@ describe('records that keep their history', () => {
     ).toBe(200);
     await skipTo(env, t0 + 16 * DAY);
     const whileClosing = sentMail(smtp, caseId, t0).map((m) => `${m.when} ${m.to} ${m.subject}`);
-    // Besides the supervisor being told of the request, only closure approval's ladder runs.
+    // Besides the referral to its provider and the supervisor being told of the request, only
+    // closure approval's ladder runs.
     expect(whileClosing).toEqual([
+      `d0 Mon 09:59 ${provider.contactEmail} New referral: Food bank`,
       `d3 Thu 09:59 ${team.supervisor.email} Closure requested for your approval`,
       `d10 Thu 10:00 ${team.supervisor.email} Closure approval due now`,
       `d14 Mon 08:00 ${team.supervisor.email} Closure approval overdue 3 days`,
@@ -405,7 +407,7 @@ describe('records that keep their history', () => {
     // a Sunday, so it falls due on the next business day.
     expect(
       sentMail(smtp, caseId, t0)
-        .slice(4)
+        .slice(5)
         .map((m) => `${m.when} ${m.to} ${m.subject}`),
     ).toEqual([
       expect.stringMatching(
