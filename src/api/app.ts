@@ -19,6 +19,7 @@ import { registerDirectoryRoutes } from './routes/directory';
 import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
 import { registerWorkRoutes } from './routes/work';
+import { registerAppointmentRoutes } from './routes/appointments';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
 import { assetRoutes } from './web/assets';
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps): Express {
   registerWorkRoutes(api, domainDeps);
   registerDirectoryRoutes(api, { ...domainDeps, accountMail: deps.accountMail });
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
+  registerAppointmentRoutes(api, domainDeps);
 
   const openapi = api.document({
     title: 'Caseloop API',
@@ -126,6 +128,7 @@ export function createApp(deps: AppDeps): Express {
       programs: 'Programs and their policies',
       providers: 'The provider directory',
       admin: "Operators' tools: reconciling case records with their workflows",
+      appointments: 'Appointments with the client: calendar invitations, reminders and attendance',
     },
   });
   app.get('/openapi.json', (_req, res) => {

@@ -196,7 +196,31 @@ export type CaseEvent =
     }
   | { type: 'risk_changed'; riskLevel: RiskLevel; at: string }
   | { type: 'closure_requested'; at: string }
-  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string };
+  | { type: 'closure_decided'; decision: 'approved' | 'returned'; at: string }
+  | ({ type: 'appointment_scheduled' } & AppointmentTimes)
+  | ({ type: 'appointment_changed' } & AppointmentTimes)
+  | { type: 'appointment_cancelled'; appointmentId: string; sequence: number; at: string }
+  | { type: 'attendance_recorded'; appointmentId: string; attendance: 'attended' | 'no_show'; at: string };
+
+/**
+ * An appointment as its clocks need it: when it starts and ends, who attends (staff ids, with their
+ * time zones), and its iCalendar SEQUENCE (0 when scheduled, one more on every change).
+ */
+export interface AppointmentTimes {
+  appointmentId: string;
+  sequence: number;
+  startsAt: string;
+  endsAt: string;
+  attendeeIds: string[];
+  zones?: Record<string, string>;
+  at: string;
+}
+
+/** One calendar message to send: the attending staff's invitation (or cancellation) at a sequence. */
+export interface AppointmentInvite {
+  appointmentId: string;
+  sequence: number;
+}
 
 /**
  * How a committed change reaches the workflow: its number in the case's change log

@@ -36,6 +36,14 @@ const PAGES = {
   // Activity on a stalled plan: a contact note is the record of it.
   note: { path: (c) => `${c}/notes/new`, label: 'Add a note' },
   closure_decision: DUE,
+  appointment: {
+    path: (c, s) => (s ? `${c}/appointments/${s}` : `${c}#appointments`),
+    label: 'See the appointment',
+  },
+  attendance: {
+    path: (c, s) => (s ? `${c}/appointments/${s}/attendance` : `${c}#appointments`),
+    label: 'Record attendance',
+  },
 } satisfies Record<WhereDone, ObligationPage>;
 
 /** The case page's path. */
