@@ -1,6 +1,12 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
+import {
+  cancelAppointment,
+  changeAppointment,
+  recordAttendance,
+  scheduleAppointment,
+} from '../../src/domain/appointments';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
 import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
@@ -385,6 +391,61 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         kind: 'initial',
         completedAt: await at(env),
       });
+      await env.sleep(2 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Appointments (issue 17): invitations, a change that drops an attendee, the reminder before,
+    // attendance owed after, a no-show's re-engagement met by a contact note; a second one cancelled.
+    name: 'v10-appointments-no-show-and-cancel',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const deps = { pool, workflows };
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      await env.sleep(DAY);
+      const start = (await env.currentTimeMs()) + 3 * DAY;
+      const first = await scheduleAppointment(
+        deps,
+        team.caseManager,
+        caseId,
+        {
+          startsAt: new Date(start).toISOString(),
+          durationMinutes: 60,
+          mode: 'in_person',
+          location: 'Office',
+          attendeeIds: [team.caseManager.id, team.supervisor.id],
+        },
+        await now(),
+      );
+      const second = await scheduleAppointment(
+        deps,
+        team.caseManager,
+        caseId,
+        {
+          startsAt: new Date(start + 7 * DAY).toISOString(),
+          durationMinutes: 30,
+          mode: 'phone',
+          location: '+44 20 7946 0000',
+          attendeeIds: [team.caseManager.id],
+        },
+        await now(),
+      );
+      await env.sleep(DAY);
+      await changeAppointment(
+        deps,
+        team.caseManager,
+        caseId,
+        first.id,
+        { startsAt: new Date(start + DAY).toISOString(), attendeeIds: [team.caseManager.id] },
+        await now(),
+      );
+      await cancelAppointment(deps, team.caseManager, caseId, second.id, { by: 'agency' }, await now());
+      await env.sleep(5 * DAY);
+      await recordAttendance(deps, team.caseManager, caseId, first.id, { attendance: 'no_show' }, await now());
+      await env.sleep(10 * DAY);
+      await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
       await env.sleep(2 * DAY);
       return caseWorkflowId(caseId);
     },
