@@ -105,7 +105,9 @@ export function createSendAppointmentInvite(deps: AppointmentMailDeps) {
           )
         ).rows[0]
       : undefined;
-    const dropped = before ? { ...versionOf(req.appointmentId, before), sequence: row.sequence } : appointment;
+    const dropped = before
+      ? { ...versionOf(req.appointmentId, before), sequence: row.sequence }
+      : appointment;
     const stamp = req.scheduledFor ? new Date(req.scheduledFor) : row.at;
     const recipients = [
       ...row.attendee_ids.map((id) => ({

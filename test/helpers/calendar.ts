@@ -24,7 +24,8 @@ export function parseInvite(m: CapturedMail): ParsedInvite {
   const file = m.attachments.find((a) => a.filename === 'invite.ics');
   const cal = new ICAL.Component(ICAL.parse(part.content));
   const event = cal.getFirstSubcomponent('vevent')!;
-  const time = (name: string): string => (event.getFirstPropertyValue(name) as ICAL.Time).toJSDate().toISOString();
+  const time = (name: string): string =>
+    (event.getFirstPropertyValue(name) as ICAL.Time).toJSDate().toISOString();
   return {
     partMethod: part.method ?? '',
     method: String(cal.getFirstPropertyValue('method')),

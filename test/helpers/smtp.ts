@@ -71,7 +71,12 @@ export async function startSmtpCatcher(
               contentType: a.contentType,
               ...(a.filename ? { filename: a.filename } : {}),
               ...(a.contentType === 'text/calendar' && typeof a.headers.get('content-type') === 'object'
-                ? { method: String((a.headers.get('content-type') as { params?: { method?: string } }).params?.method ?? '') }
+                ? {
+                    method: String(
+                      (a.headers.get('content-type') as { params?: { method?: string } }).params?.method ??
+                        '',
+                    ),
+                  }
                 : {}),
               content: a.content.toString('utf8'),
             })),
