@@ -313,7 +313,8 @@ export const OBLIGATIONS = {
   },
   re_engagement: {
     ...CASE_MANAGER_WORK,
-    label: 'Re-engagement',
+    // What is owed after a no-show: getting back in touch ("re-engagement").
+    label: 'Contact after a missed appointment',
     about: 'appointment',
     doneAt: 'note',
     due: { after: 'reEngagementDue', businessDays: false, anchoredOn: 'the missed appointment' },

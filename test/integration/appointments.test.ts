@@ -96,11 +96,11 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
       // Ended Friday 16:30; a day later is Saturday, so attendance falls due Monday.
       `d7 Mon 16:30 ${cm} Attendance due now`,
       // The no-show on d8 (Tue 09:59) opens re-engagement, due 7 days later, on the full ladder.
-      `d14 Mon 08:00 ${cm} Re-engagement due ${when(t0 + 15 * DAY)}`,
-      `d15 Tue 10:00 ${cm} Re-engagement due now`,
-      `d18 Fri 10:00 ${cm} Re-engagement overdue 3 days`,
-      `d21 Mon 08:00 ${team.supervisor.email} Escalation: re-engagement overdue 5 days`,
-      `d21 Mon 10:00 ${cm} Re-engagement overdue 6 days`,
+      `d14 Mon 08:00 ${cm} Contact after a missed appointment due ${when(t0 + 15 * DAY)}`,
+      `d15 Tue 10:00 ${cm} Contact after a missed appointment due now`,
+      `d18 Fri 10:00 ${cm} Contact after a missed appointment overdue 3 days`,
+      `d21 Mon 08:00 ${team.supervisor.email} Escalation: contact after a missed appointment overdue 5 days`,
+      `d21 Mon 10:00 ${cm} Contact after a missed appointment overdue 6 days`,
     ]);
 
     // Every invitation parsed back: one UID, SEQUENCE 0 then 1, times in UTC, the recipient as the
