@@ -84,7 +84,7 @@ describe('appointment transitions', () => {
 
   it('when a policy stored before appointments lacks their durations, then the defaults apply', () => {
     const { appointmentReminderBefore: _a, attendanceRecordDue: _b, ...old } = DEFAULT_POLICY;
-    const s = newCase(old as ProgramPolicy);
+    const s = newCase(old);
     applyEvent(s, scheduled(), t('2027-01-05T10:00:00Z'));
     expect(open(s, 'appointment_reminder')[0]!.dueAt).toBe(t('2027-01-06T14:00:00Z'));
     expect(open(s, 'attendance_record')[0]!.dueAt).toBe(t('2027-01-08T15:00:00Z'));
