@@ -47,6 +47,9 @@ export const NOTICES = {
   'provider-reactivated': 'Provider reactivated. Referrals to it can be made again.',
   'session-ended':
     'Your session had ended, so what you sent was not saved and nothing was changed. Sign in, then send it again.',
+  'appointment-scheduled': 'Appointment scheduled. Everyone attending gets a calendar invitation.',
+  'attendance-recorded': 'Attendance recorded.',
+  'appointment-cancelled': 'Appointment cancelled. Everyone attending gets the cancellation.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;
