@@ -57,6 +57,11 @@ describeInBrowser('appointment pages, in a real browser at 320 px', () => {
     await page.getByRole('button', { name: 'Schedule appointment' }).click();
     await page.waitForURL(/\/appointments\/[0-9a-f-]{36}\?notice=/);
     await page.getByRole('heading', { level: 1, name: 'Appointment' }).waitFor();
+    if (new URL(page.url()).searchParams.get('notice') === 'appointment-scheduled')
+      await page
+        .getByRole('status')
+        .filter({ hasText: /Appointment scheduled/ })
+        .waitFor();
     const rows = (
       await db.pool.query<{ mode: string; location: string; minutes: number; attendee_ids: string[] }>(
         `SELECT mode, location, extract(epoch FROM ends_at - starts_at)::int / 60 AS minutes, attendee_ids::text[] AS attendee_ids
@@ -89,5 +94,15 @@ describeInBrowser('appointment pages, in a real browser at 320 px', () => {
     await page.getByText('Cancelled by the client').waitFor();
     expect(await page.getByRole('button', { name: 'Cancel appointment' }).count()).toBe(0);
     await checkPage(page, 'cancelled');
+
+    // The case page lists it, linking to its page, and offers to schedule another.
+    await page.goto(`${api.base}/cases/${caseId}#appointments`);
+    const section = page.locator('#appointments');
+    await section.getByRole('link', { name: 'Schedule an appointment' }).waitFor();
+    expect(await section.locator('tbody tr').allInnerTexts()).toEqual([
+      expect.stringMatching(/Video \(45 min\)\s+Cancelled by the client/),
+    ]);
+    expect(await axeViolations(page)).toEqual([]);
+    expect(await horizontalOverflow(page)).toBe(0);
   });
 });

@@ -198,6 +198,7 @@ describeInBrowser('the case page, in a real browser', () => {
       '#notes',
       '#escalations',
       '#timeline',
+      '#appointments',
     ]);
     expect(await texts(page.locator('main h2'))).toEqual([
       'What is due',
@@ -207,6 +208,7 @@ describeInBrowser('the case page, in a real browser', () => {
       'Notes',
       'Open escalations',
       'Timeline',
+      'Appointments',
     ]);
 
     // #due: the open obligations, soonest first; the referral's outcome overdue and escalated.

@@ -23,6 +23,7 @@ import {
 } from './case-forms';
 import { checkbox, formValues, radios, textInput, type FieldErrors, type FormValues } from './forms';
 import { csrfField } from './layout';
+import { noticeFor } from './notices';
 import { instantFromLocal } from './local-time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { Viewer } from './session';
@@ -195,6 +196,7 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
     values: FormValues,
     errors?: FieldErrors,
     problem?: string,
+    notice?: string,
   ): string => {
     const base = appointmentPath(head.id, a.id);
     const open = a.status === 'scheduled';
@@ -237,6 +239,7 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
       head,
       title: 'Appointment',
       problem,
+      notice,
       errors,
       labels: LABELS,
       body: html`${facts([
@@ -262,7 +265,11 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
 
   web.get('/cases/:caseId/appointments/:appointmentId', mw.signedIn, async (req, res) => {
     const { head, a, attendees } = await loadShown(req, res);
-    sendPage(res, 200, showPage(viewerOf(res), head, a, attendees, {}));
+    sendPage(
+      res,
+      200,
+      showPage(viewerOf(res), head, a, attendees, {}, undefined, undefined, noticeFor(req.query.notice)),
+    );
   });
   // Where attendance reminders link: the appointment's page, at its attendance form.
   web.get('/cases/:caseId/appointments/:appointmentId/attendance', mw.signedIn, (req, res) => {

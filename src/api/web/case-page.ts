@@ -27,6 +27,8 @@ import { getCase, LIFE_DOMAINS, type CaseView } from '../../domain/cases';
 import { getClient, type ClientRecord } from '../../domain/clients';
 import { getProgram, staffNames, type Program } from '../../domain/directory';
 import { listNotes, type Note, type NotePage } from '../../domain/notes';
+import { listAppointments, type Appointment } from '../../domain/appointments';
+import { appointmentsSection } from './appointment-list';
 import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { noticeFor } from './notices';
@@ -81,6 +83,8 @@ export interface CasePageData {
   notesCursor?: string | undefined;
   timeline: TimelineEntry[];
   names: Map<string, string>;
+  /** The case's appointments, soonest first (absent: none read). */
+  appointments?: Appointment[];
 }
 
 async function loadCasePage(
@@ -104,6 +108,7 @@ async function loadCasePage(
     }),
     caseTimeline(pool, actor, caseId),
   ]);
+  const appointments = await listAppointments(pool, actor, caseId);
   const people = [
     view.caseManagerId,
     view.supervisorId,
@@ -136,6 +141,7 @@ async function loadCasePage(
     notesCursor,
     timeline,
     names,
+    appointments,
   };
 }
 
@@ -149,6 +155,7 @@ const SECTIONS = [
   ['notes', 'Notes'],
   ['escalations', 'Open escalations'],
   ['timeline', 'Timeline'],
+  ['appointments', 'Appointments'],
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number][0];
@@ -174,6 +181,7 @@ export function casePage(d: CasePageData, viewer: Viewer, actor: Actor): SafeHtm
     notes: notesSection(ctx, actions.includes('note')),
     escalations: escalationsSection(ctx, actor),
     timeline: timelineSection(ctx),
+    appointments: appointmentsSection(ctx.caseId, ctx.d.appointments ?? [], viewer, actions.includes('note')),
   };
   return html`${caseHeader(ctx)} ${actionsBar(d.view.id, actions)}
     <nav class="cl-toc" aria-label="On this page">
