@@ -450,4 +450,46 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Appointments where the program reminds clients: the client's reminder opens beside the staff's
+    // (sent only with the client's consent, here none: recorded as skipped), then attendance.
+    name: 'v10-appointments-client-reminder',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      // Urgent, so the reminders leave on time whatever weekday the recording starts on.
+      const team = await createTeam(pool, { ...DEFAULT_POLICY, clientAppointmentReminders: true, urgent: true });
+      const opened = await openCase({ pool, workflows }, team.admin, {
+        programId: team.programId,
+        caseManagerId: team.caseManager.id,
+        riskLevel: 'medium',
+        client: { givenName: 'Recorded', familyName: 'Client', email: 'recorded.client@client.test' },
+      });
+      await env.sleep(DAY);
+      const start = (await env.currentTimeMs()) + 3 * DAY;
+      const appointment = await scheduleAppointment(
+        { pool, workflows },
+        team.caseManager,
+        opened.id,
+        {
+          startsAt: new Date(start).toISOString(),
+          durationMinutes: 60,
+          mode: 'in_person',
+          location: 'Office',
+          attendeeIds: [team.caseManager.id],
+        },
+        new Date(await env.currentTimeMs()),
+      );
+      await env.sleep(3 * DAY + 2 * 3_600_000);
+      await recordAttendance(
+        { pool, workflows },
+        team.caseManager,
+        opened.id,
+        appointment.id,
+        { attendance: 'attended' },
+        new Date(await env.currentTimeMs()),
+      );
+      await env.sleep(DAY);
+      return caseWorkflowId(opened.id);
+    },
+  },
 ];
