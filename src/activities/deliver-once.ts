@@ -44,6 +44,8 @@ export interface OneNotification {
   replyTo?: OutgoingMail['replyTo'];
   /** Headers besides the notification key's. */
   headers?: Record<string, string>;
+  /** An appointment's iCalendar invitation or cancellation. */
+  calendar?: OutgoingMail['calendar'];
 }
 
 export type DeliveryOutcome =
@@ -98,6 +100,7 @@ export async function sendRecorded(deps: DeliveryDeps, n: OneNotification): Prom
       // The id first recorded: a resend keeps it even if the sending domain changed in between.
       messageId: row?.message_id ?? messageIdFor(n.key, deps.mailer.messageIdDomain),
       ...(n.replyTo ? { replyTo: n.replyTo } : {}),
+      ...(n.calendar ? { calendar: n.calendar } : {}),
       headers: { 'X-Caseloop-Notification-Key': n.key, ...n.headers },
     });
   } catch (err) {

@@ -7,6 +7,7 @@ import { createDigestActivities } from './digests';
 import { createDeliverFanOut } from './fan-out';
 import { createSendCaseNotification } from './notifications';
 import { createProjectCaseSchedule } from './projection';
+import { createSendAppointmentInvite } from './appointments';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     sendCaseNews: createSendCaseNews(deps),
     projectCaseSchedule: createProjectCaseSchedule(deps),
     deliverFanOut: createDeliverFanOut(deps),
+    sendAppointmentInvite: createSendAppointmentInvite(deps),
     ...createDigestActivities(deps),
   };
 }

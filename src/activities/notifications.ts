@@ -21,6 +21,7 @@ import {
   type TaskMention,
 } from '../notifications/templates';
 import type { CaseNotificationRequest, NotificationResult } from './types';
+import { sendAppointmentReminder } from './appointments';
 
 export interface NotificationDeps {
   pool: Pool;
@@ -30,6 +31,11 @@ export interface NotificationDeps {
   /** Named in provider emails, whose replies go to the case manager and this contact. */
   agency?: AgencyContact;
 }
+
+const REMINDS_OF_APPOINTMENT: ReadonlySet<string> = new Set([
+  'appointment_reminder',
+  'appointment_client_reminder',
+]);
 
 /** Case, obligation, due time, ladder step, recipient: the same decision always yields the same key. */
 export function notificationKey(r: CaseNotificationRequest): string {
@@ -230,6 +236,10 @@ async function recordEscalation(
 export function createSendCaseNotification(deps: NotificationDeps) {
   return async function sendCaseNotification(req: CaseNotificationRequest): Promise<NotificationResult> {
     const key = notificationKey(req);
+    // Appointment reminders say when and where; the client's goes only with consent (checked now).
+    if (REMINDS_OF_APPOINTMENT.has(req.obligationKind)) return sendAppointmentReminder(deps, req, key);
+    if (req.recipient === 'client')
+      return { status: 'no_recipient', reason: 'only appointments remind the client' };
 
     const recipient = await findRecipient(deps.pool, req);
     if (!recipient)

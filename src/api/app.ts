@@ -21,6 +21,7 @@ import { registerAdminRoutes } from './routes/admin';
 import { registerPeopleRoutes } from './routes/people';
 import { registerWorkRoutes } from './routes/work';
 import { registerTaskRoutes } from './routes/tasks';
+import { registerAppointmentRoutes } from './routes/appointments';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
 import { assetRoutes } from './web/assets';
@@ -114,6 +115,7 @@ export function createApp(deps: AppDeps): Express {
   registerAdminRoutes(api, { ...domainDeps, facts: createCaseFactsReader(deps.temporal) });
   registerEpisodeRoutes(api, domainDeps);
   registerTaskRoutes(api, domainDeps);
+  registerAppointmentRoutes(api, domainDeps);
 
   const openapi = api.document({
     title: 'Caseloop API',
@@ -131,6 +133,7 @@ export function createApp(deps: AppDeps): Express {
       providers: 'The provider directory',
       admin: "Operators' tools: reconciling case records with their workflows",
       tasks: 'Tasks added to a case, reminded to their assignee until done or cancelled',
+      appointments: 'Appointments with the client: calendar invitations, reminders and attendance',
     },
   });
   app.get('/openapi.json', (_req, res) => {

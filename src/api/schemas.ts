@@ -112,6 +112,11 @@ export const policySchema = z
     }),
     urgent: z.boolean(),
     allowClientNamesInEmail: z.boolean(),
+    // Optional: clients written before appointments send policies without them (defaults apply).
+    appointmentReminderBefore: duration.optional(),
+    attendanceRecordDue: duration.optional(),
+    reEngagementDue: duration.optional(),
+    clientAppointmentReminders: z.boolean().optional(),
   })
   .meta({ id: 'ProgramPolicy' });
 

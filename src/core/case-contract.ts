@@ -233,7 +233,11 @@ export type CaseEvent =
       zones?: Record<string, string>;
     }
   | { type: 'task_closed'; taskId: string; outcome: 'done' | 'cancelled'; at: string }
-  | ConsentChanged;
+  | ConsentChanged
+  | ({ type: 'appointment_scheduled' } & AppointmentTimes)
+  | ({ type: 'appointment_changed' } & AppointmentTimes)
+  | { type: 'appointment_cancelled'; appointmentId: string; sequence: number; at: string }
+  | { type: 'attendance_recorded'; appointmentId: string; attendance: 'attended' | 'no_show'; at: string };
 
 /**
  * A client's consent was recorded (given or withdrawn): staged for each of the client's open cases.
@@ -248,6 +252,26 @@ export interface ConsentChanged {
   at: string;
   /** Open referrals on this case whose provider may no longer be written to (withdrawals). */
   referralIds?: string[];
+}
+
+/**
+ * An appointment as its clocks need it: when it starts and ends, who attends (staff ids, with their
+ * time zones), and its iCalendar SEQUENCE (0 when scheduled, one more on every change).
+ */
+export interface AppointmentTimes {
+  appointmentId: string;
+  sequence: number;
+  startsAt: string;
+  endsAt: string;
+  attendeeIds: string[];
+  zones?: Record<string, string>;
+  at: string;
+}
+
+/** One calendar message to send: the attending staff's invitation (or cancellation) at a sequence. */
+export interface AppointmentInvite {
+  appointmentId: string;
+  sequence: number;
 }
 
 /**

@@ -31,7 +31,7 @@ export interface LadderStep {
 export interface LadderShape {
   headsUp: boolean;
   /** Who the due and overdue reminders go to; none for an obligation that only escalates. */
-  remindTo?: 'case_manager' | 'supervisor' | 'assignee';
+  remindTo?: 'case_manager' | 'supervisor' | 'assignee' | 'client';
   overdueRepeats: boolean;
   /** Also email the provider when the due time passes (referrals, when the program allows it). */
   providerFollowUp?: boolean;

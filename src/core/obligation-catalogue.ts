@@ -20,7 +20,11 @@ export type ObligationKind =
   | 'stalled_plan'
   | 'goal_target'
   | 'closure_approval'
-  | 'task';
+  | 'task'
+  | 'appointment_reminder'
+  | 'appointment_client_reminder'
+  | 'attendance_record'
+  | 're_engagement';
 
 /**
  * Whose work it is: the due and overdue reminders go to them. `assignee` is whoever the obligation
@@ -41,11 +45,15 @@ export type WhereDone =
   | 'goal_progress'
   | 'note'
   | 'closure_decision'
-  | 'task';
+  | 'task'
+  | 'appointment'
+  | 'attendance';
 
 /** The policy fields that hold a due duration: one duration, or one per risk level. */
 export type DuePolicyField = {
-  [K in keyof ProgramPolicy]: ProgramPolicy[K] extends string | Record<RiskLevel, string> ? K : never;
+  [K in keyof ProgramPolicy]-?: NonNullable<ProgramPolicy[K]> extends string | Record<RiskLevel, string>
+    ? K
+    : never;
 }[keyof ProgramPolicy];
 
 /**
@@ -61,7 +69,9 @@ export type DueRule =
       anchoredOn: string;
     }
   /** Due at the anchor itself: the anchor is the due time someone chose. */
-  | { atAnchor: true; anchoredOn: string };
+  | { atAnchor: true; anchoredOn: string }
+  /** Due this policy duration before the anchor (a reminder before an appointment's start). */
+  | { before: DuePolicyField; anchoredOn: string };
 
 /** Which rungs its ladder has (the recipients follow from the owner and `escalate`). */
 export interface LadderSpec {
@@ -79,6 +89,11 @@ export interface LadderSpec {
    * climbs to the program manager (policy escalateToProgramManagerAfter, business days).
    */
   escalate?: { to: 'supervisor' | 'program_manager'; when: 'after_overdue' | 'at_due' };
+  /**
+   * The reminders go to the client instead of the owner, and only if the program's policy allows
+   * it (clientAppointmentReminders); the client's consent is checked when one leaves.
+   */
+  remindClient?: 'if_policy_allows';
 }
 
 /** What an email can say about one escalation, already formatted for its recipient. */
@@ -106,7 +121,7 @@ export interface ObligationSpec {
   label: string;
   owner: ObligationOwner;
   /** What its subjectId names, if it has one: emails about a referral say which referral. */
-  about?: 'referral' | 'plan' | 'goal' | 'task';
+  about?: 'referral' | 'plan' | 'goal' | 'task' | 'appointment';
   /** Where it is done: the page My work links to. */
   doneAt: WhereDone;
   due: DueRule;
@@ -120,6 +135,8 @@ export interface ObligationSpec {
    * told otherwise follows from `ladder.escalate`: see `toldIfOverdue`).
    */
   supervisorEscalation?: (m: EscalationMention) => EscalationWording;
+  /** A single reminder that is the whole obligation: once it has gone (or was not needed), it is met. */
+  metWhenReminded?: boolean;
 }
 
 /** Heads-up, due, overdue repeats, then the supervisor: the case manager's own work. */
@@ -282,6 +299,49 @@ export const OBLIGATIONS = {
       alsoTold: `${m.assigneeName ?? 'The assignee'} has had reminders. The program manager is told if this is not acknowledged.`,
     }),
   },
+  // Appointments (src/workflows/appointment-transitions.ts): a reminder to each attending staff
+  // member and, where allowed, to the client; attendance owed after it; a no-show's re-engagement.
+  appointment_reminder: {
+    label: 'Appointment reminder',
+    owner: 'assignee',
+    about: 'appointment',
+    doneAt: 'appointment',
+    due: { before: 'appointmentReminderBefore', anchoredOn: "the appointment's start" },
+    ladder: { headsUp: false, reminders: true, overdueRepeats: false },
+    digest: false,
+    whatToDo: 'Attend the appointment with the client, or change or cancel it on the case.',
+    metWhenReminded: true,
+  },
+  appointment_client_reminder: {
+    label: 'Client appointment reminder',
+    owner: 'case_manager',
+    about: 'appointment',
+    doneAt: 'appointment',
+    due: { before: 'appointmentReminderBefore', anchoredOn: "the appointment's start" },
+    ladder: { headsUp: false, reminders: true, overdueRepeats: false, remindClient: 'if_policy_allows' },
+    digest: false,
+    whatToDo: 'Nothing: the client is reminded of the appointment by email where they consented.',
+    metWhenReminded: true,
+  },
+  attendance_record: {
+    label: 'Attendance',
+    owner: 'case_manager',
+    about: 'appointment',
+    doneAt: 'attendance',
+    due: { after: 'attendanceRecordDue', businessDays: false, anchoredOn: "the appointment's end" },
+    ladder: { headsUp: false, reminders: true, overdueRepeats: true },
+    digest: true,
+    whatToDo: 'Record whether the client attended the appointment (attended, no-show, cancelled).',
+  },
+  re_engagement: {
+    ...CASE_MANAGER_WORK,
+    // What is owed after a no-show: getting back in touch ("re-engagement").
+    label: 'Contact after a missed appointment',
+    about: 'appointment',
+    doneAt: 'note',
+    due: { after: 'reEngagementDue', businessDays: false, anchoredOn: 'the missed appointment' },
+    whatToDo: 'Contact the client after the missed appointment and record a contact note or a new visit.',
+  },
 } satisfies Record<ObligationKind, ObligationSpec>;
 
 export const OBLIGATION_KINDS = Object.keys(OBLIGATIONS) as ObligationKind[];
@@ -316,7 +376,10 @@ export function ladderShape(kind: ObligationKind, policy: ProgramPolicy): Ladder
   const { owner, ladder } = obligationSpec(kind);
   return {
     headsUp: ladder.headsUp,
-    ...(ladder.reminders ? { remindTo: owner } : {}),
+    ...(ladder.reminders && !ladder.remindClient ? { remindTo: owner } : {}),
+    ...(ladder.reminders && ladder.remindClient && policy.clientAppointmentReminders === true
+      ? { remindTo: 'client' as const }
+      : {}),
     overdueRepeats: ladder.overdueRepeats,
     ...(ladder.providerFollowUp ? { providerFollowUp: policy.referralProviderFollowUp } : {}),
     ...(ladder.escalate ? { escalate: ladder.escalate } : {}),

@@ -37,6 +37,14 @@ const PAGES = {
   note: { path: (c) => `${c}/notes/new`, label: 'Add a note' },
   closure_decision: DUE,
   task: { path: (c) => `${c}#tasks`, label: 'Mark the task done' },
+  appointment: {
+    path: (c, s) => (s ? `${c}/appointments/${s}` : `${c}#appointments`),
+    label: 'See the appointment',
+  },
+  attendance: {
+    path: (c, s) => (s ? `${c}/appointments/${s}/attendance` : `${c}#appointments`),
+    label: 'Record attendance',
+  },
 } satisfies Record<WhereDone, ObligationPage>;
 
 /** The case page's path. */

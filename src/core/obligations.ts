@@ -8,7 +8,7 @@ import {
 } from './business-time';
 import { parseDuration } from './duration';
 import { obligationSpec, type ObligationKind } from './obligation-catalogue';
-import type { ProgramPolicy, RiskLevel } from './policy';
+import { APPOINTMENT_POLICY_DEFAULTS, type ProgramPolicy, type RiskLevel } from './policy';
 
 /**
  * When what a case owes falls due, and when a reminder may leave. Pure and deterministic: the case
@@ -55,8 +55,11 @@ export function addPolicyDuration(
 export function dueDuration(kind: ObligationKind, policy: ProgramPolicy, risk: RiskLevel): string {
   const rule = obligationSpec(kind).due;
   if ('atAnchor' in rule) return 'PT0S';
-  const duration = policy[rule.after];
-  return typeof duration === 'string' ? duration : duration[risk];
+  const field = 'before' in rule ? rule.before : rule.after;
+  // Fields added after a program stored its policy read their defaults.
+  const duration =
+    policy[field] ?? APPOINTMENT_POLICY_DEFAULTS[field as keyof typeof APPOINTMENT_POLICY_DEFAULTS];
+  return typeof duration === 'string' ? duration : (duration as Record<RiskLevel, string>)[risk];
 }
 
 /**
@@ -72,6 +75,8 @@ export function deriveDueAt(
   const anchor = o.anchorAt + o.pausedMs;
   const rule = obligationSpec(o.kind).due;
   if ('atAnchor' in rule) return anchor;
+  // Before an appointment: its own wall-clock time, the day before (no rolling past weekends).
+  if ('before' in rule) return addInZone(anchor, dueDuration(o.kind, policy, risk), cal.timeZone, -1);
   return addPolicyDuration(anchor, dueDuration(o.kind, policy, risk), cal, {
     businessDays: rule.businessDays,
   });

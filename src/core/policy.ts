@@ -36,7 +36,26 @@ export interface ProgramPolicy {
   urgent: boolean;
   /** Minimum necessary by default: emails carry a case reference and initials only. */
   allowClientNamesInEmail: boolean;
+  /**
+   * Appointments (optional: policies stored before them read the defaults). The attending staff are
+   * reminded this long before the start...
+   */
+  appointmentReminderBefore?: string;
+  /** ...attendance is owed this long after the end... */
+  attendanceRecordDue?: string;
+  /** ...and a no-show's re-engagement of the client this long after it. */
+  reEngagementDue?: string;
+  /** The client is emailed a reminder too (where they consented to email reminders). */
+  clientAppointmentReminders?: boolean;
 }
+
+/** The appointment fields of a policy, with the defaults where a policy stored before them lacks them. */
+export const APPOINTMENT_POLICY_DEFAULTS = {
+  appointmentReminderBefore: 'P1D',
+  attendanceRecordDue: 'P1D',
+  reEngagementDue: 'P7D',
+  clientAppointmentReminders: false,
+} as const satisfies Partial<ProgramPolicy>;
 
 /** The defaults from the product brief. */
 export const DEFAULT_POLICY: ProgramPolicy = {
@@ -58,6 +77,7 @@ export const DEFAULT_POLICY: ProgramPolicy = {
   },
   urgent: false,
   allowClientNamesInEmail: false,
+  ...APPOINTMENT_POLICY_DEFAULTS,
 };
 
 /** Minute-scale policy so a newcomer running `npm run dev` sees a whole ladder within minutes. */
@@ -81,6 +101,10 @@ export const DEMO_MINUTE_POLICY: ProgramPolicy = {
   // The demo has to show mail at any hour of the day.
   urgent: true,
   allowClientNamesInEmail: false,
+  appointmentReminderBefore: 'PT2M',
+  attendanceRecordDue: 'PT2M',
+  reEngagementDue: 'PT5M',
+  clientAppointmentReminders: false,
 };
 
 const MINUTE_MS = 60_000;
@@ -105,6 +129,17 @@ const DURATION_BOUNDS: [path: string, pick: (p: ProgramPolicy) => string, bound:
   ['ladder.overdueEvery', (p) => p.ladder.overdueEvery, 'atLeastAMinute'],
   ['ladder.escalateToSupervisorAfter', (p) => p.ladder.escalateToSupervisorAfter, 'zeroAllowed'],
   ['ladder.escalateToProgramManagerAfter', (p) => p.ladder.escalateToProgramManagerAfter, 'zeroAllowed'],
+  [
+    'appointmentReminderBefore',
+    (p) => p.appointmentReminderBefore ?? APPOINTMENT_POLICY_DEFAULTS.appointmentReminderBefore,
+    'zeroAllowed',
+  ],
+  [
+    'attendanceRecordDue',
+    (p) => p.attendanceRecordDue ?? APPOINTMENT_POLICY_DEFAULTS.attendanceRecordDue,
+    'positive',
+  ],
+  ['reEngagementDue', (p) => p.reEngagementDue ?? APPOINTMENT_POLICY_DEFAULTS.reEngagementDue, 'positive'],
 ];
 
 /**

@@ -11,6 +11,11 @@ export interface OutgoingMail {
   /** Where answers go when the recipient is expected to reply (provider emails). */
   replyTo?: { name: string; address: string }[];
   headers?: Record<string, string>;
+  /**
+   * An iCalendar object (an appointment's invitation or cancellation): sent as the
+   * `text/calendar; method=…` alternative part calendars act on, and as an .ics attachment.
+   */
+  calendar?: { method: 'REQUEST' | 'CANCEL'; ics: string };
 }
 
 export interface Mailer {
@@ -59,6 +64,14 @@ export function createMailer(smtpUrl: string, from: string): Mailer {
           messageId: mail.messageId,
           ...(mail.replyTo?.length ? { replyTo: mail.replyTo } : {}),
           headers: { ...AUTOMATED_HEADERS, ...mail.headers },
+          ...(mail.calendar
+            ? {
+                icalEvent: { method: mail.calendar.method, content: mail.calendar.ics },
+                attachments: [
+                  { filename: 'invite.ics', content: mail.calendar.ics, contentType: 'application/ics' },
+                ],
+              }
+            : {}),
         });
       } catch (err) {
         const code = (err as { responseCode?: number }).responseCode;

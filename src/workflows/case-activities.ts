@@ -11,7 +11,7 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /** The activities a case workflow calls: write its projection, send one ladder step, tell one piece of news. */
-export const { sendCaseNotification, projectCaseSchedule, sendCaseNews } =
+export const { sendCaseNotification, projectCaseSchedule, sendCaseNews, sendAppointmentInvite } =
   proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** An activity call with a summary, so the UI's timeline reads as the case's story. */

@@ -8,13 +8,20 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { stepSummary } from '../core/obligation-catalogue';
+import { obligationSpec, stepSummary } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
-import { projectCaseSchedule, sendCaseNews, sendCaseNotification, titled } from './case-activities';
+import {
+  projectCaseSchedule,
+  sendAppointmentInvite,
+  sendCaseNews,
+  sendCaseNotification,
+  titled,
+} from './case-activities';
+import { reminderDone } from './appointment-transitions';
 import { consentSkipDecision } from './case-consent';
 import { registerCaseHandlers } from './case-handlers';
 import { createProjector, type CaseProjector } from './case-projection';
-import { initialCaseState, isOpen, type CaseState } from './case-state';
+import { CASE_STATE_OPS, initialCaseState, isOpen, type CaseState } from './case-state';
 import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { PATCHES } from './patches';
 import { buildSchedule, nextStep, recipientId, recordStepSent, type PlannedStep } from './schedule';
@@ -52,7 +59,7 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   registerCaseHandlers(state, {
     schedule,
     // Settled only when nothing is left to write: the projection, and any news email still queued.
-    upToDate: () => projector.upToDate() && !state.news?.length,
+    upToDate: () => projector.upToDate() && !state.news?.length && !state.invites?.length,
     changed: () => {
       state.version++;
     },
@@ -69,6 +76,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     // News of a request or decision leaves first, even before the case closes (only cases that
     // queue news do anything here: patch 'decisions-told').
     if (await toldNews(input, state)) continue;
+    // Appointment invitations likewise (only cases with appointments queue any).
+    if (await sentInvite(input, state)) continue;
     if (state.status === 'closed') return closeOut(projector);
     if (await continuedAsNewIfLong(input, state, changedSince)) continue;
     // On hold, nothing goes out until the case resumes.
@@ -176,6 +185,17 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
   // The record no longer allows writing to the provider (consent withdrawn): the timeline says so.
   if (step.kind === 'provider_follow_up' && result.status === 'not_needed')
     state.decisions.push(consentSkipDecision(o, Date.now(), result.reason, 'follow-up'));
+  // A reminder that is its obligation's whole work (appointments) ends it, sent or not needed.
+  if (obligationSpec(o.kind).metWhenReminded) {
+    reminderDone(
+      state,
+      o,
+      step.id,
+      result.status === 'not_needed' ? result.reason : undefined,
+      Date.now(),
+      CASE_STATE_OPS,
+    );
+  }
   if (result.status === 'failed' || result.status === 'no_recipient')
     log.warn('Notification not delivered', {
       caseId: input.caseId,
@@ -199,6 +219,18 @@ async function toldNews(input: CaseWorkflowInput, state: CaseState): Promise<boo
     state.decisions.push(consentSkipDecision(response, Date.now(), result.reason, 'referral email'));
   if (result.status === 'failed' || result.status === 'no_recipient')
     log.warn('News not delivered', { caseId: input.caseId, what: news.what, result });
+  return true;
+}
+
+/** Sends the oldest queued appointment invitation or cancellation (exactly once per attendee, by its key). */
+async function sentInvite(input: CaseWorkflowInput, state: CaseState): Promise<boolean> {
+  const invite = state.invites?.[0];
+  if (!invite) return false;
+  await sendAppointmentInvite.executeWithOptions(
+    titled(`Send the appointment's calendar invitation (sequence ${invite.sequence})`),
+    [{ caseId: input.caseId, ...invite, scheduledFor: iso(Date.now()) }],
+  );
+  state.invites?.shift();
   return true;
 }
 

@@ -3,6 +3,7 @@ import { goalTargetInstant, type Calendar } from '../core/obligations';
 import { dueOf, isOpen, rederive, type Decision } from '../core/case-schedule';
 import type { ProgramPolicy, RiskLevel } from '../core/policy';
 import type {
+  AppointmentInvite,
   CaseDelivery,
   CaseEvent,
   CaseNews,
@@ -14,6 +15,7 @@ import { closedRefusal, statusRefusal } from '../core/case-status-rules';
 import { applyConsent, type CaseConsent } from './case-consent';
 
 export type { CaseConsent } from './case-consent';
+import { applyAppointmentEvent, contactRecorded, type CaseStateOps } from './appointment-transitions';
 
 // The schedule's rules live in core (shared with the policy preview); the workflow's modules and
 // tests keep reading them from here.
@@ -68,6 +70,8 @@ export interface CaseState {
    * reminders must end and none be scheduled.
    */
   consent?: CaseConsent;
+  /** Appointment invitations and cancellations still to send, oldest first (appointment events only). */
+  invites?: AppointmentInvite[];
 }
 
 /** Is this delivery one the case has already applied? Undelivered-by-number events never are. */
@@ -128,7 +132,7 @@ export function checkEvent(state: CaseState, event: CaseEvent): void {
     throw new EventRefused('The task has no valid due time.');
 }
 
-function open(
+export function open(
   state: CaseState,
   kind: ObligationKind,
   id: string,
@@ -154,7 +158,7 @@ function open(
   return o;
 }
 
-const nextId = (state: CaseState, prefix: string): string => `${prefix}-${++state.seq}`;
+export const nextId = (state: CaseState, prefix: string): string => `${prefix}-${++state.seq}`;
 
 /** Ends an obligation's ladder: nothing more is sent for it, and the timeline says why. */
 export function meet(state: CaseState, o: Obligation, now: number, because: string): void {
@@ -188,7 +192,7 @@ const openOf = (state: CaseState, kind: ObligationKind): Obligation[] =>
   state.obligations.filter((o) => o.kind === kind && isOpen(o));
 
 /** Goal progress, a note, or referral work: the plan is moving, so the stalled-plan window restarts. */
-function planActivity(state: CaseState, at: number, now: number): void {
+export function planActivity(state: CaseState, at: number, now: number): void {
   for (const o of openOf(state, 'stalled_plan')) {
     if (o.sent.length === 0 && o.skipped.length === 0) {
       // Nothing has gone out yet: slide the window rather than stacking up obligations.
@@ -206,6 +210,9 @@ function planActivity(state: CaseState, at: number, now: number): void {
   )
     open(state, 'stalled_plan', nextId(state, 'stalled-plan'), at, now);
 }
+
+/** The case state's helpers, for the appointment transitions (a module of their own). */
+export const CASE_STATE_OPS: CaseStateOps<CaseState> = { open, meet, nextId, planActivity };
 
 /** A new case: nothing is owed yet but the initial assessment, counted from intake. */
 export function initialCaseState(input: CaseWorkflowInput): CaseState {
@@ -321,6 +328,7 @@ export function applyEvent(
     }
     case 'note_added':
       planActivity(state, Date.parse(event.at), now);
+      contactRecorded(state, event, now, CASE_STATE_OPS);
       break;
     case 'referral_made': {
       const at = Date.parse(event.at);
@@ -410,6 +418,10 @@ export function applyEvent(
       break;
     case 'consent_changed':
       applyConsent(state, event, now);
+      // Reminders to the client end with their consent (the send path checks the record as well).
+      if (event.purpose === 'email_reminders' && !event.given)
+        for (const o of openOf(state, 'appointment_client_reminder'))
+          meet(state, o, now, 'consent withdrawn: email reminders to the client');
       break;
     case 'closure_decided':
       for (const o of openOf(state, 'closure_approval')) meet(state, o, now, `closure ${event.decision}`);
@@ -446,6 +458,12 @@ export function applyEvent(
     case 'task_closed':
       for (const o of openOf(state, 'task').filter((t) => t.subjectId === event.taskId))
         meet(state, o, now, `task ${event.outcome}`);
+      break;
+    case 'appointment_scheduled':
+    case 'appointment_changed':
+    case 'appointment_cancelled':
+    case 'attendance_recorded':
+      applyAppointmentEvent(state, event, now, CASE_STATE_OPS);
       break;
   }
 }

@@ -199,6 +199,7 @@ describeInBrowser('the case page, in a real browser', () => {
       '#escalations',
       '#timeline',
       '#tasks',
+      '#appointments',
     ]);
     expect(await texts(page.locator('main h2'))).toEqual([
       'What is due',
@@ -209,6 +210,7 @@ describeInBrowser('the case page, in a real browser', () => {
       'Open escalations',
       'Timeline',
       'Tasks',
+      'Appointments',
     ]);
 
     // #due: the open obligations, soonest first; the referral's outcome overdue and escalated.

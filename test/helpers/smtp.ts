@@ -10,6 +10,8 @@ export interface CapturedMail {
   messageId: string;
   headers: Map<string, unknown>;
   receivedAt: Date;
+  /** Every attachment and non-text alternative (a calendar invitation's text/calendar part), as text. */
+  attachments: { contentType: string; filename?: string; method?: string; content: string }[];
 }
 
 export interface SmtpCatcher {
@@ -65,6 +67,19 @@ export async function startSmtpCatcher(
             messageId: parsed.messageId ?? '',
             headers: parsed.headers,
             receivedAt: now(),
+            attachments: parsed.attachments.map((a) => ({
+              contentType: a.contentType,
+              ...(a.filename ? { filename: a.filename } : {}),
+              ...(a.contentType === 'text/calendar' && typeof a.headers.get('content-type') === 'object'
+                ? {
+                    method: String(
+                      (a.headers.get('content-type') as { params?: { method?: string } }).params?.method ??
+                        '',
+                    ),
+                  }
+                : {}),
+              content: a.content.toString('utf8'),
+            })),
           });
           callback();
         })

@@ -2,6 +2,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
 import { addTask, closeTask } from '../../src/domain/tasks';
+import {
+  cancelAppointment,
+  changeAppointment,
+  recordAttendance,
+  scheduleAppointment,
+} from '../../src/domain/appointments';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { caseWorkflowId, type CaseWorkflows } from '../../src/domain/ports';
 import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/temporal/staff-digests';
@@ -452,6 +458,61 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
+    // Appointments (issue 17): invitations, a change that drops an attendee, the reminder before,
+    // attendance owed after, a no-show's re-engagement met by a contact note; a second one cancelled.
+    name: 'v10-appointments-no-show-and-cancel',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const deps = { pool, workflows };
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      await env.sleep(DAY);
+      const start = (await env.currentTimeMs()) + 3 * DAY;
+      const first = await scheduleAppointment(
+        deps,
+        team.caseManager,
+        caseId,
+        {
+          startsAt: new Date(start).toISOString(),
+          durationMinutes: 60,
+          mode: 'in_person',
+          location: 'Office',
+          attendeeIds: [team.caseManager.id, team.supervisor.id],
+        },
+        await now(),
+      );
+      const second = await scheduleAppointment(
+        deps,
+        team.caseManager,
+        caseId,
+        {
+          startsAt: new Date(start + 7 * DAY).toISOString(),
+          durationMinutes: 30,
+          mode: 'phone',
+          location: '+44 20 7946 0000',
+          attendeeIds: [team.caseManager.id],
+        },
+        await now(),
+      );
+      await env.sleep(DAY);
+      await changeAppointment(
+        deps,
+        team.caseManager,
+        caseId,
+        first.id,
+        { startsAt: new Date(start + DAY).toISOString(), attendeeIds: [team.caseManager.id] },
+        await now(),
+      );
+      await cancelAppointment(deps, team.caseManager, caseId, second.id, { by: 'agency' }, await now());
+      await env.sleep(5 * DAY);
+      await recordAttendance(deps, team.caseManager, caseId, first.id, { attendance: 'no_show' }, await now());
+      await env.sleep(10 * DAY);
+      await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
+      await env.sleep(2 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
     // Generation 10 (issue 17, patch 'provider-answers'): two referrals, each emailed to its provider
     // the moment it is made (with the answer link); the first provider answers from the link and the
     // case manager is told; then the client withdraws consent to share, which ends the second
@@ -481,6 +542,48 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       });
       await env.sleep(10 * DAY);
       return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Appointments where the program reminds clients: the client's reminder opens beside the staff's
+    // (sent only with the client's consent, here none: recorded as skipped), then attendance.
+    name: 'v10-appointments-client-reminder',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      // Urgent, so the reminders leave on time whatever weekday the recording starts on.
+      const team = await createTeam(pool, { ...DEFAULT_POLICY, clientAppointmentReminders: true, urgent: true });
+      const opened = await openCase({ pool, workflows }, team.admin, {
+        programId: team.programId,
+        caseManagerId: team.caseManager.id,
+        riskLevel: 'medium',
+        client: { givenName: 'Recorded', familyName: 'Client', email: 'recorded.client@client.test' },
+      });
+      await env.sleep(DAY);
+      const start = (await env.currentTimeMs()) + 3 * DAY;
+      const appointment = await scheduleAppointment(
+        { pool, workflows },
+        team.caseManager,
+        opened.id,
+        {
+          startsAt: new Date(start).toISOString(),
+          durationMinutes: 60,
+          mode: 'in_person',
+          location: 'Office',
+          attendeeIds: [team.caseManager.id],
+        },
+        new Date(await env.currentTimeMs()),
+      );
+      await env.sleep(3 * DAY + 2 * 3_600_000);
+      await recordAttendance(
+        { pool, workflows },
+        team.caseManager,
+        opened.id,
+        appointment.id,
+        { attendance: 'attended' },
+        new Date(await env.currentTimeMs()),
+      );
+      await env.sleep(DAY);
+      return caseWorkflowId(opened.id);
     },
   },
 ];

@@ -98,8 +98,9 @@ describe('the obligation catalogue: timeline and recorded histories', () => {
         });
         expect(result.status).toBe('sent');
       }
-      // Everything but the two obligations that only remind their owner escalates somewhere.
-      expect(escalated).toHaveLength(OBLIGATION_KINDS.length - 2);
+      // Everything but the obligations that only remind (goal target dates, referral responses,
+      // appointment reminders and attendance) escalates somewhere.
+      expect(escalated).toHaveLength(OBLIGATION_KINDS.length - 5);
 
       const timeline = await caseTimeline(db.pool, team.supervisor, opened.id);
       const summaries = (kind: string) => timeline.filter((e) => e.kind === kind).map((e) => e.summary);

@@ -29,7 +29,11 @@ import type { CaseEvent, Recipient } from '../../src/core/case-contract';
 const STEP_KINDS = Object.keys(LADDER_STEPS) as LadderStepKind[];
 
 /** A program that allows provider follow-ups, so every rung any ladder can have is there. */
-const POLICY: ProgramPolicy = { ...DEFAULT_POLICY, referralProviderFollowUp: true };
+const POLICY: ProgramPolicy = {
+  ...DEFAULT_POLICY,
+  referralProviderFollowUp: true,
+  clientAppointmentReminders: true,
+};
 const DUE = Date.parse('2027-03-15T10:00:00Z');
 const DAY = 86_400_000;
 
@@ -217,9 +221,10 @@ describe('the obligation catalogue', () => {
     );
     const reminders = ['heads_up', 'due', 'overdue'];
     expect(waits).toEqual(
-      OBLIGATION_KINDS.filter((k) => obligationSpec(k).owner !== 'supervisor').flatMap((k) =>
-        reminders.map((s) => `${k}:${s}`),
-      ),
+      // Approvals never wait, nor a reminder that is its obligation's whole point (appointments).
+      OBLIGATION_KINDS.filter(
+        (k) => obligationSpec(k).owner !== 'supervisor' && !obligationSpec(k).metWhenReminded,
+      ).flatMap((k) => reminders.map((s) => `${k}:${s}`)),
     );
     expect(waits).not.toContain('plan_approval:due');
     expect(waits).not.toContain('closure_approval:overdue');

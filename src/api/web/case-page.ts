@@ -30,6 +30,8 @@ import { listNotes, type Note, type NotePage } from '../../domain/notes';
 import { episodesSection, episodesTocEntry } from './episode-pages';
 import { assignableStaff, listTasks, type Assignable, type Task } from '../../domain/tasks';
 import { tasksSection } from './task-pages';
+import { listAppointments, type Appointment } from '../../domain/appointments';
+import { appointmentsSection } from './appointment-list';
 import { humanStatus } from './html';
 import { alert, csrfField, renderPage } from './layout';
 import { noticeFor } from './notices';
@@ -87,6 +89,8 @@ export interface CasePageData {
   /** The case's tasks, and who may be assigned one (absent: the page shows none). */
   tasks?: Task[];
   assignable?: Assignable[];
+  /** The case's appointments, soonest first (absent: none read). */
+  appointments?: Appointment[];
 }
 
 async function loadCasePage(
@@ -111,6 +115,7 @@ async function loadCasePage(
     caseTimeline(pool, actor, caseId),
     listTasks(pool, actor, caseId),
   ]);
+  const appointments = await listAppointments(pool, actor, caseId);
   const people = [
     view.caseManagerId,
     view.supervisorId,
@@ -151,6 +156,7 @@ async function loadCasePage(
     names,
     tasks,
     assignable,
+    appointments,
   };
 }
 
@@ -165,6 +171,7 @@ const SECTIONS = [
   ['escalations', 'Open escalations'],
   ['timeline', 'Timeline'],
   ['tasks', 'Tasks'],
+  ['appointments', 'Appointments'],
 ] as const;
 
 type SectionId = (typeof SECTIONS)[number][0];
@@ -203,6 +210,7 @@ export function casePage(d: CasePageData, viewer: Viewer, actor: Actor): SafeHtm
       viewer,
       actor,
     ),
+    appointments: appointmentsSection(ctx.caseId, ctx.d.appointments ?? [], viewer, actions.includes('note')),
   };
   return html`${caseHeader(ctx)} ${actionsBar(d.view.id, actions)}
     <nav class="cl-toc" aria-label="On this page">

@@ -51,6 +51,9 @@ export const NOTICES = {
   'task-done': 'Task marked done. Its reminders have stopped.',
   'task-cancelled': 'Task cancelled. Its reminders have stopped.',
   'consent-recorded': 'Consent recorded. The client’s open cases follow it.',
+  'appointment-scheduled': 'Appointment scheduled. Everyone attending gets a calendar invitation.',
+  'attendance-recorded': 'Attendance recorded.',
+  'appointment-cancelled': 'Appointment cancelled. Everyone attending gets the cancellation.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { AppError, ForbiddenError } from '../../core/errors';
 import { durationInWords, fromWords, toWords, unitName } from '../../core/duration-words';
-import type { ProgramPolicy } from '../../core/policy';
+import { APPOINTMENT_POLICY_DEFAULTS, type ProgramPolicy } from '../../core/policy';
 import { canManageProgram } from '../../domain/access';
 import {
   changePolicy,
@@ -145,6 +145,24 @@ const DURATIONS: readonly DurationField[] = [
     hint: 'After the supervisor’s escalation. Days count business days.',
     businessDays: true,
   },
+  {
+    name: 'appointmentReminderBefore',
+    path: 'appointmentReminderBefore',
+    label: 'Appointment reminder before the start',
+    hint: 'To each staff member attending (and the client, where allowed and consented).',
+  },
+  {
+    name: 'attendanceRecordDue',
+    path: 'attendanceRecordDue',
+    label: 'Attendance due',
+    hint: 'After the appointment ends; the case manager is reminded until it is recorded.',
+  },
+  {
+    name: 'reEngagementDue',
+    path: 'reEngagementDue',
+    label: 'Contact after a missed appointment due',
+    hint: 'After a no-show is recorded; climbs the ladder like other work.',
+  },
 ];
 
 const FLAGS = [
@@ -156,6 +174,10 @@ const FLAGS = [
   {
     name: 'allowClientNamesInEmail',
     label: 'Client names may appear in emails (otherwise a case reference and initials)',
+  },
+  {
+    name: 'clientAppointmentReminders',
+    label: 'Remind clients of appointments by email (only those who consented to email reminders)',
   },
 ] as const;
 
@@ -172,8 +194,10 @@ const LABELS: Record<string, string> = {
   ...OTHER_LABELS,
 };
 
+/** A policy stored before a field existed reads its default (the appointment fields). */
 const pick = (policy: ProgramPolicy, path: string): string =>
-  path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], policy) as string;
+  (path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)[k], policy) ??
+    (APPOINTMENT_POLICY_DEFAULTS as Record<string, unknown>)[path]) as string;
 
 /** The form's values for a policy and calendar: durations in words. */
 export function valuesOf(policy: ProgramPolicy, program: Pick<Program, 'timeZone' | 'holidays'>): FormValues {
@@ -244,6 +268,10 @@ export function parsePolicyForm(values: FormValues): ParsedForm {
     },
     urgent: Boolean(values.urgent),
     allowClientNamesInEmail: Boolean(values.allowClientNamesInEmail),
+    appointmentReminderBefore: d('appointmentReminderBefore'),
+    attendanceRecordDue: d('attendanceRecordDue'),
+    reEngagementDue: d('reEngagementDue'),
+    clientAppointmentReminders: Boolean(values.clientAppointmentReminders),
   };
   const proposed = { policy, calendar: { timeZone, holidays: holidays.sort() } };
   // The domain's own checks (zero intervals, beyond ten years...), each put next to its field.
@@ -506,6 +534,8 @@ function policyPage(p: FormPage): string {
           errors,
         })}
         ${durations(['ladder-escalateToSupervisorAfter', 'ladder-escalateToProgramManagerAfter'])}
+        <h2>Appointments</h2>
+        ${durations(['appointmentReminderBefore', 'attendanceRecordDue', 'reEngagementDue'])}
         <fieldset class="usa-fieldset margin-top-3">
           <legend class="usa-legend">Options</legend>
           ${FLAGS.map((f) => checkbox({ name: f.name, label: f.label, values }))}
@@ -565,7 +595,7 @@ export function policyChanges(before: ProgramPolicy, after: ProgramPolicy): stri
       `Overdue reminders at most: ${before.ladder.overdueRepeatLimit} → ${after.ladder.overdueRepeatLimit}`,
     );
   for (const f of FLAGS)
-    if (before[f.name] !== after[f.name])
+    if (Boolean(before[f.name]) !== Boolean(after[f.name]))
       lines.push(`${f.label}: ${before[f.name] ? 'yes' : 'no'} → ${after[f.name] ? 'yes' : 'no'}`);
   return lines;
 }

@@ -24,6 +24,7 @@ import { registerAssessmentPages } from './assessment-pages';
 import { registerPlanPages } from './plan-pages';
 import { registerLifecyclePages } from './lifecycle-pages';
 import { registerNotePages } from './note-pages';
+import { registerAppointmentPages } from './appointment-pages';
 import { registerReferralPages } from './referral-pages';
 import { registerWorkPages } from './work-pages';
 import { registerEscalationPages } from './escalation-pages';
@@ -76,6 +77,8 @@ export function webRoutes(deps: WebDeps): Router {
   web.param('providerId', requireUuidParam);
   registerReferralPages(web, deps, chain);
   registerNotePages(web, deps, chain);
+  web.param('appointmentId', requireUuidParam);
+  registerAppointmentPages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
   registerProgramPages(web, deps, chain);
   registerPolicyPages(web, deps, chain);
