@@ -341,4 +341,46 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
       'Client appointment reminder: reminder not sent: the client has not consented to email reminders',
     ]);
   });
+
+  it('when the client withdraws consent to email reminders after an appointment is booked, then their reminder ends on the timeline and is never sent, and a later appointment schedules none', async () => {
+    const { env, smtp, db, api } = stack;
+    const team = await createTeam(db.pool, { ...DEFAULT_POLICY, clientAppointmentReminders: true });
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const c = await clientCase(team);
+    const consentPath = `/api/v1/clients/${c.clientId}/consent`;
+    const cm = team.caseManager.token;
+    const book = async (startsAt: number) =>
+      expect(
+        (
+          await api.call('POST', `${c.base}/appointments`, cm, {
+            startsAt: at(startsAt),
+            durationMinutes: 60,
+            mode: 'in_person',
+            location: '12 Harbour Street',
+            attendeeIds: [team.caseManager.id],
+          })
+        ).status,
+      ).toBe(201);
+    expect(
+      (await api.call('POST', consentPath, cm, { purpose: 'email_reminders', given: true })).status,
+    ).toBe(201);
+    await book(t0 + 3 * DAY + 30_000);
+    await skipTo(env, t0 + DAY);
+    expect(
+      (await api.call('POST', consentPath, cm, { purpose: 'email_reminders', given: false })).status,
+    ).toBe(201);
+    await book(t0 + 8 * DAY + 30_000);
+    await skipTo(env, t0 + 9 * DAY);
+
+    expect(smtp.messages.filter((m) => m.to.includes('jordan.rivera@client.test'))).toEqual([]);
+    const timeline = (await api.call('GET', `${c.base}/timeline`, cm)).body.items as {
+      kind: string;
+      summary: string;
+    }[];
+    const clientReminder = timeline.filter((i) => i.summary.startsWith('Client appointment reminder'));
+    expect(clientReminder.map((i) => `${i.kind} ${i.summary.replace(/ due \S+$/, '')}`)).toEqual([
+      'schedule.opened Client appointment reminder: client appointment reminder',
+      'schedule.met Client appointment reminder: consent withdrawn: email reminders to the client; 1 pending reminder(s) will not be sent',
+    ]);
+  });
 });
