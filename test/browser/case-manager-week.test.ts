@@ -720,7 +720,7 @@ describeInBrowser('a case manager’s first week, using only the pages', () => {
     await screenshot(page, 'closure-requested');
     await fitsPhone(page, 'case-page', 'case-page-320');
 
-    // ---- The week's email: the invitation, the plan's submission and approval, the closure request. ----
+    // ---- The week's email: the invitation, the plan's submission and approval, the referral, the closure request. ----
     await mailTo(supervisor.email, /^Closure requested for your approval — case /);
     expect(
       stack.smtp.messages.map((m) => ({
@@ -739,6 +739,12 @@ describeInBrowser('a case manager’s first week, using only the pages', () => {
         to: [email],
         subject: `Service plan v1 approved — case ${reference}`,
         about: `plan-${planId}/plan_approved`,
+      },
+      {
+        // The referral goes to the provider as it is made, with the link to answer it.
+        to: [provider.contactEmail],
+        subject: `New referral: Supported tenancy — Housing Stability, ref ${reference}`,
+        about: `referral-${referrals[0]!.id}/referral_sent`,
       },
       {
         to: [supervisor.email],
