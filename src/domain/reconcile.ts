@@ -266,6 +266,14 @@ async function missingObligations(
     if (!tracked)
       missing.push({ record: `referral ${r.id} ${r.status}`, workflow: 'no open referral obligation' });
   }
+  const tasks = await db.query<{ id: string }>(
+    "SELECT id FROM case_tasks WHERE case_id = $1 AND status = 'open' ORDER BY due_at, id",
+    [caseId],
+  );
+  for (const t of tasks.rows) {
+    if (!open.some((o) => o.kind === 'task' && o.subjectId === t.id))
+      missing.push({ record: `task ${t.id} open`, workflow: 'no open task obligation' });
+  }
   const assessed = await db.query(
     "SELECT 1 FROM assessments WHERE case_id = $1 AND kind = 'initial' LIMIT 1",
     [caseId],

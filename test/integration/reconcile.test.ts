@@ -230,6 +230,34 @@ describe('reconciling case records with their workflows', () => {
     expect((await reconcile(deps, { repair: false })).differences).toEqual([]);
   });
 
+  it('when the record has an open task the workflow does not track, then it is reported and left unrepaired; once it is closed, nothing is', async () => {
+    const team = await createTeam(stack.db.pool);
+    const c = await openCase(team);
+    const taskId = (
+      await stack.db.pool.query<{ id: string }>(
+        `INSERT INTO case_tasks (case_id, what, assignee_id, due_at, created_by)
+         VALUES ($1, 'Call the landlord', $2, now() + interval '3 days', $2) RETURNING id`,
+        [c.id, team.caseManager.id],
+      )
+    ).rows[0]!.id;
+
+    const report = await reconcile(deps, { repair: true });
+    expect(report.differences).toEqual([
+      expect.objectContaining({
+        caseId: c.id,
+        field: 'openObligations',
+        record: `task ${taskId} open`,
+        workflow: 'no open task obligation',
+        repaired: false,
+      }),
+    ]);
+    await stack.db.pool.query(
+      `UPDATE case_tasks SET status = 'cancelled', closed_at = now(), closed_by = created_by WHERE id = $1`,
+      [taskId],
+    );
+    expect((await reconcile(deps, { repair: false })).differences).toEqual([]);
+  });
+
   it('when the CLI is given a malformed DATABASE_URL, then it exits 78 naming the variable', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/reconcile.ts'], {
       encoding: 'utf8',
