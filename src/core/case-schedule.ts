@@ -276,7 +276,7 @@ export function clockOf(o: Obligation): ObligationClock {
 
 /** The open obligation a recorded clock describes (the inverse of `clockOf`). */
 export function obligationFromClock(
-  o: { id: string; kind: ObligationKind; subjectId?: string | undefined; dueAt: number },
+  o: { id: string; kind: ObligationKind; subjectId?: string | undefined; assigneeId?: string; dueAt: number },
   clock: ObligationClock,
 ): Obligation {
   const ob: Obligation = {
@@ -290,6 +290,7 @@ export function obligationFromClock(
     skipped: [...clock.skipped],
   };
   if (o.subjectId !== undefined) ob.subjectId = o.subjectId;
+  if (o.assigneeId !== undefined) ob.assigneeId = o.assigneeId;
   if (clock.escalation)
     ob.escalation = {
       level: clock.escalation.level,

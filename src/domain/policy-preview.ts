@@ -43,6 +43,8 @@ export interface PreviewCase {
     id: string;
     kind: ObligationKind;
     subjectId?: string;
+    /** The staff member it names (a task's assignee), who its reminders go to. */
+    assigneeId?: string;
     dueAt: number;
     /** False while paused (on hold, or waiting for closure approval): its ladder sends nothing. */
     running: boolean;
@@ -108,6 +110,7 @@ function scheduleStateOf(c: PreviewCase, under: PolicyUnderTest, onlyRunning: bo
             id: o.id,
             kind: o.kind,
             ...(o.subjectId === undefined ? {} : { subjectId: o.subjectId }),
+            ...(o.assigneeId === undefined ? {} : { assigneeId: o.assigneeId }),
             dueAt: o.dueAt,
           },
           o.clock,
@@ -234,6 +237,7 @@ interface PreviewRow {
     id: string;
     kind: ObligationKind;
     subject_id: string | null;
+    assignee_id: string | null;
     due_at: string;
     running: boolean;
     clock: ObligationClock | null;
@@ -248,9 +252,14 @@ export async function loadPreviewCases(pool: Pool, programId: string): Promise<P
               c.obligations_projected_at IS NOT NULL AS projected,
               jsonb_strip_nulls(jsonb_build_object(c.case_manager_id::text, cm.time_zone,
                                                    c.supervisor_id::text, sv.time_zone,
-                                                   coalesce(pm.id::text, '-'), pm.time_zone)) AS zones,
+                                                   coalesce(pm.id::text, '-'), pm.time_zone))
+              -- Whoever an open obligation names (a task's assignee, an appointment's attendee).
+              || coalesce((SELECT jsonb_object_agg(s.id::text, s.time_zone)
+                             FROM case_obligations o JOIN staff s ON s.id = o.assignee_id
+                            WHERE o.case_id = c.id), '{}'::jsonb) AS zones,
               coalesce((SELECT jsonb_agg(jsonb_build_object('id', o.obligation_id, 'kind', o.obligation_kind,
-                                   'subject_id', o.subject_id, 'due_at', o.due_at, 'running', o.running,
+                                   'subject_id', o.subject_id, 'assignee_id', o.assignee_id,
+                                   'due_at', o.due_at, 'running', o.running,
                                    'clock', o.clock) ORDER BY o.due_at, o.obligation_id)
                           FROM case_obligations o WHERE o.case_id = c.id), '[]'::jsonb) AS obligations
          FROM cases c
@@ -279,6 +288,7 @@ export async function loadPreviewCases(pool: Pool, programId: string): Promise<P
         id: o.id,
         kind: o.kind,
         ...(o.subject_id === null ? {} : { subjectId: o.subject_id }),
+        ...(o.assignee_id === null ? {} : { assigneeId: o.assignee_id }),
         dueAt: Date.parse(o.due_at),
         running: o.running,
         clock: o.clock,
