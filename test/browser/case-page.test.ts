@@ -165,7 +165,7 @@ describeInBrowser('the case page, in a real browser', () => {
     const facts = page.locator('dl.cl-facts').first();
     expect(await texts(facts.locator('> div'))).toEqual(
       expect.arrayContaining([
-        'Client Jordan Rivera (J. R.)',
+        'Client Jordan Rivera (J. R.) Consent',
         `Case manager ${team.caseManager.fullName} (you)`,
         `Supervisor ${team.supervisor.fullName}`,
         'Status Active',
