@@ -372,7 +372,12 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
     await book(t0 + 8 * DAY + 30_000);
     await skipTo(env, t0 + 9 * DAY);
 
-    expect(smtp.messages.filter((m) => m.to.includes('jordan.rivera@client.test'))).toEqual([]);
+    const toThisClient = smtp.messages.filter(
+      (m) =>
+        m.to.includes('jordan.rivera@client.test') &&
+        headerOf(m, 'x-caseloop-notification-key').split('/')[1] === c.caseId,
+    );
+    expect(toThisClient.map((m) => m.subject)).toEqual([]);
     const timeline = (await api.call('GET', `${c.base}/timeline`, cm)).body.items as {
       kind: string;
       summary: string;
