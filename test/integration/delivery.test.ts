@@ -197,6 +197,11 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
     const team = await createTeam(db.pool);
     const opened = await createCaseRow(db.pool, team);
     const referralId = await referral(opened.id, team.caseManager.id, 'Acme Housing', 'Housing search');
+    // The client consented to share with providers (the follow-up asks as it goes).
+    await db.pool.query(
+      'UPDATE clients SET consent_to_share = true WHERE id = (SELECT client_id FROM cases WHERE id = $1)',
+      [opened.id],
+    );
     const [mail] = await emailsDuring(() =>
       send({
         caseId: opened.id,
