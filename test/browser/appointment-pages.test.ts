@@ -51,6 +51,8 @@ describeInBrowser('appointment pages, in a real browser at 320 px', () => {
     await page.getByLabel('When it starts').fill(local);
     await page.getByLabel('How long (minutes)').fill('45');
     await tick(page, 'By video');
+    // Anyone who may see the case may attend: the program manager joins the case manager.
+    await page.getByText(`${team.programManager.fullName} (program manager)`, { exact: true }).click();
     await page
       .getByLabel('Where: the place, phone number or video link')
       .fill('https://meet.example.org/xyz');
@@ -74,7 +76,7 @@ describeInBrowser('appointment pages, in a real browser at 320 px', () => {
         mode: 'video',
         location: 'https://meet.example.org/xyz',
         minutes: 45,
-        attendee_ids: [team.caseManager.id],
+        attendee_ids: [team.caseManager.id, team.programManager.id],
       },
     ]);
     await page.getByText('https://meet.example.org/xyz').waitFor();

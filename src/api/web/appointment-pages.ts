@@ -30,6 +30,7 @@ import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
 import type { WebDeps } from './web-deps';
+import { assignableStaff } from '../../domain/tasks';
 
 /** Appointments with the client: schedule one; on its page, record attendance or cancel it. */
 
@@ -58,17 +59,26 @@ const STATUS_WORDS: Record<Appointment['status'], string> = {
 const appointmentPath = (caseId: string, id: string): string => `/cases/${caseId}/appointments/${id}`;
 
 export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMiddleware): void {
-  /** Who may be ticked as attending: the case's case manager and supervisor. */
+  /**
+   * Who may be ticked as attending: every active staff member who may see the case (its case
+   * manager first, then its supervisor, its program's manager and admins), as tasks' assignees are.
+   */
   const team = async (caseId: string, res: Parameters<typeof actorOf>[0]) => {
     const row = await loadCase(deps.pool, actorOf(res), caseId);
-    const [cm, sv] = await Promise.all([
-      getStaff(deps.pool, row.case_manager_id),
-      getStaff(deps.pool, row.supervisor_id),
-    ]);
-    return [
-      { name: 'attendCaseManager', id: cm.id, label: `${cm.fullName} (case manager)` },
-      { name: 'attendSupervisor', id: sv.id, label: `${sv.fullName} (supervisor)` },
-    ];
+    const people = await assignableStaff(deps.pool, row);
+    const rank = (id: string): number =>
+      id === row.case_manager_id ? 0 : id === row.supervisor_id ? 1 : id === row.program_manager_id ? 2 : 3;
+    const part = (id: string, role: string): string =>
+      id === row.case_manager_id
+        ? 'case manager'
+        : id === row.supervisor_id
+          ? 'supervisor'
+          : id === row.program_manager_id
+            ? 'program manager'
+            : role.replace('_', ' ');
+    return [...people]
+      .sort((a, b) => rank(a.id) - rank(b.id))
+      .map((p) => ({ name: `attend-${p.id}`, id: p.id, label: `${p.fullName} (${part(p.id, p.role)})` }));
   };
 
   const newPage = (
