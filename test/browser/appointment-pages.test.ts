@@ -82,6 +82,30 @@ describeInBrowser('appointment pages, in a real browser at 320 px', () => {
     await page.getByText('https://meet.example.org/xyz').waitFor();
     await checkPage(page, 'show');
 
+    // Changed: the form comes back filled in; an hour instead of 45 minutes, without the program
+    // manager. A new version (SEQUENCE 1) of the same appointment.
+    await page.getByRole('link', { name: 'Change the appointment' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Change the appointment' }).waitFor();
+    expect(await page.getByLabel('How long (minutes)').inputValue()).toBe('45');
+    await checkPage(page, 'edit');
+    await page.getByLabel('How long (minutes)').fill('0');
+    await page.getByRole('button', { name: 'Save the change' }).click();
+    await page.locator('#f-durationMinutes-error').waitFor();
+    await page.getByLabel('How long (minutes)').fill('60');
+    await page.getByText(`${team.programManager.fullName} (program manager)`, { exact: true }).click();
+    await page.getByRole('button', { name: 'Save the change' }).click();
+    await page.waitForURL(/\/appointments\/[0-9a-f-]{36}\?notice=appointment-changed/);
+    await page.getByText('Appointment changed.').waitFor();
+    expect(
+      (
+        await db.pool.query(
+          `SELECT sequence, extract(epoch FROM ends_at - starts_at)::int / 60 AS minutes, attendee_ids::text[] AS attendee_ids
+             FROM appointments WHERE case_id = $1`,
+          [caseId],
+        )
+      ).rows,
+    ).toEqual([{ sequence: 1, minutes: 60, attendee_ids: [team.caseManager.id] }]);
+
     // Attendance before it starts is refused, with the reason, and nothing changes.
     await tick(page, 'Yes, the client attended');
     await page.getByRole('button', { name: 'Record attendance' }).click();
@@ -102,7 +126,7 @@ describeInBrowser('appointment pages, in a real browser at 320 px', () => {
     const section = page.locator('#appointments');
     await section.getByRole('link', { name: 'Schedule an appointment' }).waitFor();
     expect(await section.locator('tbody tr').allInnerTexts()).toEqual([
-      expect.stringMatching(/Video \(45 min\)\s+Cancelled by the client/),
+      expect.stringMatching(/Video \(60 min\)\s+Cancelled by the client/),
     ]);
     expect(await axeViolations(page)).toEqual([]);
     expect(await horizontalOverflow(page)).toBe(0);

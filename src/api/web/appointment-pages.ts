@@ -4,6 +4,7 @@ import {
   getAppointment,
   recordAttendance,
   scheduleAppointment,
+  changeAppointment,
   type Appointment,
 } from '../../domain/appointments';
 import { loadCase } from '../../domain/cases';
@@ -24,7 +25,7 @@ import {
 import { checkbox, formValues, radios, textInput, type FieldErrors, type FormValues } from './forms';
 import { csrfField } from './layout';
 import { noticeFor } from './notices';
-import { instantFromLocal } from './local-time';
+import { instantFromLocal, localInputValue } from './local-time';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
@@ -81,6 +82,7 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
       .map((p) => ({ name: `attend-${p.id}`, id: p.id, label: `${p.fullName} (${part(p.id, p.role)})` }));
   };
 
+  /** The appointment form: a new one, or (`editing`) a change to one already scheduled. */
   const newPage = (
     viewer: Viewer,
     head: CaseHead,
@@ -88,19 +90,26 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
     values: FormValues,
     errors?: FieldErrors,
     problem?: string,
+    editing?: string,
   ): string =>
     caseFormPage({
       viewer,
       head,
-      title: 'Schedule an appointment',
+      title: editing ? 'Change the appointment' : 'Schedule an appointment',
       problem,
       errors,
       labels: LABELS,
-      body: html`<p>Everyone attending gets a calendar invitation by email, and a reminder the day before.</p>
+      body: html`<p>
+          ${
+            editing
+              ? 'Everyone attending gets the changed invitation by email; anyone no longer attending gets a cancellation.'
+              : 'Everyone attending gets a calendar invitation by email, and a reminder the day before.'
+          }
+        </p>
         <form
           class="usa-form usa-form--large"
           method="post"
-          action="/cases/${head.id}/appointments/new"
+          action="${editing ? `${appointmentPath(head.id, editing)}/edit` : `/cases/${head.id}/appointments/new`}"
           novalidate
         >
           ${csrfField(viewer)}
@@ -138,8 +147,14 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
             </fieldset>
           </div>
           <div class="cl-actions">
-            <button class="usa-button" type="submit">Schedule appointment</button>
-            <a class="usa-button usa-button--outline" href="${casePath(head.id)}">Cancel</a>
+            <button class="usa-button" type="submit">
+              ${editing ? 'Save the change' : 'Schedule appointment'}
+            </button>
+            <a
+              class="usa-button usa-button--outline"
+              href="${editing ? appointmentPath(head.id, editing) : casePath(head.id)}"
+              >${editing ? 'Back to the appointment' : 'Cancel'}</a
+            >
           </div>
         </form>`,
     });
@@ -158,34 +173,8 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
     const head = await caseHead(deps, actor, caseId);
     const people = await team(caseId, res);
     const values = formValues(req.body);
-    const startsAt = given(values, 'startsAt');
-    const minutes = given(values, 'durationMinutes');
-    const parsed = parseWith(
-      appointmentBody,
-      {
-        startsAt: startsAt ? (instantFromLocal(startsAt, viewer.timeZone) ?? startsAt) : undefined,
-        durationMinutes: /^\d{1,4}$/.test(minutes.trim()) ? Number(minutes) : minutes || undefined,
-        mode: given(values, 'mode') || undefined,
-        location: given(values, 'location'),
-        attendeeIds: people.filter((p) => values[p.name] === p.id).map((p) => p.id),
-      },
-      {
-        labels: LABELS,
-        missing: {
-          startsAt: 'Enter when it starts.',
-          durationMinutes: 'Enter how long it lasts, in minutes.',
-          mode: 'Choose how it takes place.',
-          location: 'Enter the place, phone number or video link.',
-        },
-      },
-    );
-    if (!parsed.ok) {
-      if (parsed.errors.startsAt) parsed.errors.startsAt = 'Enter a real date and time.';
-      if (parsed.errors.durationMinutes)
-        parsed.errors.durationMinutes = 'Enter a whole number of minutes from 5 to 720.';
-      if (parsed.errors.attendeeIds) parsed.errors.attendeeIds = 'Choose at least one person who attends.';
-      return sendPage(res, 400, newPage(viewer, head, people, values, parsed.errors));
-    }
+    const parsed = parseAppointmentForm(values, people, viewer);
+    if (!parsed.ok) return sendPage(res, 400, newPage(viewer, head, people, values, parsed.errors));
     try {
       const result = await scheduleAppointment(deps, actor, head.id, parsed.data);
       changed(res, appointmentPath(head.id, result.id), result, 'appointment-scheduled');
@@ -197,6 +186,54 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
       sendPage(res, refusal.status, newPage(viewer, head, people, values, refusal.errors, refusal.problem));
     }
   });
+
+  const editable = async (req: { params: Record<string, unknown> }, res: Parameters<typeof actorOf>[0]) => {
+    const { head, a } = await loadShown(req, res);
+    return { head, a, people: await team(head.id, res) };
+  };
+
+  web.get('/cases/:caseId/appointments/:appointmentId/edit', mw.signedIn, async (req, res) => {
+    const viewer = viewerOf(res);
+    const { head, a, people } = await editable(req, res);
+    if (a.status !== 'scheduled') return res.redirect(303, appointmentPath(head.id, a.id));
+    const values: FormValues = {
+      startsAt: localInputValue(new Date(a.startsAt), viewer.timeZone),
+      durationMinutes: String(a.durationMinutes),
+      mode: a.mode,
+      location: a.location,
+    };
+    for (const p of people) if (a.attendeeIds.includes(p.id)) values[p.name] = p.id;
+    sendPage(res, 200, newPage(viewer, head, people, values, undefined, undefined, a.id));
+  });
+
+  web.post(
+    '/cases/:caseId/appointments/:appointmentId/edit',
+    longForm,
+    mw.signedIn,
+    mw.csrf,
+    async (req, res) => {
+      const viewer = viewerOf(res);
+      const { head, a, people } = await editable(req, res);
+      const values = formValues(req.body);
+      const parsed = parseAppointmentForm(values, people, viewer);
+      if (!parsed.ok)
+        return sendPage(res, 400, newPage(viewer, head, people, values, parsed.errors, undefined, a.id));
+      try {
+        const result = await changeAppointment(deps, actorOf(res), head.id, a.id, parsed.data);
+        changed(res, appointmentPath(head.id, a.id), result, 'appointment-changed');
+      } catch (err) {
+        const refusal = refusalOf(err, (field) =>
+          field === 'startsAt' ? 'This is in the past. Enter when the appointment will start.' : undefined,
+        );
+        if (!refusal) throw err;
+        sendPage(
+          res,
+          refusal.status,
+          newPage(viewer, head, people, values, refusal.errors, refusal.problem, a.id),
+        );
+      }
+    },
+  );
 
   const showPage = (
     viewer: Viewer,
@@ -211,7 +248,8 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
     const base = appointmentPath(head.id, a.id);
     const open = a.status === 'scheduled';
     const forms: SafeHtml = open
-      ? html`<h2 id="attendance">Record attendance</h2>
+      ? html`<p><a class="usa-button usa-button--outline" href="${base}/edit">Change the appointment</a></p>
+          <h2 id="attendance">Record attendance</h2>
           <form class="usa-form usa-form--large" method="post" action="${base}/attendance" novalidate>
             ${csrfField(viewer)}
             ${radios({
@@ -356,4 +394,40 @@ export function registerAppointmentPages(web: Router, deps: WebDeps, mw: PageMid
     mw.csrf,
     act('cancel'),
   );
+}
+
+/** The appointment form's fields as the API's body, with errors worded for the form. */
+function parseAppointmentForm(
+  values: FormValues,
+  people: { name: string; id: string }[],
+  viewer: Viewer,
+): ReturnType<typeof parseWith<typeof appointmentBody>> {
+  const startsAt = given(values, 'startsAt');
+  const minutes = given(values, 'durationMinutes');
+  const parsed = parseWith(
+    appointmentBody,
+    {
+      startsAt: startsAt ? (instantFromLocal(startsAt, viewer.timeZone) ?? startsAt) : undefined,
+      durationMinutes: /^\d{1,4}$/.test(minutes.trim()) ? Number(minutes) : minutes || undefined,
+      mode: given(values, 'mode') || undefined,
+      location: given(values, 'location'),
+      attendeeIds: people.filter((p) => values[p.name] === p.id).map((p) => p.id),
+    },
+    {
+      labels: LABELS,
+      missing: {
+        startsAt: 'Enter when it starts.',
+        durationMinutes: 'Enter how long it lasts, in minutes.',
+        mode: 'Choose how it takes place.',
+        location: 'Enter the place, phone number or video link.',
+      },
+    },
+  );
+  if (!parsed.ok) {
+    if (parsed.errors.startsAt) parsed.errors.startsAt = 'Enter a real date and time.';
+    if (parsed.errors.durationMinutes)
+      parsed.errors.durationMinutes = 'Enter a whole number of minutes from 5 to 720.';
+    if (parsed.errors.attendeeIds) parsed.errors.attendeeIds = 'Choose at least one person who attends.';
+  }
+  return parsed;
 }

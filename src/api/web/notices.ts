@@ -54,6 +54,7 @@ export const NOTICES = {
   'appointment-scheduled': 'Appointment scheduled. Everyone attending gets a calendar invitation.',
   'attendance-recorded': 'Attendance recorded.',
   'appointment-cancelled': 'Appointment cancelled. Everyone attending gets the cancellation.',
+  'appointment-changed': 'Appointment changed. Everyone attending gets the changed invitation.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;
