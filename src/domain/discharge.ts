@@ -133,13 +133,17 @@ export async function composeDischarge(
   const problems: FieldProblem[] = [];
   const givenGoals = new Map<string, { outcome: GoalOutcome; note?: string | undefined }>();
   (input.goals ?? []).forEach((g, i) => {
-    if (!records.goals.some((r) => r.id === g.goalId))
+    // A second entry for the same goal or referral is a typing mistake, not a choice between them.
+    if (givenGoals.has(g.goalId)) problems.push({ field: `body.goals.${i}.goalId`, reason: 'listed twice' });
+    else if (!records.goals.some((r) => r.id === g.goalId))
       problems.push({ field: `body.goals.${i}.goalId`, reason: 'not a goal of the current plan' });
     else givenGoals.set(g.goalId, g);
   });
   const givenReferrals = new Map<string, { outcome: ReferralOutcome; note?: string | undefined }>();
   (input.referrals ?? []).forEach((r, i) => {
-    if (!records.referrals.some((x) => x.id === r.referralId))
+    if (givenReferrals.has(r.referralId))
+      problems.push({ field: `body.referrals.${i}.referralId`, reason: 'listed twice' });
+    else if (!records.referrals.some((x) => x.id === r.referralId))
       problems.push({ field: `body.referrals.${i}.referralId`, reason: 'not a referral of this episode' });
     else givenReferrals.set(r.referralId, r);
   });

@@ -176,7 +176,7 @@ describe('the structured discharge summary', () => {
     const refused: [number, string, Record<string, unknown>][] = [
       [400, 'body.goals.0.outcome', { goals: [{ goalId: w.goalIds[0], outcome: 'great' }] }],
       [
-        400,
+        422,
         'body.goals.1.goalId',
         {
           goals: [

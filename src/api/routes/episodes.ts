@@ -13,18 +13,6 @@ import { isoDate, text, trimmed, uuid } from '../schemas';
 export const goalOutcome = z.enum(GOAL_OUTCOMES);
 export const referralOutcome = z.enum(REFERRAL_OUTCOMES);
 
-/** Each listed at most once: a second entry for the same goal or referral is a typing mistake (400). */
-function unique<T>(key: (item: T) => string, field: string) {
-  return (items: T[], ctx: z.RefinementCtx) => {
-    const seen = new Set<string>();
-    items.forEach((item, i) => {
-      if (seen.has(key(item)))
-        ctx.addIssue({ code: 'custom', message: 'listed twice', path: [i, field], input: item });
-      seen.add(key(item));
-    });
-  };
-}
-
 /** The parts of a closure request beyond its reason and narrative; each optional, filled from the record. */
 export const dischargeInputShape = {
   goals: z
@@ -34,11 +22,10 @@ export const dischargeInputShape = {
         .meta({ id: 'DischargeGoalInput' }),
     )
     .max(30)
-    .superRefine(unique((g) => g.goalId, 'goalId'))
     .optional()
     .meta({
       description:
-        "How each goal of the episode's plan ended. A goal left out keeps the outcome its latest progress says; naming a goal the plan does not have is 422.",
+        "How each goal of the episode's plan ended. A goal left out keeps the outcome its latest progress says; naming a goal the plan does not have, or one twice, is 422.",
     }),
   referrals: z
     .array(
@@ -47,11 +34,10 @@ export const dischargeInputShape = {
         .meta({ id: 'DischargeReferralInput' }),
     )
     .max(100)
-    .superRefine(unique((r) => r.referralId, 'referralId'))
     .optional()
     .meta({
       description:
-        'How each referral of the episode ended. One left out keeps its status as outcome; naming a referral of another episode or case is 422.',
+        'How each referral of the episode ended. One left out keeps its status as outcome; naming a referral of another episode or case, or one twice, is 422.',
     }),
   recommendations: trimmed(5000).optional(),
   followUp: z
