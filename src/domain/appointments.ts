@@ -105,6 +105,7 @@ async function appointmentOn(
   return row;
 }
 
+/** Appends the version to appointment_events and audits it: 'scheduled' as a create, the rest as updates. */
 async function appendEvent(
   db: PoolClient,
   actor: Actor,
@@ -133,6 +134,13 @@ async function appendEvent(
       actor.id,
     ],
   );
+  await audit(db, actor, {
+    action: what === 'scheduled' ? 'create' : 'update',
+    entity: 'appointment',
+    entityId: row.id,
+    caseId: row.case_id,
+    ...(what === 'scheduled' ? {} : { detail: { change: what } }),
+  });
 }
 
 async function timesEvent(
@@ -174,7 +182,6 @@ export async function scheduleAppointment(
       )
     ).rows[0]!;
     await appendEvent(db, actor, row, 'scheduled', now);
-    await audit(db, actor, { action: 'create', entity: 'appointment', entityId: row.id, caseId });
     return { result: toAppointment(row), event: await timesEvent(db, 'appointment_scheduled', row, now) };
   });
 }
@@ -216,13 +223,6 @@ export async function changeAppointment(
     ).rows[0]!;
     const removedIds = before.attendee_ids.filter((id) => !attendeeIds.includes(id));
     await appendEvent(db, actor, row, 'changed', now, { removedIds });
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'appointment',
-      entityId: row.id,
-      caseId,
-      detail: { change: 'changed' },
-    });
     return { result: toAppointment(row), event: await timesEvent(db, 'appointment_changed', row, now) };
   });
 }
@@ -249,13 +249,6 @@ export async function cancelAppointment(
       )
     ).rows[0]!;
     await appendEvent(db, actor, row, status, now, input.note ? { note: input.note } : {});
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'appointment',
-      entityId: row.id,
-      caseId,
-      detail: { change: status },
-    });
     return {
       result: toAppointment(row),
       event: { type: 'appointment_cancelled', appointmentId, sequence: row.sequence, at: now.toISOString() },
@@ -288,13 +281,6 @@ export async function recordAttendance(
       )
     ).rows[0]!;
     await appendEvent(db, actor, row, input.attendance, now, input.note ? { note: input.note } : {});
-    await audit(db, actor, {
-      action: 'update',
-      entity: 'appointment',
-      entityId: row.id,
-      caseId,
-      detail: { change: input.attendance },
-    });
     return {
       result: toAppointment(row),
       event: {
