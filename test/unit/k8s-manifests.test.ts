@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import {
   runKubeconform,
   type KubeconformTools,
 } from '../../src/shared/kubeconform';
+import { loadApiConfig, loadWorkerConfig } from '../../src/config/config';
 import { projectRoot } from '../../src/shared/paths';
 import { defaultToolsDir } from '../../src/shared/pip-install';
 
@@ -88,6 +90,33 @@ describe('Kubernetes manifests schema check', () => {
     );
     expect(result.ok).toBe(false);
     expect(result.output).toMatch(/could not find schema for Gadget/);
+  });
+});
+
+describe('Kubernetes ConfigMap', () => {
+  it("when the API and the worker start with the ConfigMap's settings (and the secret's), then both accept them in production", () => {
+    const text = fs.readFileSync(path.join(projectRoot(), 'deploy', 'kubernetes', 'configmap.yaml'), 'utf8');
+    // Its `data:` block is flat `KEY: value` lines; commented-out settings are not applied.
+    const data = Object.fromEntries(
+      [...text.slice(text.indexOf('\ndata:\n')).matchAll(/^ {2}([A-Z][A-Z0-9_]*): (.*)$/gm)].map((m) => [
+        m[1]!,
+        m[2]!.replace(/^'(.*)'$/, '$1'),
+      ]),
+    );
+    expect(data).toMatchObject({ NODE_ENV: 'production', WORKER_HEALTH_BIND: '0.0.0.0:8081' });
+    const env = {
+      ...data,
+      DATABASE_URL: 'postgres://caseloop_app:secret@postgres.example.org:5432/caseloop',
+      PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      LINK_SIGNING_KEY: randomBytes(32).toString('hex'),
+      SMTP_URL: 'smtps://user:secret@smtp.example.org:465',
+    };
+    expect(loadApiConfig(env)).toMatchObject({ port: 3000, temporal: { taskQueue: 'caseloop' } });
+    expect(loadWorkerConfig(env)).toMatchObject({
+      healthBind: { host: '0.0.0.0', port: 8081 },
+      metricsBind: '0.0.0.0:9464',
+      maxCachedWorkflows: 1000,
+    });
   });
 });
 
