@@ -1,5 +1,5 @@
 import { caseloopDataConverter } from './src/temporal/codec';
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { DefaultLogger, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { exitOnConfigError, loadOrExit, loadWorkerConfig } from './src/config/config';
 import { createPool } from './src/db/pool';
 import { refuseExcessPrivileges } from './src/db/roles';
@@ -7,6 +7,7 @@ import { createMailer } from './src/notifications/mailer';
 import { createLogger } from './src/shared/logger';
 import { connectWorkerConnection } from './src/temporal/connection';
 import { createCaseloopWorker } from './src/worker/create-worker';
+import { startWorkerHealthServer } from './src/worker/health-server';
 
 /** Worker entry point (`npm run worker`): configured only by environment variables. */
 async function main(): Promise<void> {
@@ -25,6 +26,11 @@ async function main(): Promise<void> {
       ...(config.metricsBind ? { metrics: { prometheus: { bindAddress: config.metricsBind } } } : {}),
     },
   });
+  // Probes answer from the start (live), ready only once the Temporal worker polls: see health-server.ts.
+  const started: { worker?: Worker } = {};
+  const health = config.healthBind
+    ? await startWorkerHealthServer(config.healthBind, () => started.worker?.getState())
+    : undefined;
   const pool = createPool(config.databaseUrl, config.databasePoolMax);
   await refuseExcessPrivileges(pool, config.env, (m) => logger.warn(m)).catch(exitOnConfigError);
   const mailer = createMailer(config.smtpUrl, config.mailFrom);
@@ -41,12 +47,17 @@ async function main(): Promise<void> {
     dataConverter: caseloopDataConverter(config.payloadKeys),
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
   });
-  logger.info({ taskQueue: config.temporal.taskQueue, address: config.temporal.address }, 'worker started');
+  started.worker = worker;
+  logger.info(
+    { taskQueue: config.temporal.taskQueue, address: config.temporal.address, health: health?.url },
+    'worker started',
+  );
   // The SDK shuts the worker down on SIGINT/SIGTERM, letting in-flight tasks finish.
   await worker.run();
   await connection.close();
   mailer.close();
   await pool.end();
+  await health?.close();
   logger.info('worker stopped');
 }
 

@@ -231,6 +231,13 @@ const workerSchema = z.object({
     .optional(),
   /** Workflows kept in memory between tasks; bounds the worker's memory whatever the number of cases. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+  /** `host:port` for the worker's /healthz and /readyz (Kubernetes probes); unset = off. */
+  WORKER_HEALTH_BIND: z
+    .string()
+    .trim()
+    .regex(/^[\w.-]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:8081')
+    .refine((bind) => Number(bind.slice(bind.lastIndexOf(':') + 1)) <= 65_535, 'port must be 0-65535')
+    .optional(),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -328,6 +335,7 @@ export interface WorkerConfig extends CommonConfig {
   agency: { name?: string; contactEmail?: string };
   metricsBind?: string;
   maxCachedWorkflows?: number;
+  healthBind?: { host: string; port: number };
 }
 
 /** `npm run migrate`: the owner role's URL (MIGRATION_DATABASE_URL), else DATABASE_URL. */
@@ -418,7 +426,14 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     ...(e.WORKER_MAX_CACHED_WORKFLOWS === undefined
       ? {}
       : { maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS }),
+    ...(e.WORKER_HEALTH_BIND ? { healthBind: hostAndPort(e.WORKER_HEALTH_BIND) } : {}),
   };
+}
+
+/** `host:port` (already matched by the schema) split at its last colon. */
+function hostAndPort(bind: string): { host: string; port: number } {
+  const colon = bind.lastIndexOf(':');
+  return { host: bind.slice(0, colon), port: Number(bind.slice(colon + 1)) };
 }
 
 /** Entry points call this: a bad configuration prints one clear message and exits. */

@@ -217,6 +217,20 @@ describe('configuration', () => {
       expect((err as ConfigError).message).toMatch(/MAIL_FROM: must be one email address/);
     }
   });
+  it('when WORKER_HEALTH_BIND is set, then the worker serves its probes there; when malformed, it is named', () => {
+    const worker = { ...base, SMTP_URL: 'smtp://relay:25' };
+    expect(loadWorkerConfig(worker).healthBind).toBeUndefined();
+    expect(loadWorkerConfig({ ...worker, WORKER_HEALTH_BIND: '0.0.0.0:8081' }).healthBind).toEqual({
+      host: '0.0.0.0',
+      port: 8081,
+    });
+    expect(() => loadWorkerConfig({ ...worker, WORKER_HEALTH_BIND: '8081' })).toThrow(
+      /WORKER_HEALTH_BIND: must be host:port/,
+    );
+    expect(() => loadWorkerConfig({ ...worker, WORKER_HEALTH_BIND: '0.0.0.0:99999' })).toThrow(
+      /WORKER_HEALTH_BIND: port must be 0-65535/,
+    );
+  });
 });
 
 const production = {
