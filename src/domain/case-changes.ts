@@ -185,8 +185,11 @@ export async function deliverPending(
     try {
       const answer = await send(deps.workflows, caseId, row, left);
       if (answer) schedule = answer;
+      // Without waiting for the WAL flush: a mark lost in a crash only has the relay deliver the
+      // change again, which the workflow applies once.
       await deps.pool.query(
-        'UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1 WHERE id = $1',
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+         UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1 FROM relaxed WHERE id = $1`,
         [row.id],
       );
       if (answer) await projectStatus(deps.pool, caseId, answer);

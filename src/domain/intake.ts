@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { CaseWorkflowInput } from '../core/case-contract';
 import { ForbiddenError, UnprocessableError } from '../core/errors';
-import type { RiskLevel } from '../core/policy';
+import type { ProgramPolicy, RiskLevel } from '../core/policy';
 import { assertCaseParties, canOpenCaseFor, visibleClientsSql } from './access';
 import type { Actor } from './actor';
 import { calendarOf } from './case-calendar';
@@ -10,14 +10,14 @@ import type { CaseChange, StagedChange } from './case-changes';
 import { checkBirthDate } from './clients';
 import { caseWorkflowId } from './ports';
 import { activeStaff, type StaffRef } from './staff-refs';
-import { workflowInputOf, type PolicyVersion } from './workflow-input';
+import { workflowInputOf } from './workflow-input';
 
 /**
- * Intake's writes in three statements rather than a couple of dozen: what it checks (read with the
- * program's lock), the program's latest policy (read once the lock is held, so a policy change
- * either sees this case or comes first), and one statement that writes the client, their consent,
- * the case, the audit entries and the staged start. Throughput under load follows the number of
- * round trips; the rules are those of every intake (src/domain/cases.ts, openCase).
+ * Intake's reads and writes in two statements rather than a couple of dozen: what it checks, read
+ * with the program's lock, then (the lock held, so a policy change either sees this case or comes
+ * first) one statement that reads the latest policy and writes the client, their consent, the case,
+ * the audit entries and the staged start. Under load, intake's throughput follows its round trips;
+ * its rules are those of every intake (openCase in src/domain/cases.ts).
  */
 
 export interface NewClient {
@@ -113,16 +113,17 @@ export async function recordIntake<Row>(
       { field: 'body', reason: 'clientId or client is required' },
     ]);
 
-  const { policy, reference } = await latestPolicyAndReference(db, facts.program_id);
   const caseId = randomUUID();
   const zones: Record<string, string> = {};
   for (const s of [caseManager, supervisor]) zones[s.id] = s.time_zone;
   if (facts.program_manager_id && facts.program_manager_zone)
     zones[facts.program_manager_id] = facts.program_manager_zone;
-  const input = workflowInputOf(
+  // The reference and the policy are the write statement's to fill in: it draws the one and reads
+  // the other under the program's lock.
+  const draft = workflowInputOf(
     {
       id: caseId,
-      reference,
+      reference: '',
       program_id: facts.program_id,
       case_manager_id: caseManager.id,
       supervisor_id: supervisor.id,
@@ -131,20 +132,30 @@ export async function recordIntake<Row>(
       opened_at: now,
     },
     { name: facts.program_name },
-    policy,
+    { version: 0, policy: {} as ProgramPolicy },
     calendarOf(facts),
     zones,
   );
-  const start: CaseChange = { kind: 'start', input };
   const staged: StagedChange = { id: randomUUID(), caseId, seq: 0 };
-  const row = await insertIntake<Row>(db, actor, req, { input, staged, start, now });
-  return { row, input, staged, start };
+  const { start_policy, start_policy_version, ...row } = await insertIntake<Row>(db, actor, req, {
+    draft,
+    staged,
+    now,
+  });
+  const input: CaseWorkflowInput = {
+    ...draft,
+    caseReference: row.reference,
+    policy: start_policy,
+    policyVersion: start_policy_version,
+  };
+  const start: CaseChange = { kind: 'start', input };
+  return { row: row as Row, input, staged, start };
 }
 
 /**
  * Everything intake checks, in one statement that takes the program FOR SHARE (a policy or
  * calendar change takes it FOR UPDATE). The locked row is read as it stands once the lock is
- * granted; the policy is read by the next statement, which sees whatever committed before that.
+ * granted; the policy is read by the next statement, which sees whatever committed before it.
  */
 async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest): Promise<IntakeFacts> {
   const staff = (alias: string) =>
@@ -171,52 +182,41 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
   return rows.rows[0]!;
 }
 
-/** Read under the program's lock; the case's reference is drawn only once intake is sure to proceed. */
-async function latestPolicyAndReference(
-  db: PoolClient,
-  programId: string,
-): Promise<{ policy: PolicyVersion; reference: string }> {
-  const row = (
-    await db.query<PolicyVersion & { reference: string }>(
-      `SELECT p.version, p.policy, 'C-' || nextval('case_reference_seq') AS reference
-         FROM (SELECT version, policy FROM program_policies WHERE program_id = $1
-                ORDER BY version DESC LIMIT 1) p`,
-      [programId],
-    )
-  ).rows[0];
-  // Policies are never deleted, and the lock keeps the program's history still.
-  if (!row) throw new Error(`Program ${programId} lost its policy during an intake.`);
-  return { policy: { version: row.version, policy: row.policy }, reference: row.reference };
-}
-
 /**
- * One statement: the new client (if any) and the consent they gave at registration, the case with
- * its workflow id, an audit entry for each record created (in that order), and the staged start.
+ * One statement, once the program's lock is held (so it reads the newest policy): the new client
+ * (if any) and the consent they gave at registration, the case with its workflow id, an audit
+ * entry for each record created (in that order), and the staged start on that policy. Nothing is
+ * written without a policy to start on.
  */
 async function insertIntake<Row>(
   db: PoolClient,
   actor: Actor,
   req: IntakeRequest,
-  w: { input: CaseWorkflowInput; staged: StagedChange; start: CaseChange; now: Date },
-): Promise<Row> {
+  w: { draft: CaseWorkflowInput; staged: StagedChange; now: Date },
+): Promise<Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }> {
   const c = req.client;
-  const rows = await db.query<Row & object>(
-    `WITH new_client AS (
+  const rows = await db.query<
+    Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }
+  >(
+    `WITH policy AS (
+       SELECT version, policy FROM program_policies WHERE program_id = $14 ORDER BY version DESC LIMIT 1
+     ), new_client AS (
        INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE $9::boolean
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8 FROM policy WHERE $9::boolean
        RETURNING id
      ), consent AS (
        INSERT INTO client_consents (client_id, purpose, given, at, note, recorded_by)
        SELECT id, 'share_with_providers', true, $10, 'recorded at registration', $11 FROM new_client WHERE $8
        RETURNING id, client_id
      ), new_case AS (
-       INSERT INTO cases (id, reference, client_id, program_id, case_manager_id, supervisor_id, risk_level,
+       INSERT INTO cases (id, client_id, program_id, case_manager_id, supervisor_id, risk_level,
                           status, opened_at, workflow_id)
-       SELECT $12, $13, coalesce((SELECT id FROM new_client), $14), $15, $16, $17, $18, 'assessment', $10, $19
+       SELECT $12, coalesce((SELECT id FROM new_client), $13), $14, $15, $16, $17, 'assessment', $10, $18
+         FROM policy
        RETURNING *
      ), audited AS (
        INSERT INTO audit_log (actor_id, actor_kind, action, entity, entity_id, case_id, source_ip, request_id, detail)
-       SELECT $11, 'staff', 'create', e.entity, e.entity_id, e.case_id, $20, $21, e.detail
+       SELECT $11, 'staff', 'create', e.entity, e.entity_id, e.case_id, $19, $20, e.detail
          FROM (SELECT 1 AS n, 'client' AS entity, id::text AS entity_id, NULL::uuid AS case_id, '{}'::jsonb AS detail
                  FROM new_client
                UNION ALL
@@ -227,9 +227,12 @@ async function insertIntake<Row>(
                SELECT 3, 'case', id::text, id, '{}' FROM new_case) e
         ORDER BY e.n
      ), staged AS (
-       INSERT INTO case_changes (id, case_id, seq, payload) SELECT $22, id, $23, $24 FROM new_case
+       INSERT INTO case_changes (id, case_id, seq, payload)
+       SELECT $21, c.id, $22, json_build_object('kind', 'start', 'input', $23::jsonb || jsonb_build_object(
+                'caseReference', c.reference, 'policy', p.policy, 'policyVersion', p.version))
+         FROM new_case c, policy p
      )
-     SELECT * FROM new_case`,
+     SELECT c.*, p.policy AS start_policy, p.version AS start_policy_version FROM new_case c, policy p`,
     [
       c?.givenName ?? null,
       c?.familyName ?? null,
@@ -242,20 +245,21 @@ async function insertIntake<Row>(
       Boolean(c),
       w.now,
       actor.id,
-      w.input.caseId,
-      w.input.caseReference,
+      w.draft.caseId,
       req.clientId ?? null,
-      w.input.programId,
-      w.input.caseManagerId,
-      w.input.supervisorId,
-      w.input.riskLevel,
-      caseWorkflowId(w.input.caseId),
+      w.draft.programId,
+      w.draft.caseManagerId,
+      w.draft.supervisorId,
+      w.draft.riskLevel,
+      caseWorkflowId(w.draft.caseId),
       actor.sourceIp ?? null,
       actor.requestId ?? null,
       w.staged.id,
       w.staged.seq,
-      JSON.stringify(w.start),
+      JSON.stringify(w.draft),
     ],
   );
-  return rows.rows[0]!;
+  // Policies are never deleted, and the lock keeps the program's history still.
+  if (!rows.rows[0]) throw new Error(`Program ${w.draft.programId} lost its policy during an intake.`);
+  return rows.rows[0];
 }
