@@ -17,6 +17,11 @@ export async function programCalendar(db: Db, programId: string): Promise<CaseCa
       [programId],
     )
   ).rows[0];
+  return calendarOf(row);
+}
+
+/** A program row's calendar, however it was read (intake reads it with the program's lock). */
+export function calendarOf(row: { time_zone: string; holidays: Date[] } | undefined): CaseCalendar {
   return { timeZone: row?.time_zone ?? 'UTC', holidays: (row?.holidays ?? []).map(isoDate) };
 }
 

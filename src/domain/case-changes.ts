@@ -146,7 +146,7 @@ export interface Delivery {
   schedule?: CaseSchedule;
 }
 
-interface ChangeRow {
+export interface ChangeRow {
   id: string;
   seq: number;
   payload: CaseChange;
@@ -161,17 +161,20 @@ export async function deliverPending(
   deps: { pool: Pool; workflows: CaseWorkflows },
   caseId: string,
   timeoutMs: number,
+  known?: ChangeRow[],
 ): Promise<Delivery> {
   const deadline = Date.now() + timeoutMs;
   let rows: ChangeRow[];
   try {
-    rows = (
-      await deps.pool.query<ChangeRow>(
-        `SELECT id, seq, payload FROM case_changes
+    rows =
+      known ??
+      (
+        await deps.pool.query<ChangeRow>(
+          `SELECT id, seq, payload FROM case_changes
           WHERE case_id = $1 AND delivered_at IS NULL AND refused_at IS NULL ORDER BY seq`,
-        [caseId],
-      )
-    ).rows;
+          [caseId],
+        )
+      ).rows;
   } catch {
     return { settled: false };
   }
@@ -182,8 +185,11 @@ export async function deliverPending(
     try {
       const answer = await send(deps.workflows, caseId, row, left);
       if (answer) schedule = answer;
+      // Without waiting for the WAL flush: a mark lost in a crash only has the relay deliver the
+      // change again, which the workflow applies once.
       await deps.pool.query(
-        'UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1 WHERE id = $1',
+        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+         UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1 FROM relaxed WHERE id = $1`,
         [row.id],
       );
       if (answer) await projectStatus(deps.pool, caseId, answer);
@@ -304,11 +310,16 @@ export async function withChangeLog<T>(
 /** What a committed change's caller learns: the workflow's schedule, or that it is still on its way. */
 export type Applied = { schedule?: CaseSchedule; pending?: true };
 
+/**
+ * `known`: the case's undelivered changes when the caller knows them without asking (a case its
+ * own transaction just created has only its start); otherwise they are read from the log.
+ */
 export async function deliverAfterCommit(
   deps: { pool: Pool; workflows: CaseWorkflows },
   caseId: string,
+  known?: ChangeRow[],
 ): Promise<Applied> {
-  const delivery = await deliverPending(deps, caseId, INLINE_DELIVERY_MS).catch((): Delivery => ({
+  const delivery = await deliverPending(deps, caseId, INLINE_DELIVERY_MS, known).catch((): Delivery => ({
     settled: false,
   }));
   if (!delivery.settled) return { pending: true };

@@ -1,16 +1,16 @@
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
-import type { CaseSchedule, CaseStatus, CaseWorkflowInput } from '../core/case-contract';
+import type { CaseSchedule, CaseStatus } from '../core/case-contract';
 import { assessmentRefusal } from '../core/case-status-rules';
 import type { Actor } from './actor';
-import { assertCaseParties, canAccessCase, canOpenCaseFor } from './access';
-import { checkBirthDate, isClientVisible, recordConsentAtRegistration } from './clients';
+import { canAccessCase } from './access';
 import { caseEpisodes, type Episode } from './case-history';
 import { audit } from './audit';
-import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
+import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors';
 import type { RiskLevel } from '../core/policy';
-import { latestPolicy, lockProgramForStart, workflowInputFor } from './workflow-input';
-import { caseWorkflowId, type CaseWorkflows } from './ports';
+import type { CaseWorkflows } from './ports';
+import { recordIntake, type IntakeRequest } from './intake';
+import { activeStaff, type StaffRef } from './staff-refs';
 import {
   changeLanded,
   deliverAfterCommit,
@@ -29,25 +29,7 @@ export interface CaseDeps {
   clock?: () => Date;
 }
 
-export interface NewClient {
-  givenName: string;
-  familyName: string;
-  birthDate?: string;
-  email?: string;
-  phone?: string;
-  address?: string;
-  preferredLanguage?: string;
-  consentToShare?: boolean;
-}
-
-export interface IntakeRequest {
-  clientId?: string;
-  client?: NewClient;
-  programId: string;
-  caseManagerId: string;
-  supervisorId?: string;
-  riskLevel?: RiskLevel;
-}
+export type { IntakeRequest, NewClient } from './intake';
 
 export interface CaseRecord {
   id: string;
@@ -104,24 +86,13 @@ export const toRecord = (r: CaseRow): CaseRecord => ({
   escalationLevel: r.escalation_level,
 });
 
-export interface StaffRef {
-  id: string;
-  role: string;
-  active: boolean;
-  supervisor_id: string | null;
-}
+export type { StaffRef };
 
 export async function staffById(db: PoolClient, id: string, field: string): Promise<StaffRef> {
   const row = (
     await db.query<StaffRef>('SELECT id, role, active, supervisor_id FROM staff WHERE id = $1', [id])
   ).rows[0];
-  if (!row)
-    throw new UnprocessableError(`${field} does not name a staff member.`, [{ field, reason: 'not found' }]);
-  if (!row.active)
-    throw new UnprocessableError(`${field} names a deactivated staff member.`, [
-      { field, reason: 'deactivated' },
-    ]);
-  return row;
+  return activeStaff(row, field);
 }
 
 /**
@@ -137,103 +108,19 @@ export async function openCase(
   now = deps.clock?.() ?? new Date(),
 ): Promise<CaseRecord & Applied> {
   let staged: StagedChange | undefined;
-  const record = await inTransaction(
+  const recorded = await inTransaction(
     deps.pool,
     async (db) => {
-      const record = await recordIntake(db, actor, req, now);
-      staged = await stageChange(db, record.case.id, { kind: 'start', input: record.input });
-      return record.case;
+      const r = await recordIntake<Omit<CaseRow, 'program_manager_id'>>(db, actor, req, now);
+      staged = r.staged;
+      return r;
     },
     { landed: changeLanded(() => staged) },
   );
-  return { ...record, ...(await deliverAfterCommit(deps, record.id)) };
-}
-
-async function recordIntake(
-  db: PoolClient,
-  actor: Actor,
-  req: IntakeRequest,
-  now: Date,
-): Promise<{ case: CaseRecord; input: CaseWorkflowInput }> {
-  // Locked for the whole intake: a policy change either sees this case or comes first.
-  const program = await lockProgramForStart(db, req.programId);
-  if (!program)
-    throw new UnprocessableError('programId does not name a program.', [
-      { field: 'body.programId', reason: 'not found' },
-    ]);
-  if (!program.active)
-    throw new UnprocessableError('The program is inactive.', [
-      { field: 'body.programId', reason: 'inactive' },
-    ]);
-  if (!(await latestPolicy(db, program.id)))
-    throw new UnprocessableError('The program has no policy yet.', [
-      { field: 'body.programId', reason: 'no policy' },
-    ]);
-
-  const caseManager = await staffById(db, req.caseManagerId, 'body.caseManagerId');
-  const supervisorId = req.supervisorId ?? caseManager.supervisor_id;
-  if (!supervisorId) {
-    throw new UnprocessableError('The case manager has no supervisor; name one.', [
-      { field: 'body.supervisorId', reason: 'required because the case manager has no supervisor' },
-    ]);
-  }
-  const supervisor = await staffById(db, supervisorId, 'body.supervisorId');
-  assertCaseParties(caseManager, supervisor, program.program_manager_id, {
-    caseManager: 'body.caseManagerId',
-    supervisor: 'body.supervisorId',
-  });
-
-  if (!canOpenCaseFor(actor, caseManager, program.program_manager_id))
-    throw new ForbiddenError('You may only open cases for your own caseload, team or program.');
-
-  let clientId = req.clientId;
-  if (clientId) {
-    // A client the actor may not see is reported exactly like one that does not exist.
-    if (!(await isClientVisible(db, actor, clientId)))
-      throw new UnprocessableError('clientId does not name a client.', [
-        { field: 'body.clientId', reason: 'not found' },
-      ]);
-  } else if (req.client) {
-    const c = req.client;
-    checkBirthDate(c.birthDate, 'body.client.birthDate');
-    clientId = (
-      await db.query<{ id: string }>(
-        `INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [
-          c.givenName,
-          c.familyName,
-          c.birthDate ?? null,
-          c.email ?? null,
-          c.phone ?? null,
-          c.address ?? null,
-          c.preferredLanguage ?? null,
-          c.consentToShare ?? false,
-        ],
-      )
-    ).rows[0]!.id;
-    await audit(db, actor, { action: 'create', entity: 'client', entityId: clientId });
-    await recordConsentAtRegistration(db, actor, clientId, c.consentToShare, now);
-  }
-  if (!clientId)
-    throw new UnprocessableError('Give either clientId or client.', [
-      { field: 'body', reason: 'clientId or client is required' },
-    ]);
-
-  const row = (
-    await db.query<CaseRow>(
-      `INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, risk_level, status, opened_at)
-         VALUES ($1, $2, $3, $4, $5, 'assessment', $6)
-         RETURNING *, NULL::uuid AS program_manager_id`,
-      [clientId, program.id, caseManager.id, supervisorId, req.riskLevel ?? 'medium', now],
-    )
-  ).rows[0]!;
-  const workflowId = caseWorkflowId(row.id);
-  await db.query('UPDATE cases SET workflow_id = $2 WHERE id = $1', [row.id, workflowId]);
-  await audit(db, actor, { action: 'create', entity: 'case', entityId: row.id, caseId: row.id });
-
-  const input = await workflowInputFor(db, { ...row, program_manager_id: program.program_manager_id });
-  return { case: toRecord({ ...row, workflow_id: workflowId }), input };
+  const record = toRecord({ ...recorded.row, program_manager_id: null });
+  // A case this new has no change but its start: deliver it without looking the log up.
+  const start = { id: recorded.staged.id, seq: recorded.staged.seq, payload: recorded.start };
+  return { ...record, ...(await deliverAfterCommit(deps, record.id, [start])) };
 }
 
 export async function loadCase(
