@@ -1,4 +1,9 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -16,3 +21,21 @@ export const { sendCaseNotification, projectCaseSchedule, sendCaseNews, sendAppo
 
 /** An activity call with a summary, so the UI's timeline reads as the case's story. */
 export const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });
+
+const LOCAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '1 minute',
+  retry: ACTIVITY_OPTIONS.retry,
+  // Retries past the first few seconds (PostgreSQL down) wait on a durable timer, not inside a
+  // workflow task kept open by heartbeats.
+  localRetryThreshold: '10 seconds',
+};
+
+/**
+ * The projection as a local activity (patch 'local-projection'): the worker runs it inside the
+ * workflow task, so the history holds one marker, not three events and another workflow task.
+ */
+export const { projectCaseSchedule: projectCaseScheduleLocally } =
+  proxyLocalActivities<Activities>(LOCAL_OPTIONS);
+
+/** A local activity call with a summary, as `titled`. */
+export const titledLocal = (summary: string): LocalActivityOptions => ({ ...LOCAL_OPTIONS, summary });

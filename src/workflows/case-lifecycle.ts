@@ -26,6 +26,7 @@ import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { PATCHES } from './patches';
 import { buildSchedule, nextStep, recipientId, recordStepSent, type PlannedStep } from './schedule';
 import { SA } from './search-attributes';
+import { createStepAlarm, type StepAlarm } from './step-alarm';
 
 export { PATCHES } from './patches';
 
@@ -66,6 +67,7 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   });
 
   if (!input.carried && !(await intakeRecorded(input, projector))) return { outcome: 'abandoned' };
+  const alarm = createStepAlarm();
 
   for (;;) {
     const seen = state.version;
@@ -85,10 +87,12 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     // Skipped reminders are decisions too: write them before waiting.
     if (state.decisions.length > 0) continue;
     if (!next) {
+      // A timer kept for a step that is no longer owed goes (only cases past 'kept-step-timer' keep one).
+      alarm.clear();
       await condition(changedSince);
       continue;
     }
-    if (await interruptedWaitingFor(next, changedSince)) continue;
+    if (await interruptedWaitingFor(next, changedSince, alarm)) continue;
     // Re-check: the obligation may have been met while the timer ran, or a later step superseded it.
     if (!isOpen(next.obligation)) continue;
     if (patched(PATCHES.newestStepAfterWake) && !stillNext(next, nextStep(state, Date.now()))) continue;
@@ -143,15 +147,25 @@ async function continuedAsNewIfLong(
   return continueAsNew<typeof caseLifecycle>({ ...input, carried: compact(state) });
 }
 
-/** Waits for the step's time; true when a message changed what is due first. */
-async function interruptedWaitingFor(next: PlannedStep, changedSince: () => boolean): Promise<boolean> {
+/**
+ * Waits for the step's time; true when a message changed what is due first. Since 'kept-step-timer'
+ * the timer outlives a message that leaves this step next, instead of being cancelled and restarted.
+ */
+async function interruptedWaitingFor(
+  next: PlannedStep,
+  changedSince: () => boolean,
+  alarm: StepAlarm,
+): Promise<boolean> {
   const wait = next.sendAt - Date.now();
-  return (
-    wait > 0 &&
-    (await condition(changedSince, wait, {
-      summary: `${stepLabel(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`,
-    }))
-  );
+  const summary = `${stepLabel(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`;
+  if (!patched(PATCHES.keptStepTimer)) return wait > 0 && (await condition(changedSince, wait, { summary }));
+  const key = `${next.obligation.id}/${next.id}/${next.sendAt}`;
+  // Due already and no timer of its own running: it goes now (any other timer is for a step no longer next).
+  if (wait <= 0 && !alarm.runningFor(key)) {
+    alarm.clear();
+    return false;
+  }
+  return alarm.wait(key, next.sendAt, summary, changedSince);
 }
 
 /** Sends one ladder step (exactly once, by its notification key) and raises the escalation it is. */

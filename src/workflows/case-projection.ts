@@ -1,7 +1,7 @@
 import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { obligationLabel } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
-import { projectCaseSchedule, titled } from './case-activities';
+import { projectCaseSchedule, projectCaseScheduleLocally, titled, titledLocal } from './case-activities';
 import { clockOf } from '../core/case-schedule';
 import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import { PATCHES } from './patches';
@@ -73,6 +73,8 @@ export function createProjector(
   let obligationsProjected = false;
   /** Whether they carry their clocks (so a step sent or skipped alone re-projects too). */
   let clocksProjected = false;
+  /** The search attributes as last upserted; '' until the first upsert of this run. */
+  let lastAttributes = '';
   const fingerprintOf = ({
     obligations,
     ...visible
@@ -102,26 +104,36 @@ export function createProjector(
       const fingerprint = fingerprintOf(visible);
       if (fingerprint === lastProjected && decisions.length === 0) return;
       const s = schedule();
-      upsertSearchAttributes([
-        { key: SA.CaseStatus, value: state.status },
-        { key: SA.CaseManagerId, value: state.caseManagerId },
-        { key: SA.SupervisorId, value: state.supervisorId },
-        { key: SA.RiskLevel, value: state.riskLevel },
-        { key: SA.OnHold, value: state.status === 'on_hold' },
-        { key: SA.NextDueAt, value: s.next ? new Date(s.next.at) : null },
-        { key: SA.OverdueCount, value: s.overdueCount },
-        { key: SA.EscalationLevel, value: s.escalationLevel },
-      ]);
+      const local = patched(PATCHES.localProjection);
+      const attributes = searchAttributesOf(state, s);
+      const attributesFingerprint = JSON.stringify(attributes);
+      // Since 'local-projection', search attributes that did not change are not upserted again.
+      if (!local || attributesFingerprint !== lastAttributes) upsertSearchAttributes(attributes);
+      lastAttributes = attributesFingerprint;
       setCurrentDetails(describe(s));
       const nextDue = s.next ? `next step ${s.next.at.slice(0, 10)}` : 'nothing pending';
-      await projectCaseSchedule.executeWithOptions(titled(`Record schedule — ${state.status}, ${nextDue}`), [
-        p,
-      ]);
+      const summary = `Record schedule — ${state.status}, ${nextDue}`;
+      if (local) await projectCaseScheduleLocally.executeWithOptions(titledLocal(summary), [p]);
+      else await projectCaseSchedule.executeWithOptions(titled(summary), [p]);
       // Written: the timeline has them now.
       state.decisions.splice(0, decisions.length);
       lastProjected = fingerprint;
     },
   };
+}
+
+/** The case's search attributes: what Temporal's own lists filter and sort by. */
+function searchAttributesOf(state: CaseState, s: CaseSchedule) {
+  return [
+    { key: SA.CaseStatus, value: state.status },
+    { key: SA.CaseManagerId, value: state.caseManagerId },
+    { key: SA.SupervisorId, value: state.supervisorId },
+    { key: SA.RiskLevel, value: state.riskLevel },
+    { key: SA.OnHold, value: state.status === 'on_hold' },
+    { key: SA.NextDueAt, value: s.next ? new Date(s.next.at) : null },
+    { key: SA.OverdueCount, value: s.overdueCount },
+    { key: SA.EscalationLevel, value: s.escalationLevel },
+  ];
 }
 
 /** The workflow's current details in the Temporal UI: what it waits on, without client data. */

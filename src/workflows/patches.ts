@@ -25,4 +25,14 @@ export const PATCHES = {
    * running before it email providers only at the follow-up step, as they did.
    */
   providerAnswers: 'provider-answers',
+  /**
+   * The projection after each change is written by a local activity: one marker in the history
+   * instead of an activity's three events and a workflow task round trip (issue 18).
+   */
+  localProjection: 'local-projection',
+  /**
+   * The timer for the next ladder step is kept across a message that leaves that step next (same
+   * step, same instant), instead of being cancelled and started again (issue 18).
+   */
+  keptStepTimer: 'kept-step-timer',
 } as const;

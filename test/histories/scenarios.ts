@@ -586,6 +586,32 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(opened.id);
     },
   },
+  {
+    // Generation 11 (issue 18, patches 'local-projection' and 'kept-step-timer'): every projection
+    // is a local activity (one marker), search attributes are upserted only when they change, and a
+    // message that leaves the next step where it was keeps its timer; one that moves it replaces it.
+    name: 'v11-quiet-history',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      await env.sleep(DAY);
+      // Changes no due time: the initial assessment's heads-up timer stays.
+      await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
+      // A task falls due before the assessment's heads-up: its timer replaces that one.
+      const dueAt = new Date((await now()).getTime() + 4 * DAY).toISOString();
+      await addTask({ pool, workflows }, team.caseManager, caseId, { what: 'Recorded task', assigneeId: team.caseManager.id, dueAt }, await now());
+      await env.sleep(9 * DAY);
+      await workflows.event(caseId, {
+        type: 'assessment_recorded',
+        assessmentId: 'a-1',
+        kind: 'initial',
+        completedAt: await at(env),
+      });
+      await env.sleep(5 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
 
 /** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */

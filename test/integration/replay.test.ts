@@ -46,6 +46,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v8-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v9-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v10-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v11-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -111,6 +112,30 @@ describe('workflows: replay of stored histories', () => {
     expect(patchesIn('v9-obligation-clocks-projected.json')).toContain(PATCHES.obligationClocksProjected);
     // Recorded before the patch existed: replays project obligations without their clocks.
     expect(patchesIn('v8-obligations-projected.json')).not.toContain(PATCHES.obligationClocksProjected);
+  });
+
+  it('when the v11 history is read, then it projected by local activity and kept its step timer across a message', () => {
+    const file = 'v11-quiet-history.json';
+    expect(patchesIn(file)).toEqual(expect.arrayContaining([PATCHES.localProjection, PATCHES.keptStepTimer]));
+    const events = read(file).events as {
+      eventType: string;
+      activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+      markerRecordedEventAttributes?: { markerName: string };
+    }[];
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType.name ?? []);
+    // Only intake's look for the case record is still a (remote) activity; every projection is a marker.
+    expect(scheduled.filter((name) => name === 'projectCaseSchedule')).toHaveLength(1);
+    expect(
+      events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    ).toBeGreaterThan(3);
+    // Three messages, one timer replaced (the task's moved the next step); the note's kept it.
+    expect(
+      events.filter((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED'),
+    ).toHaveLength(3);
+    expect(events.filter((e) => e.eventType === 'EVENT_TYPE_TIMER_CANCELED')).toHaveLength(1);
+    // Recorded before the patches existed: replays project by activity and cancel timers as they did.
+    expect(patchesIn('v10-tasks-ladder-done-cancelled.json')).not.toContain(PATCHES.localProjection);
+    expect(patchesIn('v10-tasks-ladder-done-cancelled.json')).not.toContain(PATCHES.keptStepTimer);
   });
 
   const v1Files = files.filter((f) => f.startsWith('v1-'));
