@@ -5,6 +5,7 @@ import type { BenchConfig } from '../config';
 import type { BaselineReminder } from '../baseline/activities';
 import { startBaselineDeployment } from '../stack/services';
 import type { SmtpSink } from '../stack/smtp-sink';
+import { latenessStages } from './lateness-stages';
 import { collectLateness, dueMinuteAfter, type LatenessRun } from './lateness-run';
 
 /**
@@ -63,5 +64,12 @@ export async function runBaselineOnce(
     sink: ctx.sink,
     isOurs: (key) => ours.has(key),
     stop: () => deployment.stop(),
+    stages: () =>
+      latenessStages(
+        client,
+        keys.map((key) => `baseline-${key}`),
+        'sendBaselineReminder',
+        dueMinute,
+      ),
   });
 }

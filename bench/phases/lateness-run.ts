@@ -2,6 +2,7 @@ import { sleep } from '../lib/concurrency';
 import { progress, say } from '../lib/progress';
 import { round, summarize, type Summary } from '../lib/stats';
 import type { SmtpSink } from '../stack/smtp-sink';
+import type { LatenessStages } from './lateness-stages';
 
 const MINUTE = 60_000;
 
@@ -18,6 +19,8 @@ export interface LatenessRun {
   /** Milliseconds from the due minute to SMTP acceptance. */
   lateness: Summary;
   seedSeconds: number;
+  /** Where the time went, from the workflows' histories. */
+  stages?: LatenessStages;
 }
 
 /** The first whole minute at least `leadSeconds` after `from`. */
@@ -37,6 +40,8 @@ export async function collectLateness(o: {
   sink: SmtpSink;
   isOurs: (notificationKey: string) => boolean;
   stop: () => Promise<void>;
+  /** Read after the workers stopped, while the server still holds the histories. */
+  stages: () => Promise<LatenessStages>;
 }): Promise<LatenessRun> {
   const marginSeconds = (o.dueMinute - Date.now()) / 1000;
   if (marginSeconds < 5)
@@ -57,6 +62,7 @@ export async function collectLateness(o: {
   bar.set(got.length);
   bar.done();
   await o.stop();
+  const stages = await o.stages();
 
   const keys = got.map((m) => m.headers.get('x-caseloop-notification-key'));
   const scheduled = (m: (typeof got)[number]): number =>
@@ -64,8 +70,11 @@ export async function collectLateness(o: {
   const wrongMinute = got.filter((m) => scheduled(m) !== o.dueMinute).length;
   if (wrongMinute) say(`lateness: WARNING ${wrongMinute} reminders were scheduled for another minute`);
   const s = summarize(got.map((m) => m.acceptedAt - scheduled(m)));
+  const stage = (x: Summary): string => `${x.p50}/${x.p99}`;
   say(
-    `  ${o.side}, ${o.workers} worker(s): ${got.length}/${o.cases} received, p50 ${s.p50} ms, p99 ${s.p99} ms`,
+    `  ${o.side}, ${o.workers} worker(s): ${got.length}/${o.cases} received, p50 ${s.p50} ms, p99 ${s.p99} ms; ` +
+      `stages p50/p99 ms: timer ${stage(stages.timerFired)}, schedule ${stage(stages.sendScheduled)}, ` +
+      `queue ${stage(stages.sendQueued)}, run ${stage(stages.sendRan)}`,
   );
   return {
     side: o.side,
@@ -77,5 +86,6 @@ export async function collectLateness(o: {
     duplicates: keys.length - new Set(keys).size,
     lateness: { ...s, mean: round(s.mean, 1) },
     seedSeconds: round(o.seedSeconds, 1),
+    stages,
   };
 }

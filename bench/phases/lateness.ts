@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
+import { caseWorkflowId } from '../../src/domain/ports';
 import { onCleanup } from '../lib/cleanup';
 import { timed } from '../lib/concurrency';
 import { progress, say } from '../lib/progress';
@@ -11,6 +12,7 @@ import type { BenchPostgres } from '../stack/postgres';
 import { startDeployment } from '../stack/services';
 import type { SmtpSink } from '../stack/smtp-sink';
 import { runBaselineOnce } from './lateness-baseline';
+import { latenessStages } from './lateness-stages';
 import { collectLateness, dueMinuteAfter, type LatenessRun } from './lateness-run';
 
 export type { LatenessRun } from './lateness-run';
@@ -135,5 +137,7 @@ async function runCaseloopOnce(
       await deployment.stop();
       await endPool();
     },
+    stages: () =>
+      latenessStages(ctx.client, [...caseIds].map(caseWorkflowId), 'sendCaseNotification', dueMinute),
   });
 }
