@@ -137,7 +137,11 @@ export async function startWorkerProcess(env: {
     'the worker process to start',
     () => child.exitCode !== null || output.includes('worker started'),
     60_000,
-  );
+  ).catch((err: unknown) => {
+    // Not left running behind the failed test.
+    child.kill('SIGKILL');
+    throw err;
+  });
   if (child.exitCode !== null) throw new Error(`worker exited at start:\n${output}`);
   const stop = (): Promise<string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
