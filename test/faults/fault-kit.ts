@@ -136,7 +136,8 @@ export async function startWorkerProcess(env: {
   await waitUntil(
     'the worker process to start',
     () => child.exitCode !== null || output.includes('worker started'),
-    60_000,
+    // Bundling takes seconds alone and minutes on a machine busy with other runs.
+    120_000,
   ).catch((err: unknown) => {
     // Not left running behind the failed test.
     child.kill('SIGKILL');
