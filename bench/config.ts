@@ -28,7 +28,15 @@ export type PhaseName = (typeof ALL_PHASES)[number];
 export interface BenchConfig {
   phases: PhaseName[];
   intake: { casesPerRound: number; rounds: number; concurrency: number };
-  lateness: { cases: number; leadSeconds: number; startConcurrency: number };
+  lateness: {
+    cases: number;
+    leadSeconds: number;
+    startConcurrency: number;
+    /** Baseline/Caseloop run pairs for each worker count. */
+    pairs: number;
+    /** Worker process counts compared, each against the baseline with as many workers. */
+    workers: number[];
+  };
   history: { years: number };
   replay: { runs: number };
   scale: {
@@ -66,6 +74,8 @@ export function loadBenchConfig(): BenchConfig {
       cases: int('BENCH_LATENESS_CASES', 1_000),
       leadSeconds: Math.max(30, int('BENCH_LATENESS_LEAD_SECONDS', 150)),
       startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
+      pairs: Math.max(1, int('BENCH_LATENESS_PAIRS', 3)),
+      workers: list('BENCH_LATENESS_WORKERS', [1, 2]),
     },
     history: { years: Math.max(1, int('BENCH_HISTORY_YEARS', 5)) },
     replay: { runs: Math.max(1, int('BENCH_REPLAY_RUNS', 20)) },

@@ -1,46 +1,92 @@
 import type { Client } from '@temporalio/client';
 import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
+import { caseWorkflowId } from '../../src/domain/ports';
 import { onCleanup } from '../lib/cleanup';
-import { sleep, timed } from '../lib/concurrency';
+import { timed } from '../lib/concurrency';
 import { progress, say } from '../lib/progress';
-import { round, summarize, type Summary } from '../lib/stats';
+import { median, round } from '../lib/stats';
 import type { BenchConfig } from '../config';
 import { seedCaseRows, seedTeam, startWorkflows, waitForProjections, workflowInput } from '../seed';
 import type { BenchPostgres } from '../stack/postgres';
 import { startDeployment } from '../stack/services';
 import type { SmtpSink } from '../stack/smtp-sink';
+import { runBaselineOnce } from './lateness-baseline';
+import { latenessStages } from './lateness-stages';
+import { collectLateness, dueMinuteAfter, type LatenessRun } from './lateness-run';
+
+export type { LatenessRun } from './lateness-run';
+
+/** Caseloop against the bare baseline with one number of worker processes. */
+export interface LatenessComparison {
+  workers: number;
+  baseline: LatenessRun[];
+  caseloop: LatenessRun[];
+  /** Caseloop p99 / baseline p99 of each pair (the two runs measured back to back). */
+  ratios: number[];
+  medianRatio: number;
+  /** Every run of both sides delivered exactly N, none twice. */
+  allDelivered: boolean;
+}
 
 export interface LatenessResult {
   cases: number;
-  dueAt: string;
-  /** Seconds between the last workflow reaching its timer and the due minute. */
-  marginSeconds: number;
-  received: number;
-  duplicates: number;
-  /** Milliseconds from the due minute to SMTP acceptance. */
-  lateness: Summary;
-  seedSeconds: number;
+  pairs: number;
+  comparisons: LatenessComparison[];
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 /**
- * Reminder lateness: many cases whose heads-ups all fall due on the same whole minute, on the dev
- * server in real time; how late each reaches the SMTP server. The policy is urgent (no quiet hours)
- * and every case has the same openedAt, so every heads-up is due at exactly that minute.
+ * Reminder lateness against the limit: N reminders due on one whole minute, by bare Temporal (the
+ * baseline) and by Caseloop, alternately, `pairs` times for each worker count; the verdict is the
+ * median of the per-pair p99 ratios, since absolute timings on a shared machine drift.
  */
 export async function runLateness(
   cfg: BenchConfig['lateness'],
   ctx: { pg: BenchPostgres; client: Client; temporalAddress: string; sink: SmtpSink },
 ): Promise<LatenessResult> {
-  const databaseUrl = await ctx.pg.freshDatabase('bench_lateness');
+  const comparisons: LatenessComparison[] = cfg.workers.map((workers) => ({
+    workers,
+    baseline: [],
+    caseloop: [],
+    ratios: [],
+    medianRatio: NaN,
+    allDelivered: true,
+  }));
+  for (let pair = 1; pair <= cfg.pairs; pair++) {
+    for (const c of comparisons) {
+      const label = `lateness-w${c.workers}-p${pair}`;
+      const baseline = await runBaselineOnce(cfg, ctx, c.workers, `${label}-baseline`);
+      const caseloop = await runCaseloopOnce(cfg, ctx, c.workers, label);
+      c.baseline.push(baseline);
+      c.caseloop.push(caseloop);
+      c.ratios.push(round(caseloop.lateness.p99 / baseline.lateness.p99, 3));
+      c.medianRatio = median(c.ratios);
+      c.allDelivered &&= [baseline, caseloop].every((r) => r.received === r.cases && r.duplicates === 0);
+      say(`lateness pair ${pair}, ${c.workers} worker(s): Caseloop p99 / baseline p99 = ${c.ratios.at(-1)}`);
+    }
+  }
+  return { cases: cfg.cases, pairs: cfg.pairs, comparisons };
+}
+
+/**
+ * Caseloop's side: N cases with the same `openedAt` and an urgent policy whose heads-ups all fall
+ * due on one whole minute, on the dev server in real time, the real worker process(es) sending.
+ */
+async function runCaseloopOnce(
+  cfg: BenchConfig['lateness'],
+  ctx: { pg: BenchPostgres; client: Client; temporalAddress: string; sink: SmtpSink },
+  workers: number,
+  label: string,
+): Promise<LatenessRun> {
+  const databaseUrl = await ctx.pg.freshDatabase(label.replace(/-/g, '_'));
   const pool = createPool(databaseUrl, 10);
-  onCleanup('lateness pool', () => pool.end());
+  const endPool = onCleanup(`${label} pool`, () => pool.end());
 
   const openedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const dueMinute = Math.ceil((openedAt.getTime() + cfg.leadSeconds * 1000) / MINUTE) * MINUTE;
+  const dueMinute = dueMinuteAfter(openedAt.getTime(), cfg.leadSeconds);
   // Initial assessment due an hour after intake, heads-up exactly at the chosen minute.
   const dueAt = openedAt.getTime() + HOUR;
   const policy: ProgramPolicy = {
@@ -49,17 +95,18 @@ export async function runLateness(
     urgent: true,
     ladder: { ...DEMO_MINUTE_POLICY.ladder, headsUpBefore: `PT${(dueAt - dueMinute) / 1000}S` },
   };
-  const team = await seedTeam(pool, { label: 'lateness', policy, caseManagers: 20 });
+  const team = await seedTeam(pool, { label, policy, caseManagers: 20 });
   const deployment = await startDeployment({
-    name: 'lateness',
+    name: label,
     databaseUrl,
     temporalAddress: ctx.temporalAddress,
     smtpUrl: ctx.sink.url,
     client: ctx.client,
     withApi: false,
+    workers,
   });
 
-  say(`lateness: ${cfg.cases} heads-ups due at ${new Date(dueMinute).toISOString()}`);
+  say(`${label}: ${cfg.cases} heads-ups due at ${new Date(dueMinute).toISOString()}, ${workers} worker(s)`);
   const seeded = await timed(async () => {
     const rows = await seedCaseRows(pool, team, cfg.cases, openedAt);
     const bar = progress('  starting workflows', rows.length);
@@ -77,45 +124,20 @@ export async function runLateness(
     return rows;
   });
   const caseIds = new Set(seeded.result.map((r) => r.id));
-  const marginSeconds = (dueMinute - Date.now()) / 1000;
-  if (marginSeconds < 5)
-    say(
-      `lateness: WARNING seeding ended ${(-marginSeconds).toFixed(0)} s after the due minute; raise BENCH_LATENESS_LEAD_SECONDS`,
-    );
-
-  // Only this phase's heads-ups count; keys look like case/<caseId>/<obligation>/<due>/heads_up/<staff>.
-  const ours = () =>
-    ctx.sink.messages.filter((m) => {
-      const key = m.headers.get('x-caseloop-notification-key') ?? '';
-      return key.includes('/heads_up/') && caseIds.has(key.split('/')[1] ?? '');
-    });
-  const bar = progress('  heads-ups accepted by SMTP', cfg.cases);
-  const giveUpAt = dueMinute + 5 * MINUTE;
-  while (ours().length < cfg.cases && Date.now() < giveUpAt) {
-    bar.set(ours().length);
-    await sleep(200);
-  }
-  // A little longer, so a duplicate sent late would be seen and counted.
-  await sleep(5_000);
-  const got = ours();
-  bar.set(got.length);
-  bar.done();
-  await deployment.stop();
-
-  const keys = got.map((m) => m.headers.get('x-caseloop-notification-key'));
-  const late = got.map((m) => m.acceptedAt - Date.parse(m.headers.get('x-caseloop-scheduled-for') ?? ''));
-  const wrongMinute = got.filter(
-    (m) => Date.parse(m.headers.get('x-caseloop-scheduled-for') ?? '') !== dueMinute,
-  ).length;
-  if (wrongMinute) say(`lateness: WARNING ${wrongMinute} heads-ups were scheduled for another minute`);
-  const s = summarize(late);
-  return {
+  // Only this run's heads-ups count; keys look like case/<caseId>/<obligation>/<due>/heads_up/<staff>.
+  return collectLateness({
+    side: 'caseloop',
+    workers,
     cases: cfg.cases,
-    dueAt: new Date(dueMinute).toISOString(),
-    marginSeconds: round(marginSeconds, 1),
-    received: got.length,
-    duplicates: keys.length - new Set(keys).size,
-    lateness: { ...s, mean: round(s.mean, 1) },
-    seedSeconds: round(seeded.ms / 1000, 1),
-  };
+    dueMinute,
+    seedSeconds: seeded.ms / 1000,
+    sink: ctx.sink,
+    isOurs: (key) => key.includes('/heads_up/') && caseIds.has(key.split('/')[1] ?? ''),
+    stop: async () => {
+      await deployment.stop();
+      await endPool();
+    },
+    stages: () =>
+      latenessStages(ctx.client, [...caseIds].map(caseWorkflowId), 'sendCaseNotification', dueMinute),
+  });
 }

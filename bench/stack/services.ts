@@ -78,11 +78,16 @@ export function logTail(name: string, lines = 20): string {
   }
 }
 
+/** What the worker's links point at when PUBLIC_BASE_URL is unset in development (src/config). */
+const BENCH_PUBLIC_BASE_URL = 'http://localhost:3000';
+
 export interface Deployment {
   name: string;
   databaseUrl: string;
   taskQueue: string;
+  /** The first worker process; `workers` lists them all (the lateness phase runs two). */
   worker: Service;
+  workers: Service[];
   api?: Service & { url: string };
   /** Stops the API and the worker now, so the next phase has the CPU to itself. */
   stop(): Promise<void>;
@@ -97,6 +102,8 @@ interface DeploymentOptions {
   withApi: boolean;
   /** Extra environment for the worker only (e.g. its cache size). */
   workerEnv?: Record<string, string>;
+  /** Worker processes on the one task queue (default 1), as a deployment scales out. */
+  workers?: number;
 }
 
 /**
@@ -115,13 +122,11 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
     PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS,
     LINK_SIGNING_KEY: DEVELOPMENT_LINK_SIGNING_KEY,
   };
-  const worker = spawnService(`${o.name}-worker`, 'worker.ts', {
+  const workers = await startWorkers(o.name, o.workers ?? 1, o.client, taskQueue, 'worker.ts', {
     ...common,
     SMTP_URL: o.smtpUrl,
     ...o.workerEnv,
   });
-  const stopWorker = onCleanup(`${o.name} worker`, () => worker.stop());
-  await waitFor(`${o.name} worker`, worker.child, () => hasWorkflowPoller(o.client, taskQueue), 120_000);
 
   let api: Deployment['api'];
   let stopApi = (): Promise<void> => Promise.resolve();
@@ -142,13 +147,72 @@ export async function startDeployment(o: DeploymentOptions): Promise<Deployment>
     name: o.name,
     databaseUrl: o.databaseUrl,
     taskQueue,
-    worker,
+    worker: workers.services[0]!,
+    workers: workers.services,
     ...(api ? { api } : {}),
     stop: async () => {
       await stopApi();
-      await stopWorker();
+      await workers.stop();
     },
   };
+}
+
+/**
+ * `count` processes of one worker entry point on one task queue, started together; ready when the
+ * server sees that many distinct pollers.
+ */
+async function startWorkers(
+  name: string,
+  count: number,
+  client: Client,
+  taskQueue: string,
+  entry: string,
+  env: Record<string, string>,
+): Promise<{ services: Service[]; stop(): Promise<void> }> {
+  const services: (Service & { child: ChildProcess })[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  for (let i = 1; i <= count; i++) {
+    const serviceName = count === 1 ? `${name}-worker` : `${name}-worker${i}`;
+    const service = spawnService(serviceName, entry, env);
+    services.push(service);
+    stops.push(onCleanup(`${serviceName}`, () => service.stop()));
+  }
+  for (const service of services)
+    await waitFor(
+      service.name,
+      service.child,
+      async () => (await workflowPollers(client, taskQueue)) >= count,
+      120_000,
+    );
+  return { services, stop: async () => void (await Promise.all(stops.map((stop) => stop()))) };
+}
+
+export interface BaselineDeployment {
+  taskQueue: string;
+  workers: Service[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The lateness baseline's workers (bench/baseline/worker.ts): bare Temporal and the same mailer,
+ * no database, on their own task queue.
+ */
+export async function startBaselineDeployment(o: {
+  name: string;
+  temporalAddress: string;
+  smtpUrl: string;
+  client: Client;
+  workers: number;
+}): Promise<BaselineDeployment> {
+  const taskQueue = `bench-${o.name}`;
+  const workers = await startWorkers(o.name, o.workers, o.client, taskQueue, 'bench/baseline/worker.ts', {
+    NODE_ENV: 'development',
+    TEMPORAL_ADDRESS: o.temporalAddress,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SMTP_URL: o.smtpUrl,
+    PUBLIC_BASE_URL: BENCH_PUBLIC_BASE_URL,
+  });
+  return { taskQueue, workers: workers.services, stop: workers.stop };
 }
 
 async function waitFor(
@@ -167,13 +231,14 @@ async function waitFor(
   throw new Error(`${name} not ready within ${timeoutMs / 1000} s:\n${logTail(name.replace(' ', '-'))}`);
 }
 
-async function hasWorkflowPoller(client: Client, taskQueue: string): Promise<boolean> {
+/** Distinct worker identities polling the queue's workflow tasks. */
+async function workflowPollers(client: Client, taskQueue: string): Promise<number> {
   const res = await client.workflowService.describeTaskQueue({
     namespace: 'default',
     taskQueue: { name: taskQueue },
     taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
   });
-  return (res.pollers?.length ?? 0) > 0;
+  return new Set((res.pollers ?? []).map((p) => p.identity)).size;
 }
 
 async function isHealthy(url: string): Promise<boolean> {

@@ -55,38 +55,74 @@ export type DeliveryOutcome =
 
 type DeliveryDeps = { pool: Pool; mailer: Mailer };
 
-/** Step 1: the notification's row, before anything leaves. */
-export async function recordNotification(deps: DeliveryDeps, n: OneNotification): Promise<void> {
-  await deps.pool.query(
-    `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at, link_path,
+const RECORD_SQL = `INSERT INTO notifications (notification_key, case_id, recipient_id, recipient_email, kind, subject, message_id, status, due_at, link_path,
                                 obligation_id, topic)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (notification_key) DO NOTHING`,
-    [
-      n.key,
-      n.caseId ?? null,
-      n.recipientId,
-      n.email,
-      n.kind,
-      n.mail.subject,
-      messageIdFor(n.key, deps.mailer.messageIdDomain),
-      n.queueForDigest ? 'queued_for_digest' : 'pending',
-      n.dueAt ?? null,
-      n.linkPath ?? null,
-      n.obligation?.id ?? null,
-      n.obligation?.topic ?? null,
-    ],
-  );
+     ON CONFLICT (notification_key) DO NOTHING`;
+
+const recordParams = (deps: DeliveryDeps, n: OneNotification): unknown[] => [
+  n.key,
+  n.caseId ?? null,
+  n.recipientId,
+  n.email,
+  n.kind,
+  n.mail.subject,
+  messageIdFor(n.key, deps.mailer.messageIdDomain),
+  n.queueForDigest ? 'queued_for_digest' : 'pending',
+  n.dueAt ?? null,
+  n.linkPath ?? null,
+  n.obligation?.id ?? null,
+  n.obligation?.topic ?? null,
+];
+
+/** Step 1: the notification's row, before anything leaves. */
+export async function recordNotification(deps: DeliveryDeps, n: OneNotification): Promise<void> {
+  await deps.pool.query(RECORD_SQL, recordParams(deps, n));
 }
+
+/**
+ * Step 1, an audit entry and step 2's read in one statement (one round trip instead of three, on
+ * the path every reminder takes): the row as it stands after step 1, a new one or a retry's.
+ * The audit entry is written every attempt, as it would be as its own statement.
+ */
+export async function recordAuditedNotification(
+  deps: DeliveryDeps,
+  n: OneNotification,
+  audit: { caseId: string; detail: unknown },
+): Promise<RecordedRow> {
+  const rows = await deps.pool.query<NonNullable<RecordedRow>>(
+    `WITH recorded AS (${RECORD_SQL} RETURNING status, last_error, message_id),
+          audited AS (INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
+                      VALUES ('system', 'read', 'client', NULL, $13, $14))
+     SELECT status, last_error, message_id FROM recorded
+     UNION ALL
+     SELECT status, last_error, message_id FROM notifications
+      WHERE notification_key = $1 AND NOT EXISTS (SELECT 1 FROM recorded)`,
+    [...recordParams(deps, n), audit.caseId, audit.detail],
+  );
+  return rows.rows[0];
+}
+
+/** A notification's row as step 2 reads it; undefined when it was never recorded. */
+export type RecordedRow = { status: string; last_error: string | null; message_id: string } | undefined;
 
 /** Step 2: sends a recorded notification unless its row says it went, waits or failed for good. */
 export async function sendRecorded(deps: DeliveryDeps, n: OneNotification): Promise<DeliveryOutcome> {
   const row = (
-    await deps.pool.query<{ status: string; last_error: string | null; message_id: string }>(
+    await deps.pool.query<NonNullable<RecordedRow>>(
       'SELECT status, last_error, message_id FROM notifications WHERE notification_key = $1',
       [n.key],
     )
   ).rows[0];
+  return sendUnlessSettled(deps, n, row);
+}
+
+/** Step 2 given the row just read (a caller that read it with step 1 saves the round trip). */
+export async function sendUnlessSettled(
+  deps: DeliveryDeps,
+  n: OneNotification,
+  row: RecordedRow,
+): Promise<DeliveryOutcome> {
   if (row?.status === 'sent') return { status: 'already_sent' };
   if (row?.status === 'queued_for_digest') return { status: 'queued_for_digest' };
   if (row?.status === 'failed')

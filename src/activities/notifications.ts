@@ -1,5 +1,10 @@
 import type { Pool } from 'pg';
-import { deliverOnce, recordNotification, sendRecorded, type OneNotification } from './deliver-once';
+import {
+  deliverOnce,
+  recordAuditedNotification,
+  sendUnlessSettled,
+  type OneNotification,
+} from './deliver-once';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
 import { NO_PROVIDER_CONSENT, providerShare } from '../domain/provider-consent';
 import { providerLinkUrl } from '../domain/provider-links';
@@ -78,6 +83,27 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
     await pool.query<RecipientRow>(
       'SELECT email, full_name, time_zone, notification_preference FROM staff WHERE id = $1',
       [req.recipientStaffId],
+    )
+  ).rows[0];
+}
+
+/** What a case reminder says about its case: reference, client, program, case manager, supervisor. */
+async function findCaseRow(pool: Pool, caseId: string): Promise<CaseRow | undefined> {
+  return (
+    await pool.query<CaseRow>(
+      `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
+              coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
+              cm.full_name AS case_manager_name, cm.email AS case_manager_email,
+              sv.full_name AS supervisor_name
+         FROM cases c
+         JOIN clients cl ON cl.id = c.client_id
+         JOIN programs p ON p.id = c.program_id
+         JOIN staff cm ON cm.id = c.case_manager_id
+         JOIN staff sv ON sv.id = c.supervisor_id
+         LEFT JOIN LATERAL (SELECT policy FROM program_policies WHERE program_id = p.id
+                             ORDER BY version DESC LIMIT 1) pp ON true
+        WHERE c.id = $1`,
+      [caseId],
     )
   ).rows[0];
 }
@@ -241,27 +267,13 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     if (req.recipient === 'client')
       return { status: 'no_recipient', reason: 'only appointments remind the client' };
 
-    const recipient = await findRecipient(deps.pool, req);
+    // Both looked up at once: two round trips' latency in one on the path every reminder takes.
+    const [recipient, caseRow] = await Promise.all([
+      findRecipient(deps.pool, req),
+      findCaseRow(deps.pool, req.caseId),
+    ]);
     if (!recipient)
       return { status: 'no_recipient', reason: `${req.recipient} for ${req.obligationId} not found` };
-
-    const caseRow = (
-      await deps.pool.query<CaseRow>(
-        `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
-                coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
-                cm.full_name AS case_manager_name, cm.email AS case_manager_email,
-                sv.full_name AS supervisor_name
-           FROM cases c
-           JOIN clients cl ON cl.id = c.client_id
-           JOIN programs p ON p.id = c.program_id
-           JOIN staff cm ON cm.id = c.case_manager_id
-           JOIN staff sv ON sv.id = c.supervisor_id
-           LEFT JOIN LATERAL (SELECT policy FROM program_policies WHERE program_id = p.id
-                               ORDER BY version DESC LIMIT 1) pp ON true
-          WHERE c.id = $1`,
-        [req.caseId],
-      )
-    ).rows[0];
     if (!caseRow) return { status: 'no_recipient', reason: `case ${req.caseId} not found` };
 
     // A provider is written to only while the client's consent allows it, checked now; the email
@@ -336,23 +348,19 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       ...(req.recipient === 'provider' ? { replyTo: providerReplyTo(caseRow, deps.agency) } : {}),
       headers: { 'X-Caseloop-Scheduled-For': req.scheduledFor },
     };
-    await recordNotification(deps, notification);
-    await deps.pool.query(
-      `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
-       VALUES ('system', 'read', 'client', NULL, $1, $2)`,
+    // Recorded, audited and read back in one statement.
+    const row = await recordAuditedNotification(deps, notification, {
+      caseId: req.caseId,
       // What leaves, as rendered: initials or the full name per the program's policy, or, for a
       // reminder waiting for the digest, only what its subject carries (the digest lists subjects).
-      [
-        req.caseId,
-        {
-          purpose: 'notification',
-          notificationKey: key,
-          fields: queue ? mail.subjectClientFields : mail.clientFields,
-          ...(queue ? { delivery: 'daily_digest' } : {}),
-        },
-      ],
-    );
-    const outcome = await sendRecorded(deps, notification);
+      detail: {
+        purpose: 'notification',
+        notificationKey: key,
+        fields: queue ? mail.subjectClientFields : mail.clientFields,
+        ...(queue ? { delivery: 'daily_digest' } : {}),
+      },
+    });
+    const outcome = await sendUnlessSettled(deps, notification, row);
     if (outcome.status !== 'failed') return { status: outcome.status, notificationKey: key };
     // Told once, by the attempt that met the permanent rejection.
     if (outcome.rejectedNow)

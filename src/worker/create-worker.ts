@@ -38,6 +38,11 @@ export async function createCaseloopWorker(options: CaseloopWorkerOptions): Prom
     ...(identity ? { identity } : {}),
     dataConverter,
     ...(maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows }),
+    // A burst of reminders (hundreds due on one minute) keeps workflow tasks waiting longer than the
+    // SDK's 10 s for this worker; past it the server hands them to any worker, which must fetch and
+    // replay the whole history, making the burst slower still. (A worker that stopped polling is
+    // treated as unavailable by the server on its own, so this does not delay recovery from a crash.)
+    stickyQueueScheduleToStartTimeout: '30s',
     activities: createActivities({
       ...deps,
       // Fan-outs deliver case changes as the API does: over a client on the worker's own connection.

@@ -39,3 +39,13 @@ export const { projectCaseSchedule: projectCaseScheduleLocally } =
 
 /** A local activity call with a summary, as `titled`. */
 export const titledLocal = (summary: string): LocalActivityOptions => ({ ...LOCAL_OPTIONS, summary });
+
+/**
+ * A reminder's send goes ahead of everything else waiting on the task queue (projections, news):
+ * when many fall due at once, the emails leave first and the bookkeeping after them. Priority 1 of
+ * the server's default 1–5 (unset is 3).
+ */
+export const reminderSend = (summary: string): ActivityOptions => ({
+  ...titled(summary),
+  priority: { priorityKey: 1 },
+});

@@ -15,6 +15,7 @@ import {
   sendAppointmentInvite,
   sendCaseNews,
   sendCaseNotification,
+  reminderSend,
   titled,
 } from './case-activities';
 import { reminderDone } from './appointment-transitions';
@@ -179,7 +180,7 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
     return;
   }
   const result = await sendCaseNotification.executeWithOptions(
-    titled(`Send ${stepLabel(step)} to ${step.to}`),
+    reminderSend(`Send ${stepLabel(step)} to ${step.to}`),
     [
       {
         caseId: input.caseId,

@@ -7,10 +7,13 @@ import { reconcile } from '../../src/domain/reconcile';
 import { projectRoot } from '../../src/shared/paths';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
-import type { TestApi } from '../helpers/api';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startTestApi, type TestApi } from '../helpers/api';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import type { Team } from '../helpers/case-steps';
 import { header } from '../helpers/mail-log';
-import type { CapturedMail } from '../helpers/smtp';
+import { startSmtpCatcher, type CapturedMail, type SmtpCatcher } from '../helpers/smtp';
+import { devServerEnv } from '../helpers/temporal';
 
 /**
  * What the fault tests share: a policy whose first reminder (the assessment heads-up) leaves a
@@ -133,8 +136,13 @@ export async function startWorkerProcess(env: {
   await waitUntil(
     'the worker process to start',
     () => child.exitCode !== null || output.includes('worker started'),
-    60_000,
-  );
+    // Bundling takes seconds alone and minutes on a machine busy with other runs.
+    120_000,
+  ).catch((err: unknown) => {
+    // Not left running behind the failed test.
+    child.kill('SIGKILL');
+    throw err;
+  });
   if (child.exitCode !== null) throw new Error(`worker exited at start:\n${output}`);
   const stop = (): Promise<string> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -151,4 +159,85 @@ export async function expectReconciled(pool: Pool, client: Client, taskQueue: st
   );
   expect(result.differences).toEqual([]);
   expect(result.notCompared).toEqual([]);
+}
+
+/**
+ * Which worker process ran each case's reminder sends: the pid in the identity of every
+ * `sendCaseNotification` start in the case's history (the SDK's identity is `<pid>@<host>`).
+ */
+export async function sendersOf(client: Client, caseIds: string[]): Promise<Map<string, number>> {
+  const perPid = new Map<string, number>();
+  for (const caseId of caseIds) {
+    const { events } = await client.workflow.getHandle(`case-${caseId}`).fetchHistory();
+    const sends = new Set(
+      (events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendCaseNotification')
+        .map((e) => String(e.eventId)),
+    );
+    for (const e of events ?? []) {
+      const started = e.activityTaskStartedEventAttributes;
+      if (!started || !sends.has(String(started.scheduledEventId))) continue;
+      const pid = (started.identity ?? '').split('@')[0] ?? '';
+      perPid.set(pid, (perPid.get(pid) ?? 0) + 1);
+    }
+  }
+  return perPid;
+}
+
+/** After a burst: every case reached, each notification exactly once, the log all sent. */
+export async function expectEachReminderOnce(
+  messages: CapturedMail[],
+  pool: Pool,
+  caseIds: string[],
+): Promise<void> {
+  const counts = deliveries(messages);
+  expect(casesReached(messages)).toEqual([...caseIds].sort());
+  expect(counts.size).toBe(caseIds.length);
+  expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  expect(await notificationLog(pool)).toEqual([{ status: 'sent', n: String(caseIds.length) }]);
+}
+
+export interface FaultStack {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  smtp: SmtpCatcher;
+  api: TestApi;
+  /** Every worker process started, stopped after the tests. */
+  workers: WorkerProcess[];
+  /** One more real worker process on the stack's task queue. */
+  startWorker(): Promise<WorkerProcess>;
+}
+
+/**
+ * A dev server, a database, an SMTP catcher and an in-process API on one task queue, set up before
+ * the file's tests and torn down after them (worker processes first).
+ */
+export function useFaultStack(taskQueue: string): FaultStack {
+  const stack = { workers: [] as WorkerProcess[] } as unknown as FaultStack;
+  stack.startWorker = async () => {
+    const worker = await startWorkerProcess({
+      databaseUrl: stack.db.url,
+      smtpUrl: stack.smtp.url,
+      temporalAddress: stack.env.address,
+      taskQueue,
+    });
+    stack.workers.push(worker);
+    return worker;
+  };
+  beforeAll(async () => {
+    [stack.env, stack.db, stack.smtp] = await Promise.all([
+      devServerEnv(),
+      createTestDatabase(),
+      startSmtpCatcher(),
+    ]);
+    stack.api = await startTestApi(stack.db.pool, stack.env.client, taskQueue);
+  });
+  afterAll(async () => {
+    await Promise.all(stack.workers.map((w) => w.stop()));
+    await stack.api?.close();
+    await stack.smtp?.close();
+    await stack.env?.teardown();
+    await stack.db?.drop();
+  });
+  return stack;
 }

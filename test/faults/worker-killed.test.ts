@@ -1,9 +1,4 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTestApi, type TestApi } from '../helpers/api';
-import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createTeam } from '../helpers/fixtures';
-import { startSmtpCatcher, type SmtpCatcher } from '../helpers/smtp';
-import { devServerEnv } from '../helpers/temporal';
 import {
   casesReached,
   deliveries,
@@ -13,44 +8,19 @@ import {
   openCases,
   quietPeriod,
   report,
-  startWorkerProcess,
+  useFaultStack,
   waitUntil,
-  type WorkerProcess,
   expectReconciled,
 } from './fault-kit';
 
 describe('fault: the worker process is killed while notifications are going out', () => {
   const taskQueue = 'fault-worker-killed';
-  let env: TestWorkflowEnvironment;
-  let db: TestDatabase;
-  let smtp: SmtpCatcher;
-  let api: TestApi;
-  const workers: WorkerProcess[] = [];
-
-  beforeAll(async () => {
-    [env, db, smtp] = await Promise.all([devServerEnv(), createTestDatabase(), startSmtpCatcher()]);
-    api = await startTestApi(db.pool, env.client, taskQueue);
-  });
-  afterAll(async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await api?.close();
-    await smtp?.close();
-    await env?.teardown();
-    await db?.drop();
-  });
+  const stack = useFaultStack(taskQueue);
 
   it('when the worker gets SIGKILL in the middle of 200 reminders and a new one starts, then every reminder arrives, each once (a copy only from the kill instant, same Message-ID)', async () => {
+    const { db, smtp, env, api } = stack;
     const team = await createTeam(db.pool, HEADS_UP_SOON);
-    const spawnWorker = async () => {
-      const w = await startWorkerProcess({
-        databaseUrl: db.url,
-        smtpUrl: smtp.url,
-        temporalAddress: env.address,
-        taskQueue,
-      });
-      workers.push(w);
-      return w;
-    };
+    const spawnWorker = () => stack.startWorker();
     const first = await spawnWorker();
     const caseIds = await openCases(api, team, 200);
     // A relay that takes 50 ms per message stretches the burst so the kill lands inside it.
