@@ -97,6 +97,8 @@ interface DeploymentOptions {
   withApi: boolean;
   /** Extra environment for the worker only (e.g. its cache size). */
   workerEnv?: Record<string, string>;
+  /** Another deployment's task queue, to add worker processes to it (default: its own). */
+  taskQueue?: string;
 }
 
 /**
@@ -104,7 +106,7 @@ interface DeploymentOptions {
  * environment variables, on their own task queue and database.
  */
 export async function startDeployment(o: DeploymentOptions): Promise<Deployment> {
-  const taskQueue = `bench-${o.name}`;
+  const taskQueue = o.taskQueue ?? `bench-${o.name}`;
   const common = {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
