@@ -47,6 +47,8 @@ interface ProjectionRow {
     acknowledged: boolean;
     clock: ObligationClock | null;
     opened_at: string | null;
+    /** The 'opened' decision's row number: written in the order the workflow opened them. */
+    opened_seq: number | null;
   }[];
   met: {
     id: string;
@@ -55,6 +57,8 @@ interface ProjectionRow {
     because: string;
     due_at: string | null;
     opened_at: string | null;
+    /** The 'opened' decision's row number: written in the order the workflow opened them. */
+    opened_seq: number | null;
   }[];
 }
 
@@ -79,14 +83,14 @@ export async function projectedSchedule(
               coalesce((SELECT jsonb_agg(jsonb_build_object('id', o.obligation_id, 'kind', o.obligation_kind,
                                  'subject_id', o.subject_id, 'assignee_id', o.assignee_id, 'due_at', o.due_at,
                                  'running', o.running, 'escalation_level', o.escalation_level,
-                                 'acknowledged', o.acknowledged, 'clock', o.clock, 'opened_at', d.occurred_at))
+                                 'acknowledged', o.acknowledged, 'clock', o.clock, 'opened_at', d.occurred_at, 'opened_seq', d.id))
                           FROM case_obligations o
                           LEFT JOIN schedule_decisions d
                             ON d.case_id = o.case_id AND d.decision_key = o.obligation_id || '/opened'
                          WHERE o.case_id = c.id), '[]'::jsonb) AS open,
               coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.obligation_id, 'kind', m.obligation_kind,
                                  'met_at', m.occurred_at, 'because', split_part(m.detail, '; ', 1),
-                                 'due_at', m.due_at, 'opened_at', d.occurred_at))
+                                 'due_at', m.due_at, 'opened_at', d.occurred_at, 'opened_seq', d.id))
                           FROM schedule_decisions m
                           LEFT JOIN schedule_decisions d
                             ON d.case_id = m.case_id AND d.decision_key = m.obligation_id || '/opened'
@@ -108,7 +112,7 @@ export async function projectedSchedule(
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 /** Obligation ids end in the workflow's running number ('service-plan-7'): their creation order. */
-const seqOf = (id: string): number => Number(/-(\d+)$/.exec(id)?.[1] ?? 0);
+const seqOf = (id: string): number => Number(/-(\d{1,9})$/.exec(id)?.[1] ?? 0);
 
 /** Pure: the schedule query's answer, from what the projection recorded. */
 function scheduleOf(caseId: string, row: ProjectionRow, now: number): CaseSchedule {
@@ -116,9 +120,12 @@ function scheduleOf(caseId: string, row: ProjectionRow, now: number): CaseSchedu
     Date.parse(o.clock?.openedAt ?? o.opened_at ?? '') || 0;
   // The workflow lists obligations in the order they opened, met ones among them.
   const entries = [
-    ...row.open.map((o) => ({ at: openedAt(o), id: o.id, open: o, met: undefined })),
-    ...row.met.map((m) => ({ at: openedAt(m), id: m.id, open: undefined, met: m })),
-  ].sort((a, b) => a.at - b.at || seqOf(a.id) - seqOf(b.id) || a.id.localeCompare(b.id));
+    ...row.open.map((o) => ({ at: openedAt(o), seq: o.opened_seq, id: o.id, open: o, met: undefined })),
+    ...row.met.map((m) => ({ at: openedAt(m), seq: m.opened_seq, id: m.id, open: undefined, met: m })),
+  ].sort(
+    (a, b) =>
+      a.at - b.at || (a.seq ?? 0) - (b.seq ?? 0) || seqOf(a.id) - seqOf(b.id) || a.id.localeCompare(b.id),
+  );
   const obligations: CaseSchedule['obligations'] = entries.map((e) => {
     if (e.open) {
       const o = e.open;
