@@ -45,6 +45,10 @@ export interface BenchConfig {
     startConcurrency: number;
     requests: number;
     concurrency: number;
+    /** Timed calls of each team view and report query, in process. */
+    viewRuns: number;
+    /** Extra worker processes on the task queue while seeding (stopped before measuring). */
+    seedWorkers: number;
     /** Passed to the worker child as WORKER_MAX_CACHED_WORKFLOWS; unset = the SDK's default cache. */
     workerMaxCachedWorkflows?: number;
   };
@@ -85,6 +89,8 @@ export function loadBenchConfig(): BenchConfig {
       startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
       requests: Math.max(10, int('BENCH_SCALE_REQUESTS', 400)),
       concurrency: Math.max(1, int('BENCH_SCALE_CONCURRENCY', 4)),
+      viewRuns: Math.max(1, int('BENCH_SCALE_VIEW_RUNS', 30)),
+      seedWorkers: int('BENCH_SEED_WORKERS', 1),
       // An explicit cache, smaller than the larger levels, so memory is seen bounded by it; 0 or
       // "sdk" leaves the SDK's heap-sized default.
       ...(process.env.BENCH_WORKER_MAX_CACHED_WORKFLOWS?.trim() === 'sdk'

@@ -8,7 +8,7 @@ import type { IntakeResult } from './phases/intake';
 import type { LatenessResult, LatenessRun } from './phases/lateness';
 import type { ReplayResult } from './phases/replay';
 import type { OversightResult } from './phases/oversight';
-import type { ScaleResult } from './phases/scale';
+import { SCALE_READ_LABELS, SCALE_READS, type ScaleResult } from './phases/scale';
 import type { Summary } from './lib/stats';
 
 /** "Well under a second" (issue 16), as a number: half of one. */
@@ -102,30 +102,27 @@ export function rows(r: BenchResults): Row[] {
     for (const l of s.levels) {
       const n = l.openCases.toLocaleString('en-US');
       add(
-        `scale ${n}: seeding (rows + starts + settle)`,
+        `scale ${n}: seeding (rows + starts + settle), ${l.seed.workers} worker(s)`,
         `${fmt(l.seed.rowsSeconds + l.seed.startsSeconds + l.seed.settleSeconds, 0)} s`,
       );
-      add(`scale ${n}: caseload list p99`, `${fmt(l.caseloadList.p99)} ms`);
-      add(`scale ${n}: admin list p99`, `${fmt(l.adminList.p99)} ms`);
-      add(`scale ${n}: case detail p99`, `${fmt(l.caseDetail.p99)} ms`);
+      add(
+        `scale ${n}: starts/s, settled/s`,
+        `${fmt(l.seed.startsPerSecond)} / ${fmt(l.seed.settledPerSecond)}`,
+      );
+      for (const read of SCALE_READS)
+        add(`scale ${n}: ${SCALE_READ_LABELS[read]} p99`, `${fmt(l.reads[read].p99)} ms`);
       add(`scale ${n}: worker RSS (cache ${s.workerCache})`, `${fmt(l.workerRssMiB, 0)} MiB`);
       add(`scale ${n}: database size`, `${fmt(l.databaseMiB, 0)} MiB`);
     }
     const span = `${s.levels[0]!.openCases.toLocaleString('en-US')} -> ${s.levels[s.levels.length - 1]!.openCases.toLocaleString('en-US')}`;
-    if (s.listP99Growth !== undefined)
-      add(
-        `scale: caseload list p99 growth ${span}`,
-        `${fmt(s.listP99Growth, 2)}x`,
-        '< 1.5x',
-        s.listP99Growth < 1.5,
-      );
-    if (s.detailP99Growth !== undefined)
-      add(
-        `scale: case detail p99 growth ${span}`,
-        `${fmt(s.detailP99Growth, 2)}x`,
-        '< 1.5x',
-        s.detailP99Growth < 1.5,
-      );
+    if (s.p99Growth)
+      for (const read of SCALE_READS)
+        add(
+          `scale: ${SCALE_READ_LABELS[read]} p99 growth ${span}`,
+          `${fmt(s.p99Growth[read], 2)}x`,
+          '< 1.5x',
+          s.p99Growth[read] < 1.5,
+        );
     if (s.workerRssGrowth !== undefined)
       add(
         `scale: worker RSS growth ${span}`,

@@ -1,8 +1,11 @@
 import v8 from 'node:v8';
 import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
+import { Client as PgClient, type Pool } from 'pg';
 import { createPool } from '../../src/db/pool';
 import { DEFAULT_POLICY } from '../../src/core/policy';
+import type { Actor } from '../../src/domain/actor';
+import { programReport } from '../../src/domain/program-report';
+import { teamOverview } from '../../src/domain/team';
 import { onCleanup } from '../lib/cleanup';
 import { forEachLimited, timed } from '../lib/concurrency';
 import { callApi } from '../lib/http';
@@ -21,16 +24,51 @@ import {
 } from '../seed';
 import type { BenchPostgres } from '../stack/postgres';
 import { startDeployment, type Deployment } from '../stack/services';
+import { countProjected } from '../seed';
+
+/** Every read the scale target names, each timed at every level. */
+export const SCALE_READS = [
+  'caseloadList',
+  'supervisorList',
+  'programList',
+  'adminList',
+  'caseDetail',
+  'supervisorTeam',
+  'programManagerTeam',
+  'programReport90Days',
+] as const;
+export type ScaleRead = (typeof SCALE_READS)[number];
+
+export const SCALE_READ_LABELS: Record<ScaleRead, string> = {
+  caseloadList: 'caseload list (API)',
+  supervisorList: 'supervisor list (API)',
+  programList: 'program manager list (API)',
+  adminList: 'admin list (API)',
+  caseDetail: 'case detail (API)',
+  supervisorTeam: 'supervisor team view',
+  programManagerTeam: 'program manager team view',
+  programReport90Days: 'program report, 90 days',
+};
 
 export interface ScaleLevel {
   openCases: number;
-  seed: { rowsSeconds: number; startsSeconds: number; settleSeconds: number; startsPerSecond: number };
-  /** A case manager's caseload, first page (GET /api/v1/cases). */
-  caseloadList: Summary;
-  /** Everything an admin may see, first page: not a target, but shows how the list query scales. */
-  adminList: Summary;
-  /** GET /api/v1/cases/:id, which queries the live workflow. */
-  caseDetail: Summary;
+  seed: {
+    rowsSeconds: number;
+    startsSeconds: number;
+    settleSeconds: number;
+    startsPerSecond: number;
+    /** Cases whose workflow wrote its first projection, per second from the first start to the last. */
+    settledPerSecond: number;
+    /** Worker processes on the task queue while seeding. */
+    workers: number;
+  };
+  /**
+   * p99 and friends of each read: the lists and case detail through the API child (first page,
+   * `BENCH_SCALE_REQUESTS` requests, `BENCH_SCALE_CONCURRENCY` in flight); the team views and the
+   * report are the domain query their page runs, in process, one call after another.
+   */
+  reads: Record<ScaleRead, Summary>;
+  /** Case details answered without a schedule (the workflow could not be asked and nothing recorded). */
   detailFallbacks: number;
   errors: number;
   workerRssMiB: number;
@@ -47,8 +85,8 @@ export interface ScaleResult {
   /** Short form for the table: the number of cached workflows, or 'SDK default ~N'. */
   workerCache: string;
   levels: ScaleLevel[];
-  listP99Growth?: number;
-  detailP99Growth?: number;
+  /** Last level's p99 over the first's, per read (with two or more levels). */
+  p99Growth?: Record<ScaleRead, number>;
   workerRssGrowth?: number;
 }
 
@@ -89,7 +127,7 @@ export async function runScale(
   let open = 0;
   for (const level of cfg.levels) {
     say(`scale: growing to ${level} open cases`);
-    const seed = await grow(pool, ctx.client, deployment, team, cfg, open, level);
+    const seed = await grow(pool, ctx, deployment, team, cfg, open, level);
     open = level;
     // A sample of case managers who carry cases at this level, each with a token.
     const carrying = team.caseManagers.slice(0, Math.ceil(level / cfg.casesPerCaseManager));
@@ -101,20 +139,30 @@ export async function runScale(
         [sample.map((s) => s.id)],
       )
     ).rows;
-    const measured = await measure(deployment.api!.url, cfg, sample, cases, tokens, adminToken);
+    const supervisor = team.supervisors.find((sv) => sv.id === sample[0]!.supervisorId)!;
+    for (const p of [supervisor, team.programManager])
+      if (!tokens.has(p.id)) tokens.set(p.id, await tokenFor(pool, p));
+    const measured = await measure(deployment.api!.url, cfg, sample, cases, tokens, adminToken, {
+      supervisor,
+      programManager: team.programManager,
+    });
+    const views = await measureViews(pool, cfg, team, supervisor);
+    const reads = { ...measured.reads, ...views };
     const memory = deployment.worker.memory();
     const size = (await pool.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes'))
       .rows[0]!;
     levels.push({
       openCases: level,
       seed,
-      ...measured,
+      reads,
+      detailFallbacks: measured.detailFallbacks,
+      errors: measured.errors,
       workerRssMiB: round(memory?.rssMiB ?? NaN, 1),
       workerPeakRssMiB: round(memory?.peakRssMiB ?? NaN, 1),
       databaseMiB: round(Number(size.bytes) / 1024 ** 2, 1),
     });
     say(
-      `scale ${level}: list p99 ${measured.caseloadList.p99.toFixed(1)} ms, detail p99 ${measured.caseDetail.p99.toFixed(1)} ms, worker RSS ${memory?.rssMiB.toFixed(0)} MiB`,
+      `scale ${level}: ${SCALE_READS.map((r) => `${r} p99 ${reads[r].p99.toFixed(1)} ms`).join(', ')}, worker RSS ${memory?.rssMiB.toFixed(0)} MiB`,
     );
   }
   await deployment.stop();
@@ -125,8 +173,12 @@ export async function runScale(
     levels.length > 1 ? round(b / a, 2) : undefined;
   const heapMiB = v8.getHeapStatistics().heap_size_limit / 1024 ** 2;
   const sdkDefault = Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
-  const listP99Growth = growth(first.caseloadList.p99, last.caseloadList.p99);
-  const detailP99Growth = growth(first.caseDetail.p99, last.caseDetail.p99);
+  const p99Growth =
+    levels.length > 1
+      ? (Object.fromEntries(
+          SCALE_READS.map((r) => [r, round(last.reads[r].p99 / first.reads[r].p99, 2)]),
+        ) as Record<ScaleRead, number>)
+      : undefined;
   const workerRssGrowth = growth(first.workerRssMiB, last.workerRssMiB);
   return {
     casesPerCaseManager: cfg.casesPerCaseManager,
@@ -139,16 +191,19 @@ export async function runScale(
         : `WORKER_MAX_CACHED_WORKFLOWS=${cfg.workerMaxCachedWorkflows}`,
     workerCache: String(cfg.workerMaxCachedWorkflows ?? `SDK default ~${sdkDefault}`),
     levels,
-    ...(listP99Growth === undefined ? {} : { listP99Growth }),
-    ...(detailP99Growth === undefined ? {} : { detailP99Growth }),
+    ...(p99Growth === undefined ? {} : { p99Growth }),
     ...(workerRssGrowth === undefined ? {} : { workerRssGrowth }),
   };
 }
 
-/** Adds cases up to `level`: rows in SQL, then workflow starts, then waits for the worker to settle. */
+/**
+ * Adds cases up to `level`: rows in SQL, then workflow starts, then waits for every workflow's first
+ * task (the "find the case record" projection) to land. `BENCH_SEED_WORKERS` extra worker processes
+ * (the real worker.ts, same task queue) help while seeding and stop before anything is measured.
+ */
 async function grow(
   pool: Pool,
-  client: Client,
+  ctx: { pg: BenchPostgres; client: Client; temporalAddress: string; smtpUrl: string },
   deployment: Deployment,
   team: BenchTeam,
   cfg: BenchConfig['scale'],
@@ -167,10 +222,26 @@ async function grow(
     }
     return rows;
   });
+  const helpers: Deployment[] = [];
+  for (let i = 1; i <= cfg.seedWorkers; i++)
+    helpers.push(
+      await startDeployment({
+        name: `scale-seed-${i}`,
+        databaseUrl: deployment.databaseUrl,
+        temporalAddress: ctx.temporalAddress,
+        smtpUrl: ctx.smtpUrl,
+        client: ctx.client,
+        withApi: false,
+        taskQueue: deployment.taskQueue,
+        ...(cfg.workerMaxCachedWorkflows === undefined
+          ? {}
+          : { workerEnv: { WORKER_MAX_CACHED_WORKFLOWS: String(cfg.workerMaxCachedWorkflows) } }),
+      }),
+    );
   const bar = progress(`  starting ${added} workflows`, added);
   const starts = await timed(() =>
     startWorkflows(
-      client,
+      ctx.client,
       deployment.taskQueue,
       rowsTimed.result.map((r) => workflowInput(team, r, openedAt)),
       cfg.startConcurrency,
@@ -178,20 +249,96 @@ async function grow(
     ),
   );
   bar.done();
+  const settledDuringStarts = (await countProjected(pool, team.programId)) - from;
   const settleBar = progress('  worker catching up', level);
   const settle = await timed(() => waitForProjections(pool, team.programId, level, settleBar, 3 * 3_600_000));
   settleBar.done();
+  for (const h of helpers) await h.stop();
+  // As autovacuum leaves a settled database: fresh statistics for the planner (only the owner may).
+  await analyze(ctx.pg);
   const seed = {
     rowsSeconds: round(rowsTimed.ms / 1000, 1),
     startsSeconds: round(starts.ms / 1000, 1),
     settleSeconds: round(settle.ms / 1000, 1),
     startsPerSecond: round(added / (starts.ms / 1000), 1),
+    settledPerSecond: round(added / ((starts.ms + settle.ms) / 1000), 1),
+    workers: 1 + cfg.seedWorkers,
   };
   say(
-    `scale ${level}: seeded ${added} rows in ${seed.rowsSeconds} s, started in ${seed.startsSeconds} s (${seed.startsPerSecond}/s), settled in ${seed.settleSeconds} s`,
+    `scale ${level}: seeded ${added} rows in ${seed.rowsSeconds} s, started in ${seed.startsSeconds} s (${seed.startsPerSecond}/s, ${settledDuringStarts} settled meanwhile), all settled after ${seed.settleSeconds} s more (${seed.settledPerSecond}/s overall, ${seed.workers} worker processes)`,
   );
   return seed;
 }
+
+async function analyze(pg: BenchPostgres): Promise<void> {
+  const owner = new PgClient(pg.ownerUrlOf('bench_scale'));
+  await owner.connect();
+  try {
+    await owner.query('VACUUM ANALYZE');
+  } finally {
+    await owner.end();
+  }
+}
+
+/** The team views and the report: the domain query each page runs, in process, one call at a time. */
+async function measureViews(
+  pool: Pool,
+  cfg: BenchConfig['scale'],
+  team: BenchTeam,
+  supervisor: Person,
+): Promise<Pick<ScaleLevel['reads'], 'supervisorTeam' | 'programManagerTeam' | 'programReport90Days'>> {
+  const actor = (p: Person, role: Actor['role']): Actor => ({ id: p.id, email: p.email, role });
+  const now = new Date();
+  const day = (d: Date): string => d.toISOString().slice(0, 10);
+  // One call after another, after one warm-up: the database's answer time, as the oversight phase takes it.
+  const runs = (label: string, work: () => Promise<unknown>): Promise<Summary> =>
+    timedSeries(label, { warmUp: 1, count: cfg.viewRuns, concurrency: 1 }, work);
+  const pm = actor(team.programManager, 'program_manager');
+  return {
+    supervisorTeam: await runs('supervisor team view', () =>
+      teamOverview(pool, actor(supervisor, 'supervisor'), now),
+    ),
+    programManagerTeam: await runs('program manager team view', () => teamOverview(pool, pm, now)),
+    programReport90Days: await runs('program report, 90 days', () =>
+      programReport(
+        pool,
+        pm,
+        team.programId,
+        { from: day(new Date(now.getTime() - 90 * 86_400_000)), to: day(now) },
+        now,
+      ),
+    ),
+  };
+}
+
+/** Latencies of `count` calls with `concurrency` in flight, after `warmUp` untimed ones, with a progress bar. */
+async function timedSeries(
+  label: string,
+  o: { warmUp: number; count: number; concurrency: number },
+  call: () => Promise<unknown>,
+): Promise<Summary> {
+  await forEachLimited(Array.from({ length: o.warmUp }), o.concurrency, async () => {
+    await call();
+  });
+  const bar = progress(`  ${label}`, o.count);
+  const latencies: number[] = [];
+  await forEachLimited(Array.from({ length: o.count }), o.concurrency, async () => {
+    const started = performance.now();
+    await call();
+    latencies.push(performance.now() - started);
+    bar.tick();
+  });
+  bar.done();
+  return rounded(summarize(latencies));
+}
+
+const rounded = (s: Summary): Summary => ({
+  count: s.count,
+  p50: round(s.p50, 1),
+  p99: round(s.p99, 1),
+  max: round(s.max, 1),
+  mean: round(s.mean, 1),
+});
 
 async function measure(
   apiUrl: string,
@@ -200,45 +347,42 @@ async function measure(
   cases: { id: string; case_manager_id: string }[],
   tokens: Map<string, string>,
   adminToken: string,
-): Promise<Pick<ScaleLevel, 'caseloadList' | 'adminList' | 'caseDetail' | 'detailFallbacks' | 'errors'>> {
+  overseers: { supervisor: Person; programManager: Person },
+): Promise<{
+  reads: Pick<
+    ScaleLevel['reads'],
+    'caseloadList' | 'supervisorList' | 'programList' | 'adminList' | 'caseDetail'
+  >;
+  detailFallbacks: number;
+  errors: number;
+}> {
   let errors = 0;
   let detailFallbacks = 0;
   const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
-  const series = async (label: string, call: () => Promise<void>): Promise<Summary> => {
-    const warmUp = Math.min(20, cfg.requests);
-    await forEachLimited(Array.from({ length: warmUp }), cfg.concurrency, call);
-    const bar = progress(`  ${label}`, cfg.requests);
-    const latencies: number[] = [];
-    await forEachLimited(Array.from({ length: cfg.requests }), cfg.concurrency, async () => {
-      const started = performance.now();
-      await call();
-      latencies.push(performance.now() - started);
-      bar.tick();
+  const series = (label: string, call: () => Promise<void>): Promise<Summary> =>
+    timedSeries(
+      label,
+      { warmUp: Math.min(20, cfg.requests), count: cfg.requests, concurrency: cfg.concurrency },
+      call,
+    );
+  const list = (label: string, token: () => string) =>
+    series(label, async () => {
+      const res = await callApi(apiUrl, 'GET', '/api/v1/cases?limit=25', token());
+      if (res.status !== 200 || res.body.items.length === 0) errors++;
     });
-    bar.done();
-    const s = summarize(latencies);
-    return {
-      count: s.count,
-      p50: round(s.p50, 1),
-      p99: round(s.p99, 1),
-      max: round(s.max, 1),
-      mean: round(s.mean, 1),
-    };
-  };
-  const caseloadList = await series('caseload list', async () => {
-    const cm = pick(sample);
-    const res = await callApi(apiUrl, 'GET', '/api/v1/cases?limit=25', tokens.get(cm.id)!);
-    if (res.status !== 200 || res.body.items.length === 0) errors++;
-  });
-  const adminList = await series('admin list', async () => {
-    const res = await callApi(apiUrl, 'GET', '/api/v1/cases?limit=25', adminToken);
-    if (res.status !== 200) errors++;
-  });
+  const caseloadList = await list('caseload list', () => tokens.get(pick(sample).id)!);
+  const supervisorList = await list('supervisor list', () => tokens.get(overseers.supervisor.id)!);
+  const programList = await list('program manager list', () => tokens.get(overseers.programManager.id)!);
+  const adminList = await list('admin list', () => adminToken);
   const caseDetail = await series('case detail', async () => {
     const c = pick(cases);
     const res = await callApi(apiUrl, 'GET', `/api/v1/cases/${c.id}`, tokens.get(c.case_manager_id)!);
     if (res.status !== 200) errors++;
     else if (!res.body.schedule) detailFallbacks++;
   });
-  return { caseloadList, adminList, caseDetail, detailFallbacks, errors };
+  return {
+    reads: { caseloadList, supervisorList, programList, adminList, caseDetail },
+    detailFallbacks,
+    errors,
+  };
 }

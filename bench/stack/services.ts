@@ -104,6 +104,8 @@ interface DeploymentOptions {
   workerEnv?: Record<string, string>;
   /** Worker processes on the one task queue (default 1), as a deployment scales out. */
   workers?: number;
+  /** Another deployment's task queue, to add worker processes to it (default: its own). */
+  taskQueue?: string;
 }
 
 /**
@@ -111,7 +113,7 @@ interface DeploymentOptions {
  * environment variables, on their own task queue and database.
  */
 export async function startDeployment(o: DeploymentOptions): Promise<Deployment> {
-  const taskQueue = `bench-${o.name}`;
+  const taskQueue = o.taskQueue ?? `bench-${o.name}`;
   const common = {
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',

@@ -252,7 +252,11 @@ async function send(
   }
 }
 
-/** The workflow's answer is the newest truth about the case's status; older answers are ignored. */
+/**
+ * The workflow's answer is the newest truth about the case's status; older answers are ignored, and
+ * so is the same version when its projection already landed (the row is as new, and a detail read
+ * would otherwise think a projection is still on its way).
+ */
 export async function projectStatus(
   db: Pool | PoolClient,
   caseId: string,
@@ -260,7 +264,8 @@ export async function projectStatus(
 ): Promise<void> {
   await db.query(
     `UPDATE cases SET status = $2, projection_version = $3, updated_at = now()
-      WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $3)`,
+      WHERE id = $1 AND (projection_version IS NULL OR projection_version < $3
+                         OR (projection_version = $3 AND status <> $2))`,
     [caseId, schedule.status, schedule.version],
   );
 }

@@ -11,6 +11,7 @@ import type { RiskLevel } from '../core/policy';
 import type { CaseWorkflows } from './ports';
 import { recordIntake, type IntakeRequest } from './intake';
 import { activeStaff, type StaffRef } from './staff-refs';
+import { projectedSchedule } from './projected-schedule';
 import {
   changeLanded,
   deliverAfterCommit,
@@ -158,8 +159,18 @@ export interface CaseView extends CaseRecord {
   pendingChanges: number;
 }
 
-/** The case record plus its live schedule from the workflow (or the last projection if Temporal is down). */
-export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Promise<CaseView> {
+/**
+ * The case record plus its schedule as the workflow last projected it: one read of PostgreSQL, the
+ * same whatever the worker caches. `live` asks the workflow instead (its query), as does a case
+ * whose projection is not written yet or still being written after a change; when the workflow
+ * cannot answer, `schedule` is null with `scheduleError`.
+ */
+export async function getCase(
+  deps: CaseDeps,
+  actor: Actor,
+  caseId: string,
+  opts: { live?: boolean } = {},
+): Promise<CaseView> {
   const row = await loadCase(deps.pool, actor, caseId);
   const client = (
     await deps.pool.query<{ given_name: string; family_name: string }>(
@@ -168,12 +179,15 @@ export async function getCase(deps: CaseDeps, actor: Actor, caseId: string): Pro
     )
   ).rows[0]!;
   await audit(deps.pool, actor, { action: 'read', entity: 'case', entityId: row.id, caseId: row.id });
-  let schedule: CaseSchedule | null = null;
+  let schedule: CaseSchedule | null =
+    (!opts.live && (await projectedSchedule(deps.pool, row.id, deps.clock?.() ?? new Date()))) || null;
   let scheduleError: string | undefined;
-  try {
-    schedule = await deps.workflows.schedule(row.id);
-  } catch (err) {
-    scheduleError = `Live schedule unavailable: ${(err as Error).message}`;
+  if (!schedule) {
+    try {
+      schedule = await deps.workflows.schedule(row.id);
+    } catch (err) {
+      scheduleError = `Live schedule unavailable: ${(err as Error).message}`;
+    }
   }
   const escalations = await deps.pool.query<{
     id: string;

@@ -125,6 +125,16 @@ export function reportRangeProblems(range: ReportRange): Partial<Record<keyof Re
   return problems;
 }
 
+/** How many durations of one measure fall in the range, with their median and 90th percentile. */
+function timingFacts(pool: Pool, measure: TimingFigure['measure'], p: unknown[]) {
+  return pool.query<Timing>(
+    `SELECT count(*)::int AS count, percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY days) AS p
+       FROM case_timing_facts
+      WHERE program_id = $1 AND measure = $4 AND at >= $2 AND at < $3`,
+    [...p, measure],
+  );
+}
+
 export async function programReport(
   pool: Pool,
   actor: Actor,
@@ -180,47 +190,10 @@ export async function programReport(
         GROUP BY 1 ORDER BY count DESC, reason`,
         [...p, CLOSURE_REASONS],
       ),
-      // Each initial assessment beside the one before it in its case (lag, in index order): it is the
-      // first of its episode when there is none, or that one came before the episode's intake. The
-      // episode's intake is the case's own when the assessment is not older than it (earlier episodes
-      // all began before the current one), else the latest earlier episode's at or before it.
-      pool.query<Timing>(
-        `SELECT count(*)::int AS count,
-              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-                ORDER BY extract(epoch FROM d.completed_at - d.intake_at)::float8 / 86400) AS p
-         FROM (
-           SELECT a.completed_at, a.previous_at,
-                  CASE WHEN c.opened_at <= a.completed_at THEN c.opened_at
-                       ELSE (SELECT max(e.opened_at) FROM case_episodes e
-                              WHERE e.case_id = a.case_id AND e.opened_at <= a.completed_at) END AS intake_at
-             FROM (SELECT case_id, completed_at,
-                          lag(completed_at) OVER (PARTITION BY case_id ORDER BY completed_at, id) AS previous_at
-                     FROM assessments WHERE kind = 'initial' AND completed_at < $3) a
-             JOIN cases c ON c.id = a.case_id
-            WHERE c.program_id = $1 AND a.completed_at >= $2
-         ) d
-        WHERE d.intake_at IS NOT NULL AND (d.previous_at IS NULL OR d.previous_at < d.intake_at)`,
-        p,
-      ),
-      // Each plan approval beside the approval before it in its case (lag), joined to the one initial
-      // assessment that is the latest at or before it (the next one, by lead, is later than the
-      // approval): a first approval when the approval before it is older than that assessment. (The
-      // program's cases as a fenced subquery: the planner underestimates the rows of that join and
-      // would otherwise look each case up one by one.)
-      pool.query<Timing>(
-        `SELECT count(*)::int AS count,
-              percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (
-                ORDER BY extract(epoch FROM pe.at - a.completed_at)::float8 / 86400) AS p
-         FROM (SELECT case_id, at, lag(at) OVER (PARTITION BY case_id ORDER BY at, id) AS previous_at
-                 FROM plan_events WHERE what = 'approved' AND at < $3) pe
-         JOIN (SELECT case_id, completed_at,
-                      lead(completed_at) OVER (PARTITION BY case_id ORDER BY completed_at, id) AS next_at
-                 FROM assessments WHERE kind = 'initial' AND completed_at < $3) a
-           ON a.case_id = pe.case_id AND a.completed_at <= pe.at AND (a.next_at IS NULL OR a.next_at > pe.at)
-         JOIN (SELECT id FROM cases WHERE program_id = $1 OFFSET 0) c ON c.id = pe.case_id
-        WHERE pe.at >= $2 AND (pe.previous_at IS NULL OR pe.previous_at < a.completed_at)`,
-        p,
-      ),
+      // The two durations, kept per episode as records are written (case_timing_facts, see its
+      // migration: the rules above, applied case by case by triggers), read by program and time.
+      timingFacts(pool, 'intake_to_initial_assessment', p),
+      timingFacts(pool, 'initial_assessment_to_approved_plan', p),
       pool.query<{ kind: string; on_time: number; late: number }>(
         `SELECT m.obligation_kind AS kind,
               count(*) FILTER (WHERE m.occurred_at <= m.due_at)::int AS on_time,

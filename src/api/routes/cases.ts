@@ -284,12 +284,20 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     path: '/cases/:caseId',
     operationId: 'getCase',
     description:
-      "The case record with its client's initials, open escalations and the workflow's live schedule (`schedule` is null with `scheduleError` when Temporal cannot answer). Audited.",
-    summary: 'A case with its live schedule',
+      "The case record with its client's initials, open escalations and its schedule as the workflow last recorded it (read from the database, whatever the worker caches). `live=true` asks the running workflow instead, as does a case whose schedule is not recorded yet or is being recorded after a change; `schedule` is null with `scheduleError` when Temporal cannot answer then. Audited.",
+    summary: 'A case with its schedule',
     tag: 'cases',
     params: caseParams,
+    query: z.strictObject({
+      live: queryBoolean.default(false).meta({
+        description: "Ask the case's workflow for its schedule instead of reading the recorded one",
+      }),
+    }),
     responses: { 200: { description: 'The case', schema: caseView } },
-    handler: async ({ params, actor }) => ({ status: 200, body: await getCase(deps, actor, params.caseId) }),
+    handler: async ({ params, actor, query }) => ({
+      status: 200,
+      body: await getCase(deps, actor, params.caseId, { live: query.live }),
+    }),
   });
   api.add({
     method: 'get',
