@@ -25,9 +25,16 @@ describe('records-history migration on existing records', () => {
 
   const sql = fs.readFileSync(path.join(MIGRATIONS_DIR, '1732710000000_records_history.sql'), 'utf8');
   const [up, down] = sql.split('-- Down Migration') as [string, string];
+  // A later migration whose triggers read the history tables goes first, as a real rollback would.
+  const timingFacts = fs.readFileSync(
+    path.join(MIGRATIONS_DIR, '1733200000000_case_timing_facts.sql'),
+    'utf8',
+  );
+  const timingFactsDown = timingFacts.split('-- Down Migration')[1]!;
 
   it('when it runs over plans returned and cases reopened before it, then their submissions, decisions, closures and episodes are carried over', async () => {
     const pool = owner;
+    await pool.query(timingFactsDown);
     await pool.query(down);
     const team = await createTeam(pool);
     const c = await createCaseRow(pool, team);
