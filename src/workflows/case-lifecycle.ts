@@ -12,11 +12,13 @@ import { obligationSpec, stepSummary } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import {
   projectCaseSchedule,
+  projectCaseScheduleLocally,
   sendAppointmentInvite,
   sendCaseNews,
   sendCaseNotification,
   reminderSend,
   titled,
+  titledLocal,
 } from './case-activities';
 import { reminderDone } from './appointment-transitions';
 import { consentSkipDecision } from './case-consent';
@@ -111,12 +113,15 @@ async function intakeRecorded(input: CaseWorkflowInput, projector: CaseProjector
     { key: SA.CaseId, value: input.caseId },
     { key: SA.Program, value: input.programId },
   ]);
-  const lookForRecord = async (): Promise<boolean> =>
-    (
-      await projectCaseSchedule.executeWithOptions(titled('Find the case record from intake'), [
-        { ...projector.projection(), decisions: [] },
-      ])
-    ).found;
+  const local = patched(PATCHES.localIntakeLook);
+  const summary = 'Find the case record from intake';
+  const lookForRecord = async (): Promise<boolean> => {
+    const look = { ...projector.projection(), decisions: [] };
+    const answer = local
+      ? await projectCaseScheduleLocally.executeWithOptions(titledLocal(summary), [look])
+      : await projectCaseSchedule.executeWithOptions(titled(summary), [look]);
+    return answer.found;
+  };
   let found = await lookForRecord();
   for (let attempt = 0; !found && attempt < 8; attempt++) {
     await sleep(Math.min(1000 * 2 ** attempt, 30_000), { summary: 'Waiting for the intake to commit' });

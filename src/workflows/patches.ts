@@ -35,4 +35,9 @@ export const PATCHES = {
    * step, same instant), instead of being cancelled and started again (issue 18).
    */
   keptStepTimer: 'kept-step-timer',
+  /**
+   * A new case's first look for its intake record is a local activity too, so a case settles in one
+   * workflow task instead of three (what bounds seeding and intake bursts on the worker; issue 18).
+   */
+  localIntakeLook: 'local-intake-look',
 } as const;

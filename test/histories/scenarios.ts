@@ -612,6 +612,19 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 12 (issue 18, patch 'local-intake-look'): a new case's first look for its intake
+    // record is a local activity (a marker in the first workflow task), then the case runs as v11.
+    name: 'v12-local-intake-look',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const { caseId } = await intake(ctx);
+      await env.sleep(2 * DAY);
+      await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
+      await env.sleep(12 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
 
 /** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */

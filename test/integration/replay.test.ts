@@ -47,6 +47,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v9-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v10-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v11-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v12-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -136,6 +137,19 @@ describe('workflows: replay of stored histories', () => {
     // Recorded before the patches existed: replays project by activity and cancel timers as they did.
     expect(patchesIn('v10-tasks-ladder-done-cancelled.json')).not.toContain(PATCHES.localProjection);
     expect(patchesIn('v10-tasks-ladder-done-cancelled.json')).not.toContain(PATCHES.keptStepTimer);
+  });
+
+  it('when the v12 history is read, then the case found its intake record by local activity: no projection is a remote activity', () => {
+    const file = 'v12-local-intake-look.json';
+    expect(patchesIn(file)).toContain(PATCHES.localIntakeLook);
+    const events = read(file).events as {
+      activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+    }[];
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType.name ?? []);
+    // The heads-up that fell due is the only remote activity.
+    expect(scheduled).toEqual(['sendCaseNotification']);
+    // Recorded before the patch existed: replays look for the record by remote activity, as they did.
+    expect(patchesIn('v11-quiet-history.json')).not.toContain(PATCHES.localIntakeLook);
   });
 
   const v1Files = files.filter((f) => f.startsWith('v1-'));
