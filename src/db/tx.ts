@@ -18,6 +18,13 @@ export interface TxOptions {
    * whether the work landed after all, so the caller is not told "nothing changed" untruly.
    */
   landed?: (pool: Pool) => Promise<boolean>;
+  /**
+   * Further tries when PostgreSQL rolls the transaction back as a deadlock victim or a serialization
+   * failure: nothing of it landed, so running `work` again is safe when `work` touches only the
+   * database. For transactions that lock many rows (a change to every case of a program), where
+   * meeting another writer is ordinary and the caller should not see a 503 for it.
+   */
+  retriesWhenBusy?: number;
 }
 
 /** The outcome of a commit is unknown: its connection died and the check could not reach the database. */
@@ -33,6 +40,22 @@ export async function inTransaction<T>(
   work: (db: PoolClient) => Promise<T>,
   options: TxOptions = {},
 ): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await runOnce(pool, work, options);
+    } catch (err) {
+      if (attempt >= (options.retriesWhenBusy ?? 0) || !rolledBackAsBusy(err)) throw err;
+      // A short, spread-out pause so the two writers do not meet again in step.
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)));
+    }
+  }
+}
+
+/** Deadlock victim or serialization failure: PostgreSQL rolled the whole transaction back. */
+const rolledBackAsBusy = (err: unknown): boolean =>
+  ['40P01', '40001'].includes((err as { code?: string } | undefined)?.code ?? '');
+
+async function runOnce<T>(pool: Pool, work: (db: PoolClient) => Promise<T>, options: TxOptions): Promise<T> {
   const db = await pool.connect();
   // A session terminated mid-transaction surfaces as this query's or COMMIT's rejection; the
   // client's own 'error' event must not also crash the process.

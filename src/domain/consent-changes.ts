@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { ConsentChanged } from '../core/case-contract';
 import { inTransaction } from '../db/tx';
+import { MANY_CASES } from './many-cases';
 import type { Actor } from './actor';
 import { reportedTime } from './case-actions';
 import { deliverFanOut, stageChange, type FanOutDelivery } from './case-changes';
@@ -25,10 +26,14 @@ export async function recordConsentForCases(
 ): Promise<ConsentStatement & { delivery: FanOutDelivery }> {
   const at = reportedTime(input.at, now);
   const fanOutId = randomUUID();
-  const { statement, caseIds } = await inTransaction(deps.pool, async (db) => {
-    const statement = await appendCheckedConsent(db, actor, clientId, input, at);
-    return { statement, caseIds: await stageForClientCases(db, clientId, statement, fanOutId) };
-  });
+  const { statement, caseIds } = await inTransaction(
+    deps.pool,
+    async (db) => {
+      const statement = await appendCheckedConsent(db, actor, clientId, input, at);
+      return { statement, caseIds: await stageForClientCases(db, clientId, statement, fanOutId) };
+    },
+    MANY_CASES,
+  );
   const delivery = await deliverFanOut(deps, {
     fanOutId,
     what: `Consent (${statement.purpose}) ${statement.given ? 'given' : 'withdrawn'} for client ${clientId}`,

@@ -2,6 +2,7 @@ import { programCalendar, staffZones } from './case-calendar';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
+import { MANY_CASES } from './many-cases';
 import type { CaseWorkflows } from './ports';
 
 import { canChangeStaff, canManageProgram, isAdmin, requireRole, supervisesCases } from './access';
@@ -243,7 +244,7 @@ export async function deactivateStaff(
     told.push(...(await handProgramsOver(db, actor, target, takeover.programManagerId, now, handOver)));
     const open = await db.query<import('./cases').CaseRow>(
       `SELECT c.*, p.program_manager_id FROM cases c JOIN programs p ON p.id = c.program_id
-        WHERE (c.case_manager_id = $1 OR c.supervisor_id = $1) AND c.status <> 'closed' FOR UPDATE OF c`,
+        WHERE (c.case_manager_id = $1 OR c.supervisor_id = $1) AND c.status <> 'closed' ORDER BY c.id FOR UPDATE OF c`,
       [id],
     );
     for (const row of open.rows) {
@@ -624,59 +625,63 @@ export async function updateProgram(
   const managerChanged =
     patch.programManagerId !== undefined && patch.programManagerId !== current.programManagerId;
   const fanOutId = randomUUID();
-  const told = await inTransaction(pool, async (db) => {
-    // Exclusive: intakes and policy changes for this program wait, so each sees this change whole.
-    await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
-    if (managerChanged && patch.programManagerId)
-      await assertProgramManager(db, patch.programManagerId, 'body.programManagerId');
-    await db.query(
-      `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
+  const told = await inTransaction(
+    pool,
+    async (db) => {
+      // Exclusive: intakes and policy changes for this program wait, so each sees this change whole.
+      await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
+      if (managerChanged && patch.programManagerId)
+        await assertProgramManager(db, patch.programManagerId, 'body.programManagerId');
+      await db.query(
+        `UPDATE programs SET name = $2, program_manager_id = $3, time_zone = $4, holidays = $5, extra_domains = $6, active = $7,
               forbid_assessment_on_hold = $8, updated_at = now() WHERE id = $1`,
-      [
-        id,
-        next.name,
-        next.programManagerId,
-        next.timeZone,
-        next.holidays,
-        next.extraDomains,
-        next.active,
-        next.forbidAssessmentOnHold,
-      ],
-    );
-    await auditUpdate(db, actor, 'program', id, patch);
-    const cases: string[] = [];
-    if (managerChanged)
-      cases.push(
-        ...(await notifyProgramManagerChanged(
-          db,
+        [
           id,
+          next.name,
           next.programManagerId,
-          deps.clock?.() ?? new Date(),
-          fanOutId,
-        )),
+          next.timeZone,
+          next.holidays,
+          next.extraDomains,
+          next.active,
+          next.forbidAssessmentOnHold,
+        ],
       );
-    if (patch.timeZone !== undefined || patch.holidays !== undefined) {
-      // Running cases re-derive their due dates on the new calendar, under the policy they already have.
-      const policy = (await latestPolicy(db, id))!;
-      cases.push(
-        ...(await stageForProgram(
-          db,
-          id,
-          {
-            kind: 'policy',
-            change: {
-              policy: policy.policy,
-              version: policy.version,
-              changeId: randomUUID(),
-              calendar: await programCalendar(db, id),
+      await auditUpdate(db, actor, 'program', id, patch);
+      const cases: string[] = [];
+      if (managerChanged)
+        cases.push(
+          ...(await notifyProgramManagerChanged(
+            db,
+            id,
+            next.programManagerId,
+            deps.clock?.() ?? new Date(),
+            fanOutId,
+          )),
+        );
+      if (patch.timeZone !== undefined || patch.holidays !== undefined) {
+        // Running cases re-derive their due dates on the new calendar, under the policy they already have.
+        const policy = (await latestPolicy(db, id))!;
+        cases.push(
+          ...(await stageForProgram(
+            db,
+            id,
+            {
+              kind: 'policy',
+              change: {
+                policy: policy.policy,
+                version: policy.version,
+                changeId: randomUUID(),
+                calendar: await programCalendar(db, id),
+              },
             },
-          },
-          fanOutId,
-        )),
-      );
-    }
-    return cases;
-  });
+            fanOutId,
+          )),
+        );
+      }
+      return cases;
+    },
+    MANY_CASES,
+  );
   const delivery = await deliverFanOut(deps, {
     fanOutId,
     what: `Program ${id} changed (${Object.keys(patch).join(', ')})`,
@@ -703,25 +708,34 @@ export async function changePolicy(
   requireSensiblePolicy(policy, 'body');
   const fanOutId = randomUUID();
   let version = 0;
-  const told = await inTransaction(deps.pool, async (db) => {
-    // Exclusive: an intake of this program either committed before (and is told) or starts on this version.
-    await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
-    version = (await latestPolicy(db, id))!.version + 1;
-    await db.query(
-      'INSERT INTO program_policies (program_id, version, policy, created_by, reason) VALUES ($1, $2, $3, $4, $5)',
-      [id, version, policy, actor.id, reason?.trim() || null],
-    );
-    await audit(db, actor, { action: 'update', entity: 'program_policy', entityId: id, detail: { version } });
-    return stageForProgram(
-      db,
-      id,
-      {
-        kind: 'policy',
-        change: { policy, version, changeId: randomUUID(), calendar: await programCalendar(db, id) },
-      },
-      fanOutId,
-    );
-  });
+  const told = await inTransaction(
+    deps.pool,
+    async (db) => {
+      // Exclusive: an intake of this program either committed before (and is told) or starts on this version.
+      await db.query('SELECT 1 FROM programs WHERE id = $1 FOR UPDATE', [id]);
+      version = (await latestPolicy(db, id))!.version + 1;
+      await db.query(
+        'INSERT INTO program_policies (program_id, version, policy, created_by, reason) VALUES ($1, $2, $3, $4, $5)',
+        [id, version, policy, actor.id, reason?.trim() || null],
+      );
+      await audit(db, actor, {
+        action: 'update',
+        entity: 'program_policy',
+        entityId: id,
+        detail: { version },
+      });
+      return stageForProgram(
+        db,
+        id,
+        {
+          kind: 'policy',
+          change: { policy, version, changeId: randomUUID(), calendar: await programCalendar(db, id) },
+        },
+        fanOutId,
+      );
+    },
+    MANY_CASES,
+  );
   const delivery = await deliverFanOut(deps, {
     fanOutId,
     what: `Policy version ${version} of program ${id}`,

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { reconcile } from '../../src/domain/reconcile';
 import { createCaseFactsReader } from '../../src/temporal/case-facts';
@@ -6,6 +7,8 @@ import { caseFactsQuery } from '../../src/workflows/messages';
 import { DAY, skipTo, startOn } from '../helpers/clock';
 import { caseSteps } from '../helpers/case-steps';
 import { createTeam } from '../helpers/fixtures';
+
+type Team = Awaited<ReturnType<typeof createTeam>>;
 import { sentMail } from '../helpers/mail-log';
 import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -68,14 +71,7 @@ describe('a program policy change reaches running cases', () => {
   it('when a policy change cannot reach one of its cases, then its fan-out workflow keeps delivering in rounds until a repair lets it through, and ends with every case on the new version', async () => {
     const { api, env, db, taskQueue } = stack;
     const team = await createTeam(db.pool);
-    const open = async (familyName: string) =>
-      (
-        await api.call('POST', '/api/v1/cases', team.caseManager.token, {
-          programId: team.programId,
-          caseManagerId: team.caseManager.id,
-          client: { givenName: 'Fan', familyName },
-        })
-      ).body.id as string;
+    const open = (familyName: string) => openCase(stack, team, familyName);
     const reachable = await open('Reachable');
     const stranded = await open('Stranded');
     // An operator ended the second case's run by hand: nothing can be delivered to it. (Settled first:
@@ -125,4 +121,65 @@ describe('a program policy change reaches running cases', () => {
     );
     expect(waiting.rowCount).toBe(0);
   });
+
+  it('when the policy change is chosen as a deadlock victim while it locks the program’s cases, then it runs again and answers 200 with one new version', async () => {
+    const { api, db } = stack;
+    const team = await createTeam(db.pool);
+    const open = (familyName: string) => openCase(stack, team, familyName);
+    // The change locks a program's open cases in id order: another writer holds the later one.
+    const [first, later] = [await open('First'), await open('Second')].sort();
+    // Both settled first, so the worker's own writes to them are not in the queue for the row.
+    await settle(stack, first!);
+    await settle(stack, later!);
+    const other = new Client({ connectionString: db.ownerUrl });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM cases WHERE id = $1 FOR UPDATE', [later]);
+      const change = api.call('PUT', `/api/v1/programs/${team.programId}/policy`, team.programManager.token, {
+        ...DEFAULT_POLICY,
+        initialAssessmentDue: 'P7D',
+      });
+      // Once the change (holding the program) waits for that case, the other writer asks for the program the change holds:
+      // a cycle, found by the change's own deadlock check (it began waiting first), so it is the victim.
+      await waitUntil(async () => {
+        const waiting = await other.query(
+          `SELECT 1 FROM pg_locks w JOIN pg_locks p ON p.pid = w.pid
+            WHERE NOT w.granted AND w.locktype IN ('transactionid', 'tuple')
+              AND p.relation = 'programs'::regclass AND p.mode = 'RowShareLock' AND p.granted`,
+        );
+        return (waiting.rowCount ?? 0) > 0;
+      });
+      const otherAsks = other.query('SELECT 1 FROM programs WHERE id = $1 FOR KEY SHARE', [team.programId]);
+      // The victim's rollback lets the other writer through; it then finishes, and the retry proceeds.
+      await otherAsks;
+      await other.query('COMMIT');
+      const changed = await change;
+      expect(changed).toMatchObject({ status: 200, body: { policyVersion: 2, delivery: { cases: 2 } } });
+      const versions = await db.pool.query('SELECT version FROM program_policies WHERE program_id = $1', [
+        team.programId,
+      ]);
+      expect(versions.rows.map((r) => r.version).sort()).toEqual([1, 2]);
+    } finally {
+      await other.end();
+    }
+  });
 });
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the change to block');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Opens a case in the team's program through the API; its id. */
+async function openCase(stack: TestStack, team: Team, familyName: string): Promise<string> {
+  const opened = await stack.api.call('POST', '/api/v1/cases', team.caseManager.token, {
+    programId: team.programId,
+    caseManagerId: team.caseManager.id,
+    client: { givenName: 'Policy', familyName },
+  });
+  return opened.body.id as string;
+}
