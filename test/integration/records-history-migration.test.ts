@@ -31,9 +31,13 @@ describe('records-history migration on existing records', () => {
     'utf8',
   );
   const timingFactsDown = timingFacts.split('-- Down Migration')[1]!;
+  const caseRowTriggerDown = fs
+    .readFileSync(path.join(MIGRATIONS_DIR, '1733280000000_timing_facts_case_row_trigger.sql'), 'utf8')
+    .split('-- Down Migration')[1]!;
 
   it('when it runs over plans returned and cases reopened before it, then their submissions, decisions, closures and episodes are carried over', async () => {
     const pool = owner;
+    await pool.query(caseRowTriggerDown);
     await pool.query(timingFactsDown);
     await pool.query(down);
     const team = await createTeam(pool);
