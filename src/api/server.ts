@@ -8,7 +8,7 @@ import { startChangeRelay } from '../domain/change-relay';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import { sweepExpiredHourly } from './idempotency';
 import { sweepOldAttempts } from '../domain/sign-in-throttle';
-import type { SessionPolicy } from '../domain/web-sessions';
+import { DEFAULT_SESSION_POLICY, sweepAllEndedSessions, type SessionPolicy } from '../domain/web-sessions';
 import type { AccountMail } from '../domain/account-links';
 import type { SingleSignOn } from '../domain/single-sign-on';
 
@@ -43,10 +43,13 @@ export async function startApi(opts: {
   });
   const stopSweeping = sweepExpiredHourly(opts.pool);
   // Sign-in attempts older than any rate-limit window count for nothing.
-  const attemptSweep = setInterval(
-    () => void sweepOldAttempts(opts.pool).catch(() => undefined),
-    60 * 60_000,
-  );
+  const attemptSweep = setInterval(() => {
+    void sweepOldAttempts(opts.pool).catch(() => undefined);
+    // Sessions that can no longer be used go after a day, with the address they came from.
+    void sweepAllEndedSessions(opts.pool, new Date(), opts.sessions ?? DEFAULT_SESSION_POLICY).catch(
+      () => undefined,
+    );
+  }, 60 * 60_000);
   attemptSweep.unref();
   // Committed case changes that their request could not deliver reach their workflows from here.
   const relay = startChangeRelay(

@@ -191,3 +191,34 @@ export async function signOutEverywhere(
     return { ended };
   });
 }
+
+/**
+ * How long a row stays once its session can no longer be used (ended, past its absolute end, or
+ * idle): a day, for a support question about a sign-out. Sign-ins and sign-outs stay in the audit
+ * log; the row's source address and CSRF secret have no use after that.
+ */
+const KEEP_ENDED_MS = 24 * 3_600_000;
+const SWEEP_BATCH = 1_000;
+
+/** Deletes a batch of sessions unusable for over a day; the count deleted. */
+export async function sweepEndedSessions(pool: Pool, now: Date, policy: SessionPolicy): Promise<number> {
+  const swept = await pool.query(
+    `DELETE FROM web_sessions WHERE ctid IN (
+       SELECT ctid FROM web_sessions
+        WHERE coalesce(ended_at, least(expires_at, last_seen_at + make_interval(secs => $2))) < $1
+        LIMIT $3 FOR UPDATE SKIP LOCKED)`,
+    [new Date(now.getTime() - KEEP_ENDED_MS), policy.idleTimeoutMs / 1000, SWEEP_BATCH],
+  );
+  return swept.rowCount ?? 0;
+}
+
+/** Every batch due now, one after another. */
+export async function sweepAllEndedSessions(pool: Pool, now: Date, policy: SessionPolicy): Promise<number> {
+  let total = 0;
+  let swept: number;
+  do {
+    swept = await sweepEndedSessions(pool, now, policy);
+    total += swept;
+  } while (swept === SWEEP_BATCH);
+  return total;
+}
