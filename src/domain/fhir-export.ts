@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Actor } from './actor';
 import { listAppointments } from './appointments';
 import { audit } from './audit';
-import { listPlans, listReferrals } from './case-reads';
+import { getPlan, listReferrals } from './case-reads';
 import { loadCase } from './cases';
 import { getClient } from './clients';
 import { clientInitials } from './work';
@@ -36,13 +36,19 @@ export async function caseFhirBundle(
     caseId: row.id,
     detail: { format: 'fhir' },
   });
-  const [client, plans, referrals, appointments] = await Promise.all([
+  // Only the plan in force (the newest version) is exported, so only it is read (and audited).
+  const currentPlanId = (
+    await pool.query<{ id: string }>(
+      'SELECT id FROM service_plans WHERE case_id = $1 ORDER BY version DESC LIMIT 1',
+      [caseId],
+    )
+  ).rows[0]?.id;
+  const [client, current, referrals, appointments] = await Promise.all([
     clientView(pool, actor, row.client_id, opts.initialsOnly === true),
-    listPlans(pool, actor, caseId),
+    currentPlanId ? getPlan(pool, actor, caseId, currentPlanId) : undefined,
     listReferrals(pool, actor, caseId),
     listAppointments(pool, actor, caseId),
   ]);
-  const current = plans[0];
   const plan: PlanSource | null = current
     ? {
         ...current,

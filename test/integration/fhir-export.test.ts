@@ -6,7 +6,7 @@ import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { caseSteps } from '../helpers/case-steps';
 import { createProvider, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { referralTaskId } from '../../src/domain/fhir/r4-mapping';
+import { caseBundle, referralTaskId, type CaseRecordsSource } from '../../src/domain/fhir/r4-mapping';
 import { validateFhirFiles, type FhirValidation } from '../../src/shared/fhir-validator';
 
 type Resource = { resourceType: string; id: string } & Record<string, any>;
@@ -137,6 +137,93 @@ describe('FHIR R4 export', () => {
       housing,
       jobs,
     };
+  }
+
+  /**
+   * The statuses a few real cases cannot all reach at once (a plan on hold, closed, superseded or
+   * not yet agreed; dropped and unmet goals; every appointment outcome), mapped by the same code
+   * from made-up records, so the validator sees every value the mapping can produce.
+   */
+  function everyStatus(): Bundle[] {
+    const id = () => randomUUID();
+    const clientId = id();
+    const staffId = id();
+    const provider = { id: id(), organisation: 'Provider & Sons <Ltd>' };
+    const goals = ['not_started', 'in_progress', 'achieved', 'not_achieved', 'dropped'].map((status) => ({
+      id: id(),
+      domain: 'housing',
+      description: `Goal ${status}`,
+      measure: 'Measure',
+      target: status === 'achieved' ? 'Done' : null,
+      targetDate: '2027-01-31',
+      status,
+      statusAt: status === 'not_started' ? null : '2026-11-01T10:00:00.000Z',
+    }));
+    const referrals = ['sent', 'accepted', 'scheduled', 'completed', 'declined', 'no_show', 'cancelled'].map(
+      (status) => ({
+        id: id(),
+        provider,
+        service: 'Shelter',
+        reason: 'Needs a bed',
+        status,
+        sentAt: '2026-11-01T10:00:00.000Z',
+        createdBy: staffId,
+        updatedAt: '2026-11-02T10:00:00.000Z',
+      }),
+    );
+    const appointments = (
+      ['scheduled', 'attended', 'no_show', 'cancelled_by_client', 'cancelled_by_agency'] as const
+    ).map((status, i) => ({
+      id: id(),
+      startsAt: '2026-11-03T10:00:00.000Z',
+      endsAt: '2026-11-03T11:00:00.000Z',
+      mode: (['in_person', 'phone', 'video'] as const)[i % 3]!,
+      attendeeIds: [staffId],
+      status,
+    }));
+    const variants: [string, string][] = [
+      ['approved', 'active'],
+      ['approved', 'on_hold'],
+      ['approved', 'closed'],
+      ['superseded', 'active'],
+      ['draft', 'planning'],
+      ['submitted', 'planning'],
+      ['returned', 'planning'],
+    ];
+    return variants.map(([planStatus, caseStatus]) => {
+      const src: CaseRecordsSource = {
+        caseId: id(),
+        reference: 'C-1',
+        caseStatus,
+        caseManagerId: staffId,
+        client: {
+          kind: 'full',
+          id: clientId,
+          initials: 'A. B.',
+          givenName: 'Ana',
+          familyName: 'Bell',
+          birthDate: '1980-01-01',
+          email: 'ana@example.org',
+          phone: '+1 555 0100',
+          address: '1 Main St',
+          preferredLanguage: 'Spanish',
+        },
+        plan: {
+          id: id(),
+          version: 2,
+          status: planStatus,
+          summary: 'Plan',
+          createdBy: staffId,
+          createdAt: '2026-10-01T10:00:00.000Z',
+          decidedAt: planStatus === 'approved' ? '2026-10-02T10:00:00.000Z' : null,
+          goals,
+        },
+        referrals,
+        appointments,
+        staff: [{ id: staffId, fullName: 'Casey Manager' }],
+      };
+      return caseBundle(src, new Date());
+    });
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fhir-export-'));
@@ -282,7 +369,11 @@ describe('FHIR R4 export', () => {
     const brokenEncounter = broken.entry.find((e) => e.resource.resourceType === 'Encounter')!.resource;
     delete brokenEncounter.class;
 
-    const files = [...writeAll('full', bundle), ...writeAll('initials', initials.body as Bundle)];
+    const files = [
+      ...writeAll('full', bundle),
+      ...writeAll('initials', initials.body as Bundle),
+      ...everyStatus().flatMap((b, i) => writeAll(`every-status-${i}`, b)),
+    ];
     const brokenFile = path.join(dir, 'broken.bundle.json');
     fs.writeFileSync(brokenFile, JSON.stringify(broken));
     const results = await validateFhirFiles([...files, brokenFile]);
