@@ -22,6 +22,7 @@ import { registerPeopleRoutes } from './routes/people';
 import { registerWorkRoutes } from './routes/work';
 import { registerTaskRoutes } from './routes/tasks';
 import { registerAppointmentRoutes } from './routes/appointments';
+import { registerFhirRoutes } from './routes/fhir';
 import { healthRoutes, postgresProbe } from './routes/health';
 import { webRoutes } from './web/routes';
 import { assetRoutes } from './web/assets';
@@ -116,6 +117,7 @@ export function createApp(deps: AppDeps): Express {
   registerEpisodeRoutes(api, domainDeps);
   registerTaskRoutes(api, domainDeps);
   registerAppointmentRoutes(api, domainDeps);
+  registerFhirRoutes(api, domainDeps);
 
   const openapi = api.document({
     title: 'Caseloop API',
