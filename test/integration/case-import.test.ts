@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import { commitImport, dryRun } from '../../src/domain/case-import/run';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
-import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createProgram, createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { daysBefore, importFile } from '../helpers/import-file';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -51,6 +53,29 @@ describe('case import: dry run and commit', () => {
     });
     return { team, program, provider, row };
   }
+
+  it('when the sample file is dry-run against the demo staff, program and provider, then every row is ready', async () => {
+    const pool = stack.db.pool;
+    const person = async (email: string, role: string, supervisorId: string | null = null): Promise<string> =>
+      (
+        await pool.query<{ id: string }>(
+          'INSERT INTO staff (email, full_name, role, supervisor_id) VALUES ($1, $1, $2, $3) RETURNING id',
+          [email, role, supervisorId],
+        )
+      ).rows[0]!.id;
+    const sam = await person('sam.supervisor@demo.caseloop.local', 'supervisor');
+    await person('casey.manager@demo.caseloop.local', 'case_manager', sam);
+    await person('dana.digest@demo.caseloop.local', 'case_manager', sam);
+    await createProgram(pool, { name: 'Housing Stability' });
+    await createProvider(pool, 'Northside Employment Hub');
+    const plan = await dryRun(
+      pool,
+      readFileSync(path.join(__dirname, '../../docs/import-sample.csv')),
+      stack.clock(),
+    );
+    expect(plan.problems).toEqual([]);
+    expect(plan.ready).toHaveLength(12);
+  });
 
   it('when the file has problems only the records can tell, then the dry run names each with row and column, and writes nothing', async () => {
     const { team, program, row } = await setting();
@@ -164,6 +189,30 @@ describe('case import: dry run and commit', () => {
       failed: [],
     });
     expect(await rowCounts(stack.db.pool, RECORDS)).toEqual(before);
+  });
+
+  it('when a row names a client already on record (names and birth date) without a case in the program, then that client gets the case, not a duplicate', async () => {
+    const { team, row } = await setting();
+    const clientId = (
+      await stack.db.pool.query<{ id: string }>(
+        `INSERT INTO clients (given_name, family_name, birth_date) VALUES ('Known', 'Person', '1970-05-05') RETURNING id`,
+      )
+    ).rows[0]!.id;
+    const plan = await dryRun(
+      stack.db.pool,
+      importFile([
+        row('E-1', {
+          client_given_name: 'known',
+          client_family_name: 'PERSON',
+          client_birth_date: '1970-05-05',
+        }),
+      ]),
+      stack.clock(),
+    );
+    expect(plan.ready.map((r) => r.clientId)).toEqual([clientId]);
+    expect(await commitImport(deps(), team.admin, plan, stack.clock())).toMatchObject({ imported: 1 });
+    const cases = await stack.db.pool.query('SELECT 1 FROM cases WHERE client_id = $1', [clientId]);
+    expect(cases.rowCount).toBe(1);
   });
 
   it('when a run stopped halfway is run again with the same file, then it imports only the rows not yet done', async () => {
