@@ -8,31 +8,26 @@ const DAY = 86_400_000;
 const IMPORT = Date.parse('2026-12-01T10:00:00Z'); // a Tuesday
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+const CASE = { caseId: 'case-1', caseReference: 'C-1', programId: 'prog-1' };
+const PEOPLE = { caseManagerId: 'cm-1', supervisorId: 'sup-1', riskLevel: 'medium' } as const;
+const RULES = { policy: DEFAULT_POLICY, policyVersion: 1, calendar: { timeZone: 'UTC', holidays: [] } };
 const input = (openedDaysAgo: number): CaseWorkflowInput => ({
-  caseId: 'case-1',
-  caseReference: 'C-1',
-  programId: 'prog-1',
-  caseManagerId: 'cm-1',
-  supervisorId: 'sup-1',
-  riskLevel: 'medium',
-  openedAt: iso(IMPORT - openedDaysAgo * DAY),
-  policy: DEFAULT_POLICY,
-  policyVersion: 1,
-  calendar: { timeZone: 'UTC', holidays: [] },
+  ...CASE,
+  ...PEOPLE,
+  ...RULES,
+  openedAt: ago(openedDaysAgo),
 });
+const ago = (days: number): string => iso(IMPORT - days * DAY);
+const assessed = (days: number) =>
+  ({ type: 'assessment_recorded', assessmentId: 'a-1', kind: 'initial', completedAt: ago(days) }) as const;
 const history = (events: ImportedHistory['events']): ImportedHistory => ({ importedAt: iso(IMPORT), events });
 
 describe('an imported case starts from its history', () => {
   it('when it was assessed 80 days ago on a 90-day cycle, then the reassessment is due in 10 days and its heads-up is the next step, 3 days before', () => {
     const h = history([
-      {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: iso(IMPORT - 80 * DAY),
-      },
-      { type: 'plan_submitted', planId: 'p-1', at: iso(IMPORT - 70 * DAY) },
-      { type: 'plan_decided', planId: 'p-1', decision: 'approved', at: iso(IMPORT - 70 * DAY), goals: [] },
+      assessed(80),
+      { type: 'plan_submitted', planId: 'p-1', at: ago(70) },
+      { type: 'plan_decided', planId: 'p-1', decision: 'approved', at: ago(70), goals: [] },
     ]);
     const state = importedCaseState(input(120), h);
     expect(state.status).toBe('active');
@@ -48,15 +43,7 @@ describe('an imported case starts from its history', () => {
   });
 
   it('when work was overdue before the import, then no step whose time passed is pending, each is recorded as skipped, and it is listed for the catch-up', () => {
-    const h = history([
-      {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: iso(IMPORT - 100 * DAY),
-      },
-      { type: 'referral_made', referralId: 'r-1', at: iso(IMPORT - 30 * DAY) },
-    ]);
+    const h = history([assessed(100), { type: 'referral_made', referralId: 'r-1', at: ago(30) }]);
     const state = importedCaseState(input(130), h);
     expect(pendingSteps(state).filter((s) => s.at <= IMPORT)).toEqual([]);
     expect(nextStep(state, IMPORT)!.sendAt).toBeGreaterThan(IMPORT);
