@@ -22,7 +22,7 @@ const list = (name: string, fallback: number[]): number[] => {
   });
 };
 
-const ALL_PHASES = ['intake', 'lateness', 'history', 'replay', 'scale', 'oversight'] as const;
+const ALL_PHASES = ['intake', 'lateness', 'history', 'replay', 'scale', 'oversight', 'import'] as const;
 export type PhaseName = (typeof ALL_PHASES)[number];
 
 export interface BenchConfig {
@@ -53,6 +53,8 @@ export interface BenchConfig {
     workerMaxCachedWorkflows?: number;
   };
   oversight: { openCases: number; closedCases: number; casesPerCaseManager: number; runs: number };
+  /** A CSV caseload import: rows in the generated file, rows committed at once. */
+  import: { rows: number; concurrency: number };
 }
 
 export function loadBenchConfig(): BenchConfig {
@@ -102,6 +104,10 @@ export function loadBenchConfig(): BenchConfig {
       closedCases: int('BENCH_OVERSIGHT_CLOSED_CASES', 20_000),
       casesPerCaseManager: Math.max(1, int('BENCH_CASELOAD', 50)),
       runs: Math.max(1, int('BENCH_OVERSIGHT_RUNS', 30)),
+    },
+    import: {
+      rows: Math.max(1, int('BENCH_IMPORT_ROWS', 10_000)),
+      concurrency: Math.max(1, int('BENCH_IMPORT_CONCURRENCY', 8)),
     },
   };
 }

@@ -4,6 +4,7 @@ import { cleanupAll, cleanupOnSignals } from './lib/cleanup';
 import { machineInfo } from './lib/machine';
 import { say } from './lib/progress';
 import { runHistory, type HistoryResult } from './phases/history';
+import { runImport } from './phases/import';
 import { runIntake } from './phases/intake';
 import { runLateness } from './phases/lateness';
 import { runReplay } from './phases/replay';
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
   const pg = await startBenchPostgres();
   const sink = await startSmtpSink();
   let dev: { client: Client; temporalAddress: string } | undefined;
-  if (wants('intake') || wants('lateness') || wants('scale')) {
+  if (wants('intake') || wants('lateness') || wants('scale') || wants('import')) {
     say('starting Temporal dev server...');
     const { env, address } = await startDevServer();
     dev = { client: env.client, temporalAddress: address };
@@ -81,6 +82,10 @@ async function main(): Promise<number> {
     results.scale = await phase('scale', () => runScale(config.scale, { pg, ...dev!, smtpUrl: sink.url }));
   if (wants('oversight'))
     results.oversight = await phase('oversight', () => runOversight(config.oversight, { pg }));
+  if (wants('import'))
+    results.import = await phase('import', () =>
+      runImport(config.import, { pg, ...dev!, smtpUrl: sink.url }),
+    );
 
   results.finishedAt = new Date().toISOString();
   results.verdicts = rows(results);

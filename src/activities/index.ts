@@ -8,6 +8,7 @@ import { createDeliverFanOut } from './fan-out';
 import { createSendCaseNotification } from './notifications';
 import { createProjectCaseSchedule } from './projection';
 import { createSendAppointmentInvite } from './appointments';
+import { createQueueImportCatchUp } from './import-catch-up';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -30,5 +31,6 @@ export function createActivities(deps: ActivityDeps) {
     deliverFanOut: createDeliverFanOut(deps),
     sendAppointmentInvite: createSendAppointmentInvite(deps),
     ...createDigestActivities(deps),
+    queueImportCatchUp: createQueueImportCatchUp(deps),
   };
 }

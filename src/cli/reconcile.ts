@@ -1,22 +1,10 @@
-import path from 'node:path';
-import { z } from 'zod';
-import {
-  ConfigError,
-  databaseUrl,
-  DEVELOPMENT_PAYLOAD_KEYS,
-  exitOnConfigError,
-  loadTemporalConfig,
-  parseEnv,
-} from '../config/config';
 import { createPool } from '../db/pool';
-import { APP_ROLE, DEVELOPMENT_ROLE_PASSWORDS } from '../db/roles';
-import { readStackFile } from '../devstack/stack-file';
 import { reconcile, type ReconcileReport } from '../domain/reconcile';
-import { projectRoot } from '../shared/paths';
 import { createCaseFactsReader } from '../temporal/case-facts';
 import { createCaseWorkflows } from '../temporal/case-workflows';
-import { caseloopDataConverter, parsePayloadKeys } from '../temporal/codec';
+import { caseloopDataConverter } from '../temporal/codec';
 import { connectClient } from '../temporal/connection';
+import { loadConfig, runCli } from './cli-config';
 
 /**
  * `npm run reconcile [-- --repair] [-- --json]`: compares every open case's record with its
@@ -60,27 +48,6 @@ async function main(): Promise<number> {
   }
 }
 
-function loadConfig(env: NodeJS.ProcessEnv) {
-  const stack = env.DATABASE_URL
-    ? undefined
-    : readStackFile(path.resolve(env.DATA_DIR ?? path.join(projectRoot(), '.data')));
-  const devDatabaseUrl = `postgres://${APP_ROLE}:${DEVELOPMENT_ROLE_PASSWORDS.app}@127.0.0.1:${env.DEV_PG_PORT ?? 5433}/caseloop`;
-  const withDefaults = {
-    ...env,
-    DATABASE_URL: env.DATABASE_URL || stack?.databaseUrl || devDatabaseUrl,
-    TEMPORAL_ADDRESS: env.TEMPORAL_ADDRESS || stack?.temporalAddress,
-    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE || stack?.taskQueue,
-  };
-  const e = parseEnv(z.object({ DATABASE_URL: databaseUrl }), withDefaults);
-  let payloadKeys;
-  try {
-    payloadKeys = parsePayloadKeys(env.PAYLOAD_KEYS ?? DEVELOPMENT_PAYLOAD_KEYS);
-  } catch (err) {
-    throw new ConfigError([{ variable: 'PAYLOAD_KEYS', message: (err as Error).message }]);
-  }
-  return { databaseUrl: e.DATABASE_URL, temporal: loadTemporalConfig(withDefaults), payloadKeys };
-}
-
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function render(report: ReconcileReport): string {
@@ -112,11 +79,4 @@ function render(report: ReconcileReport): string {
   return `${table}${report.checked} case(s) checked, ${report.differences.length} difference(s), ${repaired} repaired, ${report.unrepaired} unrepaired, ${report.notCompared.length} not compared (generation 1, or changes still on their way)\n`;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    if (err instanceof ConfigError) exitOnConfigError(err);
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runCli(main);

@@ -65,6 +65,19 @@ export interface CaseWorkflowInput {
   zones?: Record<string, string>;
   /** Set when continuing as new: the whole state of the previous run. */
   carried?: unknown;
+  /** Set for a case brought in by a CSV import: its history, so its clocks start from it. */
+  imported?: ImportedHistory;
+}
+
+/**
+ * An imported case's recorded history (its last assessment, current plan, open referrals) with
+ * their real dates, applied when its first run starts: the clocks count from those dates, steps
+ * whose time passed before `importedAt` are not sent, and what is already overdue is listed once
+ * in the case manager's catch-up digest (docs/importing.md).
+ */
+export interface ImportedHistory {
+  importedAt: string;
+  events: CaseEvent[];
 }
 
 export interface ScheduledStep {

@@ -13,6 +13,7 @@ import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import {
   projectCaseSchedule,
   projectCaseScheduleLocally,
+  queueImportCatchUp,
   sendAppointmentInvite,
   sendCaseNews,
   sendCaseNotification,
@@ -25,6 +26,7 @@ import { consentSkipDecision } from './case-consent';
 import { registerCaseHandlers } from './case-handlers';
 import { createProjector, type CaseProjector } from './case-projection';
 import { CASE_STATE_OPS, initialCaseState, isOpen, type CaseState } from './case-state';
+import { importedCaseState, overdueAtImport } from './imported-case';
 import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { PATCHES } from './patches';
 import { buildSchedule, nextStep, recipientId, recordStepSent, type PlannedStep } from './schedule';
@@ -56,7 +58,9 @@ export async function caseLifecycle(input: CaseWorkflowInput): Promise<{ outcome
  * wait); a step sent moves it too, before the next turn reads it.
  */
 async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed' | 'abandoned' }> {
-  const state: CaseState = (input.carried as CaseState | undefined) ?? initialCaseState(input);
+  const state: CaseState =
+    (input.carried as CaseState | undefined) ??
+    (input.imported ? importedCaseState(input, input.imported) : initialCaseState(input));
   const schedule = (): CaseSchedule => buildSchedule(input.caseId, state, Date.now(), state.version);
   const projector = createProjector(input, state, schedule);
   // Handlers first, so no message that arrives with the first task is dropped.
@@ -70,6 +74,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   });
 
   if (!input.carried && !(await intakeRecorded(input, projector))) return { outcome: 'abandoned' };
+  // An imported case's overdue work goes into one catch-up digest, not a burst of reminders.
+  if (!input.carried && input.imported) await queuedCatchUp(input, input.imported, state);
   const alarm = createStepAlarm();
 
   for (;;) {
@@ -130,6 +136,19 @@ async function intakeRecorded(input: CaseWorkflowInput, projector: CaseProjector
   if (!found)
     log.warn('Case record not found; the intake never committed; ending workflow', { caseId: input.caseId });
   return found;
+}
+
+/** Queues the imported case's overdue obligations for its case manager's next digest (none: no call). */
+async function queuedCatchUp(
+  input: CaseWorkflowInput,
+  history: NonNullable<CaseWorkflowInput['imported']>,
+  state: CaseState,
+): Promise<void> {
+  const items = overdueAtImport(state, history);
+  if (items.length === 0) return;
+  await queueImportCatchUp.executeWithOptions(titled('Queue the overdue work for the catch-up digest'), [
+    { caseId: input.caseId, items },
+  ]);
 }
 
 /** Closing ends every clock; in-flight update handlers reply before the run completes. */

@@ -15,6 +15,8 @@ import { runDigestsNowSignal } from '../../src/workflows/messages';
 import type { CaseEvent } from '../../src/core/case-contract';
 import { makeReferral } from '../../src/domain/referrals';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
+import { commitImport, dryRun } from '../../src/domain/case-import/run';
+import { daysBefore, importFile } from '../helpers/import-file';
 
 const DAY = 86_400_000;
 
@@ -622,6 +624,52 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await env.sleep(2 * DAY);
       await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
       await env.sleep(12 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 13 (issue 19, no patch: only new input): a case imported from a CSV starts from
+    // its history (assessed 100 days ago, an approved plan, a referral sent 5 days ago); the
+    // overdue reassessment's past steps are skipped and queued for the catch-up digest.
+    name: 'v13-imported-case',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const team = await createTeam(pool);
+      const provider = await createProvider(pool);
+      const program = (await pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [team.programId]))
+        .rows[0]!.name;
+      const now = new Date(await env.currentTimeMs());
+      const ago = (days: number): string => daysBefore(now.getTime(), days);
+      const plan = await dryRun(
+        pool,
+        importFile([
+          {
+            import_key: 'RECORDED-1',
+            program,
+            client_given_name: 'Recorded',
+            client_family_name: 'Client',
+            case_manager_email: team.caseManager.email,
+            opened_date: ago(130),
+            last_assessment_date: ago(100),
+            plan_status: 'approved',
+            plan_date: ago(90),
+            goal_1_domain: 'housing',
+            goal_1_text: 'Recorded goal',
+            goal_1_target_date: ago(-60),
+            referral_1_provider: provider.organisation,
+            referral_1_service: 'housing',
+            referral_1_sent_date: ago(5),
+          },
+        ]),
+        now,
+      );
+      await commitImport({ pool, workflows }, team.admin, plan, now);
+      const caseId = (
+        await pool.query<{ case_id: string }>('SELECT case_id FROM case_imports WHERE program_id = $1', [team.programId])
+      ).rows[0]!.case_id;
+      await env.sleep(3 * DAY);
+      await workflows.event(caseId, { type: 'referral_updated', referralId: (await pool.query<{ id: string }>('SELECT id FROM referrals WHERE case_id = $1', [caseId])).rows[0]!.id, status: 'accepted', at: await at(env) });
+      await env.sleep(10 * DAY);
       return caseWorkflowId(caseId);
     },
   },
