@@ -1,31 +1,17 @@
+import { parse } from 'csv-parse/sync';
+
 /**
- * Reads a CSV download back as a spreadsheet would (RFC 4180: quoted cells, doubled quotes,
- * CRLF or LF line ends), so tests check cells rather than text.
+ * Reads a CSV download back as a spreadsheet would, with a real CSV parser (csv-parse: RFC 4180
+ * quoting, doubled quotes, CRLF line ends, newlines inside quoted cells), dropping the UTF-8 byte
+ * order mark the downloads start with; so tests check cells rather than text.
  */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
-      if (c === '\r') i++;
-      rows.push([...row, cell]);
-      row = [];
-      cell = '';
-    } else cell += c;
-  }
-  if (cell || row.length) rows.push([...row, cell]);
-  return rows;
+export function parseCsv(text: string | Buffer): string[][] {
+  return parse(text, { bom: true });
 }
+
+/** The download's bytes: `Response.text()` would drop a byte order mark, which the tests check. */
+export async function csvBytes(res: Response): Promise<Buffer> {
+  return Buffer.from(await res.arrayBuffer());
+}
+
+export const UTF8_BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
