@@ -23,6 +23,8 @@ export async function streamQuery<Row extends QueryResultRow>(
   let total = 0;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    // A reader that stops reading must not hold a snapshot (and its connection) for ever.
+    await client.query(`SET LOCAL idle_in_transaction_session_timeout = '5min'`);
     const count = Number(
       (
         await client.query<{ n: string }>(

@@ -474,5 +474,37 @@ describe('CSV exports: caseload, program schedule and report tables', () => {
         (await exportsBy(bulkCm)).filter((e) => e.entity === 'case_list').map((e) => e.detail.rows),
       ).toEqual([BULK, BULK]);
     });
+
+    it('when the reader goes away in the middle, then the export stops, its snapshot ends, and the export stays on record', async () => {
+      const before = (await exportsBy(bulkCm)).length;
+      let batches = 0;
+      await expect(
+        exportCaseload(
+          db.pool,
+          bulkCm,
+          { status: 'open', now },
+          { withNames: false, filter: {} },
+          {
+            start: () => undefined,
+            write: () => {
+              batches++;
+              return batches === 2
+                ? Promise.reject(new Error('The download was cancelled.'))
+                : Promise.resolve();
+            },
+          },
+          500,
+        ),
+      ).rejects.toThrow('cancelled');
+      expect(batches).toBe(2);
+      const open = await db.pool.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+      );
+      expect(open.rows).toEqual([]);
+      const recorded = (await exportsBy(bulkCm)).slice(before);
+      expect(recorded[0]).toMatchObject({ entity: 'case_list', detail: { rows: BULK, names: false } });
+      // Only the cases that went out (two batches) are recorded as disclosed.
+      expect(recorded.filter((e) => e.entity === 'case')).toHaveLength(1000);
+    });
   });
 });

@@ -36,25 +36,35 @@ export function startCsv(res: Response, fileName: string, header: readonly strin
   res.write(UTF8_BOM + csvLine(header));
 }
 
+/** How long a download may stall (its reader taking nothing) before it is cut: it holds a connection. */
+export const STALLED_DOWNLOAD_MS = 120_000;
+
 /** Writes rows, waiting while the client is slower than the database (a full socket buffer). */
 export async function writeCsvRows(
   res: Response,
   rows: readonly (readonly (string | number | null)[])[],
+  stalledAfterMs = STALLED_DOWNLOAD_MS,
 ): Promise<void> {
   // The client went away (closed the tab, cancelled the download): stop reading the database.
   if (res.destroyed) throw new Error('The download was cancelled.');
   if (rows.length === 0) return;
-  if (!res.write(rows.map(csvLine).join(''))) {
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off('drain', done);
-        res.off('close', done);
-        resolve();
-      };
-      res.on('drain', done);
-      res.on('close', done);
-    });
-  }
+  if (res.write(rows.map(csvLine).join(''))) return;
+  await new Promise<void>((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      res.off('drain', done);
+      res.off('close', done);
+      res.destroy();
+      reject(new Error('The download stalled.'));
+    }, stalledAfterMs);
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 /** A small table (a report's figures) as one CSV download. */
