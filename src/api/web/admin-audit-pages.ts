@@ -60,6 +60,7 @@ const ENTITIES = [
   'assessment',
   'audit_log',
   'case',
+  'case_list',
   'case_note',
   'case_timeline',
   'client',
@@ -70,12 +71,15 @@ const ENTITIES = [
   'idempotent_replay',
   'program',
   'program_policy',
+  'program_report',
+  'program_schedule',
   'provider',
   'reconciliation',
   'referral',
   'service_plan',
   'staff',
   'staff_credentials',
+  'team_overview',
   'web_session',
 ];
 
