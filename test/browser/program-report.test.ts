@@ -220,7 +220,8 @@ describeInBrowser('Program outcomes report, in a real browser', () => {
       /^program-report-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv$/,
     );
     const csv = fs.readFileSync(await download.path(), 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('section,item,measure,value');
+    // UTF-8 with a byte order mark, so Excel reads it as UTF-8.
+    expect(csv.split('\r\n')[0]).toBe('\uFEFFsection,item,measure,value');
     expect(csv).toContain('cases,,opened,2\r\n');
     await context.close();
   });

@@ -24,7 +24,7 @@ import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { localDate, timeTag } from './time';
-import { csvLine } from './csv';
+import { startCsv, writeCsvRows } from './csv';
 import type { WebDeps } from './web-deps';
 
 /**
@@ -60,6 +60,7 @@ const ENTITIES = [
   'assessment',
   'audit_log',
   'case',
+  'case_list',
   'case_note',
   'case_timeline',
   'client',
@@ -70,12 +71,15 @@ const ENTITIES = [
   'idempotent_replay',
   'program',
   'program_policy',
+  'program_report',
+  'program_schedule',
   'provider',
   'reconciliation',
   'referral',
   'service_plan',
   'staff',
   'staff_credentials',
+  'team_overview',
   'web_session',
 ];
 
@@ -307,18 +311,15 @@ export function registerAdminAuditPages(web: Router, deps: WebDeps, mw: PageMidd
       return;
     }
     const day = localDate(deps.clock?.() ?? new Date(), viewer.timeZone);
-    res.status(200).set({
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="caseloop-audit-log-${day}.csv"`,
-      'cache-control': 'no-store',
-    });
-    res.write(csvLine(CSV_HEADER));
+    startCsv(res, `caseloop-audit-log-${day}.csv`, CSV_HEADER);
     try {
       // Rows go out a batch at a time; a client that stops reading holds the next batch back.
-      await exportAuditLog(deps.pool, actorOf(res), resolved.filter, async (batch) => {
-        const chunk = batch.map((e) => csvLine(csvRow(e, viewer.timeZone))).join('');
-        if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
-      });
+      await exportAuditLog(deps.pool, actorOf(res), resolved.filter, (batch) =>
+        writeCsvRows(
+          res,
+          batch.map((e) => csvRow(e, viewer.timeZone)),
+        ),
+      );
       res.end();
     } catch (err) {
       // Too late for an error page: the download is cut short, so it cannot pass for complete.

@@ -68,3 +68,16 @@ export function localInputValue(at: Date, timeZone: string): string {
   const wall = new Date(at.getTime() + offsetAt(at.getTime(), timeZone));
   return wall.toISOString().slice(0, 16);
 }
+
+/**
+ * An instant as ISO 8601 in the zone's wall clock with its offset, "2027-03-15T14:30:00-04:00":
+ * what a spreadsheet shows as the viewer's time while the instant stays exact.
+ */
+export function localIsoWithOffset(at: Date, timeZone: string): string {
+  const offset = offsetAt(at.getTime(), timeZone);
+  const wall = new Date(Math.floor(at.getTime() / 1000) * 1000 + offset).toISOString().slice(0, 19);
+  const minutes = Math.round(Math.abs(offset) / 60_000);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${wall}${offset < 0 ? '-' : '+'}${hh}:${mm}`;
+}

@@ -14,7 +14,8 @@ import { renderPage } from './layout';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import { html, type Fragment, type SafeHtml } from './template';
 import { localDate } from './time';
-import { csvLine } from './csv';
+import { sendCsv } from './csv';
+import { auditExport } from '../../domain/export-audit';
 import type { WebDeps } from './web-deps';
 
 /**
@@ -69,6 +70,11 @@ export function registerProgramPages(web: Router, deps: WebDeps, mw: PageMiddlew
                             <li>
                               <a href="/programs/${p.id}/policy"
                                 >Policy<span class="usa-sr-only"> of ${p.name}</span></a
+                              >
+                            </li>
+                            <li>
+                              <a href="/programs/${p.id}/schedule.csv" download
+                                >Open cases’ schedule (CSV)<span class="usa-sr-only"> of ${p.name}</span></a
                               >
                             </li>
                           </ul>
@@ -126,12 +132,15 @@ export function registerProgramPages(web: Router, deps: WebDeps, mw: PageMiddlew
     const range: ReportRange = { from: values.from!, to: values.to! };
     const data = await programReport(deps.pool, actorOf(res), programId, range, now());
     if (csv) {
-      res
-        .status(200)
-        .type('text/csv; charset=utf-8')
-        .set('cache-control', 'no-store')
-        .set('content-disposition', `attachment; filename="program-report-${range.from}-to-${range.to}.csv"`)
-        .send(reportCsv(data));
+      const rows = reportCsvRows(data);
+      await auditExport(deps.pool, actorOf(res), {
+        export: 'program_report',
+        entity: 'program_report',
+        entityId: programId,
+        filter: { programId, ...range },
+        rows: rows.length,
+      });
+      sendCsv(res, `program-report-${range.from}-to-${range.to}.csv`, REPORT_CSV_HEADER, rows);
       return;
     }
     sendPage(
@@ -234,6 +243,9 @@ function reportBody(r: ProgramReport, values: FormValues): SafeHtml {
     <div class="cl-actions">
       <a class="usa-button usa-button--outline" href="/programs/${r.program.id}/report.csv?${qs}"
         >Download all figures (CSV)</a
+      >
+      <a class="usa-button usa-button--outline" href="/programs/${r.program.id}/schedule.csv" download
+        >Open cases’ schedule (CSV)</a
       >
       <a class="usa-button usa-button--unstyled" href="/programs/${r.program.id}/policy">Program policy</a>
     </div>
@@ -425,8 +437,8 @@ const round = (n: number | null, places = 4): number | null =>
  * obligation kind, a level, ...), measure and value. Rates are fractions (0.75), durations in days
  * or hours as the measure's name says.
  */
-export function reportCsv(r: ProgramReport): string {
-  const rows: (string | number | null)[][] = [['section', 'item', 'measure', 'value']];
+export function reportCsvRows(r: ProgramReport): (string | number | null)[][] {
+  const rows: (string | number | null)[][] = [];
   const add = (section: string, item: string, measure: string, value: string | number | null) =>
     rows.push([section, item, measure, value]);
   add('range', r.program.name, 'from', r.range.from);
@@ -463,5 +475,7 @@ export function reportCsv(r: ProgramReport): string {
     add('escalations', `level ${e.level}`, 'median_hours_to_acknowledge', round(e.medianHoursToAcknowledge));
   }
   for (const c of r.caseload) add('caseload', c.caseManager, 'open_cases', c.openCases);
-  return rows.map(csvLine).join('');
+  return rows;
 }
+
+const REPORT_CSV_HEADER = ['section', 'item', 'measure', 'value'];

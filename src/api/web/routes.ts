@@ -37,6 +37,7 @@ import { registerEpisodePages } from './episode-pages';
 import { registerTaskPages } from './task-pages';
 import { registerProviderPages } from './provider-pages';
 import { registerConsentPages } from './consent-pages';
+import { registerExportPages } from './export-pages';
 import { CsrfRefused, requireCsrf, requireSignedIn, type Viewer } from './session';
 import type { WebDeps } from './web-deps';
 
@@ -91,6 +92,7 @@ export function webRoutes(deps: WebDeps): Router {
   registerCasePages(web, deps, chain);
   registerEpisodePages(web, deps, chain);
   registerTaskPages(web, deps, chain);
+  registerExportPages(web, deps, chain);
 
   // The link in an escalation email. GET only shows; the button on the page acknowledges, so a mail
   // scanner that opens the link changes nothing.

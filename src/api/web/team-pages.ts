@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import { acknowledgeEscalation, escalationOverview } from '../../domain/escalations';
+import { caseloadPrograms } from '../../domain/case-queries';
 import { teamMember, teamOverview, type TeamMemberSummary } from '../../domain/team';
 import { myWork, type MyWork } from '../../domain/work';
 import { escalationTable } from './escalation-pages';
@@ -26,6 +27,7 @@ export function registerTeamPages(web: Router, deps: WebDeps, mw: PageMiddleware
     const viewer = viewerOf(res);
     const at = now();
     const team = await teamOverview(deps.pool, actorOf(res), at);
+    const programs = await caseloadPrograms(deps.pool, actorOf(res));
     sendPage(
       res,
       200,
@@ -34,7 +36,7 @@ export function registerTeamPages(web: Router, deps: WebDeps, mw: PageMiddleware
         section: 'team',
         viewer,
         notice: noticeFor(req.query.notice),
-        body: teamBody(team, viewer, at),
+        body: html`${teamBody(team, viewer, at)} ${teamDownloads(programs)}`,
       }),
     );
   });
@@ -134,6 +136,24 @@ function contactCell(m: TeamMemberSummary, viewer: Viewer, at: Date): SafeHtml {
   return html`${span(Math.max(0, at.getTime() - Date.parse(m.lastContactAt)))} ago<br /><span class="cl-muted"
       >${timeTag(m.lastContactAt, viewer.timeZone)}</span
     >`;
+}
+
+/** The table as CSV, and each program's open obligations on the cases the viewer oversees. */
+function teamDownloads(programs: { id: string; name: string }[]): SafeHtml {
+  return html`<section class="cl-section" aria-labelledby="team-downloads">
+    <h2 id="team-downloads">Downloads (CSV)</h2>
+    <ul class="usa-list">
+      <li><a href="/team.csv" download>This table of case managers</a></li>
+      ${programs.map(
+        (p) =>
+          html`<li>
+            <a href="/programs/${p.id}/schedule.csv" download
+              >Open work on the open cases you oversee in ${p.name}</a
+            >
+          </li>`,
+      )}
+    </ul>
+  </section>`;
 }
 
 function teamBody(team: TeamMemberSummary[], viewer: Viewer, at: Date): SafeHtml {

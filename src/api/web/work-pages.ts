@@ -1,6 +1,12 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { caseloadPrograms, listCases, type CaseList, type CaseListItem } from '../../domain/case-queries';
+import {
+  caseloadPrograms,
+  listCases,
+  type CaseCriteria,
+  type CaseList,
+  type CaseListItem,
+} from '../../domain/case-queries';
 import { myWork, type MyWork, type WorkItem } from '../../domain/work';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import type { RiskLevel } from '../../core/policy';
@@ -72,15 +78,9 @@ export function registerWorkPages(web: Router, deps: WebDeps, mw: PageMiddleware
     }
     const filter = parsed.data;
     const list = await listCases(deps.pool, actor, {
-      ...(filter.q ? { q: filter.q } : {}),
-      ...(filter.status === 'any' ? {} : { status: filter.status ?? 'open' }),
-      ...(filter.risk ? { risk: filter.risk } : {}),
-      ...(filter.programId ? { programId: filter.programId } : {}),
-      ...(filter.overdue ? { overdue: true } : {}),
-      sort: filter.sort ?? 'next_due',
+      ...caseloadCriteria(filter, now()),
       page: filter.page ?? 1,
       limit: PAGE_SIZE,
-      now: now(),
       withNames: true,
     });
     sendPage(
@@ -90,7 +90,8 @@ export function registerWorkPages(web: Router, deps: WebDeps, mw: PageMiddleware
         title: 'Caseload',
         section: 'caseload',
         viewer,
-        body: html`${filterForm(values, {}, programs)} ${caseTable(list, viewer, filter)}`,
+        body: html`${filterForm(values, {}, programs)} ${caseTable(list, viewer, filter)}
+        ${caseloadDownloads(filter)}`,
       }),
     );
   });
@@ -234,7 +235,7 @@ const SORTS = ['next_due', 'reference', 'risk', 'status', 'newest'] as const;
 const blankIsAbsent = (v: unknown): unknown => (v === '' ? undefined : v);
 
 /** The caseload's query string: every field optional, a blank one meaning "any". */
-const caseloadQuery = z.object({
+export const caseloadQuery = z.object({
   q: z.preprocess(blankIsAbsent, trimmed(100).optional()),
   status: z.preprocess(blankIsAbsent, z.enum([...STATUSES, 'any']).optional()),
   risk: z.preprocess(blankIsAbsent, riskLevel.optional()),
@@ -243,7 +244,20 @@ const caseloadQuery = z.object({
   sort: z.preprocess(blankIsAbsent, z.enum(SORTS).optional()),
   page: z.preprocess(blankIsAbsent, z.coerce.number().int().min(1).max(10_000).optional()),
 });
-type CaseloadQuery = z.infer<typeof caseloadQuery>;
+export type CaseloadQuery = z.infer<typeof caseloadQuery>;
+
+/** What the caseload's filters select (open cases, next due first, unless asked otherwise): the page's and its CSV's. */
+export function caseloadCriteria(filter: CaseloadQuery, now: Date): CaseCriteria {
+  return {
+    ...(filter.q ? { q: filter.q } : {}),
+    ...(filter.status === 'any' ? {} : { status: filter.status ?? 'open' }),
+    ...(filter.risk ? { risk: filter.risk } : {}),
+    ...(filter.programId ? { programId: filter.programId } : {}),
+    ...(filter.overdue ? { overdue: true } : {}),
+    sort: filter.sort ?? 'next_due',
+    now,
+  };
+}
 
 const LABELS: Record<string, string> = {
   q: 'Find a client',
@@ -345,8 +359,8 @@ function filterForm(
   </form>`;
 }
 
-/** The query string of another page of the same list: the filter as understood, never raw input. */
-function pageHref(filter: CaseloadQuery, page: number): string {
+/** The filter as understood, never raw input: for other pages of the list and its CSV. */
+export function caseloadParams(filter: CaseloadQuery): URLSearchParams {
   const params = new URLSearchParams();
   if (filter.q) params.set('q', filter.q);
   if (filter.sort) params.set('sort', filter.sort);
@@ -354,6 +368,12 @@ function pageHref(filter: CaseloadQuery, page: number): string {
   if (filter.risk) params.set('risk', filter.risk);
   if (filter.programId) params.set('programId', filter.programId);
   if (filter.overdue) params.set('overdue', 'yes');
+  return params;
+}
+
+/** The query string of another page of the same list. */
+function pageHref(filter: CaseloadQuery, page: number): string {
+  const params = caseloadParams(filter);
   if (page > 1) params.set('page', String(page));
   const query = params.toString();
   return `/caseload${query ? `?${query}` : ''}`;
@@ -401,6 +421,27 @@ function caseTable(list: CaseList, viewer: Viewer, filter: CaseloadQuery): SafeH
       </tbody>
     </table>
     ${pagination(page, filter)}`;
+}
+
+/** Every case of the list as it is filtered and sorted now (all pages), as CSV. */
+function caseloadDownloads(filter: CaseloadQuery): SafeHtml {
+  const params = caseloadParams(filter);
+  const href = `/caseload.csv${params.size ? `?${params.toString()}` : ''}`;
+  params.set('initials', '1');
+  return html`<section class="cl-section" aria-labelledby="caseload-downloads">
+    <h2 id="caseload-downloads" class="usa-sr-only">Download</h2>
+    <ul class="usa-list usa-list--unstyled cl-actions flex-align-center">
+      <li>
+        <a class="usa-button usa-button--outline" href="${href}" download>Download these cases (CSV)</a>
+      </li>
+      <li>
+        <a href="/caseload.csv?${params.toString()}" download>Download with client initials only (CSV)</a>
+      </li>
+    </ul>
+    <p class="usa-hint">
+      Every page of the list as filtered and sorted now. Downloads are recorded in the audit log.
+    </p>
+  </section>`;
 }
 
 function caseRow(c: CaseListItem, viewer: Viewer): SafeHtml {
