@@ -34,6 +34,7 @@ const AREAS = [
   { href: '/admin/programs', label: 'Programs' },
   { href: '/admin/providers', label: 'Providers' },
   { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/import', label: 'Import cases' },
 ] as const;
 
 export type AdminArea = (typeof AREAS)[number]['href'];
@@ -49,6 +50,7 @@ export interface AdminPage {
   labels?: Record<string, string> | undefined;
   /** Pages below an area's list: the list is the way back. */
   under?: string | undefined;
+  refreshSeconds?: number | undefined;
 }
 
 export function adminPage(page: AdminPage): string {
@@ -60,6 +62,7 @@ export function adminPage(page: AdminPage): string {
     notice: page.notice,
     problem: page.problem,
     breadcrumbs: page.under ? [{ href: page.area, label: areaLabel }] : undefined,
+    refreshSeconds: page.refreshSeconds,
     body: html`<nav aria-label="Administration" class="margin-bottom-3">
         <ul class="usa-list usa-list--unstyled cl-actions">
           ${AREAS.map(
