@@ -50,7 +50,6 @@ export interface AdminPage {
   labels?: Record<string, string> | undefined;
   /** Pages below an area's list: the list is the way back. */
   under?: string | undefined;
-  refreshSeconds?: number | undefined;
 }
 
 export function adminPage(page: AdminPage): string {
@@ -62,7 +61,6 @@ export function adminPage(page: AdminPage): string {
     notice: page.notice,
     problem: page.problem,
     breadcrumbs: page.under ? [{ href: page.area, label: areaLabel }] : undefined,
-    refreshSeconds: page.refreshSeconds,
     body: html`<nav aria-label="Administration" class="margin-bottom-3">
         <ul class="usa-list usa-list--unstyled cl-actions">
           ${AREAS.map(

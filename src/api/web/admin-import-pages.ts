@@ -25,6 +25,7 @@ import type { WebDeps } from './web-deps';
  */
 
 export const MAX_IMPORT_BYTES = 20_000_000;
+const REFRESH_SECONDS = 3;
 
 export function registerAdminImportPages(web: Router, deps: WebDeps, mw: PageMiddleware): void {
   web.param('runId', requireUuid);
@@ -84,7 +85,11 @@ export function registerAdminImportPages(web: Router, deps: WebDeps, mw: PageMid
   web.get('/admin/import/:runId', mw.signedIn, requireAdmin, async (req, res) => {
     const run = await findRun(deps.pool, String(req.params.runId));
     if (!run) throw new NotFoundError('No such import.');
-    sendPage(res, 200, progressPage(viewerOf(res), run));
+    const follow = run.status === 'running' && req.query.refresh !== 'off';
+    // The HTTP Refresh header reloads the page without JavaScript; the page offers to stop it
+    // (WCAG 2.2.1), which a <meta> refresh could not do.
+    if (follow) res.set('refresh', String(REFRESH_SECONDS));
+    sendPage(res, 200, progressPage(viewerOf(res), run, follow));
   });
 }
 
@@ -197,7 +202,7 @@ const STATUS_WORDS: Record<ImportRun['status'], string> = {
   failed: 'Stopped: the file no longer passes its checks',
 };
 
-function progressPage(viewer: Viewer, run: ImportRun): string {
+function progressPage(viewer: Viewer, run: ImportRun, follow: boolean): string {
   const running = run.status === 'running';
   const counted = `${run.doneCount} of ${run.rowCount} (failed ${run.failedCount})`;
   return adminPage({
@@ -205,7 +210,6 @@ function progressPage(viewer: Viewer, run: ImportRun): string {
     area: '/admin/import',
     under: 'import',
     title: `Import of ${run.fileName}`,
-    refreshSeconds: running ? 3 : undefined,
     body: html`<p id="import-status"><strong>Status:</strong> ${STATUS_WORDS[run.status]}</p>
       <div class="usa-form-group">
         <label class="usa-label" for="import-progress">Rows imported</label>
@@ -227,7 +231,15 @@ function progressPage(viewer: Viewer, run: ImportRun): string {
       </p>
       ${
         running
-          ? html`<p>This page refreshes every few seconds. <a href="/admin/import/${run.id}">Reload</a></p>`
+          ? html`<p>
+              ${
+                follow
+                  ? html`This page reloads every ${REFRESH_SECONDS} seconds.
+                      <a href="/admin/import/${run.id}?refresh=off">Stop reloading</a> ·`
+                  : ''
+              }
+              <a href="/admin/import/${run.id}">Reload${follow ? ' now' : ''}</a>
+            </p>`
           : ''
       }
       ${

@@ -19,8 +19,6 @@ export interface PageOptions {
   problem?: string | undefined;
   /** Links above the title, e.g. back to the case. */
   breadcrumbs?: readonly { href: string; label: string }[] | undefined;
-  /** Reloads the page every so many seconds (a progress page that works without JavaScript). */
-  refreshSeconds?: number | undefined;
 }
 
 export type NavSection =
@@ -123,7 +121,6 @@ export function renderPage(options: PageOptions): string {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${String(options.refreshSeconds)}" />` : ''}
         <title>${options.title} — Caseloop</title>
         <link rel="stylesheet" href="/assets/uswds/css/uswds.min.css" />
         <link rel="stylesheet" href="/assets/caseloop.css" />
