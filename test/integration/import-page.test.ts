@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
+import { commitImport, dryRun } from '../../src/domain/case-import/run';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { createStaff, createTeam } from '../helpers/fixtures';
 import { daysBefore, importFile, sampleFileRecords } from '../helpers/import-file';
@@ -127,6 +128,48 @@ describe('admin import page', () => {
     expect(again.status).toBe(200);
     expect(again.html).toContain('nothing new to import');
     expect(again.html).not.toContain('/commit"');
+  });
+
+  it('when a run stopped halfway (its first rows imported, then the worker lost), then committing it imports only the rest and counts every row done', async () => {
+    const team = await createTeam(stack.db.pool);
+    const program = (
+      await stack.db.pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [team.programId])
+    ).rows[0]!.name;
+    const now = stack.clock().getTime();
+    const rows = ['R-1', 'R-2', 'R-3', 'R-4', 'R-5'].map((key) => ({
+      import_key: key,
+      program,
+      client_given_name: `Given${key}`,
+      client_family_name: 'Resumed',
+      case_manager_email: team.caseManager.email,
+      opened_date: daysBefore(now, 30),
+    }));
+    const cookie = await signInCookie(stack, team.admin);
+    const checked = await upload(cookie, importFile(rows));
+    const runId = /action="\/admin\/import\/([0-9a-f-]{36})\/commit"/.exec(checked.html)![1]!;
+    // What the earlier attempt managed before it was cut off: the first two rows.
+    const deps = { pool: stack.db.pool, workflows: createCaseWorkflows(stack.env.client, stack.taskQueue) };
+    await commitImport(
+      deps,
+      team.admin,
+      await dryRun(stack.db.pool, importFile(rows.slice(0, 2)), stack.clock()),
+      stack.clock(),
+    );
+
+    expect((await commit(cookie, runId, csrfOf(checked.html)!)).status).toBe(303);
+    let progress = await page(cookie, `/admin/import/${runId}`);
+    for (let i = 0; i < 240 && !progress.html.includes('Status:</strong> Done'); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      progress = await page(cookie, `/admin/import/${runId}`);
+    }
+    expect(progress.html).toContain('5 of 5 (failed 0)');
+    const keys = (
+      await stack.db.pool.query<{ import_key: string }>(
+        'SELECT import_key FROM case_imports WHERE program_id = $1 ORDER BY import_key',
+        [team.programId],
+      )
+    ).rows.map((r) => r.import_key);
+    expect(keys).toEqual(['R-1', 'R-2', 'R-3', 'R-4', 'R-5']);
   });
 
   it('when the file has problems, then the page lists each by row, column and reason, offers no commit and keeps nothing', async () => {
