@@ -9,6 +9,7 @@ import { createSendCaseNotification } from './notifications';
 import { createProjectCaseSchedule } from './projection';
 import { createSendAppointmentInvite } from './appointments';
 import { createQueueImportCatchUp } from './import-catch-up';
+import { createCommitImportRun } from './import-run';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -32,5 +33,6 @@ export function createActivities(deps: ActivityDeps) {
     sendAppointmentInvite: createSendAppointmentInvite(deps),
     ...createDigestActivities(deps),
     queueImportCatchUp: createQueueImportCatchUp(deps),
+    commitImportRun: createCommitImportRun(deps),
   };
 }

@@ -33,7 +33,11 @@ export interface CaseWorkflows {
   policyChanged(caseId: string, change: PolicyChange, bound?: CallBound): Promise<void>;
   /** Starts (or joins) the workflow that delivers a fan-out's changes until every case has them. */
   startFanOut(input: FanOutInput, bound?: CallBound): Promise<{ workflowId: string }>;
+  /** Starts (once, however often asked) the workflow that commits an import run from the admin page. */
+  startImportRun(runId: string, bound?: CallBound): Promise<{ workflowId: string }>;
 }
+
+export const importRunWorkflowId = (runId: string): string => `case-import-${runId}`;
 
 export const fanOutWorkflowId = (fanOutId: string): string => `fan-out-${fanOutId}`;
 

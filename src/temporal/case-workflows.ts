@@ -1,11 +1,19 @@
 import {
+  WorkflowExecutionAlreadyStartedError,
   WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
 import { ConflictError } from '../core/errors';
-import { caseWorkflowId, fanOutWorkflowId, type CallBound, type CaseWorkflows } from '../domain/ports';
+import {
+  caseWorkflowId,
+  fanOutWorkflowId,
+  importRunWorkflowId,
+  type CallBound,
+  type CaseWorkflows,
+} from '../domain/ports';
 import {
   acknowledgeEscalationUpdate,
   caseEventUpdate,
@@ -88,6 +96,25 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
           staticSummary: `${input.what} · ${input.cases} case(s)`,
         }),
       );
+      return { workflowId };
+    },
+    async startImportRun(runId, bound) {
+      const workflowId = importRunWorkflowId(runId);
+      try {
+        await bounded(bound, () =>
+          client.workflow.start('caseImport', {
+            workflowId,
+            taskQueue,
+            args: [{ runId }],
+            // A double click joins the running import; one that ended is never run again.
+            workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            staticSummary: `Case import ${runId}`,
+          }),
+        );
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
       return { workflowId };
     },
     async policyChanged(caseId, change, bound) {

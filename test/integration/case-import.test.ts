@@ -3,8 +3,8 @@ import { commitImport, dryRun } from '../../src/domain/case-import/run';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createProgram, createProvider, createStaff, createTeam } from '../helpers/fixtures';
-import { daysBefore, importFile } from '../helpers/import-file';
+import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
+import { daysBefore, importFile, sampleFileRecords } from '../helpers/import-file';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -56,18 +56,7 @@ describe('case import: dry run and commit', () => {
 
   it('when the sample file is dry-run against the demo staff, program and provider, then every row is ready', async () => {
     const pool = stack.db.pool;
-    const person = async (email: string, role: string, supervisorId: string | null = null): Promise<string> =>
-      (
-        await pool.query<{ id: string }>(
-          'INSERT INTO staff (email, full_name, role, supervisor_id) VALUES ($1, $1, $2, $3) RETURNING id',
-          [email, role, supervisorId],
-        )
-      ).rows[0]!.id;
-    const sam = await person('sam.supervisor@demo.caseloop.local', 'supervisor');
-    await person('casey.manager@demo.caseloop.local', 'case_manager', sam);
-    await person('dana.digest@demo.caseloop.local', 'case_manager', sam);
-    await createProgram(pool, { name: 'Housing Stability' });
-    await createProvider(pool, 'Northside Employment Hub');
+    await sampleFileRecords(pool);
     const plan = await dryRun(
       pool,
       readFileSync(path.join(__dirname, '../../docs/import-sample.csv')),

@@ -34,6 +34,7 @@ const AREAS = [
   { href: '/admin/programs', label: 'Programs' },
   { href: '/admin/providers', label: 'Providers' },
   { href: '/admin/audit', label: 'Audit log' },
+  { href: '/admin/import', label: 'Import cases' },
 ] as const;
 
 export type AdminArea = (typeof AREAS)[number]['href'];

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { registerAdminAuditPages } from './admin-audit-pages';
 import { registerAdminDirectoryPages } from './admin-directory-pages';
 import { registerAdminStaffPages } from './admin-staff-pages';
+import { registerAdminImportPages } from './admin-import-pages';
 import type { PageMiddleware } from './respond';
 import type { WebDeps } from './web-deps';
 import { requireUuid } from './admin-common';
@@ -15,4 +16,5 @@ export function registerAdminPages(web: Router, deps: WebDeps, mw: PageMiddlewar
   registerAdminStaffPages(web, deps, mw);
   registerAdminDirectoryPages(web, deps, mw);
   registerAdminAuditPages(web, deps, mw);
+  registerAdminImportPages(web, deps, mw);
 }
