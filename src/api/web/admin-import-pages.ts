@@ -129,8 +129,9 @@ function checkedPage(viewer: Viewer, fileName: string, plan: ImportPlan, runId?:
   const body = plan.problems.length
     ? html`<p>
           The dry run of <strong>${fileName}</strong> found ${plan.problems.length}
-          ${plan.problems.length === 1 ? 'problem' : 'problems'} in ${plan.total} row(s). Nothing was written.
-          Fix the file and check it again.
+          ${plan.problems.length === 1 ? 'problem' : 'problems'}
+          ${plan.total > 0 ? html`in a file of ${plan.total} ${plan.total === 1 ? 'row' : 'rows'}` : html`in its header`}.
+          Nothing was written. Fix the file and check it again.
         </p>
         ${problemTable(plan.problems, `Problems in ${fileName}`)}
         <p><a class="usa-button usa-button--outline" href="/admin/import">Check another file</a></p>`
