@@ -8,6 +8,7 @@ import { startChangeRelay } from '../domain/change-relay';
 import { createCaseWorkflows } from '../temporal/case-workflows';
 import { sweepExpiredHourly } from './idempotency';
 import { sweepOldAttempts } from '../domain/sign-in-throttle';
+import { expireUncommittedRuns } from '../domain/case-import/runs';
 import { DEFAULT_SESSION_POLICY, sweepAllEndedSessions, type SessionPolicy } from '../domain/web-sessions';
 import type { AccountMail } from '../domain/account-links';
 import type { SingleSignOn } from '../domain/single-sign-on';
@@ -49,6 +50,8 @@ export async function startApi(opts: {
     void sweepAllEndedSessions(opts.pool, new Date(), opts.sessions ?? DEFAULT_SESSION_POLICY).catch(
       () => undefined,
     );
+    // An import file checked but never committed holds client data: cleared a day later.
+    void expireUncommittedRuns(opts.pool, new Date()).catch(() => undefined);
   }, 60 * 60_000);
   attemptSweep.unref();
   // Committed case changes that their request could not deliver reach their workflows from here.

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { commitImport, dryRun } from '../../src/domain/case-import/run';
+import { expireUncommittedRuns } from '../../src/domain/case-import/runs';
 import { createCaseWorkflows } from '../../src/temporal/case-workflows';
 import { createStaff, createTeam } from '../helpers/fixtures';
 import { daysBefore, importFile, sampleFileRecords } from '../helpers/import-file';
@@ -170,6 +171,49 @@ describe('admin import page', () => {
       )
     ).rows.map((r) => r.import_key);
     expect(keys).toEqual(['R-1', 'R-2', 'R-3', 'R-4', 'R-5']);
+  });
+
+  it('when a checked file is not committed within a day, then the sweep deletes its text, the page says it expired and its commit button imports nothing', async () => {
+    const team = await createTeam(stack.db.pool);
+    const program = (
+      await stack.db.pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [team.programId])
+    ).rows[0]!.name;
+    const now = stack.clock().getTime();
+    const rows = [
+      {
+        import_key: 'X-1',
+        program,
+        client_given_name: 'Left',
+        client_family_name: 'Waiting',
+        case_manager_email: team.caseManager.email,
+        opened_date: daysBefore(now, 10),
+      },
+    ];
+    const cookie = await signInCookie(stack, team.admin);
+    const checked = await upload(cookie, importFile(rows));
+    const runId = /action="\/admin\/import\/([0-9a-f-]{36})\/commit"/.exec(checked.html)![1]!;
+    const fileOf = async () =>
+      (await stack.db.pool.query('SELECT status, file_text FROM import_runs WHERE id = $1', [runId])).rows[0];
+
+    // Within the day nothing expires; past it, the file goes.
+    expect(await expireUncommittedRuns(stack.db.pool, new Date(Date.now() + 23 * 3_600_000))).toBe(0);
+    expect(await fileOf()).toMatchObject({
+      status: 'checked',
+      file_text: expect.stringContaining('Waiting'),
+    });
+    expect(await expireUncommittedRuns(stack.db.pool, new Date(Date.now() + 25 * 3_600_000))).toBeGreaterThan(
+      0,
+    );
+    expect(await fileOf()).toEqual({ status: 'expired', file_text: null });
+
+    expect((await commit(cookie, runId, csrfOf(checked.html)!)).status).toBe(303);
+    const shown = await page(cookie, `/admin/import/${runId}`);
+    expect(shown.html).toContain('Expired: not committed within a day');
+    expect(shown.html).not.toContain('/commit"');
+    const imported = await stack.db.pool.query('SELECT 1 FROM case_imports WHERE program_id = $1', [
+      team.programId,
+    ]);
+    expect(imported.rowCount).toBe(0);
   });
 
   it('when the file has problems, then the page lists each by row, column and reason, offers no commit and keeps nothing', async () => {

@@ -201,6 +201,8 @@ const STATUS_WORDS: Record<ImportRun['status'], string> = {
   running: 'Importing',
   done: 'Done',
   failed: 'Stopped: the file no longer passes its checks',
+  expired:
+    'Expired: not committed within a day of its check, so the file was deleted. Upload it again to import it',
 };
 
 function progressPage(viewer: Viewer, run: ImportRun, follow: boolean): string {

@@ -11,7 +11,7 @@ import { commitImport, dryRun } from './run';
  * holds client data, so it is cleared the moment the run ends; the counts and failures stay.
  */
 
-export type ImportRunStatus = 'checked' | 'running' | 'done' | 'failed';
+export type ImportRunStatus = 'checked' | 'running' | 'done' | 'failed' | 'expired';
 
 export interface ImportRun {
   id: string;
@@ -89,6 +89,19 @@ export async function markRunStarted(pool: Pool, id: string, at: Date): Promise<
     [id, at],
   );
   return r.rowCount === 1;
+}
+
+/** How long a checked file waits for its commit before its client data is cleared. */
+export const CHECKED_RUN_LIFETIME_MS = 24 * 3_600_000;
+
+/** Clears the file of every run checked over a day ago and never committed; how many expired. */
+export async function expireUncommittedRuns(pool: Pool, now: Date): Promise<number> {
+  const expired = await pool.query(
+    `UPDATE import_runs SET status = 'expired', file_text = NULL, finished_at = $1
+      WHERE status = 'checked' AND created_at < $2`,
+    [now, new Date(now.getTime() - CHECKED_RUN_LIFETIME_MS)],
+  );
+  return expired.rowCount ?? 0;
 }
 
 /** Back to checked when the workflow could not be started (Temporal away): the button works again. */
