@@ -60,6 +60,9 @@ describe('admin import page', () => {
     return { status: res.status, location: res.headers.get('location') };
   }
 
+  const programName = async (id: string): Promise<string> =>
+    (await stack.db.pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [id])).rows[0]!
+      .name;
   const runCount = async (pool: Pool): Promise<number> =>
     Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM import_runs')).rows[0]!.n);
 
@@ -133,9 +136,7 @@ describe('admin import page', () => {
 
   it('when a run stopped halfway (its first rows imported, then the worker lost), then committing it imports only the rest and counts every row done', async () => {
     const team = await createTeam(stack.db.pool);
-    const program = (
-      await stack.db.pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [team.programId])
-    ).rows[0]!.name;
+    const program = await programName(team.programId);
     const now = stack.clock().getTime();
     const rows = ['R-1', 'R-2', 'R-3', 'R-4', 'R-5'].map((key) => ({
       import_key: key,
@@ -175,9 +176,7 @@ describe('admin import page', () => {
 
   it('when a checked file is not committed within a day, then the sweep deletes its text, the page says it expired and its commit button imports nothing', async () => {
     const team = await createTeam(stack.db.pool);
-    const program = (
-      await stack.db.pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [team.programId])
-    ).rows[0]!.name;
+    const program = await programName(team.programId);
     const now = stack.clock().getTime();
     const rows = [
       {
@@ -218,9 +217,7 @@ describe('admin import page', () => {
 
   it('when the file has problems, then the page lists each by row, column and reason, offers no commit and keeps nothing', async () => {
     const team = await createTeam(stack.db.pool);
-    const program = (
-      await stack.db.pool.query<{ name: string }>('SELECT name FROM programs WHERE id = $1', [team.programId])
-    ).rows[0]!.name;
+    const program = await programName(team.programId);
     const now = stack.clock().getTime();
     const cookie = await signInCookie(stack, team.admin);
     const before = await runCount(stack.db.pool);
