@@ -151,7 +151,7 @@ describe('fault: the case change log keeps PostgreSQL and every case workflow in
    * Waits until the worker has written every new case's first projection and has nothing on its way,
    * so the freeze that follows stops an idle worker. (Frozen in the middle of a projection's
    * transaction, it would hold that case's row lock, and the API's writes to the case would wait
-   * for the thaw: a different fault, noted in the README's open problems.)
+   * for the thaw: a different fault from the one each test injects.)
    */
   const workerIdleAfter = async (caseIds: string[]): Promise<void> => {
     await waitUntil(
