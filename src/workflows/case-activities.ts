@@ -16,11 +16,14 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
 };
 
 /** The activities a case workflow calls: write its projection, send one ladder step, tell one piece of news. */
-export const { sendCaseNotification, projectCaseSchedule, sendCaseNews, sendAppointmentInvite } =
-  proxyActivities<Activities>(ACTIVITY_OPTIONS);
-
-/** Imported cases only: queue what was overdue at the import for the case manager's catch-up digest. */
-export const { queueImportCatchUp } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+/** `queueImportCatchUp` (imported cases only) queues what was overdue at the import for the catch-up digest. */
+export const {
+  sendCaseNotification,
+  projectCaseSchedule,
+  sendCaseNews,
+  sendAppointmentInvite,
+  queueImportCatchUp,
+} = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** An activity call with a summary, so the UI's timeline reads as the case's story. */
 export const titled = (summary: string): ActivityOptions => ({ ...ACTIVITY_OPTIONS, summary });

@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { parseCsv } from '../helpers/csv';
 import { createCaseRow, createTeam, type StaffFixture } from '../helpers/fixtures';
-import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
+import { checkInSecondWindow } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
@@ -19,19 +19,8 @@ describeInBrowser('CSV downloads from the pages, in a real browser', () => {
   });
 
   /** Accessible and readable at 320 px, checked in a second window where axe may run its script. */
-  async function checkPage(page: Page, staff: StaffFixture, name: string): Promise<void> {
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const audit = await context.newPage();
-    await signInPage(audit, stack, staff);
-    await audit.goto(page.url());
-    expect(await axeViolations(audit)).toEqual([]);
-    await keepScreenshot(audit, name);
-    await audit.setViewportSize({ width: 320, height: 800 });
-    expect(await horizontalOverflow(audit)).toBe(0);
-    expect(await axeViolations(audit)).toEqual([]);
-    await keepScreenshot(audit, `${name}-320`);
-    await context.close();
-  }
+  const checkPage = (page: Page, staff: StaffFixture, name: string): Promise<void> =>
+    checkInSecondWindow(browser, page.url(), (audit) => signInPage(audit, stack, staff), name);
 
   /** Clicks a download link and reads the file the browser saved. */
   async function downloaded(page: Page, link: string): Promise<{ name: string; rows: string[][] }> {

@@ -3,12 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { DAY, HOUR } from '../helpers/clock';
 import { createProgram, createProvider, createStaff, type StaffFixture } from '../helpers/fixtures';
-import {
-  axeViolations,
-  horizontalOverflow,
-  keepScreenshot,
-  overflowingElements,
-} from '../helpers/page-checks';
+import { checkInSecondWindow } from '../helpers/page-checks';
 import { givePassword } from '../helpers/sessions';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
@@ -25,21 +20,8 @@ describeInBrowser('Program outcomes report, in a real browser', () => {
   });
 
   /** Accessible and readable at 320 px, checked in a second window where axe may run its script. */
-  async function checkPage(page: Page, staff: StaffFixture, name: string): Promise<void> {
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const audit = await context.newPage();
-    await signInPage(audit, stack, staff);
-    await audit.goto(page.url());
-    expect(await axeViolations(audit)).toEqual([]);
-    await keepScreenshot(audit, name);
-    await audit.setViewportSize({ width: 320, height: 800 });
-    const overflow = await horizontalOverflow(audit);
-    if (overflow !== 0) console.log(await overflowingElements(audit));
-    expect(overflow).toBe(0);
-    expect(await axeViolations(audit)).toEqual([]);
-    await keepScreenshot(audit, `${name}-320`);
-    await context.close();
-  }
+  const checkPage = (page: Page, staff: StaffFixture, name: string): Promise<void> =>
+    checkInSecondWindow(browser, page.url(), (audit) => signInPage(audit, stack, staff), name);
 
   /** A program with a few weeks of work behind it, relative to the test server's "now". */
   async function program() {

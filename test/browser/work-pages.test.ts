@@ -4,7 +4,7 @@ import type { ProjectedObligation } from '../../src/activities/types';
 import { DAY, HOUR, startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createCaseRow, createTeam, type StaffFixture } from '../helpers/fixtures';
-import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
+import { checkInSecondWindow, keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInPage } from '../helpers/web-session';
 
@@ -29,24 +29,9 @@ describeInBrowser('My work and Caseload, in a real browser', () => {
   const summary = async (page: Page): Promise<string> =>
     ((await page.locator('#caseload-summary').textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
-  /**
-   * Accessible and readable at 320 px: no axe violations, nothing scrolls sideways. The pages run
-   * no script of their own; axe needs one, so it runs in a second window (scripts on, the CSP
-   * bypassed for axe alone) signed in as the same person, on the same address.
-   */
-  async function checkPage(page: Page, staff: StaffFixture, name: string): Promise<void> {
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const audit = await context.newPage();
-    await signIn(audit, staff);
-    await audit.goto(page.url());
-    expect(await axeViolations(audit)).toEqual([]);
-    await keepScreenshot(audit, name);
-    await audit.setViewportSize({ width: 320, height: 800 });
-    expect(await horizontalOverflow(audit)).toBe(0);
-    expect(await axeViolations(audit)).toEqual([]);
-    await keepScreenshot(audit, `${name}-320`);
-    await context.close();
-  }
+  /** Accessible and readable at 320 px, checked in a second window where axe may run its script. */
+  const checkPage = (page: Page, staff: StaffFixture, name: string): Promise<void> =>
+    checkInSecondWindow(browser, page.url(), (audit) => signIn(audit, staff), name);
 
   /**
    * A caseload of 30 cases whose obligations are projected as their workflows would write them,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
 const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -56,4 +56,30 @@ export async function overflowingElements(page: Page): Promise<string[]> {
     .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
     .slice(0, 10)
     .map((el) => el.tagName + '.' + el.className + ' ' + (el.textContent || '').trim().slice(0, 40))`);
+}
+
+/**
+ * Accessible and readable at 1280 and 320 px: no axe violations, nothing scrolls sideways, a
+ * screenshot of each. The pages run no script of their own; axe needs one, so it runs in a second
+ * window (scripts on, the CSP bypassed for axe alone) signed in as the same person, on the same address.
+ */
+export async function checkInSecondWindow(
+  browser: Browser,
+  url: string,
+  signIn: (page: Page) => Promise<void>,
+  name: string,
+): Promise<void> {
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+  const audit = await context.newPage();
+  await signIn(audit);
+  await audit.goto(url);
+  expect(await axeViolations(audit)).toEqual([]);
+  await keepScreenshot(audit, name);
+  await audit.setViewportSize({ width: 320, height: 800 });
+  const overflow = await horizontalOverflow(audit);
+  if (overflow !== 0) console.log(await overflowingElements(audit));
+  expect(overflow).toBe(0);
+  expect(await axeViolations(audit)).toEqual([]);
+  await keepScreenshot(audit, `${name}-320`);
+  await context.close();
 }
