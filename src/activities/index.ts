@@ -21,6 +21,8 @@ export interface ActivityDeps {
   agency?: AgencyContact;
   /** Delivers case changes (fan-outs); assembled by src/worker/create-worker.ts over the worker's connection. */
   caseWorkflows?: CaseWorkflows;
+  /** The real time, as activities read it (Date.now; tests move it to play a worker that was paused). */
+  now?: () => number;
 }
 
 /** Every activity, built over injected dependencies so tests can hand in real or test instances. */

@@ -35,6 +35,8 @@ export interface NotificationDeps {
   linkSigningKey: string;
   /** Named in provider emails, whose replies go to the case manager and this contact. */
   agency?: AgencyContact;
+  /** The real time a send runs at (tests pin it). */
+  now?: () => number;
 }
 
 const REMINDS_OF_APPOINTMENT: ReadonlySet<string> = new Set([
@@ -256,12 +258,24 @@ async function recordEscalation(
 }
 
 /**
+ * A reminder whose successor is already due by the real clock is not sent, unless an earlier attempt
+ * of this very send already recorded it (then the exactly-once protocol finishes what it started).
+ */
+async function stale(deps: NotificationDeps, req: CaseNotificationRequest, key: string): Promise<boolean> {
+  if (!req.supersededAt || !req.supersededBy) return false;
+  if ((deps.now ?? Date.now)() < Date.parse(req.supersededAt)) return false;
+  const recorded = await deps.pool.query('SELECT 1 FROM notifications WHERE notification_key = $1', [key]);
+  return recorded.rowCount === 0;
+}
+
+/**
  * Sends one case notification exactly once (the protocol in deliver-once.ts), audited as it is
  * recorded. A permanent rejection is told to someone who can fix the address.
  */
 export function createSendCaseNotification(deps: NotificationDeps) {
   return async function sendCaseNotification(req: CaseNotificationRequest): Promise<NotificationResult> {
     const key = notificationKey(req);
+    if (await stale(deps, req, key)) return { status: 'superseded', by: req.supersededBy! };
     // Appointment reminders say when and where; the client's goes only with consent (checked now).
     if (REMINDS_OF_APPOINTMENT.has(req.obligationKind)) return sendAppointmentReminder(deps, req, key);
     if (req.recipient === 'client')

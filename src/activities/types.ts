@@ -18,6 +18,12 @@ export interface CaseNotificationRequest {
   recipient: Recipient;
   /** Empty for a provider, who is found through the referral. */
   recipientStaffId: string;
+  /**
+   * When the next reminder of the same obligation to the same recipient falls due, and its step: a
+   * send that runs after it (the worker was paused and woke with an old clock) sends nothing.
+   */
+  supersededAt?: string;
+  supersededBy?: LadderStepKind;
 }
 
 /** One piece of news to tell (a request or decision): what the workflow queued, and its case. */
@@ -30,7 +36,9 @@ export type NotificationResult =
   /** Nobody needs telling: the recipient made the request or decision themselves. */
   | { status: 'not_needed'; reason: string }
   | { status: 'failed'; notificationKey: string; reason: string }
-  | { status: 'no_recipient'; reason: string };
+  | { status: 'no_recipient'; reason: string }
+  /** A later reminder of the same obligation was already due when the send ran: that one goes instead. */
+  | { status: 'superseded'; by: LadderStepKind };
 
 export interface CaseProjection {
   caseId: string;

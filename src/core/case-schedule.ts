@@ -1,4 +1,4 @@
-import { ladderSteps, type LadderStep } from './ladder';
+import { ladderSteps, type LadderStep, type LadderStepKind } from './ladder';
 import {
   escalationLevelOf,
   isEscalationStep,
@@ -168,10 +168,32 @@ export function nextStep(state: ScheduleState, now: number): PlannedStep | undef
       obligationId: first.obligation.id,
       obligationKind: first.obligation.kind,
       what: 'skipped',
-      detail: `${first.kind.replace(/_/g, ' ')} not sent: superseded by ${later.kind.replace(/_/g, ' ')}`,
+      detail: supersededDetail(first.kind, later.kind),
       dueAt: first.obligation.dueAt,
     });
   }
+}
+
+/**
+ * The later reminder of the same obligation to the same recipient that makes `step` stale once it
+ * is due (the rule nextStep applies, kept for the send itself: a worker paused past it wakes with an
+ * old clock, and only the send, at the real time, can tell). Escalations are never superseded.
+ */
+export function supersedingStep(state: ScheduleState, step: PlannedStep): PlannedStep | undefined {
+  if (isEscalation(step)) return undefined;
+  return pendingSteps(state).find(
+    (s) =>
+      s.obligation.id === step.obligation.id &&
+      s.id !== step.id &&
+      s.sendAt > step.sendAt &&
+      !isEscalation(s) &&
+      s.to === step.to,
+  );
+}
+
+/** The timeline's words for a reminder not sent because a later one of the same obligation was due. */
+export function supersededDetail(first: LadderStepKind, later: LadderStepKind): string {
+  return `${first.replace(/_/g, ' ')} not sent: superseded by ${later.replace(/_/g, ' ')}`;
 }
 
 /** A step has gone: it is not sent again, and an escalation step raises (or climbs) the escalation. */

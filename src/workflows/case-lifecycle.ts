@@ -29,7 +29,15 @@ import { CASE_STATE_OPS, initialCaseState, isOpen, type CaseState } from './case
 import { importedCaseState, overdueAtImport } from './imported-case';
 import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { PATCHES } from './patches';
-import { buildSchedule, nextStep, recipientId, recordStepSent, type PlannedStep } from './schedule';
+import {
+  buildSchedule,
+  nextStep,
+  recipientId,
+  recordStepSent,
+  supersededDetail,
+  supersedingStep,
+  type PlannedStep,
+} from './schedule';
 import { SA } from './search-attributes';
 import { createStepAlarm, type StepAlarm } from './step-alarm';
 
@@ -203,10 +211,12 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
     log.warn('No recipient for ladder step', { obligationId: o.id, step: step.id, to: step.to });
     return;
   }
+  const later = supersedingStep(state, step);
   const result = await sendCaseNotification.executeWithOptions(
     reminderSend(`Send ${stepLabel(step)} to ${step.to}`),
     [
       {
+        ...(later ? { supersededAt: iso(later.sendAt), supersededBy: later.kind } : {}),
         caseId: input.caseId,
         obligationId: o.id,
         obligationKind: o.kind,
@@ -221,6 +231,7 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
       },
     ],
   );
+  if (result.status === 'superseded') return recordSuperseded(state, step, result.by);
   // The record no longer allows writing to the provider (consent withdrawn): the timeline says so.
   if (step.kind === 'provider_follow_up' && result.status === 'not_needed')
     state.decisions.push(consentSkipDecision(o, Date.now(), result.reason, 'follow-up'));
@@ -242,6 +253,26 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
       step: step.id,
       result,
     });
+}
+
+/**
+ * The send found a later reminder of the obligation already due (this workflow task's clock was old:
+ * the worker had been paused): the step counts as skipped, as nextStep would have had it, and the
+ * loop sends the later one.
+ */
+function recordSuperseded(state: CaseState, step: PlannedStep, by: PlannedStep['kind']): void {
+  const o = step.obligation;
+  o.sent = o.sent.filter((id) => id !== step.id);
+  o.skipped.push(step.id);
+  state.decisions.push({
+    key: `${o.id}/skipped/${step.id}/${o.dueAt}`,
+    at: Date.now(),
+    obligationId: o.id,
+    obligationKind: o.kind,
+    what: 'skipped',
+    detail: supersededDetail(step.kind, by),
+    dueAt: o.dueAt,
+  });
 }
 
 /** Tells the oldest piece of queued news by one email (exactly once, by its key); false when none waits. */

@@ -13,6 +13,8 @@ export {
   pendingSteps,
   recipientId,
   recordStepSent,
+  supersededDetail,
+  supersedingStep,
   type PlannedStep,
 } from '../core/case-schedule';
 

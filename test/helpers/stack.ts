@@ -33,7 +33,14 @@ export interface TestStack {
  */
 export async function startTestStack(
   taskQueue: string,
-  options: { replayEveryTask?: boolean } = {},
+  options: {
+    replayEveryTask?: boolean;
+    /**
+     * Activities read the clock this far ahead of the server's: a worker paused across a reminder
+     * wakes with workflow tasks older than the time its sends run at.
+     */
+    activityClockAheadMs?: number;
+  } = {},
 ): Promise<TestStack> {
   const [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
   const mailer: Mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
@@ -45,7 +52,15 @@ export async function startTestStack(
     // cache, a replaced worker's sticky queue strands the next task on the time-skipping server.)
     testWorker(
       env,
-      { taskQueue, pool: db.pool, mailer, publicBaseUrl: api.base },
+      {
+        taskQueue,
+        pool: db.pool,
+        mailer,
+        publicBaseUrl: api.base,
+        ...(options.activityClockAheadMs === undefined
+          ? {}
+          : { now: () => clock().getTime() + options.activityClockAheadMs! }),
+      },
       options.replayEveryTask ? 0 : undefined,
     );
   let worker = await newWorker();
@@ -63,9 +78,13 @@ export async function startTestStack(
     async restartWorker(meanwhile) {
       worker.shutdown();
       await running;
-      await meanwhile?.();
-      worker = await newWorker();
-      running = worker.run();
+      try {
+        await meanwhile?.();
+      } finally {
+        // Even when an expectation inside failed: stop() needs a running worker to shut down.
+        worker = await newWorker();
+        running = worker.run();
+      }
     },
     async stop() {
       await api.close();
@@ -82,7 +101,7 @@ export async function startTestStack(
 /** Caseloop's real worker on a test server, with the test keys and the bundled workflows. */
 export async function testWorker(
   env: TestWorkflowEnvironment,
-  deps: { taskQueue: string; pool: Pool; mailer: Mailer; publicBaseUrl: string },
+  deps: { taskQueue: string; pool: Pool; mailer: Mailer; publicBaseUrl: string; now?: () => number },
   maxCachedWorkflows?: number,
 ): Promise<Worker> {
   return createCaseloopWorker({

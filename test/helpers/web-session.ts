@@ -27,7 +27,7 @@ export function formClient(base: string, cookie: string) {
     path: string,
     fields: Record<string, string> | [string, string][],
     from = path,
-  ): Promise<{ status: number; html: string; location: string | null }> {
+  ): Promise<{ status: number; html: string; location: string | null; retryAfter: string | null }> {
     const page = await get(from);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
     if (!csrf) throw new Error(`no CSRF token on ${from} (status ${page.status})`);
@@ -39,7 +39,12 @@ export function formClient(base: string, cookie: string) {
       headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
       body: body.toString(),
     });
-    return { status: res.status, html: await res.text(), location: res.headers.get('location') };
+    return {
+      status: res.status,
+      html: await res.text(),
+      location: res.headers.get('location'),
+      retryAfter: res.headers.get('retry-after'),
+    };
   }
   return { get, post };
 }

@@ -71,6 +71,43 @@ describe('notification delivery over real SMTP and PostgreSQL', () => {
     expect(mine[0]!.messageId).toBe(row.message_id);
   });
 
+  it('when a heads-up is sent after its due reminder already fell due (a paused worker woke with an old clock), then nothing leaves and the send says which step superseded it; before that time, or once recorded, it goes as usual', async () => {
+    let now = Date.parse('2027-01-15T09:00:00.000Z');
+    const send = createSendCaseNotification({
+      pool: db.pool,
+      mailer,
+      publicBaseUrl: 'http://x',
+      linkSigningKey: DEVELOPMENT_LINK_SIGNING_KEY,
+      now: () => now,
+    });
+    const { request: due } = await dueReminder();
+    const headsUp: CaseNotificationRequest = {
+      ...due,
+      step: 'heads_up',
+      stepId: 'heads_up',
+      scheduledFor: '2027-01-14T09:00:00.000Z',
+      supersededAt: '2027-01-15T09:00:00.000Z',
+      supersededBy: 'due',
+    };
+    const before = smtp.messages.length;
+    const logged = async () =>
+      (await db.pool.query('SELECT count(*)::int AS n FROM notifications WHERE case_id = $1', [due.caseId]))
+        .rows[0].n;
+
+    expect(await send(headsUp)).toEqual({ status: 'superseded', by: 'due' });
+    expect(smtp.messages.length).toBe(before);
+    expect(await logged()).toBe(0);
+
+    // A minute earlier by the real clock, the heads-up is still the step to send.
+    now -= 60_000;
+    expect((await send(headsUp)).status).toBe('sent');
+    // A retry of that send, now past the due time, finishes what it started rather than dropping it.
+    now += 120_000;
+    expect((await send(headsUp)).status).toBe('already_sent');
+    expect(smtp.messages.length).toBe(before + 1);
+    expect(await logged()).toBe(1);
+  });
+
   it('when the address is rejected permanently, then the failure is recorded and not retried', async () => {
     const send = createSendCaseNotification({
       pool: db.pool,

@@ -4,7 +4,7 @@ import type { Actor } from '../../domain/actor';
 import type { Applied } from '../../domain/case-changes';
 import { loadCase, type CaseDeps } from '../../domain/cases';
 import type { CaseStatus } from '../../core/case-contract';
-import { AppError } from '../../core/errors';
+import { AppError, UnavailableError } from '../../core/errors';
 import { errorSummary, fieldErrorsFromZod, type FieldErrors, type FormValues } from './forms';
 import { renderPage } from './layout';
 import type { NoticeKey } from './notices';
@@ -129,14 +129,17 @@ export interface Refusal {
 
 /**
  * A refusal from the domain (the record's state does not allow it, a referenced record is not
- * usable, a time is in the future) as the form should show it; anything else is not the form's to
+ * usable, a time is in the future, the case's clock cannot take a change just now) as the form
+ * should show it, so what was typed stays for another try; anything else is not the form's to
  * explain and goes on to the error pages. `fieldMessage` words a field problem for this form.
  */
 export function refusalOf(
   err: unknown,
   fieldMessage: (field: string, reason: string) => string | undefined = () => undefined,
 ): Refusal | undefined {
-  if (!(err instanceof AppError) || err.status === 404 || err.status >= 500) return undefined;
+  if (!(err instanceof AppError) || err.status === 404) return undefined;
+  // 503 changed nothing and says to try again shortly: the same form, kept, is where to do that.
+  if (err.status >= 500 && !(err instanceof UnavailableError)) return undefined;
   const errors: FieldErrors = {};
   for (const f of err.fields) {
     const name = f.field.replace(/^body\./, '');

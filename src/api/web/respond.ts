@@ -9,6 +9,8 @@ export const viewerOf = (res: Response): Viewer => res.locals.viewer as Viewer;
 
 /** Pages carry client data: never cached. */
 export function sendPage(res: Response, status: number, body: string): void {
+  // A 503 page changed nothing and passes: tell the browser (and any proxy) when to come back.
+  if (status === 503) res.set('retry-after', '5');
   res.status(status).type('html').set('cache-control', 'no-store').send(body);
 }
 

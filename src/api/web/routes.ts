@@ -7,7 +7,7 @@ import express, {
 } from 'express';
 import { AckLinkError, verifyAckLink } from '../../domain/ack-links';
 import type { Actor } from '../../domain/actor';
-import { AppError, ForbiddenError, NotFoundError } from '../../core/errors';
+import { AppError, ForbiddenError, NotFoundError, UnavailableError } from '../../core/errors';
 import { problemFromDatabase } from '../pg-errors';
 import { acknowledgeEscalation, getEscalation, type Escalation } from '../../domain/escalations';
 import { obligationLabel } from '../../core/obligation-catalogue';
@@ -181,6 +181,15 @@ function webErrors(logger: Logger): ErrorRequestHandler {
           body: back,
         }),
       );
+    // Nothing changed and it will pass (a busy record, the case's clock out of reach): say so, not "went wrong".
+    if (problem instanceof UnavailableError) {
+      logger.warn({ err, path: req.path }, 'web page unavailable');
+      return send(
+        res,
+        503,
+        renderPage({ title: 'Try again shortly', viewer, problem: problem.message, body: back }),
+      );
+    }
     logger.error({ err, path: req.path }, 'web page failed');
     send(
       res,
