@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { createProjectCaseSchedule } from '../../src/activities/projection';
 import type { ProjectedObligation } from '../../src/activities/types';
 import { DAY, HOUR, startOn } from '../helpers/clock';
@@ -20,6 +20,14 @@ describeInBrowser('My work and Caseload, in a real browser', () => {
   });
 
   /** Signed in (a session, as after the sign-in form), landing on My work as a sign-in does. */
+  /**
+   * Clicks a link or a GET form's button and waits for the page it leads to: reading rows straight
+   * after the click could count the old page's, or none while the new one loads.
+   */
+  async function follow(page: Page, target: Locator): Promise<void> {
+    await Promise.all([page.waitForEvent('load'), target.click()]);
+  }
+
   async function signIn(page: Page, staff: StaffFixture): Promise<void> {
     await signInPage(page, stack, staff);
     await page.goto(`${stack.api.base}/work`);
@@ -153,16 +161,16 @@ describeInBrowser('My work and Caseload, in a real browser', () => {
     expect(await page.getByRole('link', { name: 'Next page' }).isVisible()).toBe(true);
     expect((await page.getByRole('link', { name: 'Next page' }).boundingBox())!.width).toBeGreaterThan(40);
     await page.setViewportSize({ width: 1280, height: 900 });
-    await page.getByRole('link', { name: 'Next page' }).click();
+    await follow(page, page.getByRole('link', { name: 'Next page' }));
     expect(page.url()).toContain('page=2');
     expect(await rows.count()).toBe(5);
     expect(await summary(page)).toMatch(/Showing 26–30 of 30 cases/);
-    await page.getByRole('link', { name: 'Previous page' }).click();
+    await follow(page, page.getByRole('link', { name: 'Previous page' }));
     expect(await rows.count()).toBe(25);
 
     // Find a client: the search stays in its field, and the row links to the case.
     await page.getByLabel(/Find a client/).fill('sandoval');
-    await page.getByRole('button', { name: 'Show cases' }).click();
+    await follow(page, page.getByRole('button', { name: 'Show cases' }));
     expect(await rows.count()).toBe(1);
     expect(await rows.first().getByRole('link').getAttribute('href')).toBe(`/cases/${f.overdue.id}`);
     // The caseload names the client (anyone who sees the case may see them), and says it read them.
@@ -184,13 +192,13 @@ describeInBrowser('My work and Caseload, in a real browser', () => {
     // Sort by reference, high risk only, then overdue only.
     await page.getByLabel(/Find a client/).fill('');
     await page.getByLabel(/Sort by/).selectOption('reference');
-    await page.getByRole('button', { name: 'Show cases' }).click();
+    await follow(page, page.getByRole('button', { name: 'Show cases' }));
     expect(await rows.first().getByRole('link').textContent()).toBe(f.overdue.reference);
     expect(await rows.nth(1).getByRole('link').textContent()).toBe(f.today.reference);
     expect(await page.getByLabel(/Sort by/).inputValue()).toBe('reference');
 
     await page.getByLabel(/Risk/).selectOption('low');
-    await page.getByRole('button', { name: 'Show cases' }).click();
+    await follow(page, page.getByRole('button', { name: 'Show cases' }));
     expect(await rows.count()).toBe(25);
     expect(await rows.first().getByRole('link').textContent()).toBe(f.thisWeek.reference);
     expect(page.url()).toMatch(/risk=low/);
@@ -198,7 +206,7 @@ describeInBrowser('My work and Caseload, in a real browser', () => {
     await page.getByLabel(/Risk/).selectOption('');
     // USWDS draws its own box: people click the label.
     await page.getByText('Only cases with overdue work').click();
-    await page.getByRole('button', { name: 'Show cases' }).click();
+    await follow(page, page.getByRole('button', { name: 'Show cases' }));
     expect(await rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('1 overdue');
     expect(await page.getByLabel('Only cases with overdue work').isChecked()).toBe(true);
@@ -206,7 +214,7 @@ describeInBrowser('My work and Caseload, in a real browser', () => {
     // A search that finds nothing says so.
     await page.getByText('Only cases with overdue work').click();
     await page.getByLabel(/Find a client/).fill('Nobody');
-    await page.getByRole('button', { name: 'Show cases' }).click();
+    await follow(page, page.getByRole('button', { name: 'Show cases' }));
     expect(await summary(page)).toMatch(/No cases match/);
     await checkPage(page, f.team.caseManager, 'caseload-empty');
 
