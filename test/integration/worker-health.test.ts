@@ -76,12 +76,21 @@ describe('worker health endpoint', () => {
       () => output,
     );
     expect((await probe(`${base}/readyz`))?.body).toEqual({ status: 'ready', worker: 'RUNNING' });
-    const pollers = await env.client.workflowService.describeTaskQueue({
-      namespace: 'default',
-      taskQueue: { name: taskQueue },
-      taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
-    expect(pollers.pollers.length).toBeGreaterThan(0);
+    // The SDK's pollers start as the worker turns RUNNING; the server lists one once its first poll
+    // arrives, a moment later (CI once asked in between).
+    await until(
+      'Temporal to list a poller on the task queue',
+      async () =>
+        (
+          await env.client.workflowService.describeTaskQueue({
+            namespace: 'default',
+            taskQueue: { name: taskQueue },
+            taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          })
+        ).pollers.length > 0,
+      () => output,
+      15_000,
+    );
     expect((await probe(`${base}/healthz`))?.body).toEqual({ status: 'ok' });
 
     child.kill('SIGTERM');
@@ -100,8 +109,13 @@ async function probe(url: string): Promise<{ status: number; body: unknown } | u
   }
 }
 
-async function until(what: string, check: () => Promise<boolean>, output: () => string): Promise<void> {
-  const deadline = Date.now() + 90_000;
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  output: () => string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output()}`);
     await new Promise((r) => setTimeout(r, 100));
