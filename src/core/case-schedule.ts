@@ -161,16 +161,7 @@ export function nextStep(state: ScheduleState, now: number): PlannedStep | undef
         s.to === first.to,
     );
     if (!later) return first;
-    first.obligation.skipped.push(first.id);
-    state.decisions.push({
-      key: `${first.obligation.id}/skipped/${first.id}/${first.obligation.dueAt}`,
-      at: now,
-      obligationId: first.obligation.id,
-      obligationKind: first.obligation.kind,
-      what: 'skipped',
-      detail: supersededDetail(first.kind, later.kind),
-      dueAt: first.obligation.dueAt,
-    });
+    recordSuperseded(state, first, later.kind, now);
   }
 }
 
@@ -184,16 +175,34 @@ export function supersedingStep(state: ScheduleState, step: PlannedStep): Planne
   return pendingSteps(state).find(
     (s) =>
       s.obligation.id === step.obligation.id &&
-      s.id !== step.id &&
       s.sendAt > step.sendAt &&
       !isEscalation(s) &&
       s.to === step.to,
   );
 }
 
-/** The timeline's words for a reminder not sent because a later one of the same obligation was due. */
-export function supersededDetail(first: LadderStepKind, later: LadderStepKind): string {
-  return `${first.replace(/_/g, ' ')} not sent: superseded by ${later.replace(/_/g, ' ')}`;
+/**
+ * A reminder not sent because a later one of its obligation was due: skipped (not sent, whether or
+ * not it had been counted as sent), with the timeline's words for it.
+ */
+export function recordSuperseded(
+  state: ScheduleState,
+  step: PlannedStep,
+  later: LadderStepKind,
+  at: number,
+): void {
+  const o = step.obligation;
+  o.sent = o.sent.filter((id) => id !== step.id);
+  o.skipped.push(step.id);
+  state.decisions.push({
+    key: `${o.id}/skipped/${step.id}/${o.dueAt}`,
+    at,
+    obligationId: o.id,
+    obligationKind: o.kind,
+    what: 'skipped',
+    detail: `${step.kind.replace(/_/g, ' ')} not sent: superseded by ${later.replace(/_/g, ' ')}`,
+    dueAt: o.dueAt,
+  });
 }
 
 /** A step has gone: it is not sent again, and an escalation step raises (or climbs) the escalation. */

@@ -34,7 +34,7 @@ import {
   nextStep,
   recipientId,
   recordStepSent,
-  supersededDetail,
+  recordSuperseded,
   supersedingStep,
   type PlannedStep,
 } from './schedule';
@@ -231,7 +231,9 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
       },
     ],
   );
-  if (result.status === 'superseded') return recordSuperseded(state, step, result.by);
+  // Its successor was due by the time the send ran (this task's clock was old: the worker had been
+  // paused): skipped, as nextStep would have had it, and the loop sends the successor.
+  if (result.status === 'superseded') return recordSuperseded(state, step, result.by, Date.now());
   // The record no longer allows writing to the provider (consent withdrawn): the timeline says so.
   if (step.kind === 'provider_follow_up' && result.status === 'not_needed')
     state.decisions.push(consentSkipDecision(o, Date.now(), result.reason, 'follow-up'));
@@ -253,26 +255,6 @@ async function sendStep(input: CaseWorkflowInput, state: CaseState, step: Planne
       step: step.id,
       result,
     });
-}
-
-/**
- * The send found a later reminder of the obligation already due (this workflow task's clock was old:
- * the worker had been paused): the step counts as skipped, as nextStep would have had it, and the
- * loop sends the later one.
- */
-function recordSuperseded(state: CaseState, step: PlannedStep, by: PlannedStep['kind']): void {
-  const o = step.obligation;
-  o.sent = o.sent.filter((id) => id !== step.id);
-  o.skipped.push(step.id);
-  state.decisions.push({
-    key: `${o.id}/skipped/${step.id}/${o.dueAt}`,
-    at: Date.now(),
-    obligationId: o.id,
-    obligationKind: o.kind,
-    what: 'skipped',
-    detail: supersededDetail(step.kind, by),
-    dueAt: o.dueAt,
-  });
 }
 
 /** Tells the oldest piece of queued news by one email (exactly once, by its key); false when none waits. */

@@ -13,7 +13,7 @@ export {
   pendingSteps,
   recipientId,
   recordStepSent,
-  supersededDetail,
+  recordSuperseded,
   supersedingStep,
   type PlannedStep,
 } from '../core/case-schedule';
