@@ -123,9 +123,11 @@ describe('admin import page', () => {
       )
     ).rows[0];
     expect(run).toEqual({ status: 'done', file_text: null, done_count: 12, failed_count: 0 });
-    // One workflow ran the import, however often the button was pressed.
-    const described = await stack.env.client.workflow.getHandle(`case-import-${runId}`).describe();
-    expect(described.status.name).toBe('COMPLETED');
+    // One workflow ran the import, however often the button was pressed. The run row says "done"
+    // from inside its last activity, so the workflow completes a moment later: wait for its result.
+    const importRun = stack.env.client.workflow.getHandle(`case-import-${runId}`);
+    await importRun.result();
+    expect((await importRun.describe()).status.name).toBe('COMPLETED');
 
     // The same file again: every row was imported before, nothing to commit.
     const again = await upload(cookie, sample);
