@@ -3,7 +3,7 @@ import type { Actor } from '../../src/domain/actor';
 import { createPool } from '../../src/db/pool';
 import { approvalQueue } from '../../src/domain/approvals';
 import { programReport } from '../../src/domain/program-report';
-import { teamOverview } from '../../src/domain/team';
+import { teamOverviewPage } from '../../src/domain/team';
 import { onCleanup } from '../lib/cleanup';
 import { say } from '../lib/progress';
 import { round, summarize, type Summary } from '../lib/stats';
@@ -81,8 +81,10 @@ export async function runOversight(
     closedCases: cfg.closedCases,
     seedSeconds,
     runs: cfg.runs,
-    supervisorTeam: await timeRuns(cfg.runs, () => teamOverview(pool, supervisor, now)),
-    programManagerTeam: await timeRuns(cfg.runs, () => teamOverview(pool, programManager, now)),
+    supervisorTeam: await timeRuns(cfg.runs, () => teamOverviewPage(pool, supervisor, now, { number: 1 })),
+    programManagerTeam: await timeRuns(cfg.runs, () =>
+      teamOverviewPage(pool, programManager, now, { number: 1 }),
+    ),
     approvals: await timeRuns(cfg.runs, () => approvalQueue(pool, supervisor, now)),
     report90Days: await timeRuns(cfg.runs, () =>
       programReport(pool, programManager, team.programId, { from: ago(90), to: day(now) }, now),

@@ -72,14 +72,14 @@ function memberSql(actor: Actor, n: number, programsParam?: number): string {
  * CTE, so the planner estimates from the tables' statistics instead of guessing a CTE's size (at
  * 100,000 cases a guess of a few hundred rows turned hash joins into 100,000 index probes).
  */
-function openTeamCase(actor: Actor): string {
+function openTeamCase(actor: Actor, members: 'team' | 'shown'): string {
   const visible = {
     admin: 'TRUE',
     supervisor: '(c.supervisor_id = $1 OR c.case_manager_id = $1)',
     program_manager: '(c.program_id = ANY($4::uuid[]) AND $1::uuid IS NOT NULL)',
     case_manager: 'FALSE',
   }[actor.role];
-  return `c.status <> 'closed' AND c.case_manager_id IN (SELECT id FROM team) AND ${visible}`;
+  return `c.status <> 'closed' AND c.case_manager_id IN (SELECT id FROM ${members}) AND ${visible}`;
 }
 
 function requireOverseer(actor: Actor): void {
@@ -109,27 +109,79 @@ async function managedPrograms(pool: Pool, actor: Actor): Promise<string[]> {
   return rows.rows.map((r) => r.id);
 }
 
+/** One page of the team view, most overdue first; `total` counts every member. */
+export interface TeamPage {
+  members: TeamMemberSummary[];
+  total: number;
+  number: number;
+  size: number;
+}
+
+/** Members per page of the team view: a program of 100,000 cases has about 2,000 case managers. */
+export const TEAM_PAGE_SIZE = 25;
+
+/** Every member at once (the CSV download). */
 export async function teamOverview(pool: Pool, actor: Actor, now: Date): Promise<TeamMemberSummary[]> {
+  return (await overview(pool, actor, now, null)).members;
+}
+
+/**
+ * One page of members. Ranking needs each member's overdue count (overdue items only, a small
+ * set); the heavier counts (open cases, escalations, latest contact) run for the page's members
+ * alone, so a page costs about the same for a program of 2,000 case managers as for one of 20.
+ */
+export async function teamOverviewPage(
+  pool: Pool,
+  actor: Actor,
+  now: Date,
+  page: { number: number; size?: number },
+): Promise<TeamPage> {
+  return overview(pool, actor, now, { number: page.number, size: page.size ?? TEAM_PAGE_SIZE });
+}
+
+/** LIMIT and OFFSET as literals (whole numbers checked here): the parameters differ by role. */
+function pageClause(page: { number: number; size: number } | null): string {
+  if (!page) return '';
+  if (!Number.isInteger(page.number) || page.number < 1 || !Number.isInteger(page.size) || page.size < 1)
+    throw new Error(`invalid team page ${page.number} of size ${page.size}`);
+  return `LIMIT ${page.size} OFFSET ${(page.number - 1) * page.size}`;
+}
+
+async function overview(
+  pool: Pool,
+  actor: Actor,
+  now: Date,
+  page: { number: number; size: number } | null,
+): Promise<TeamPage> {
   requireOverseer(actor);
-  const open = openTeamCase(actor);
+  const open = openTeamCase(actor, 'shown');
   const rows = (
-    await pool.query<OverviewRow>(
+    await pool.query<OverviewRow & { members: string }>(
       `WITH team AS (
          SELECT s.id, s.full_name FROM staff s WHERE s.role = 'case_manager' AND ${memberSql(actor, 1, 4)}
        ),
        overdue AS (
          SELECT c.case_manager_id, o.obligation_kind, o.obligation_id, o.case_id, c.reference, o.due_at
            FROM case_obligations o JOIN cases c ON c.id = o.case_id
-          WHERE ${open} AND o.running AND o.due_at < $2 AND o.obligation_kind = ANY($3::text[])
+          WHERE ${openTeamCase(actor, 'team')} AND o.running AND o.due_at < $2
+            AND o.obligation_kind = ANY($3::text[])
        ),
        by_kind AS (
          SELECT case_manager_id, jsonb_object_agg(obligation_kind, n) AS kinds, sum(n)::int AS total
            FROM (SELECT case_manager_id, obligation_kind, count(*)::int AS n FROM overdue GROUP BY 1, 2) k
           GROUP BY 1
        ),
+       shown AS (
+         SELECT t.id, t.full_name, coalesce(bk.kinds, '{}'::jsonb) AS kinds, coalesce(bk.total, 0) AS total,
+                count(*) OVER () AS members
+           FROM team t LEFT JOIN by_kind bk ON bk.case_manager_id = t.id
+          ORDER BY coalesce(bk.total, 0) DESC, t.full_name, t.id
+          ${pageClause(page)}
+       ),
        oldest AS (
          SELECT DISTINCT ON (case_manager_id) case_manager_id, obligation_kind, case_id, reference, due_at
-           FROM overdue ORDER BY case_manager_id, due_at, reference, obligation_id
+           FROM overdue WHERE case_manager_id IN (SELECT id FROM shown)
+          ORDER BY case_manager_id, due_at, reference, obligation_id
        ),
        case_counts AS (
          SELECT c.case_manager_id, count(*)::int AS n
@@ -149,17 +201,16 @@ export async function teamOverview(pool: Pool, actor: Actor, now: Date): Promise
           WHERE ${open} AND n.type = 'contact'
           GROUP BY 1
        )
-       SELECT t.id AS staff_id, t.full_name, coalesce(cc.n, 0) AS open_cases,
-              coalesce(bk.kinds, '{}'::jsonb) AS overdue_by_kind, coalesce(bk.total, 0) AS overdue_total,
+       SELECT t.id AS staff_id, t.full_name, t.members, coalesce(cc.n, 0) AS open_cases,
+              t.kinds AS overdue_by_kind, t.total AS overdue_total,
               od.obligation_kind AS oldest_kind, od.case_id AS oldest_case_id, od.reference AS oldest_reference,
               od.due_at AS oldest_due_at, coalesce(oe.n, 0) AS open_escalations, ct.last_contact_at
-         FROM team t
+         FROM shown t
          LEFT JOIN case_counts cc ON cc.case_manager_id = t.id
-         LEFT JOIN by_kind bk ON bk.case_manager_id = t.id
          LEFT JOIN oldest od ON od.case_manager_id = t.id
          LEFT JOIN open_escalations oe ON oe.case_manager_id = t.id
          LEFT JOIN contact ct ON ct.case_manager_id = t.id
-        ORDER BY coalesce(bk.total, 0) DESC, t.full_name, t.id`,
+        ORDER BY t.total DESC, t.full_name, t.id`,
       [
         actor.id,
         now,
@@ -178,7 +229,7 @@ export async function teamOverview(pool: Pool, actor: Actor, now: Date): Promise
       named.map((id) => ({ entityId: id, caseId: id })),
     );
   else await audit(pool, actor, { action: 'read', entity: 'case', detail: { team: true, results: 0 } });
-  return rows.map((r) => ({
+  const members = rows.map((r) => ({
     staffId: r.staff_id,
     fullName: r.full_name,
     openCases: r.open_cases,
@@ -196,6 +247,13 @@ export async function teamOverview(pool: Pool, actor: Actor, now: Date): Promise
     openEscalations: r.open_escalations,
     lastContactAt: r.last_contact_at?.toISOString() ?? null,
   }));
+  // Past the last page there are no rows to carry the count: the first page's query answers it.
+  const total = rows.length
+    ? Number(rows[0]!.members)
+    : page && page.number > 1
+      ? (await overview(pool, actor, now, { number: 1, size: 1 })).total
+      : 0;
+  return { members, total, number: page?.number ?? 1, size: page?.size ?? members.length };
 }
 
 /** One member of the actor's team; anyone else is reported as not found. */

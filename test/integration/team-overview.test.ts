@@ -1,6 +1,6 @@
 import { approvalQueue } from '../../src/domain/approvals';
 import { escalationOverview } from '../../src/domain/escalations';
-import { teamMember, teamOverview } from '../../src/domain/team';
+import { teamMember, teamOverview, teamOverviewPage } from '../../src/domain/team';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
 
@@ -215,6 +215,20 @@ describe('the team overview, escalations and approvals queue over a seeded team'
       overdueTotal: 5,
       oldestOverdue: { caseId: cases.a4!.id, dueAt: ago(30 * DAY).toISOString() },
     });
+  });
+
+  it('when the team fills more than a page, then each page holds the next members in the same order with the same figures, and the total counts everyone', async () => {
+    const everyone = await teamOverview(db.pool, supervisor, now);
+    const first = await teamOverviewPage(db.pool, supervisor, now, { number: 1, size: 2 });
+    const second = await teamOverviewPage(db.pool, supervisor, now, { number: 2, size: 2 });
+    const past = await teamOverviewPage(db.pool, supervisor, now, { number: 3, size: 2 });
+    expect(first).toEqual({ members: everyone.slice(0, 2), total: 3, number: 1, size: 2 });
+    expect(second).toEqual({ members: everyone.slice(2), total: 3, number: 2, size: 2 });
+    expect(past).toEqual({ members: [], total: 3, number: 3, size: 2 });
+    // The program manager's page ranks the same way: Alice (5 overdue) before Bob.
+    const pm = await teamOverviewPage(db.pool, programManager, now, { number: 2, size: 1 });
+    expect(pm.members.map((m) => [m.fullName, m.openCases])).toEqual([['Bob Byrne', 1]]);
+    expect(pm.total).toBe(2);
   });
 
   it('when the clock moves on, then overdue follows the schedule: an item becomes overdue the moment its due time passes', async () => {

@@ -1,8 +1,9 @@
 import type { Router } from 'express';
+import { z } from 'zod';
 import { obligationLabel } from '../../core/obligation-catalogue';
 import { acknowledgeEscalation, escalationOverview } from '../../domain/escalations';
 import { caseloadPrograms } from '../../domain/case-queries';
-import { teamMember, teamOverview, type TeamMemberSummary } from '../../domain/team';
+import { teamMember, teamOverviewPage, type TeamMemberSummary, type TeamPage } from '../../domain/team';
 import { myWork, type MyWork } from '../../domain/work';
 import { escalationTable } from './escalation-pages';
 import { renderPage } from './layout';
@@ -26,7 +27,24 @@ export function registerTeamPages(web: Router, deps: WebDeps, mw: PageMiddleware
   web.get('/team', mw.signedIn, async (req, res) => {
     const viewer = viewerOf(res);
     const at = now();
-    const team = await teamOverview(deps.pool, actorOf(res), at);
+    const query = teamQuery.safeParse(req.query);
+    if (!query.success)
+      return sendPage(
+        res,
+        400,
+        renderPage({
+          title: 'Team',
+          section: 'team',
+          viewer,
+          body: html`<div class="usa-alert usa-alert--error" role="alert">
+              <div class="usa-alert__body">
+                <p class="usa-alert__text">The page number must be a whole number from 1 to 10,000.</p>
+              </div>
+            </div>
+            <p><a href="/team">Go to the first page of your team</a></p>`,
+        }),
+      );
+    const team = await teamOverviewPage(deps.pool, actorOf(res), at, { number: query.data.page ?? 1 });
     const programs = await caseloadPrograms(deps.pool, actorOf(res));
     sendPage(
       res,
@@ -89,6 +107,14 @@ export function registerTeamPages(web: Router, deps: WebDeps, mw: PageMiddleware
     redirectWithNotice(res, `/team/${member.id}`, 'acknowledged');
   });
 }
+
+/** The team page's query string: which page of members (a blank value means the first). */
+const teamQuery = z.object({
+  page: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(10_000).optional(),
+  ),
+});
 
 const MEMBER_GROUPS = [
   { key: 'overdue', heading: 'Overdue', empty: 'Nothing overdue.' },
@@ -156,7 +182,8 @@ function teamDownloads(programs: { id: string; name: string }[]): SafeHtml {
   </section>`;
 }
 
-function teamBody(team: TeamMemberSummary[], viewer: Viewer, at: Date): SafeHtml {
+function teamBody(page: TeamPage, viewer: Viewer, at: Date): SafeHtml {
+  const team = page.members;
   const intro = html`<p class="cl-muted">
       ${
         viewer.role === 'supervisor'
@@ -174,11 +201,23 @@ function teamBody(team: TeamMemberSummary[], viewer: Viewer, at: Date): SafeHtml
     </p>`;
   if (team.length === 0)
     return html`${intro}
-      <p class="usa-intro">No case managers to show.</p>`;
+    ${
+      page.total > 0
+        ? html`<p class="usa-intro">
+            There are no case managers on page ${page.number}. <a href="/team">Go to the first page</a>.
+          </p>`
+        : html`<p class="usa-intro">No case managers to show.</p>`
+    }`;
+  const first = (page.number - 1) * page.size + 1;
   return html`${intro}
     <table class="usa-table usa-table--borderless usa-table--stacked width-full" id="team">
       <caption>
-        Case managers (${team.length})
+        Case managers
+        ${
+          page.total > team.length
+            ? `${first}–${first + team.length - 1} of ${page.total}, most overdue work first`
+            : `(${page.total})`
+        }
       </caption>
       <thead>
         <tr>
@@ -203,5 +242,35 @@ function teamBody(team: TeamMemberSummary[], viewer: Viewer, at: Date): SafeHtml
             </tr>`,
         )}
       </tbody>
-    </table>`;
+    </table>
+    ${teamPages(page)}`;
+}
+
+function teamPages(page: TeamPage): SafeHtml | string {
+  const pages = Math.max(1, Math.ceil(page.total / page.size));
+  if (pages <= 1) return '';
+  const href = (n: number): string => (n === 1 ? '/team' : `/team?page=${n}`);
+  return html`<nav aria-label="Pages of case managers">
+    <ul class="usa-list usa-list--unstyled cl-actions flex-align-center">
+      ${
+        page.number > 1
+          ? html`<li>
+              <a class="usa-button usa-button--outline" href="${href(page.number - 1)}" rel="prev"
+                >Previous page</a
+              >
+            </li>`
+          : ''
+      }
+      <li>Page ${page.number} of ${pages}</li>
+      ${
+        page.number < pages
+          ? html`<li>
+              <a class="usa-button usa-button--outline" href="${href(page.number + 1)}" rel="next"
+                >Next page</a
+              >
+            </li>`
+          : ''
+      }
+    </ul>
+  </nav>`;
 }
