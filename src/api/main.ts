@@ -14,7 +14,9 @@ import { SingleSignOn } from '../domain/single-sign-on';
 async function main(): Promise<void> {
   const config = loadOrExit(() => loadApiConfig());
   const logger = createLogger('caseloop-api', config.logLevel);
-  const pool = createPool(config.databaseUrl, config.databasePoolMax);
+  const pool = createPool(config.databaseUrl, config.databasePoolMax, {
+    lockTimeoutMs: config.databaseLockTimeoutMs,
+  });
   await refuseExcessPrivileges(pool, config.env, (m) => logger.warn(m)).catch(exitOnConfigError);
   const temporal = await connectClient(config.temporal, caseloopDataConverter(config.payloadKeys));
   // Digests run on Temporal; the API makes sure their workflow exists (a no-op when it does).

@@ -35,6 +35,11 @@ export function problemFromDatabase(err: unknown): AppError | undefined {
       return new UnavailableError(
         'The record was busy with another change; nothing was changed. Retry shortly.',
       );
+    // lock_timeout: another transaction held the row past the API's bound; this one rolled back.
+    case '55P03':
+      return new UnavailableError(
+        'The record is held by another change that has not finished; nothing was changed. Retry shortly.',
+      );
     case '23505': {
       const known = UNIQUE_FIELDS[String(err.constraint)];
       if (known) return new ConflictError(known.what, [{ field: known.field, reason: 'already in use' }]);

@@ -173,6 +173,8 @@ const mailFrom = z
 
 const apiSchema = z.object({
   ...commonSchema,
+  /** The longest a request waits for a row lock; past it the answer is 503 and nothing changed. */
+  DATABASE_LOCK_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
   /** The API emails invitations and password-reset links itself; without it, it cannot send them. */
   SMTP_URL: z
     .string()
@@ -314,6 +316,7 @@ export interface CommonConfig {
 }
 
 export interface ApiConfig extends CommonConfig {
+  databaseLockTimeoutMs: number;
   /** Express's `trust proxy`: false (the default) ignores X-Forwarded-* headers. */
   trustProxy: false | number | string[];
   host: string;
@@ -364,6 +367,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     logLevel: e.LOG_LEVEL,
     databaseUrl: e.DATABASE_URL,
     databasePoolMax: e.DATABASE_POOL_MAX,
+    databaseLockTimeoutMs: e.DATABASE_LOCK_TIMEOUT_MS,
     ...secrets(e),
     temporal: temporalFrom(e),
     trustProxy: e.TRUST_PROXY ?? false,

@@ -124,7 +124,8 @@ async function main(): Promise<void> {
 
     // A key of your own (LINK_SIGNING_KEY) if set; otherwise the development-only key.
     const linkSigningKey = process.env.LINK_SIGNING_KEY ?? DEVELOPMENT_LINK_SIGNING_KEY;
-    const pool = createPool(databaseUrl);
+    // The API's bound on row-lock waits, as `npm run api` has it by default (the worker shares the pool).
+    const pool = createPool(databaseUrl, 10, { lockTimeoutMs: 5_000 });
     stops.push({ name: 'database pool', stop: () => pool.end() });
     const mailer: Mailer = createMailer(`smtp://127.0.0.1:${smtpPort}`, 'Caseloop <no-reply@caseloop.local>');
     stops.push({ name: 'mailer', stop: () => Promise.resolve(mailer.close()) });
