@@ -84,6 +84,18 @@ describe('admin import page', () => {
     // The dry run wrote nothing but the checked file.
     expect((await stack.db.pool.query('SELECT 1 FROM case_imports')).rowCount).toBe(0);
     const runId = /action="\/admin\/import\/([0-9a-f-]{36})\/commit"/.exec(checked.html)![1]!;
+    // Who checked which file, and what the check found (never the file's contents), with the kept file.
+    const checkedEntry = await stack.db.pool.query(
+      `SELECT action, entity_id, detail FROM audit_log WHERE actor_id = $1 AND entity = 'import_run'`,
+      [admin.id],
+    );
+    expect(checkedEntry.rows).toEqual([
+      {
+        action: 'create',
+        entity_id: runId,
+        detail: { file: 'import-sample.csv', rows: 12, ready: 12, alreadyImported: 0, problems: 0 },
+      },
+    ]);
 
     const token = csrfOf(checked.html)!;
     const first = await commit(cookie, runId, token);
@@ -253,6 +265,18 @@ describe('admin import page', () => {
     expect(bad.html).toMatch(/data-label="Row">3<\/th>\s*<td data-label="Column">opened_date<\/td>/);
     expect(bad.html).not.toContain('/commit"');
     expect(await runCount(stack.db.pool)).toBe(before);
+    // Nothing kept, but the check is on the record: the file named clients and was looked up.
+    const checkedEntry = await stack.db.pool.query(
+      `SELECT action, entity_id, detail FROM audit_log WHERE actor_id = $1 AND entity = 'import_run'`,
+      [team.admin.id],
+    );
+    expect(checkedEntry.rows).toEqual([
+      {
+        action: 'read',
+        entity_id: null,
+        detail: { file: 'cases.csv', kept: false, rows: 2, ready: 0, alreadyImported: 0, problems: 2 },
+      },
+    ]);
   });
 
   it('when someone who is not an admin opens the page, uploads or commits, then 403 and nothing is kept', async () => {

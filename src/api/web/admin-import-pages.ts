@@ -5,6 +5,7 @@ import { dryRun, type ImportPlan } from '../../domain/case-import/run';
 import {
   findRun,
   markRunStarted,
+  auditUnkeptCheck,
   saveCheckedRun,
   unmarkRunStarted,
   type ImportRun,
@@ -53,13 +54,22 @@ export function registerAdminImportPages(web: Router, deps: WebDeps, mw: PageMid
           column: '',
           reason: 'the file holds NUL bytes: save it again as CSV UTF-8',
         });
-      if (plan.problems.length || plan.ready.length === 0)
-        return sendPage(res, plan.problems.length ? 400 : 200, checkedPage(viewer, upload.name, plan));
-      const runId = await saveCheckedRun(deps.pool, actorOf(res), {
-        name: upload.name,
-        text,
+      const figures = {
         rows: plan.total,
-      });
+        ready: plan.ready.length,
+        alreadyImported: plan.alreadyImported,
+        problems: plan.problems.length,
+      };
+      if (plan.problems.length || plan.ready.length === 0) {
+        await auditUnkeptCheck(deps.pool, actorOf(res), upload.name, figures);
+        return sendPage(res, plan.problems.length ? 400 : 200, checkedPage(viewer, upload.name, plan));
+      }
+      const runId = await saveCheckedRun(
+        deps.pool,
+        actorOf(res),
+        { name: upload.name, text, rows: plan.total },
+        figures,
+      );
       sendPage(res, 200, checkedPage(viewer, upload.name, plan, runId));
     },
   );

@@ -1,5 +1,7 @@
 import type { Pool } from 'pg';
 import type { Actor, Role } from '../actor';
+import { audit } from '../audit';
+import { inTransaction } from '../../db/tx';
 import type { CaseDeps } from '../cases';
 import type { ImportProblem } from './parse';
 import { commitImport, dryRun } from './run';
@@ -44,17 +46,53 @@ interface RunRow {
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
 
 /** Keeps a file whose dry run was clean, ready to commit; its id. */
+/** What a dry run found, for the audit log: counts, never the file's contents. */
+export interface CheckFigures {
+  rows: number;
+  ready: number;
+  alreadyImported: number;
+  problems: number;
+}
+
+/** A clean dry run's file, kept for its commit, and its audit entry ("checked, by whom"), together. */
 export async function saveCheckedRun(
   pool: Pool,
   actor: Actor,
   file: { name: string; text: string; rows: number },
+  figures: CheckFigures,
 ): Promise<string> {
-  return (
-    await pool.query<{ id: string }>(
-      `INSERT INTO import_runs (created_by, file_name, file_text, row_count) VALUES ($1, $2, $3, $4) RETURNING id`,
-      [actor.id, file.name.slice(0, 255), file.text, file.rows],
-    )
-  ).rows[0]!.id;
+  return inTransaction(pool, async (db) => {
+    const id = (
+      await db.query<{ id: string }>(
+        `INSERT INTO import_runs (created_by, file_name, file_text, row_count) VALUES ($1, $2, $3, $4) RETURNING id`,
+        [actor.id, file.name.slice(0, 255), file.text, file.rows],
+      )
+    ).rows[0]!.id;
+    await audit(db, actor, {
+      action: 'create',
+      entity: 'import_run',
+      entityId: id,
+      detail: { file: file.name.slice(0, 255), ...figures },
+    });
+    return id;
+  });
+}
+
+/**
+ * A dry run that kept nothing (problems found, or no new rows) is still recorded: the file named
+ * clients and the check looked them up among the records.
+ */
+export async function auditUnkeptCheck(
+  pool: Pool,
+  actor: Actor,
+  fileName: string,
+  figures: CheckFigures,
+): Promise<void> {
+  await audit(pool, actor, {
+    action: 'read',
+    entity: 'import_run',
+    detail: { file: fileName.slice(0, 255), kept: false, ...figures },
+  });
 }
 
 export async function findRun(pool: Pool, id: string): Promise<ImportRun | undefined> {
