@@ -324,7 +324,8 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
        UNION ALL
        SELECT re.at, 'referral.' || re.status, 'Referral to ' || pr.organisation || ' (' || r.service || '): ' || replace(re.status, '_', ' ')
               || CASE WHEN re.reported_by_provider IS NOT NULL THEN ' by the provider' ELSE '' END
-              || CASE WHEN re.scheduled_for IS NOT NULL THEN ' for ' || to_char(re.scheduled_for, 'YYYY-MM-DD') ELSE '' END,
+              || CASE WHEN re.scheduled_for IS NOT NULL THEN ' for ' || to_char(re.scheduled_for, 'YYYY-MM-DD') ELSE '' END
+              || CASE WHEN re.note IS NULL OR re.note = '' THEN '' ELSE ': ' || re.note END,
               re.reported_by, r.id::text
          FROM referral_events re JOIN referrals r ON r.id = re.referral_id JOIN providers pr ON pr.id = r.provider_id WHERE r.case_id = $1
        UNION ALL

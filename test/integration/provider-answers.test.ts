@@ -154,7 +154,8 @@ describe('providers who answer: the referral email, its signed link, the answer 
     expect(answers.filter((e) => e.kind.startsWith('referral.')).map((e) => e.summary)).toEqual([
       'Referral to Harbour Housing Trust (Tenancy support): sent',
       'Referral to Harbour Housing Trust (Tenancy support): accepted by the provider',
-      'Referral to Harbour Housing Trust (Tenancy support): scheduled by the provider for 2030-03-04',
+      // What the provider wrote with an answer (a decline's reason too) stays with it on the timeline.
+      'Referral to Harbour Housing Trust (Tenancy support): scheduled by the provider for 2030-03-04: First visit at our office',
       'Referral to Harbour Housing Trust (Tenancy support): completed by the provider',
     ]);
     const schedule = (await api.call('GET', `/api/v1/cases/${caseId}`, team.caseManager.token)).body.schedule;
