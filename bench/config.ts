@@ -43,6 +43,8 @@ export interface BenchConfig {
     levels: number[];
     casesPerCaseManager: number;
     startConcurrency: number;
+    /** Cases started but not yet settled, at most, while seeding: the dev server's backlog stays bounded. */
+    seedWindow: number;
     requests: number;
     concurrency: number;
     /** Timed calls of each team view and report query, in process. */
@@ -89,6 +91,7 @@ export function loadBenchConfig(): BenchConfig {
       levels: list('BENCH_SCALES', [1_000, 10_000, 100_000]).sort((a, b) => a - b),
       casesPerCaseManager: Math.max(1, int('BENCH_CASELOAD', 50)),
       startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
+      seedWindow: Math.max(1, int('BENCH_SEED_WINDOW', 2_000)),
       requests: Math.max(10, int('BENCH_SCALE_REQUESTS', 400)),
       concurrency: Math.max(1, int('BENCH_SCALE_CONCURRENCY', 4)),
       viewRuns: Math.max(1, int('BENCH_SCALE_VIEW_RUNS', 30)),

@@ -108,8 +108,8 @@ export function rows(r: BenchResults): Row[] {
         `${fmt(l.seed.rowsSeconds + l.seed.startsSeconds + l.seed.settleSeconds, 0)} s`,
       );
       add(
-        `scale ${n}: starts/s, settled/s`,
-        `${fmt(l.seed.startsPerSecond)} / ${fmt(l.seed.settledPerSecond)}`,
+        `scale ${n}: starts/s, settled/s (starts retried)`,
+        `${fmt(l.seed.startsPerSecond)} / ${fmt(l.seed.settledPerSecond)} (${l.seed.startRetries ?? 0})`,
       );
       for (const read of SCALE_READS)
         add(`scale ${n}: ${SCALE_READ_LABELS[read]} p99`, `${fmt(l.reads[read].p99)} ms`);
@@ -131,6 +131,13 @@ export function rows(r: BenchResults): Row[] {
         `${fmt(s.workerRssGrowth, 2)}x`,
         '< 1.5x (cache-bound)',
         s.workerRssGrowth < 1.5,
+      );
+    if (s.stopped)
+      add(
+        `scale ${s.stopped.openCases.toLocaleString('en-US')}: seeding`,
+        `failed: ${s.stopped.error.slice(0, 60)}`,
+        'completes',
+        false,
       );
     // The issue's bar for the 100,000 level: the whole `npm run bench` with it inside an hour.
     if (r.finishedAt && s.levels.some((l) => l.openCases >= 100_000)) {

@@ -156,6 +156,11 @@ export function workflowInput(team: BenchTeam, c: SeededCase, openedAt: Date): C
 /**
  * Starts each case's workflow exactly as intake does (the same start options, through the same
  * CaseWorkflows.start), `concurrency` at a time. Returns per-start latencies in ms.
+ *
+ * `gate`, when given, is awaited before each start (the scale phase holds starts back while too many
+ * cases wait for their first task). A start the server refuses (overloaded: "context deadline
+ * exceeded") is tried again after a pause, at most five times; the start joins an existing
+ * workflow, so a start that landed after all is not doubled. `retries` counts those tries.
  */
 export async function startWorkflows(
   client: Client,
@@ -163,16 +168,62 @@ export async function startWorkflows(
   inputs: CaseWorkflowInput[],
   concurrency: number,
   bar?: Progress,
+  opts: { gate?: () => Promise<void>; retries?: { count: number } } = {},
 ): Promise<number[]> {
   const workflows = createCaseWorkflows(client, taskQueue);
   const latencies: number[] = new Array<number>(inputs.length);
   await forEachLimited(inputs, concurrency, async (input, i) => {
+    await opts.gate?.();
     const started = performance.now();
-    await workflows.start(input);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await workflows.start(input);
+        break;
+      } catch (err) {
+        if (attempt >= START_ATTEMPTS) throw err;
+        if (opts.retries) opts.retries.count++;
+        await new Promise((r) => setTimeout(r, 1_000 * 2 ** (attempt - 1)));
+      }
+    }
     latencies[i] = performance.now() - started;
     bar?.tick();
   });
   return latencies;
+}
+
+const START_ATTEMPTS = 5;
+
+/**
+ * A gate for startWorkflows: lets a start through while fewer than `window` started cases of the
+ * program await their first task (their projection), reading the settled count every half second.
+ * `stop` ends its polling.
+ */
+export function settleWindow(
+  pool: Pool,
+  programId: string,
+  alreadySettled: number,
+  window: number,
+): { gate: () => Promise<void>; stop: () => void } {
+  let settled = alreadySettled;
+  let started = alreadySettled;
+  let polling = true;
+  const poll = async (): Promise<void> => {
+    while (polling) {
+      settled = await countProjected(pool, programId);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const running = poll().catch(() => undefined);
+  return {
+    async gate() {
+      while (started - settled >= window) await new Promise((r) => setTimeout(r, 100));
+      started++;
+    },
+    stop() {
+      polling = false;
+      void running;
+    },
+  };
 }
 
 /** Waits until every case of the program has been projected by its workflow, with a progress bar. */

@@ -15,6 +15,7 @@ import type { BenchConfig } from '../config';
 import {
   seedCaseRows,
   seedTeam,
+  settleWindow,
   startWorkflows,
   tokenFor,
   waitForProjections,
@@ -61,6 +62,8 @@ export interface ScaleLevel {
     settledPerSecond: number;
     /** Worker processes on the task queue while seeding. */
     workers: number;
+    /** Starts the dev server refused for overload and tried again. */
+    startRetries: number;
   };
   /**
    * p99 and friends of each read: the lists and case detail through the API child (first page,
@@ -88,6 +91,8 @@ export interface ScaleResult {
   /** Last level's p99 over the first's, per read (with two or more levels). */
   p99Growth?: Record<ScaleRead, number>;
   workerRssGrowth?: number;
+  /** The level whose seeding failed, and why: the levels before it are kept and compared. */
+  stopped?: { openCases: number; error: string };
 }
 
 const SEED_CHUNK = 10_000;
@@ -124,10 +129,18 @@ export async function runScale(
   const tokens = new Map<string, string>();
 
   const levels: ScaleLevel[] = [];
+  let stopped: ScaleResult['stopped'];
   let open = 0;
   for (const level of cfg.levels) {
     say(`scale: growing to ${level} open cases`);
-    const seed = await grow(pool, ctx, deployment, team, cfg, open, level);
+    let seed: ScaleLevel['seed'];
+    try {
+      seed = await grow(pool, ctx, deployment, team, cfg, open, level);
+    } catch (err) {
+      stopped = { openCases: level, error: err instanceof Error ? err.message : String(err) };
+      say(`scale ${level}: seeding failed (${stopped.error}); keeping the levels before it`);
+      break;
+    }
     open = level;
     // A sample of case managers who carry cases at this level, each with a token.
     const carrying = team.caseManagers.slice(0, Math.ceil(level / cfg.casesPerCaseManager));
@@ -167,6 +180,7 @@ export async function runScale(
   }
   await deployment.stop();
 
+  if (!levels.length) throw new Error(`no level was seeded: ${stopped?.error ?? 'no levels asked for'}`);
   const first = levels[0]!;
   const last = levels[levels.length - 1]!;
   const growth = (a: number, b: number): number | undefined =>
@@ -193,6 +207,7 @@ export async function runScale(
     levels,
     ...(p99Growth === undefined ? {} : { p99Growth }),
     ...(workerRssGrowth === undefined ? {} : { workerRssGrowth }),
+    ...(stopped ? { stopped } : {}),
   };
 }
 
@@ -239,6 +254,10 @@ async function grow(
       }),
     );
   const bar = progress(`  starting ${added} workflows`, added);
+  // At most seedWindow cases waiting for their first task: unbounded, 90,000 starts ahead of the
+  // worker jammed the dev server's SQLite ("context deadline exceeded") and starts were refused.
+  const window = settleWindow(pool, team.programId, from, cfg.seedWindow);
+  const retries = { count: 0 };
   const starts = await timed(() =>
     startWorkflows(
       ctx.client,
@@ -246,8 +265,9 @@ async function grow(
       rowsTimed.result.map((r) => workflowInput(team, r, openedAt)),
       cfg.startConcurrency,
       bar,
+      { gate: window.gate, retries },
     ),
-  );
+  ).finally(() => window.stop());
   bar.done();
   const settledDuringStarts = (await countProjected(pool, team.programId)) - from;
   const settleBar = progress('  worker catching up', level);
@@ -263,6 +283,7 @@ async function grow(
     startsPerSecond: round(added / (starts.ms / 1000), 1),
     settledPerSecond: round(added / ((starts.ms + settle.ms) / 1000), 1),
     workers: 1 + helpers.length,
+    startRetries: retries.count,
   };
   say(
     `scale ${level}: seeded ${added} rows in ${seed.rowsSeconds} s, started in ${seed.startsSeconds} s (${seed.startsPerSecond}/s, ${settledDuringStarts} settled meanwhile), all settled after ${seed.settleSeconds} s more (${seed.settledPerSecond}/s overall, ${seed.workers} worker processes)`,
