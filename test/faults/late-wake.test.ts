@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
+import { onTheMinute } from '../../src/core/case-schedule';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createTeam } from '../helpers/fixtures';
@@ -14,6 +15,8 @@ const SECONDS_POLICY: ProgramPolicy = {
   initialAssessmentDue: 'PT30S',
   ladder: { ...DEMO_MINUTE_POLICY.ladder, headsUpBefore: 'PT15S', overdueEvery: 'PT5M' },
 };
+
+const MINUTE = 60_000;
 
 describe('fault: the worker is frozen past two steps of one obligation', () => {
   const taskQueue = 'fault-late-wake';
@@ -44,6 +47,10 @@ describe('fault: the worker is frozen past two steps of one obligation', () => {
       temporalAddress: env.address,
       taskQueue,
     });
+    // Reminders leave on whole minutes (rounded up). Opened at about :32, the heads-up (15 s on)
+    // leaves at the next minute and the due reminder (30 s on) at the one after; opened elsewhere in
+    // the minute, both can round to one minute, or the due time to a minute after the thaw.
+    await new Promise((r) => setTimeout(r, (92_000 - (Date.now() % MINUTE)) % MINUTE));
     const opened = await api.call('POST', '/api/v1/cases', team.caseManager.token, {
       programId: team.programId,
       caseManagerId: team.caseManager.id,
@@ -55,11 +62,15 @@ describe('fault: the worker is frozen past two steps of one obligation', () => {
     worker.child.kill('SIGSTOP');
     const frozenAt = Date.now();
     const openedAt = Date.parse(opened.body.openedAt as string);
-    // The freeze must come before the heads-up, or this proves nothing (a slow intake answer on a busy machine).
+    const headsUpLeaves = onTheMinute(openedAt + 15_000);
+    const dueLeaves = onTheMinute(openedAt + 30_000);
+    // Two steps in two minutes, and the freeze before the first, or this proves nothing (a slow
+    // intake answer on a busy machine).
+    expect(dueLeaves).toBeGreaterThan(headsUpLeaves);
     expect(smtp.messages).toEqual([]);
-    expect(frozenAt).toBeLessThan(openedAt + 15_000);
-    // Past the heads-up (15 s) and the due time (30 s), long before the first overdue reminder (5.5 min).
-    await new Promise((r) => setTimeout(r, openedAt + 45_000 - Date.now()));
+    expect(frozenAt).toBeLessThan(headsUpLeaves);
+    // Past both steps, long before the first overdue reminder (five minutes after the due time).
+    await new Promise((r) => setTimeout(r, dueLeaves + 15_000 - Date.now()));
     worker.child.kill('SIGCONT');
     const frozenForS = Math.round((Date.now() - frozenAt) / 1000);
     await waitUntil('a reminder', () => smtp.messages.length > 0, 120_000);
