@@ -9,8 +9,9 @@ import { OBLIGATION_KINDS, obligationSpec, type ObligationKind } from '../core/o
  * kind, the oldest overdue item, open escalations and the latest contact. "Overdue" is the case
  * workflows' own schedule as projected into case_obligations (running and due before now), never
  * a second calculation; only the case manager's own kinds of work count (approvals waiting on the
- * supervisor are in the approvals queue). Everything is one SQL statement, so the view costs the
- * same for a team of three as for a program of a hundred thousand cases.
+ * supervisor are in the approvals queue). A page of the view is one SQL statement, and only its
+ * ranking reads every member, so a page costs about the same for a team of three as for a program
+ * of a hundred thousand cases.
  *
  * Who is on the team: a supervisor's are the active case managers whose supervisor they are
  * (staff.supervisor_id); a program manager's, the case managers carrying open cases in programs
@@ -139,6 +140,16 @@ export async function teamOverviewPage(
   return overview(pool, actor, now, { number: page.number, size: page.size ?? TEAM_PAGE_SIZE });
 }
 
+async function memberCount(pool: Pool, actor: Actor): Promise<number> {
+  const row = (
+    await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM staff s WHERE s.role = 'case_manager' AND ${memberSql(actor, 1)}`,
+      [actor.id],
+    )
+  ).rows[0]!;
+  return row.n;
+}
+
 /** LIMIT and OFFSET as literals (whole numbers checked here): the parameters differ by role. */
 function pageClause(page: { number: number; size: number } | null): string {
   if (!page) return '';
@@ -247,11 +258,12 @@ async function overview(
     openEscalations: r.open_escalations,
     lastContactAt: r.last_contact_at?.toISOString() ?? null,
   }));
-  // Past the last page there are no rows to carry the count: the first page's query answers it.
+  // Past the last page there are no rows to carry the count: count the members on their own
+  // (not through the overview, which would audit a case this page does not show).
   const total = rows.length
     ? Number(rows[0]!.members)
     : page && page.number > 1
-      ? (await overview(pool, actor, now, { number: 1, size: 1 })).total
+      ? await memberCount(pool, actor)
       : 0;
   return { members, total, number: page?.number ?? 1, size: page?.size ?? members.length };
 }
