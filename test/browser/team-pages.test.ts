@@ -1,0 +1,101 @@
+import type { Client } from '@temporalio/client';
+import type { Browser, Page } from 'playwright-core';
+import { TEAM_PAGE_SIZE } from '../../src/domain/team';
+import { startTestApi, type TestApi } from '../helpers/api';
+import { describeInBrowser, launchChromium } from '../helpers/browser';
+import { createTestDatabase, type TestDatabase } from '../helpers/db';
+import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
+import {
+  axeViolations,
+  horizontalOverflow,
+  keepScreenshot,
+  overflowingElements,
+} from '../helpers/page-checks';
+import { browserCookie, signedInAs } from '../helpers/sessions';
+
+/**
+ * A program manager pages through a team larger than one page, in Chromium: the person behind
+ * comes first, the links lead on and back, and each page passes axe-core and fits 320 px.
+ * Screenshots: test-artifacts/screenshots/team-page-*.png.
+ */
+describeInBrowser('the team pages of a large program, in a browser', () => {
+  const now = new Date('2026-12-02T12:00:00Z');
+  const members = TEAM_PAGE_SIZE + 3;
+  let db: TestDatabase;
+  let api: TestApi;
+  let browser: Browser;
+  let pm: StaffFixture;
+
+  beforeAll(async () => {
+    [db, browser] = await Promise.all([createTestDatabase(), launchChromium()]);
+    // The team page reads records only: no Temporal needed.
+    api = await startTestApi(db.pool, {} as Client, 'team-pages-browser', () => now);
+    pm = await createStaff(db.pool, 'program_manager', { name: 'Priya Manager' });
+    const supervisor = await createStaff(db.pool, 'supervisor');
+    const programId = await createProgram(db.pool, { programManagerId: pm.id });
+    for (let i = 0; i < members; i++) {
+      const cm = await createStaff(db.pool, 'case_manager', {
+        supervisorId: supervisor.id,
+        name: `Member ${String(i).padStart(2, '0')}`,
+      });
+      const c = await createCaseRow(db.pool, { programId, caseManager: cm, supervisor });
+      if (i === members - 1)
+        await db.pool.query(
+          `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running)
+           VALUES ($1, 'initial_assessment', 'initial_assessment', $2, true)`,
+          [c.id, new Date(now.getTime() - 3 * 86_400_000)],
+        );
+    }
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await db?.drop();
+  });
+
+  async function checkPage(page: Page, name: string): Promise<void> {
+    expect({ page: name, violations: await axeViolations(page) }).toEqual({ page: name, violations: [] });
+    await keepScreenshot(page, `team-page-${name}`);
+    await page.setViewportSize({ width: 320, height: 720 });
+    expect({
+      page: name,
+      overflow: await horizontalOverflow(page),
+      sticksOut: await overflowingElements(page),
+    }).toEqual({ page: name, overflow: 0, sticksOut: [] });
+    await keepScreenshot(page, `team-page-${name}-320px`);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+
+  it('when a program manager opens the team and follows Next page, then the most overdue person leads and the rest follow, a page at a time', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addCookies([browserCookie(await signedInAs(db.pool, pm, { now }), api.base)]);
+    const page = await context.newPage();
+    const names = async (): Promise<string[]> =>
+      (await page.locator('#team tbody th[data-label="Case manager"]').allTextContents()).map((t) =>
+        t.trim(),
+      );
+
+    await page.goto(`${api.base}/team`);
+    expect(await names()).toHaveLength(TEAM_PAGE_SIZE);
+    expect((await names())[0]).toBe(`Member ${members - 1}`);
+    expect(await page.locator('#team caption').textContent()).toMatch(
+      new RegExp(`1–${TEAM_PAGE_SIZE} of ${members}, most overdue work first`),
+    );
+    await checkPage(page, 'first');
+
+    await Promise.all([
+      page.waitForURL(/\/team\?page=2$/),
+      page.getByRole('link', { name: 'Next page' }).click(),
+    ]);
+    expect(await names()).toEqual(['Member 24', 'Member 25', 'Member 26']);
+    expect(await page.getByText('Page 2 of 2').count()).toBe(1);
+    await checkPage(page, 'second');
+
+    await Promise.all([
+      page.waitForURL(/\/team$/),
+      page.getByRole('link', { name: 'Previous page' }).click(),
+    ]);
+    expect((await names())[0]).toBe(`Member ${members - 1}`);
+    await context.close();
+  });
+});
