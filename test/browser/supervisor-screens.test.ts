@@ -3,12 +3,7 @@ import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
 import { createTeam } from '../helpers/fixtures';
-import {
-  axeViolations,
-  horizontalOverflow,
-  keepScreenshot,
-  overflowingElements,
-} from '../helpers/page-checks';
+import { checkAtBothWidths, keepScreenshot } from '../helpers/page-checks';
 import { browserCookie, signedInAs } from '../helpers/sessions';
 import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
@@ -34,18 +29,8 @@ describeInBrowser('a supervisor’s screens: approvals, team and escalations', (
   const rows = async (sql: string, params: unknown[] = []) => (await stack.db.pool.query(sql, params)).rows;
 
   /** axe-core clean, nothing sideways at 320 px, and screenshots at both widths. */
-  async function checkPage(page: Page, name: string): Promise<void> {
-    expect({ page: name, violations: await axeViolations(page) }).toEqual({ page: name, violations: [] });
-    await keepScreenshot(page, `supervisor-${name}`);
-    await page.setViewportSize({ width: 320, height: 720 });
-    expect({
-      page: name,
-      overflow: await horizontalOverflow(page),
-      sticksOut: await overflowingElements(page),
-    }).toEqual({ page: name, overflow: 0, sticksOut: [] });
-    await keepScreenshot(page, `supervisor-${name}-320px`);
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
+  const checkPage = (page: Page, name: string): Promise<void> =>
+    checkAtBothWidths(page, `supervisor-${name}`);
 
   async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
     const deadline = Date.now() + 20_000;

@@ -1,16 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { TEAM_PAGE_SIZE } from '../../src/domain/team';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
-import {
-  axeViolations,
-  horizontalOverflow,
-  keepScreenshot,
-  overflowingElements,
-} from '../helpers/page-checks';
+import { checkAtBothWidths } from '../helpers/page-checks';
 import { browserCookie, signedInAs } from '../helpers/sessions';
 
 /**
@@ -53,19 +48,6 @@ describeInBrowser('the team pages of a large program, in a browser', () => {
     await db?.drop();
   });
 
-  async function checkPage(page: Page, name: string): Promise<void> {
-    expect({ page: name, violations: await axeViolations(page) }).toEqual({ page: name, violations: [] });
-    await keepScreenshot(page, `team-page-${name}`);
-    await page.setViewportSize({ width: 320, height: 720 });
-    expect({
-      page: name,
-      overflow: await horizontalOverflow(page),
-      sticksOut: await overflowingElements(page),
-    }).toEqual({ page: name, overflow: 0, sticksOut: [] });
-    await keepScreenshot(page, `team-page-${name}-320px`);
-    await page.setViewportSize({ width: 1280, height: 900 });
-  }
-
   it('when a program manager opens the team and follows Next page, then the most overdue person leads and the rest follow, a page at a time', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addCookies([browserCookie(await signedInAs(db.pool, pm, { now }), api.base)]);
@@ -81,7 +63,7 @@ describeInBrowser('the team pages of a large program, in a browser', () => {
     expect(await page.locator('#team caption').textContent()).toMatch(
       new RegExp(`1–${TEAM_PAGE_SIZE} of ${members}, most overdue work first`),
     );
-    await checkPage(page, 'first');
+    await checkAtBothWidths(page, 'team-page-first');
 
     await Promise.all([
       page.waitForURL(/\/team\?page=2$/),
@@ -89,7 +71,7 @@ describeInBrowser('the team pages of a large program, in a browser', () => {
     ]);
     expect(await names()).toEqual(['Member 24', 'Member 25', 'Member 26']);
     expect(await page.getByText('Page 2 of 2').count()).toBe(1);
-    await checkPage(page, 'second');
+    await checkAtBothWidths(page, 'team-page-second');
 
     await Promise.all([
       page.waitForURL(/\/team$/),

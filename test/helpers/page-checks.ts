@@ -59,6 +59,23 @@ export async function overflowingElements(page: Page): Promise<string[]> {
 }
 
 /**
+ * In this window: no axe violations at 1280 px, nothing sticking out at 320 px, a screenshot at each
+ * width (`<name>.png`, `<name>-320px.png`); the window is back at 1280 px afterwards.
+ */
+export async function checkAtBothWidths(page: Page, name: string): Promise<void> {
+  expect({ page: name, violations: await axeViolations(page) }).toEqual({ page: name, violations: [] });
+  await keepScreenshot(page, name);
+  await page.setViewportSize({ width: 320, height: 720 });
+  expect({
+    page: name,
+    overflow: await horizontalOverflow(page),
+    sticksOut: await overflowingElements(page),
+  }).toEqual({ page: name, overflow: 0, sticksOut: [] });
+  await keepScreenshot(page, `${name}-320px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/**
  * Accessible and readable at 1280 and 320 px: no axe violations, nothing scrolls sideways, a
  * screenshot of each. The pages run no script of their own; axe needs one, so it runs in a second
  * window (scripts on, the CSP bypassed for axe alone) signed in as the same person, on the same address.
