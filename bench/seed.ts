@@ -213,7 +213,7 @@ export function settleWindow(
       await new Promise((r) => setTimeout(r, 500));
     }
   };
-  const running = poll().catch(() => undefined);
+  void poll().catch(() => undefined);
   return {
     async gate() {
       while (started - settled >= window) await new Promise((r) => setTimeout(r, 100));
@@ -221,7 +221,6 @@ export function settleWindow(
     },
     stop() {
       polling = false;
-      void running;
     },
   };
 }

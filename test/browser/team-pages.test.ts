@@ -4,7 +4,8 @@ import { TEAM_PAGE_SIZE } from '../../src/domain/team';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
+import type { StaffFixture } from '../helpers/fixtures';
+import { seedLargeTeam } from '../helpers/large-team';
 import { checkAtBothWidths } from '../helpers/page-checks';
 import { browserCookie, signedInAs } from '../helpers/sessions';
 
@@ -25,22 +26,7 @@ describeInBrowser('the team pages of a large program, in a browser', () => {
     [db, browser] = await Promise.all([createTestDatabase(), launchChromium()]);
     // The team page reads records only: no Temporal needed.
     api = await startTestApi(db.pool, {} as Client, 'team-pages-browser', () => now);
-    pm = await createStaff(db.pool, 'program_manager', { name: 'Priya Manager' });
-    const supervisor = await createStaff(db.pool, 'supervisor');
-    const programId = await createProgram(db.pool, { programManagerId: pm.id });
-    for (let i = 0; i < members; i++) {
-      const cm = await createStaff(db.pool, 'case_manager', {
-        supervisorId: supervisor.id,
-        name: `Member ${String(i).padStart(2, '0')}`,
-      });
-      const c = await createCaseRow(db.pool, { programId, caseManager: cm, supervisor });
-      if (i === members - 1)
-        await db.pool.query(
-          `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running)
-           VALUES ($1, 'initial_assessment', 'initial_assessment', $2, true)`,
-          [c.id, new Date(now.getTime() - 3 * 86_400_000)],
-        );
-    }
+    ({ programManager: pm } = await seedLargeTeam(db.pool, members, now));
   });
   afterAll(async () => {
     await browser?.close();

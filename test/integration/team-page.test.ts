@@ -2,7 +2,8 @@ import type { Client } from '@temporalio/client';
 import { TEAM_PAGE_SIZE } from '../../src/domain/team';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
+import type { StaffFixture } from '../helpers/fixtures';
+import { seedLargeTeam } from '../helpers/large-team';
 import { signedInAs } from '../helpers/sessions';
 
 /**
@@ -20,25 +21,7 @@ describe('the team page, a page of case managers at a time', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     api = await startTestApi(db.pool, {} as Client, 'team-page-test', () => now);
-    pm = await createStaff(db.pool, 'program_manager');
-    const supervisor = await createStaff(db.pool, 'supervisor');
-    const programId = await createProgram(db.pool, { programManagerId: pm.id });
-    for (let i = 0; i < members; i++) {
-      const cm = await createStaff(db.pool, 'case_manager', {
-        supervisorId: supervisor.id,
-        name: `Member ${String(i).padStart(2, '0')}`,
-      });
-      const c = await createCaseRow(db.pool, { programId, caseManager: cm, supervisor });
-      // The last by name is the only one behind: ranking puts them first.
-      if (i === members - 1) {
-        behind = cm;
-        await db.pool.query(
-          `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running)
-           VALUES ($1, 'initial_assessment', 'initial_assessment', $2, true)`,
-          [c.id, new Date(now.getTime() - 86_400_000)],
-        );
-      }
-    }
+    ({ programManager: pm, behind } = await seedLargeTeam(db.pool, members, now));
   });
   afterAll(async () => {
     await api?.close();

@@ -12,6 +12,7 @@ import { actorOf, redirectWithNotice, sendPage, viewerOf, type PageMiddleware } 
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
+import { pageLinks, pageNumber } from './page-links';
 import type { WebDeps } from './web-deps';
 import { span, workTable } from './work-pages';
 
@@ -109,12 +110,7 @@ export function registerTeamPages(web: Router, deps: WebDeps, mw: PageMiddleware
 }
 
 /** The team page's query string: which page of members (a blank value means the first). */
-const teamQuery = z.object({
-  page: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.coerce.number().int().min(1).max(10_000).optional(),
-  ),
-});
+const teamQuery = z.object({ page: pageNumber });
 
 const MEMBER_GROUPS = [
   { key: 'overdue', heading: 'Overdue', empty: 'Nothing overdue.' },
@@ -248,29 +244,11 @@ function teamBody(page: TeamPage, viewer: Viewer, at: Date): SafeHtml {
 
 function teamPages(page: TeamPage): SafeHtml | string {
   const pages = Math.max(1, Math.ceil(page.total / page.size));
-  if (pages <= 1) return '';
-  const href = (n: number): string => (n === 1 ? '/team' : `/team?page=${n}`);
-  return html`<nav aria-label="Pages of case managers">
-    <ul class="usa-list usa-list--unstyled cl-actions flex-align-center">
-      ${
-        page.number > 1
-          ? html`<li>
-              <a class="usa-button usa-button--outline" href="${href(page.number - 1)}" rel="prev"
-                >Previous page</a
-              >
-            </li>`
-          : ''
-      }
-      <li>Page ${page.number} of ${pages}</li>
-      ${
-        page.number < pages
-          ? html`<li>
-              <a class="usa-button usa-button--outline" href="${href(page.number + 1)}" rel="next"
-                >Next page</a
-              >
-            </li>`
-          : ''
-      }
-    </ul>
-  </nav>`;
+  return pageLinks({
+    label: 'Pages of case managers',
+    number: page.number,
+    pages,
+    hasNext: page.number < pages,
+    href: (n) => (n === 1 ? '/team' : `/team?page=${n}`),
+  });
 }

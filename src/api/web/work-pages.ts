@@ -28,6 +28,7 @@ import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
 import { html, type SafeHtml } from './template';
 import { timeTag } from './time';
+import { pageLinks, pageNumber } from './page-links';
 import { doneAtLink } from './work-links';
 
 /**
@@ -242,7 +243,7 @@ export const caseloadQuery = z.object({
   programId: z.preprocess(blankIsAbsent, uuid.optional()),
   overdue: z.preprocess(blankIsAbsent, z.literal('yes').optional()),
   sort: z.preprocess(blankIsAbsent, z.enum(SORTS).optional()),
-  page: z.preprocess(blankIsAbsent, z.coerce.number().int().min(1).max(10_000).optional()),
+  page: pageNumber,
 });
 export type CaseloadQuery = z.infer<typeof caseloadQuery>;
 
@@ -477,32 +478,11 @@ function riskBadge(risk: RiskLevel): SafeHtml {
 }
 
 function pagination(page: NonNullable<CaseList['page']>, filter: CaseloadQuery): SafeHtml | string {
-  const previous = page.number > 1 ? page.number - 1 : null;
-  if (previous === null && page.nextPage === null) return '';
-  const pages = Math.max(1, Math.ceil(page.total / page.size));
-  // Plain links rather than USWDS pagination, whose arrows need its icons and hide their words on
-  // narrow screens.
-  return html`<nav aria-label="Pages of cases">
-    <ul class="usa-list usa-list--unstyled cl-actions flex-align-center">
-      ${
-        previous
-          ? html`<li>
-              <a class="usa-button usa-button--outline" href="${pageHref(filter, previous)}" rel="prev"
-                >Previous page</a
-              >
-            </li>`
-          : ''
-      }
-      <li>Page ${page.number} of ${pages}</li>
-      ${
-        page.nextPage
-          ? html`<li>
-              <a class="usa-button usa-button--outline" href="${pageHref(filter, page.nextPage)}" rel="next"
-                >Next page</a
-              >
-            </li>`
-          : ''
-      }
-    </ul>
-  </nav>`;
+  return pageLinks({
+    label: 'Pages of cases',
+    number: page.number,
+    pages: Math.max(1, Math.ceil(page.total / page.size)),
+    hasNext: page.nextPage !== null,
+    href: (n) => pageHref(filter, n),
+  });
 }
