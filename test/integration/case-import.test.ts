@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createProvider, createStaff, createTeam } from '../helpers/fixtures';
 import { daysBefore, importFile, sampleFileRecords } from '../helpers/import-file';
+import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 /**
@@ -77,6 +78,13 @@ describe('case import: dry run and commit', () => {
     // A client already on record, with an open case in the program imported under another key.
     const first = await dryRun(stack.db.pool, importFile([row('EXIST-1')]), stack.clock());
     await commitImport(deps(), team.admin, first, stack.clock());
+    // The imported case's clock projects its obligations on its own; wait for that before counting.
+    const existing = await stack.db.pool.query<{ case_id: string }>(
+      'SELECT case_id FROM case_imports WHERE import_key = $1',
+      ['EXIST-1'],
+    );
+    expect(existing.rows).toHaveLength(1);
+    await settle(stack, existing.rows[0]!.case_id);
 
     const before = await rowCounts(stack.db.pool);
     const plan = await dryRun(
