@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     agency: config.agency,
     dataConverter: caseloopDataConverter(config.payloadKeys),
     ...(config.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: config.maxCachedWorkflows }),
+    releaseSpreadMinutes: config.temporal.releaseSpreadMinutes,
   });
   started.worker = worker;
   logger.info(

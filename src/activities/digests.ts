@@ -15,24 +15,32 @@ export interface DigestDeps {
   pool: Pool;
   mailer: Mailer;
   publicBaseUrl: string;
+  /** Digests wait this many minutes past the working start, for reminders held by quiet hours. */
+  releaseSpreadMinutes?: number;
 }
 
 /**
- * Digests leave a minute after the working day opens (08:01) in each recipient's own time zone, on
- * business days, so reminders that quiet hours held until the opening are already waiting in them.
+ * Digests leave a minute after the release of reminders held by quiet hours (08:01 without a
+ * spread, 08:16 with the default 15 minutes) in each recipient's own time zone, on business days,
+ * so every reminder that quiet hours held is already waiting in them.
  */
-const DIGEST_MINUTES = minutesOf(WORKING_HOURS.dayStart) + 1;
-const DIGEST_AT = { hour: Math.floor(DIGEST_MINUTES / 60), minute: DIGEST_MINUTES % 60 };
+function digestAt(releaseSpreadMinutes: number): LocalTimeOfDay {
+  const minutes = minutesOf(WORKING_HOURS.dayStart) + releaseSpreadMinutes + 1;
+  return { hour: Math.floor(minutes / 60), minute: minutes % 60 };
+}
+
+interface LocalTimeOfDay {
+  hour: number;
+  minute: number;
+}
 
 /**
  * Is a round at `instant` someone's digest round: the working day's opening hour on a weekday in
  * their zone? Staff keep no holidays of their own; each program's holidays hold back that
  * program's lines (and a digest with no line left is not sent), as they hold its reminders.
  */
-function isDigestHour(instant: number, timeZone: string): boolean {
-  return (
-    toLocal(instant, timeZone).hour === DIGEST_AT.hour && isBusinessDay(instant, { timeZone, holidays: [] })
-  );
+function isDigestHour(instant: number, timeZone: string, at: LocalTimeOfDay): boolean {
+  return toLocal(instant, timeZone).hour === at.hour && isBusinessDay(instant, { timeZone, holidays: [] });
 }
 
 interface StaffRow {
@@ -49,7 +57,7 @@ const pad = (n: number): string => String(n).padStart(2, '0');
  * The next instant after `after` at which it is 08:01 somewhere a staff member works. Every day has
  * a round (one on a weekend sends nothing), as the digests workflow has always run them.
  */
-async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
+async function nextRoundAfter(pool: Pool, after: number, digest: LocalTimeOfDay): Promise<number> {
   const zones = (
     await pool.query<{ time_zone: string }>('SELECT DISTINCT time_zone FROM staff WHERE active')
   ).rows.map((r) => r.time_zone);
@@ -58,7 +66,7 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
     for (let d = 0; d <= 2; d++) {
       const day = toLocal(after + d * 86_400_000, zone);
       const at = fromLocal(
-        { ...day, hour: DIGEST_AT.hour, minute: DIGEST_AT.minute, second: 0, millisecond: 0 },
+        { ...day, hour: digest.hour, minute: digest.minute, second: 0, millisecond: 0 },
         zone,
       );
       if (at > after) {
@@ -76,6 +84,7 @@ async function nextRoundAfter(pool: Pool, after: number): Promise<number> {
  * case manager). Keyed by recipient and local date, so a retried round sends nothing twice.
  */
 export function createDigestActivities(deps: DigestDeps) {
+  const digest = digestAt(deps.releaseSpreadMinutes ?? 0);
   /** True when this call sent it (a retry of a sent digest sends nothing). */
   async function sendOnce(key: string, to: StaffRow, kind: string, mail: RenderedMail): Promise<boolean> {
     return (
@@ -187,7 +196,7 @@ export function createDigestActivities(deps: DigestDeps) {
   return {
     /** When the first digest round is due, from `after` (an ISO instant). */
     async nextDigestRound(after: string): Promise<string> {
-      return new Date(await nextRoundAfter(deps.pool, Date.parse(after))).toISOString();
+      return new Date(await nextRoundAfter(deps.pool, Date.parse(after), digest)).toISOString();
     },
 
     /** `anyHour`: everyone now, not only those at 08:01 on a business day (still once per local date). */
@@ -203,13 +212,13 @@ export function createDigestActivities(deps: DigestDeps) {
       ).rows;
       let sent = 0;
       for (const s of staff) {
-        if (!opts.anyHour && !isDigestHour(instant, s.time_zone)) continue;
+        if (!opts.anyHour && !isDigestHour(instant, s.time_zone, digest)) continue;
         const local = toLocal(instant, s.time_zone);
         const localDate = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
         if (await personalDigest(s, instant, localDate)) sent++;
         if (s.role === 'supervisor' && (await teamDigest(s, localDate))) sent++;
       }
-      return { sent, nextRoundAt: new Date(await nextRoundAfter(deps.pool, instant)).toISOString() };
+      return { sent, nextRoundAt: new Date(await nextRoundAfter(deps.pool, instant, digest)).toISOString() };
     },
   };
 }

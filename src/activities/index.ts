@@ -23,6 +23,12 @@ export interface ActivityDeps {
   caseWorkflows?: CaseWorkflows;
   /** The real time, as activities read it (Date.now; tests move it to play a worker that was paused). */
   now?: () => number;
+  /**
+   * REMINDER_RELEASE_SPREAD_MINUTES: cases this worker starts (imports) spread reminders held by
+   * quiet hours over this many minutes after the working start, and digests wait for the spread to
+   * pass, so held reminders are in them. Unset: 0.
+   */
+  releaseSpreadMinutes?: number;
 }
 
 /** Every activity, built over injected dependencies so tests can hand in real or test instances. */

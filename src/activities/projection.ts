@@ -13,9 +13,19 @@ export function createProjectCaseSchedule(deps: { pool: Pool }) {
       const result = await db.query(
         `UPDATE cases
             SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
-                escalation_level = $6, projection_version = $7, schedule_updated_at = now(), updated_at = now()
+                escalation_level = $6, projection_version = $7, release_offset_minutes = $8,
+                schedule_updated_at = now(), updated_at = now()
           WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $7)`,
-        [p.caseId, p.status, p.nextDueAt, p.nextDueKind, p.overdueCount, p.escalationLevel, p.version],
+        [
+          p.caseId,
+          p.status,
+          p.nextDueAt,
+          p.nextDueKind,
+          p.overdueCount,
+          p.escalationLevel,
+          p.version,
+          p.releaseOffsetMinutes ?? 0,
+        ],
       );
       if (result.rowCount === 1 && p.obligations) await replaceObligations(db, p);
       return result.rowCount === 1;

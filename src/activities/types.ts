@@ -55,6 +55,8 @@ export interface CaseProjection {
    * case_obligations. Absent from workflows that predate it (their rows are left as they are).
    */
   obligations?: ProjectedObligation[];
+  /** The case's release offset for reminders held by quiet hours; absent means 0. */
+  releaseOffsetMinutes?: number;
 }
 
 export interface ProjectedObligation {

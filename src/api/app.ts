@@ -52,6 +52,8 @@ export interface AppDeps {
   trustProxy?: false | number | string[] | undefined;
   /** Defaults to the system clock; tests pass the time-skipping server's. */
   clock?: () => Date;
+  /** New cases spread reminders held by quiet hours over this many minutes (unset: none). */
+  releaseSpreadMinutes?: number | undefined;
   /** How long signed-in browser sessions last; defaults to 30 minutes idle, 12 hours in all. */
   sessions?: SessionPolicy | undefined;
   /** Sends invitation and password-reset emails (unset: asking for one answers 503). */
@@ -98,7 +100,9 @@ export function createApp(deps: AppDeps): Express {
   const api = new ApiRouter(deps.pool);
   const domainDeps = {
     pool: deps.pool,
-    workflows: createCaseWorkflows(deps.temporal, deps.taskQueue),
+    workflows: createCaseWorkflows(deps.temporal, deps.taskQueue, {
+      ...(deps.releaseSpreadMinutes === undefined ? {} : { releaseSpreadMinutes: deps.releaseSpreadMinutes }),
+    }),
     ...(deps.clock ? { clock: deps.clock } : {}),
   };
   // Who is signed in to the pages (and the codec, and the Temporal UI behind it).

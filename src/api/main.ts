@@ -44,6 +44,7 @@ async function main(): Promise<void> {
           config.linkSigningKey,
         )
       : undefined,
+    releaseSpreadMinutes: config.temporal.releaseSpreadMinutes,
     host: config.host,
     port: config.port,
   });

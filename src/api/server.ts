@@ -34,6 +34,7 @@ export async function startApi(opts: {
   sessions?: SessionPolicy | undefined;
   accountMail?: AccountMail | undefined;
   sso?: SingleSignOn | undefined;
+  releaseSpreadMinutes?: number | undefined;
   host: string;
   port: number;
 }): Promise<RunningApi> {
@@ -56,7 +57,14 @@ export async function startApi(opts: {
   attemptSweep.unref();
   // Committed case changes that their request could not deliver reach their workflows from here.
   const relay = startChangeRelay(
-    { pool: opts.pool, workflows: createCaseWorkflows(opts.temporal, opts.taskQueue) },
+    {
+      pool: opts.pool,
+      workflows: createCaseWorkflows(opts.temporal, opts.taskQueue, {
+        ...(opts.releaseSpreadMinutes === undefined
+          ? {}
+          : { releaseSpreadMinutes: opts.releaseSpreadMinutes }),
+      }),
+    },
     { onError: (err) => opts.logger.warn({ err: (err as Error).message }, 'change relay round failed') },
   );
   const address = server.address();

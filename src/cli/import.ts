@@ -56,7 +56,7 @@ async function main(): Promise<number> {
     try {
       const bar = progressBar(process.stderr);
       const report = await commitImport(
-        { pool, workflows: createCaseWorkflows(client, config.temporal.taskQueue) },
+        { pool, workflows: createCaseWorkflows(client, config.temporal.taskQueue, config.temporal) },
         actor,
         plan,
         now,

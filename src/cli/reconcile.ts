@@ -33,7 +33,7 @@ async function main(): Promise<number> {
       const report = await reconcile(
         {
           pool,
-          workflows: createCaseWorkflows(client, config.temporal.taskQueue),
+          workflows: createCaseWorkflows(client, config.temporal.taskQueue, config.temporal),
           facts: createCaseFactsReader(client),
         },
         { repair: args.includes('--repair') },

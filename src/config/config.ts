@@ -19,6 +19,12 @@ export const databaseUrl = z
   .trim()
   .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// connection URL');
 
+/**
+ * How case workflows start: reminders held overnight by quiet hours leave spread over this many
+ * minutes after the working start, each case at its own minute, not all on the first one.
+ */
+export const releaseSpreadMinutes = z.coerce.number().int().min(0).max(60).default(15);
+
 const temporalSchema = {
   TEMPORAL_ADDRESS: z.string().trim().min(1).default('localhost:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
@@ -28,6 +34,7 @@ const temporalSchema = {
   TEMPORAL_TLS_KEY_PATH: optionalText,
   TEMPORAL_TLS_CA_PATH: optionalText,
   TEMPORAL_TLS_SERVER_NAME: optionalText,
+  REMINDER_RELEASE_SPREAD_MINUTES: releaseSpreadMinutes,
 };
 
 const commonSchema = {
@@ -272,6 +279,8 @@ export interface TemporalConfig {
   taskQueue: string;
   apiKey?: string;
   tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+  /** New cases' spread of reminders held by quiet hours, in minutes (0: all at the working start). */
+  releaseSpreadMinutes: number;
 }
 
 type TemporalEnv = z.infer<z.ZodObject<typeof temporalSchema>>;
@@ -292,6 +301,7 @@ function temporalFrom(e: TemporalEnv): TemporalConfig {
     address: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,
     taskQueue: e.TEMPORAL_TASK_QUEUE,
+    releaseSpreadMinutes: e.REMINDER_RELEASE_SPREAD_MINUTES,
     apiKey: e.TEMPORAL_API_KEY,
     tls: wantsTls
       ? {

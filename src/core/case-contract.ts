@@ -63,6 +63,11 @@ export interface CaseWorkflowInput {
   calendar?: CaseCalendar;
   /** Time zone of each staff member the case may write to, by id. */
   zones?: Record<string, string>;
+  /**
+   * Reminders held by quiet hours leave spread over this many minutes after the working start, each
+   * case at its own minute (REMINDER_RELEASE_SPREAD_MINUTES). Absent on cases started before it: 0.
+   */
+  releaseSpreadMinutes?: number;
   /** Set when continuing as new: the whole state of the previous run. */
   carried?: unknown;
   /** Set for a case brought in by a CSV import: its history, so its clocks start from it. */

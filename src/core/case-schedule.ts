@@ -44,6 +44,11 @@ export interface ScheduleState {
   zones: Record<string, string>;
   /** Set while closure waits on a case that pauses the other clocks then. */
   closingSince?: number;
+  /**
+   * Minutes after the working start at which this case's reminders held by quiet hours leave
+   * (src/core/release-spread.ts). Absent on cases started without a spread: they leave at the start.
+   */
+  releaseOffsetMinutes?: number;
   obligations: Obligation[];
   decisions: Decision[];
 }
@@ -88,13 +93,37 @@ function zoneOf(state: ScheduleState, to: Recipient, o: Obligation): string {
   return (id && state.zones[id]) || state.calendar.timeZone;
 }
 
+/**
+ * When a step due at `at` may leave: at once inside the recipient's working hours; otherwise at the
+ * next working start plus the case's release offset, so a program's held reminders do not all leave
+ * on the same minute.
+ */
+function leaveAt(state: ScheduleState, at: number, to: Recipient, o: Obligation): number {
+  const leave = sendTime(at, zoneOf(state, to, o), state.calendar, state.policy.urgent);
+  return leave > at ? leave + (state.releaseOffsetMinutes ?? 0) * MINUTE : leave;
+}
+
+/**
+ * A step held to the case's minute never leaves after the next step of its ladder to the same
+ * person (a heads-up held from Saturday to 08:07 when the due notice is at 08:03): it leaves with
+ * that step, which then supersedes it, as two steps held to the same minute always did. Without an
+ * offset the times are already in ladder order and nothing moves.
+ */
+function keepLadderOrder(ladder: PlannedStep[]): void {
+  for (let i = ladder.length - 2; i >= 0; i--) {
+    const next = ladder.slice(i + 1).find((s) => s.to === ladder[i]!.to);
+    if (next && next.sendAt < ladder[i]!.sendAt) ladder[i]!.sendAt = next.sendAt;
+  }
+}
+
 /** Every unsent step of every open obligation that is running, in the order they will leave. */
 export function pendingSteps(state: ScheduleState): PlannedStep[] {
   const steps: PlannedStep[] = [];
+  const ladder: PlannedStep[] = [];
   const plan = (s: LadderStep, o: Obligation): PlannedStep => ({
     ...s,
     obligation: o,
-    sendAt: onTheMinute(sendTime(s.at, zoneOf(state, s.to, o), state.calendar, state.policy.urgent)),
+    sendAt: onTheMinute(leaveAt(state, s.at, s.to, o)),
   });
   for (const o of state.obligations) {
     if (!isOpen(o) || !runsWhileClosing(state, o)) continue;
@@ -104,8 +133,10 @@ export function pendingSteps(state: ScheduleState): PlannedStep[] {
       o.openedAt,
       ladderShape(o.kind, state.policy),
     )) {
-      if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) steps.push(plan(s, o));
+      if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) ladder.push(plan(s, o));
     }
+    if (state.releaseOffsetMinutes) keepLadderOrder(ladder);
+    steps.push(...ladder.splice(0));
     if (
       o.escalation?.level === 1 &&
       o.escalation.acknowledgedAt === undefined &&
@@ -136,7 +167,7 @@ const isEscalation = (s: LadderStep): boolean => isEscalationStep(s.kind);
  * still leaves only in the recipient's working hours: it waits for the next working start.
  */
 function holdToWorkingHours(state: ScheduleState, step: PlannedStep, now: number): void {
-  const leave = sendTime(now, zoneOf(state, step.to, step.obligation), state.calendar, state.policy.urgent);
+  const leave = leaveAt(state, now, step.to, step.obligation);
   // Inside working hours it leaves now (not at the next minute, which would creep forever).
   if (leave > now) step.sendAt = onTheMinute(leave);
 }

@@ -139,6 +139,7 @@ async function main(): Promise<void> {
       publicBaseUrl: apiUrl,
       linkSigningKey,
       dataConverter,
+      releaseSpreadMinutes: settings.releaseSpreadMinutes,
     });
     const workerDone = worker.run();
     stops.push({
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
       temporalUiUrl: `http://127.0.0.1:${uiPort}`,
       // Invitations and password resets land in the mail catcher too.
       accountMail: createAccountMail(mailer, apiUrl),
+      releaseSpreadMinutes: settings.releaseSpreadMinutes,
       host: '127.0.0.1',
       port: apiPort,
     });
@@ -167,7 +169,7 @@ async function main(): Promise<void> {
     await ensureStaffDigests(temporal.client, TASK_QUEUE);
 
     const staff = settings.seed
-      ? await seedDemoData(pool, createCaseWorkflows(temporal.client, TASK_QUEUE), settings.dataDir)
+      ? await seedDemoData(pool, createCaseWorkflows(temporal.client, TASK_QUEUE, settings), settings.dataDir)
       : [];
 
     const lines = [
@@ -192,7 +194,7 @@ async function main(): Promise<void> {
       ...(staff.length
         ? [
             `Demo: the minute-scale cases fill the inbox within minutes; Dana Digest's reminders wait`,
-            `for a demo digest round ${DEMO_DIGEST_AFTER_MS / 60_000} minutes after start (real ones go at 08:01 local time).`,
+            `for a demo digest round ${DEMO_DIGEST_AFTER_MS / 60_000} minutes after start (real ones go a minute after the morning release, 08:16 local time by default).`,
             '',
           ]
         : []),

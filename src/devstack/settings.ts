@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { loadOrExit, parseEnv } from '../config/config';
+import { loadOrExit, parseEnv, releaseSpreadMinutes } from '../config/config';
 import { projectRoot } from '../shared/paths';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -18,6 +18,7 @@ const schema = z.object({
   MIGRATION_DATABASE_URL: z.string().optional(),
   DEV_SEED: z.enum(['true', 'false']).default('true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('warn'),
+  REMINDER_RELEASE_SPREAD_MINUTES: releaseSpreadMinutes,
 });
 
 export interface DevSettings {
@@ -33,6 +34,8 @@ export interface DevSettings {
   migrationDatabaseUrl?: string;
   seed: boolean;
   logLevel: string;
+  /** As in production: reminders held by quiet hours leave spread over this many minutes. */
+  releaseSpreadMinutes: number;
 }
 
 export function loadDevSettings(env = process.env): DevSettings {
@@ -49,5 +52,6 @@ export function loadDevSettings(env = process.env): DevSettings {
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL || undefined,
     seed: e.DEV_SEED === 'true',
     logLevel: e.LOG_LEVEL,
+    releaseSpreadMinutes: e.REMINDER_RELEASE_SPREAD_MINUTES,
   };
 }

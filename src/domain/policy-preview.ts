@@ -37,6 +37,8 @@ export interface PreviewCase {
   programManagerId?: string;
   /** Time zone of each staff member the case writes to, by id. */
   zones: Record<string, string>;
+  /** The case's minute after the working start for reminders held by quiet hours (0: none). */
+  releaseOffsetMinutes?: number;
   /** False when the case's rows were projected before clocks were (it is counted, not compared). */
   known: boolean;
   obligations: {
@@ -102,6 +104,7 @@ function scheduleStateOf(c: PreviewCase, under: PolicyUnderTest, onlyRunning: bo
     policy: under.policy,
     calendar: under.calendar,
     zones: c.zones,
+    ...(c.releaseOffsetMinutes ? { releaseOffsetMinutes: c.releaseOffsetMinutes } : {}),
     obligations: c.obligations
       .filter((o) => !onlyRunning || o.running)
       .map((o) =>
@@ -232,6 +235,7 @@ interface PreviewRow {
   supervisor_id: string;
   program_manager_id: string | null;
   zones: Record<string, string>;
+  release_offset_minutes: number;
   projected: boolean;
   obligations: {
     id: string;
@@ -249,7 +253,7 @@ export async function loadPreviewCases(pool: Pool, programId: string): Promise<P
   const rows = (
     await pool.query<PreviewRow>(
       `SELECT c.id, c.reference, c.status, c.risk_level, c.case_manager_id, c.supervisor_id, p.program_manager_id,
-              c.obligations_projected_at IS NOT NULL AS projected,
+              c.obligations_projected_at IS NOT NULL AS projected, c.release_offset_minutes,
               jsonb_strip_nulls(jsonb_build_object(c.case_manager_id::text, cm.time_zone,
                                                    c.supervisor_id::text, sv.time_zone,
                                                    coalesce(pm.id::text, '-'), pm.time_zone))
@@ -281,6 +285,7 @@ export async function loadPreviewCases(pool: Pool, programId: string): Promise<P
     supervisorId: r.supervisor_id,
     ...(r.program_manager_id ? { programManagerId: r.program_manager_id } : {}),
     zones: r.zones,
+    ...(r.release_offset_minutes ? { releaseOffsetMinutes: r.release_offset_minutes } : {}),
     known: r.projected && r.obligations.every((o) => o.clock !== null),
     obligations: r.obligations
       .filter((o): o is typeof o & { clock: ObligationClock } => o.clock !== null)

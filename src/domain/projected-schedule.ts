@@ -36,6 +36,7 @@ interface ProjectionRow {
   time_zone: string;
   holidays: string[];
   zones: Record<string, string>;
+  release_offset_minutes: number;
   open: {
     id: string;
     kind: ObligationKind;
@@ -75,7 +76,7 @@ export async function projectedSchedule(
               c.projection_version IS NOT NULL AND c.obligations_projected_at IS NOT NULL AS projected,
               c.updated_at > coalesce(c.schedule_updated_at, '-infinity')
                 AND c.updated_at > now() - make_interval(secs => $2::float8 / 1000) AS settling,
-              pp.policy, p.time_zone,
+              pp.policy, p.time_zone, c.release_offset_minutes,
               array(SELECT to_char(h, 'YYYY-MM-DD') FROM unnest(p.holidays) h) AS holidays,
               (SELECT coalesce(jsonb_object_agg(s.id::text, s.time_zone), '{}'::jsonb) FROM staff s
                 WHERE s.id IN (c.case_manager_id, c.supervisor_id, p.program_manager_id)
@@ -193,6 +194,7 @@ function upcomingSteps(row: ProjectionRow): NonNullable<CaseSchedule['upcoming']
     policy: row.policy,
     calendar: { timeZone: row.time_zone, holidays: row.holidays },
     zones: row.zones,
+    releaseOffsetMinutes: row.release_offset_minutes,
     obligations,
     decisions: [],
   };

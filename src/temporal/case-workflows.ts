@@ -45,7 +45,20 @@ const QUERY_DEADLINE_MS = 3_000;
 /** Unbounded callers (reconciliation, tests) still never wait forever. */
 const DEFAULT_CALL_MS = 30_000;
 
-export function createCaseWorkflows(client: Client, taskQueue: string): CaseWorkflows {
+export interface CaseWorkflowOptions {
+  /**
+   * New cases leave reminders held by quiet hours spread over this many minutes after the working
+   * start (REMINDER_RELEASE_SPREAD_MINUTES); 0 or absent: all at the working start.
+   */
+  releaseSpreadMinutes?: number;
+}
+
+export function createCaseWorkflows(
+  client: Client,
+  taskQueue: string,
+  options: CaseWorkflowOptions = {},
+): CaseWorkflows {
+  const spread = options.releaseSpreadMinutes ?? 0;
   /** Runs one Temporal call under a deadline, so an outage costs seconds, not a hung request. */
   const bounded = <R>(bound: CallBound | undefined, call: () => Promise<R>): Promise<R> =>
     client.workflow.withDeadline(Date.now() + (bound?.timeoutMs ?? DEFAULT_CALL_MS), call);
@@ -56,7 +69,12 @@ export function createCaseWorkflows(client: Client, taskQueue: string): CaseWork
         client.workflow.start('caseLifecycle', {
           workflowId,
           taskQueue,
-          args: [input],
+          // The spread is fixed when the case starts: its workflow derives the case's minute from it.
+          args: [
+            spread > 0 && input.releaseSpreadMinutes === undefined
+              ? { ...input, releaseSpreadMinutes: spread }
+              : input,
+          ],
           // A repeated start for the same case joins the running workflow instead of failing.
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           typedSearchAttributes: [

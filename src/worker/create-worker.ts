@@ -48,7 +48,11 @@ export async function createCaseloopWorker(options: CaseloopWorkerOptions): Prom
       // Fan-outs deliver case changes as the API does: over a client on the worker's own connection.
       caseWorkflows:
         deps.caseWorkflows ??
-        createCaseWorkflows(new Client({ connection, namespace, dataConverter }), taskQueue),
+        createCaseWorkflows(new Client({ connection, namespace, dataConverter }), taskQueue, {
+          ...(deps.releaseSpreadMinutes === undefined
+            ? {}
+            : { releaseSpreadMinutes: deps.releaseSpreadMinutes }),
+        }),
     }),
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });

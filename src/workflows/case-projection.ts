@@ -39,6 +39,8 @@ function projectionOf(caseId: string, state: CaseState, s: CaseSchedule, withClo
       ...(dueAt === undefined ? {} : { dueAt: iso(dueAt) }),
     })),
     obligations: openObligations(state, withClocks),
+    // Constant for the case; only cases that have one send it (older projections stay as they were).
+    ...(state.releaseOffsetMinutes ? { releaseOffsetMinutes: state.releaseOffsetMinutes } : {}),
   };
 }
 

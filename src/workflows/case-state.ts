@@ -12,6 +12,7 @@ import type {
   Obligation,
 } from '../core/case-contract';
 import { closedRefusal, statusRefusal } from '../core/case-status-rules';
+import { releaseOffsetMinutes } from '../core/release-spread';
 import { applyConsent, type CaseConsent } from './case-consent';
 
 export type { CaseConsent } from './case-consent';
@@ -46,6 +47,8 @@ export interface CaseState {
   calendar: Calendar;
   /** Time zone of each staff member, by id; missing means the program's zone. */
   zones: Record<string, string>;
+  /** Minutes after the working start at which reminders held by quiet hours leave (src/core/release-spread.ts). */
+  releaseOffsetMinutes?: number;
   obligations: Obligation[];
   /** Numbers recurring obligations (service-plan-2, reassessment-3...). */
   seq: number;
@@ -228,6 +231,10 @@ export function initialCaseState(input: CaseWorkflowInput): CaseState {
     policyChangeId: '',
     calendar: input.calendar ?? { timeZone: 'UTC', holidays: [] },
     zones: { ...input.zones },
+    // Only cases started with a spread carry an offset: older inputs have none, so they replay as they ran.
+    ...(input.releaseSpreadMinutes
+      ? { releaseOffsetMinutes: releaseOffsetMinutes(input.caseId, input.releaseSpreadMinutes) }
+      : {}),
     obligations: [],
     seq: 0,
     decisions: [],

@@ -46,6 +46,8 @@ export async function startTestApi(
     sessions?: SessionPolicy;
     /** The address the app believes it is served at (https turns on HSTS and `__Host-` cookies). */
     publicBaseUrl?: string;
+    /** New cases spread reminders held by quiet hours (unset: none, so held times read 08:00 exactly). */
+    releaseSpreadMinutes?: number;
   } = {},
 ): Promise<TestApi> {
   let base = '';
@@ -63,6 +65,9 @@ export async function startTestApi(
     ...(options.temporalUiUrl ? { temporalUiUrl: options.temporalUiUrl } : {}),
     ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}),
     ...(options.sessions ? { sessions: options.sessions } : {}),
+    ...(options.releaseSpreadMinutes === undefined
+      ? {}
+      : { releaseSpreadMinutes: options.releaseSpreadMinutes }),
     ...(mailer
       ? { accountMail: { sendAccountLink: (m) => createAccountMail(mailer, base).sendAccountLink(m) } }
       : {}),

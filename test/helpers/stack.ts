@@ -40,12 +40,22 @@ export async function startTestStack(
      * wakes with workflow tasks older than the time its sends run at.
      */
     activityClockAheadMs?: number;
+    /**
+     * The API and the worker run with this release spread (unset: none, so held reminders leave at
+     * 08:00 and digests at 08:01, as the scenarios read).
+     */
+    releaseSpreadMinutes?: number;
   } = {},
 ): Promise<TestStack> {
   const [env, db, smtp] = await Promise.all([timeSkippingEnv(), createTestDatabase(), startSmtpCatcher()]);
   const mailer: Mailer = createMailer(smtp.url, 'Caseloop <no-reply@test.local>');
   const clock = await followServerClock(env);
-  const api = await startTestApi(db.pool, env.client, taskQueue, clock, { mailer });
+  const api = await startTestApi(db.pool, env.client, taskQueue, clock, {
+    mailer,
+    ...(options.releaseSpreadMinutes === undefined
+      ? {}
+      : { releaseSpreadMinutes: options.releaseSpreadMinutes }),
+  });
   // Links in emails point at this API, so a browser test can follow them.
   const newWorker = (): Promise<Worker> =>
     // Without a cache every task replays from history, as on a freshly started worker. (With a
@@ -60,6 +70,9 @@ export async function startTestStack(
         ...(options.activityClockAheadMs === undefined
           ? {}
           : { now: () => clock().getTime() + options.activityClockAheadMs! }),
+        ...(options.releaseSpreadMinutes === undefined
+          ? {}
+          : { releaseSpreadMinutes: options.releaseSpreadMinutes }),
       },
       options.replayEveryTask ? 0 : undefined,
     );
@@ -101,7 +114,14 @@ export async function startTestStack(
 /** Caseloop's real worker on a test server, with the test keys and the bundled workflows. */
 export async function testWorker(
   env: TestWorkflowEnvironment,
-  deps: { taskQueue: string; pool: Pool; mailer: Mailer; publicBaseUrl: string; now?: () => number },
+  deps: {
+    taskQueue: string;
+    pool: Pool;
+    mailer: Mailer;
+    publicBaseUrl: string;
+    now?: () => number;
+    releaseSpreadMinutes?: number;
+  },
   maxCachedWorkflows?: number,
 ): Promise<Worker> {
   return createCaseloopWorker({

@@ -673,6 +673,30 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 14 (issue 18, no patch: only new input): a case started with a 15-minute release
+    // spread; its reminders held over weekends leave at its own minute after 08:00, and the
+    // recorded timers must keep landing there.
+    name: 'v14-release-spread',
+    run: (ctx) => async () => {
+      const { env, workflows } = ctx;
+      const spread: CaseWorkflows = {
+        ...workflows,
+        start: (input, bound) => workflows.start({ ...input, releaseSpreadMinutes: 15 }, bound),
+      };
+      const { team, caseId } = await intake({ ...ctx, workflows: spread });
+      await env.sleep(23 * DAY);
+      await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
+      await workflows.event(caseId, {
+        type: 'assessment_recorded',
+        assessmentId: 'a-1',
+        kind: 'initial',
+        completedAt: await at(env),
+      });
+      await env.sleep(10 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
 
 /** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */

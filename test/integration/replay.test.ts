@@ -8,6 +8,7 @@ import { PATCHES } from '../../src/workflows/case-lifecycle';
 import * as v1 from '../../src/workflows/legacy/v1-contract';
 import * as today from '../../src/workflows/messages';
 import { SA } from '../../src/workflows/search-attributes';
+import { releaseOffsetMinutes } from '../../src/core/release-spread';
 import { testDataConverter } from '../helpers/codec';
 import { workflowBundle } from '../helpers/temporal';
 
@@ -48,6 +49,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v10-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v11-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v12-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v14-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -150,6 +152,34 @@ describe('workflows: replay of stored histories', () => {
     expect(scheduled).toEqual(['sendCaseNotification']);
     // Recorded before the patch existed: replays look for the record by remote activity, as they did.
     expect(patchesIn('v11-quiet-history.json')).not.toContain(PATCHES.localIntakeLook);
+  });
+
+  it('when the v14 history is read, then its reminders held over weekends fired at its own minute after 08:00', () => {
+    const events = read('v14-release-spread.json').events as {
+      eventTime: string;
+      workflowExecutionStartedEventAttributes?: {
+        searchAttributes: { indexedFields: Record<string, { data: string }> };
+      };
+      timerStartedEventAttributes?: { startToFireTimeout: string };
+    }[];
+    const caseId = JSON.parse(
+      Buffer.from(
+        events[0]!.workflowExecutionStartedEventAttributes!.searchAttributes.indexedFields[SA.CaseId.name]!
+          .data,
+        'base64',
+      ).toString(),
+    ) as string;
+    const minute = releaseOffsetMinutes(caseId, 15);
+    // Recorded for a case off the first minute, so the offset shows in its timers.
+    expect(minute).toBeGreaterThan(0);
+    const fires = events.flatMap((e) =>
+      e.timerStartedEventAttributes
+        ? [Date.parse(e.eventTime) + parseFloat(e.timerStartedEventAttributes.startToFireTimeout) * 1000]
+        : [],
+    );
+    const held = fires.map((ms) => new Date(ms)).filter((d) => d.getUTCHours() === 8);
+    expect(held.length).toBeGreaterThanOrEqual(2);
+    for (const d of held) expect([d.getUTCMinutes(), d.getUTCSeconds()]).toEqual([minute, 0]);
   });
 
   const v1Files = files.filter((f) => f.startsWith('v1-'));

@@ -9,6 +9,7 @@ import {
   type CaseState,
 } from '../../src/workflows/case-state';
 import { nextStep, pendingSteps, recipientId } from '../../src/workflows/schedule';
+import { releaseOffsetMinutes } from '../../src/core/release-spread';
 import type { CaseCalendar, CaseWorkflowInput, Obligation } from '../../src/core/case-contract';
 
 const DAY = 86_400_000;
@@ -17,10 +18,16 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 function newCase(
   openedAt: string,
-  opts: { calendar?: CaseCalendar; policy?: ProgramPolicy; zones?: Record<string, string> } = {},
+  opts: {
+    calendar?: CaseCalendar;
+    policy?: ProgramPolicy;
+    zones?: Record<string, string>;
+    caseId?: string;
+    releaseSpreadMinutes?: number;
+  } = {},
 ): CaseState {
   const input: CaseWorkflowInput = {
-    caseId: 'case-1',
+    caseId: opts.caseId ?? 'case-1',
     caseReference: 'C-1',
     programId: 'prog-1',
     caseManagerId: 'cm-1',
@@ -32,6 +39,7 @@ function newCase(
     policyVersion: 1,
     calendar: opts.calendar ?? { timeZone: 'UTC', holidays: [] },
     zones: opts.zones ?? {},
+    ...(opts.releaseSpreadMinutes === undefined ? {} : { releaseSpreadMinutes: opts.releaseSpreadMinutes }),
   };
   return initialCaseState(input);
 }
@@ -381,6 +389,71 @@ describe('case schedule: what leaves when', () => {
     expect(iso(headsUp.at)).toBe('2027-01-22T08:00:00.000Z');
     expect(iso(headsUp.sendAt)).toBe('2027-01-22T13:00:00.000Z');
     expect(toLocal(headsUp.sendAt, 'America/New_York')).toMatchObject({ hour: 8, minute: 0 });
+  });
+
+  describe('with a release spread of 15 minutes', () => {
+    // A case whose id puts it at minute 7 of the spread (the offset is a fixed function of the id).
+    const caseId = Array.from({ length: 200 }, (_, i) => `spread-${i}`).find(
+      (id) => releaseOffsetMinutes(id, 15) === 7,
+    )!;
+    const spreadCase = (opts: Parameters<typeof newCase>[1] = {}) =>
+      newCase('2027-01-11T08:00:00Z', { caseId, releaseSpreadMinutes: 15, ...opts });
+
+    it('when a heads-up is held overnight, then it leaves at the case’s own minute after the working start', () => {
+      const s = spreadCase({ zones: { 'cm-1': 'America/New_York' } });
+      expect(s.releaseOffsetMinutes).toBe(7);
+      const headsUp = pendingSteps(s).find((x) => x.kind === 'heads_up')!;
+      expect(iso(headsUp.at)).toBe('2027-01-22T08:00:00.000Z');
+      expect(iso(headsUp.sendAt)).toBe('2027-01-22T13:07:00.000Z');
+    });
+
+    it('when a step falls inside working hours, then it leaves at its own time, not shifted', () => {
+      // Opened Monday 08:00 UTC; the heads-up (Friday 08:00 UTC) is inside the UTC working day.
+      const s = spreadCase();
+      const headsUp = pendingSteps(s).find((x) => x.kind === 'heads_up')!;
+      expect(iso(headsUp.sendAt)).toBe('2027-01-22T08:00:00.000Z');
+    });
+
+    it('when a missed reminder is found in the evening, then it waits for the next morning at the case’s minute', () => {
+      const s = newCase('2027-01-06T10:00:00Z', { caseId, releaseSpreadMinutes: 15 });
+      const step = nextStep(s, t('2027-01-18T19:00:00Z'))!;
+      expect(step.kind).toBe('heads_up');
+      expect(iso(step.sendAt)).toBe('2027-01-19T08:07:00.000Z');
+      // Looked at again inside working hours (a message woke the case at 08:03), a step already late
+      // leaves at once, as any late step does then: the spread only places held releases.
+      expect(nextStep(s, t('2027-01-19T08:03:00Z'))!.sendAt).toBeLessThanOrEqual(t('2027-01-19T08:03:00Z'));
+    });
+
+    it('when a held heads-up’s minute would come after the due notice, then it leaves with the due notice, which supersedes it', () => {
+      // Opened Monday 08:02: due Monday the 25th 08:02; the heads-up two days before is a Saturday,
+      // held to Monday 08:07, after the due notice.
+      const s = newCase('2027-01-11T08:02:00Z', {
+        caseId,
+        releaseSpreadMinutes: 15,
+        policy: { ...DEFAULT_POLICY, ladder: { ...DEFAULT_POLICY.ladder, headsUpBefore: 'P2D' } },
+      });
+      const [headsUp, due] = pendingSteps(s);
+      expect([headsUp?.kind, iso(headsUp!.sendAt)]).toEqual(['heads_up', '2027-01-25T08:02:00.000Z']);
+      expect([due?.kind, iso(due!.sendAt)]).toEqual(['due', '2027-01-25T08:02:00.000Z']);
+      expect(nextStep(s, t('2027-01-25T08:02:00Z'))?.kind).toBe('due');
+      expect(find(s, 'initial-assessment').skipped).toEqual(['heads_up']);
+    });
+
+    it('when the program is urgent, then nothing is held and nothing is shifted', () => {
+      const s = spreadCase({
+        zones: { 'cm-1': 'America/New_York' },
+        policy: { ...DEFAULT_POLICY, urgent: true },
+      });
+      const headsUp = pendingSteps(s).find((x) => x.kind === 'heads_up')!;
+      expect(headsUp.sendAt).toBe(headsUp.at);
+    });
+
+    it('when a case started without a spread, then its held reminders leave at the working start', () => {
+      const s = newCase('2027-01-11T08:00:00Z', { caseId, zones: { 'cm-1': 'America/New_York' } });
+      expect(s.releaseOffsetMinutes).toBeUndefined();
+      const headsUp = pendingSteps(s).find((x) => x.kind === 'heads_up')!;
+      expect(iso(headsUp.sendAt)).toBe('2027-01-22T13:00:00.000Z');
+    });
   });
 
   it('when the program is urgent, then reminders leave at the ladder time whatever the hour', () => {
