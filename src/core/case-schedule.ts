@@ -110,16 +110,19 @@ function leaveAt(state: ScheduleState, at: number, to: Recipient, o: Obligation)
  * offset the times are already in ladder order and nothing moves.
  */
 function keepLadderOrder(ladder: PlannedStep[]): void {
-  for (let i = ladder.length - 2; i >= 0; i--) {
-    const next = ladder.slice(i + 1).find((s) => s.to === ladder[i]!.to);
-    if (next && next.sendAt < ladder[i]!.sendAt) ladder[i]!.sendAt = next.sendAt;
+  // From the last step back: each recipient's next step has already been placed.
+  const nextFor = new Map<Recipient, number>();
+  for (let i = ladder.length - 1; i >= 0; i--) {
+    const step = ladder[i]!;
+    const next = nextFor.get(step.to);
+    if (next !== undefined && next < step.sendAt) step.sendAt = next;
+    nextFor.set(step.to, step.sendAt);
   }
 }
 
 /** Every unsent step of every open obligation that is running, in the order they will leave. */
 export function pendingSteps(state: ScheduleState): PlannedStep[] {
   const steps: PlannedStep[] = [];
-  const ladder: PlannedStep[] = [];
   const plan = (s: LadderStep, o: Obligation): PlannedStep => ({
     ...s,
     obligation: o,
@@ -127,6 +130,7 @@ export function pendingSteps(state: ScheduleState): PlannedStep[] {
   });
   for (const o of state.obligations) {
     if (!isOpen(o) || !runsWhileClosing(state, o)) continue;
+    const ladder: PlannedStep[] = [];
     for (const s of ladderSteps(
       o.dueAt,
       state.policy.ladder,
@@ -136,7 +140,7 @@ export function pendingSteps(state: ScheduleState): PlannedStep[] {
       if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) ladder.push(plan(s, o));
     }
     if (state.releaseOffsetMinutes) keepLadderOrder(ladder);
-    steps.push(...ladder.splice(0));
+    steps.push(...ladder);
     if (
       o.escalation?.level === 1 &&
       o.escalation.acknowledgedAt === undefined &&
