@@ -37,8 +37,9 @@ async function main(): Promise<number> {
   const sink = await startSmtpSink();
   let dev: { client: Client; temporalAddress: string } | undefined;
   if (wants('intake') || wants('lateness') || wants('scale') || wants('import')) {
-    say('starting Temporal dev server...');
-    const { env, address } = await startDevServer();
+    results.temporalStore = wants('scale') ? 'disk' : 'memory';
+    say(`starting Temporal dev server (${results.temporalStore} store)...`);
+    const { env, address } = await startDevServer(results.temporalStore);
     dev = { client: env.client, temporalAddress: address };
   }
 

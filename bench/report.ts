@@ -11,6 +11,7 @@ import type { OversightResult } from './phases/oversight';
 import type { ImportResult } from './phases/import';
 import { SCALE_READ_LABELS, SCALE_READS, type ScaleResult } from './phases/scale';
 import type { Summary } from './lib/stats';
+import type { DevServerStore } from './stack/temporal';
 
 /** "Well under a second" (issue 16), as a number: half of one. */
 const OVERSIGHT_TARGET_MS = 500;
@@ -20,6 +21,8 @@ export interface BenchResults {
   finishedAt?: string;
   machine: MachineInfo;
   config: BenchConfig;
+  /** Where the dev server kept its state: on disk whenever the scale phase runs. */
+  temporalStore?: DevServerStore;
   intake?: IntakeResult;
   lateness?: LatenessResult;
   history?: Omit<HistoryResult, 'typicalFirstYear'>;
