@@ -376,6 +376,46 @@ describe('case records through the API', () => {
     expect((await api.call('GET', '/api/v1/cases?limit=1000', team.admin.token)).status).toBe(400);
   });
 
+  it("when a supervisor lists cases, then their team's and those they carry come once each, newest first, and no other team's", async () => {
+    const team = await createTeam(db.pool);
+    const other = await createTeam(db.pool);
+    const teamCase = await createCaseRow(db.pool, team);
+    // Carried by the supervisor (an older case), once under the program manager, once under themselves.
+    const carried = await createCaseRow(db.pool, {
+      programId: team.programId,
+      caseManager: team.supervisor,
+      supervisor: team.programManager,
+    });
+    const carriedAndSupervised = await createCaseRow(db.pool, {
+      programId: team.programId,
+      caseManager: team.supervisor,
+      supervisor: team.supervisor,
+    });
+    await createCaseRow(db.pool, other);
+    const newest = await createCaseRow(db.pool, team);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await api.call(
+        'GET',
+        `/api/v1/cases?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        team.supervisor.token,
+      );
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((c: any) => c.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([newest.id, carriedAndSupervised.id, carried.id, teamCase.id]);
+    const onePage: any = await api.call('GET', '/api/v1/cases?limit=25', team.supervisor.token);
+    expect(onePage.body.items.map((c: any) => c.id)).toEqual(seen);
+    const numbered: any = await api.call(
+      'GET',
+      '/api/v1/cases?sort=reference&limit=25',
+      team.supervisor.token,
+    );
+    expect(numbered.body.page.total).toBe(4);
+  });
+
   it('when cases share a millisecond, then the cursor walks every case exactly once at every page size', async () => {
     const team = await createTeam(db.pool);
     const ids: string[] = [];
