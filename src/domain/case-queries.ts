@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { visibleCasesSql } from './access';
+import { visibleCasesSource, visibleCasesSql } from './access';
 import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
 import { loadCase, toRecord, type CaseRecord, type CaseRow } from './cases';
@@ -128,7 +128,7 @@ export function caseListSql(
 ): { from: string; where: string; orderBy: string; params: unknown[] } {
   const q = f.q?.trim() || null;
   return {
-    from: `${casesVisibleTo(actor)} c
+    from: `${visibleCasesSource(actor, 1)} c
        JOIN programs p ON p.id = c.program_id
        JOIN clients cl ON cl.id = c.client_id
        LEFT JOIN LATERAL (
@@ -168,20 +168,6 @@ export function caseListSql(
       q === null ? null : initialsOf(q),
     ],
   };
-}
-
-/**
- * Where the list's cases come from. A supervisor's are their team's: read from the supervisor and
- * case manager indexes (two arms, a case in both counted once), never found by walking every case
- * newest first. The planner assumes a team's cases are spread evenly over time and walks; a team
- * whose cases are all older than most (at 100,000 cases) made it read tens of thousands of rows
- * to fill a page. Everyone else reads `cases`; visibleCasesSql still applies to both.
- */
-function casesVisibleTo(actor: Actor): string {
-  if (actor.role !== 'supervisor') return 'cases';
-  return `(SELECT * FROM cases WHERE supervisor_id = $1
-           UNION ALL
-           SELECT * FROM cases WHERE case_manager_id = $1 AND supervisor_id IS DISTINCT FROM $1)`;
 }
 
 /** Overdue now: running obligations past due, or the projected count before obligations were projected. */

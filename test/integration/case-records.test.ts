@@ -380,7 +380,7 @@ describe('case records through the API', () => {
     const team = await createTeam(db.pool);
     const other = await createTeam(db.pool);
     const teamCase = await createCaseRow(db.pool, team);
-    // Carried by the supervisor (an older case), once under the program manager, once under themselves.
+    // Cases the supervisor carries themselves: one under the program manager, one under themselves.
     const carried = await createCaseRow(db.pool, {
       programId: team.programId,
       caseManager: team.supervisor,
