@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
 import { onCleanup } from '../lib/cleanup';
+import { addCpu, CPU_ROLES, cpuSince, NO_CPU, readCpu, temporalServerPid, type CpuReading } from '../lib/cpu';
 import { forEachLimited, timed } from '../lib/concurrency';
 import { expectApi } from '../lib/http';
 import { progress, say } from '../lib/progress';
@@ -26,6 +27,11 @@ export interface IntakeResult {
   rawPerSecond: number;
   apiPerSecond: number;
   ratio: number;
+  /**
+   * CPU ms per case opened, by process, inside the timed rounds of each side: what each case costs
+   * the machine while the other processes compete for the same cores.
+   */
+  cpuMsPerCase: { raw: CpuReading; api: CpuReading };
   perRound: { mode: 'raw' | 'api'; cases: number; seconds: number; perSecond: number }[];
 }
 
@@ -55,19 +61,29 @@ export async function runIntake(
   });
   const apiUrl = deployment.api!.url;
   let opened = 0;
+  const cpuSources = {
+    api: deployment.api!.pid,
+    workers: deployment.workers.map((w) => w.pid),
+    temporal: temporalServerPid(Number(ctx.temporalAddress.split(':').pop())),
+    postmaster: ctx.pg.postmasterPid(),
+  };
+  const cpu = { raw: NO_CPU, api: NO_CPU };
 
-  const rawRound = async (n: number): Promise<number> => {
+  // The clock and the CPU meters cover the same span: the starts or requests, nothing before.
+  const measured = async (work: () => Promise<unknown>): Promise<{ ms: number; used: CpuReading }> => {
+    const before = readCpu(cpuSources);
+    const { ms } = await timed(work);
+    return { ms, used: cpuSince(before, readCpu(cpuSources)) };
+  };
+  const rawRound = async (n: number): Promise<{ ms: number; used: CpuReading }> => {
     // Rows first, outside the clock: the workflow looks its row up and would otherwise wait minutes.
     const openedAt = new Date();
     const rows = await seedCaseRows(pool, team, n, openedAt);
     const inputs = rows.map((r) => workflowInput(team, r, openedAt));
-    const { ms } = await timed(() =>
-      startWorkflows(ctx.client, deployment.taskQueue, inputs, cfg.concurrency),
-    );
-    return ms;
+    return measured(() => startWorkflows(ctx.client, deployment.taskQueue, inputs, cfg.concurrency));
   };
-  const apiRound = async (n: number): Promise<number> => {
-    const { ms } = await timed(() =>
+  const apiRound = (n: number): Promise<{ ms: number; used: CpuReading }> =>
+    measured(() =>
       forEachLimited(
         Array.from({ length: n }, (_, i) => i),
         cfg.concurrency,
@@ -77,8 +93,6 @@ export async function runIntake(
         },
       ),
     );
-    return ms;
-  };
   const drain = async (label: string): Promise<void> => {
     const bar = progress(`  ${label}: worker catching up`, opened);
     await waitForProjections(pool, team.programId, opened, bar, 300_000);
@@ -95,7 +109,8 @@ export async function runIntake(
   const perRound: IntakeResult['perRound'] = [];
   for (let r = 0; r < cfg.rounds; r++) {
     for (const mode of ['raw', 'api'] as const) {
-      const ms = await (mode === 'raw' ? rawRound : apiRound)(cfg.casesPerRound);
+      const { ms, used } = await (mode === 'raw' ? rawRound : apiRound)(cfg.casesPerRound);
+      cpu[mode] = addCpu(cpu[mode], used);
       opened += cfg.casesPerRound;
       const perSecond = cfg.casesPerRound / (ms / 1000);
       perRound.push({
@@ -113,6 +128,10 @@ export async function runIntake(
     const rounds = perRound.filter((p) => p.mode === mode);
     return rounds.reduce((a, p) => a + p.cases, 0) / rounds.reduce((a, p) => a + p.seconds, 0);
   };
+  const perCase = (r: CpuReading): CpuReading =>
+    Object.fromEntries(
+      CPU_ROLES.map((role) => [role, round(r[role] / (cfg.rounds * cfg.casesPerRound), 2)]),
+    ) as CpuReading;
   const rawPerSecond = rate('raw');
   const apiPerSecond = rate('api');
   return {
@@ -122,6 +141,7 @@ export async function runIntake(
     rawPerSecond: round(rawPerSecond),
     apiPerSecond: round(apiPerSecond),
     ratio: round(apiPerSecond / rawPerSecond, 3),
+    cpuMsPerCase: { raw: perCase(cpu.raw), api: perCase(cpu.api) },
     perRound,
   };
 }

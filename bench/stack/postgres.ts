@@ -15,6 +15,8 @@ export interface BenchPostgres {
   freshDatabase(name: string): Promise<string>;
   /** The owner role's URL of a database freshDatabase made (for VACUUM after seeding). */
   ownerUrlOf(name: string): string;
+  /** The server process (for CPU accounting), from its pid file; undefined if it is not running. */
+  postmasterPid(): number | undefined;
 }
 
 /** One embedded PostgreSQL server in a temporary folder, removed at teardown. */
@@ -34,6 +36,16 @@ export async function startBenchPostgres(): Promise<BenchPostgres> {
       await migrate(ownerUrl, () => undefined);
       owners.set(name, ownerUrl);
       return appUrl;
+    },
+    postmasterPid() {
+      try {
+        const first = fs
+          .readFileSync(path.join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')
+          .split('\n')[0];
+        return Number(first) || undefined;
+      } catch {
+        return undefined;
+      }
     },
     ownerUrlOf(name) {
       const url = owners.get(name);

@@ -36,8 +36,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
-/** The wall-clock reading in `timeZone` at an instant. */
-export function toLocal(instantMs: number, timeZone: string): LocalDateTime {
+/** The wall-clock reading in `timeZone` at an instant, as Intl gives it (the slow, exact path). */
+function intlReading(instantMs: number, timeZone: string): LocalDateTime {
   const parts: Record<string, number> = {};
   // Out-of-range instants would make Intl throw; scheduling never asks about them for real cases.
   for (const p of formatter(timeZone).formatToParts(new Date(clampInstant(instantMs)))) {
@@ -51,6 +51,61 @@ export function toLocal(instantMs: number, timeZone: string): LocalDateTime {
     minute: parts.minute!,
     second: parts.second!,
     millisecond: ((instantMs % 1000) + 1000) % 1000,
+  };
+}
+
+/*
+ * Intl is slow (a formatToParts per reading) and a workflow computing a schedule reads the clock
+ * thousands of times, mostly on a handful of days. A zone's UTC offset only changes at a transition,
+ * and no zone has two in one day, so a UTC day whose first and last second share an offset has it
+ * throughout: the reading is then plain arithmetic. Days with a transition, and instants outside
+ * 1900-2200, take Intl's reading. The cache is a pure memo (the same answers either way), so
+ * workflows replay alike with or without it; it is emptied rather than allowed to grow.
+ */
+const DAY_MS = 86_400_000;
+const ARITHMETIC_FROM = Date.UTC(1900, 0, 1);
+const ARITHMETIC_UNTIL = Date.UTC(2200, 0, 1);
+const MAX_CACHED_DAYS = 50_000;
+/** zone -> UTC day number -> the day's offset in ms, or null when it changes during the day. */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+let cachedDays = 0;
+
+const intlOffset = (instantMs: number, timeZone: string): number =>
+  asUtc(intlReading(instantMs, timeZone)) - instantMs;
+
+function steadyOffset(instantMs: number, timeZone: string): number | null {
+  if (!Number.isInteger(instantMs) || instantMs < ARITHMETIC_FROM || instantMs >= ARITHMETIC_UNTIL)
+    return null;
+  const day = Math.floor(instantMs / DAY_MS);
+  let days = dayOffsets.get(timeZone);
+  const known = days?.get(day);
+  if (known !== undefined) return known;
+  const first = intlOffset(day * DAY_MS, timeZone);
+  const offset = first === intlOffset((day + 1) * DAY_MS - 1000, timeZone) ? first : null;
+  if (cachedDays >= MAX_CACHED_DAYS) {
+    dayOffsets.clear();
+    cachedDays = 0;
+    days = undefined;
+  }
+  if (!days) dayOffsets.set(timeZone, (days = new Map<number, number | null>()));
+  days.set(day, offset);
+  cachedDays++;
+  return offset;
+}
+
+/** The wall-clock reading in `timeZone` at an instant. */
+export function toLocal(instantMs: number, timeZone: string): LocalDateTime {
+  const offset = steadyOffset(instantMs, timeZone);
+  if (offset === null) return intlReading(instantMs, timeZone);
+  const wall = new Date(instantMs + offset);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    millisecond: wall.getUTCMilliseconds(),
   };
 }
 
@@ -166,6 +221,21 @@ export const minutesOf = (hhmm: string): number => {
  * start of the next working period in the recipient's zone.
  */
 export function nextWorkingTime(instantMs: number, cal: WorkingCalendar): number {
+  // A case's schedule asks again for the same steps' times at every turn; the answer depends only
+  // on the arguments, so a memo gives the same answers faster (bounded like the offsets above).
+  const key = `${instantMs} ${cal.timeZone} ${cal.dayStart} ${cal.dayEnd} ${cal.holidays.join(',')}`;
+  const known = workingTimes.get(key);
+  if (known !== undefined) return known;
+  const t = searchWorkingTime(instantMs, cal);
+  if (workingTimes.size >= MAX_REMEMBERED_TIMES) workingTimes.clear();
+  workingTimes.set(key, t);
+  return t;
+}
+
+const MAX_REMEMBERED_TIMES = 20_000;
+const workingTimes = new Map<string, number>();
+
+function searchWorkingTime(instantMs: number, cal: WorkingCalendar): number {
   const start = minutesOf(cal.dayStart);
   const end = minutesOf(cal.dayEnd);
   let t = instantMs;

@@ -161,8 +161,9 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
   const staff = (alias: string) =>
     `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE json_build_object('id', ${alias}.id, 'role', ${alias}.role,
        'active', ${alias}.active, 'supervisor_id', ${alias}.supervisor_id, 'time_zone', ${alias}.time_zone) END`;
-  const rows = await db.query<IntakeFacts>(
-    `WITH program AS MATERIALIZED (
+  const rows = await db.query<IntakeFacts>({
+    name: `intake-facts-${actor.role}`,
+    text: `WITH program AS MATERIALIZED (
        SELECT id, name, active, program_manager_id, time_zone, holidays FROM programs WHERE id = $1 FOR SHARE
      )
      SELECT p.id AS program_id, p.name AS program_name, p.active AS program_active, p.program_manager_id,
@@ -177,8 +178,8 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
        LEFT JOIN staff pm ON pm.id = p.program_manager_id
        LEFT JOIN staff cm ON cm.id = $2
        LEFT JOIN staff sv ON sv.id = coalesce($3::uuid, cm.supervisor_id)`,
-    [req.programId, req.caseManagerId, req.supervisorId ?? null, req.clientId ?? null, actor.id],
-  );
+    values: [req.programId, req.caseManagerId, req.supervisorId ?? null, req.clientId ?? null, actor.id],
+  });
   return rows.rows[0]!;
 }
 
@@ -197,8 +198,9 @@ async function insertIntake<Row>(
   const c = req.client;
   const rows = await db.query<
     Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }
-  >(
-    `WITH policy AS (
+  >({
+    name: 'intake-insert',
+    text: `WITH policy AS (
        SELECT version, policy FROM program_policies WHERE program_id = $14 ORDER BY version DESC LIMIT 1
      ), new_client AS (
        INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
@@ -233,7 +235,7 @@ async function insertIntake<Row>(
          FROM new_case c, policy p
      )
      SELECT c.*, p.policy AS start_policy, p.version AS start_policy_version FROM new_case c, policy p`,
-    [
+    values: [
       c?.givenName ?? null,
       c?.familyName ?? null,
       c?.birthDate ?? null,
@@ -258,7 +260,7 @@ async function insertIntake<Row>(
       w.staged.seq,
       JSON.stringify(w.draft),
     ],
-  );
+  });
   // Policies are never deleted, and the lock keeps the program's history still.
   if (!rows.rows[0]) throw new Error(`Program ${w.draft.programId} lost its policy during an intake.`);
   return rows.rows[0];

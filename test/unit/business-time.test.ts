@@ -78,6 +78,74 @@ describe('calendar arithmetic in a time zone', () => {
   });
 });
 
+/**
+ * The oracle: Intl's own reading, independent of the module (another locale and style, its own
+ * formatters, no day cache). Swedish short dates read "2027-03-14 03:00:00".
+ */
+const oracles = new Map<string, Intl.DateTimeFormat>();
+function intlReads(t: number, timeZone: string): Record<string, number | undefined> {
+  let f = oracles.get(timeZone);
+  if (!f)
+    oracles.set(
+      timeZone,
+      (f = new Intl.DateTimeFormat('sv-SE', { timeZone, dateStyle: 'short', timeStyle: 'medium' })),
+    );
+  const m = /^(\d+)-(\d+)-(\d+) (\d+):(\d+):(\d+)$/.exec(f.format(new Date(t)));
+  if (!m) throw new Error(`unexpected reading ${f.format(new Date(t))}`);
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number);
+  return { year, month, day, hour, minute, second, millisecond: ((t % 1000) + 1000) % 1000 };
+}
+
+const sameReading = (a: object, b: object): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+describe('reading the clock in a zone', () => {
+  it('when any instant of 2027 is read in any zone Intl knows, then the reading is Intl’s own', () => {
+    const zones = Intl.supportedValuesOf('timeZone');
+    expect(zones.length).toBeGreaterThan(300);
+    const yearStart = at('2027-01-01T00:00:00Z');
+    const differing: unknown[] = [];
+    for (const tz of zones) {
+      for (let day = 0; day < 365; day++) {
+        // A different time of day for each day and zone, with milliseconds.
+        const t = yearStart + day * 86_400_000 + ((day * 7_919_311 + tz.length * 104_729) % 86_400_000);
+        if (!sameReading(toLocal(t, tz), intlReads(t, tz))) differing.push({ tz, at: iso(t) });
+      }
+    }
+    expect(differing).toEqual([]);
+  });
+
+  it('when the clock is read minute by minute around offset changes, then every reading is Intl’s own', () => {
+    const around: [string, string][] = [
+      [NY, '2027-03-14T07:00:00Z'], // spring forward
+      [NY, '2027-11-07T06:00:00Z'], // fall back
+      [LONDON, '2027-10-31T01:00:00Z'],
+      ['Australia/Lord_Howe', '2027-04-03T15:00:00Z'], // a 30-minute change
+      ['Asia/Kathmandu', '1986-01-01T00:00:00Z'], // +05:30 to +05:45
+      ['Pacific/Apia', '2011-12-30T10:00:00Z'], // a whole day skipped
+      ['Europe/Moscow', '2014-10-25T22:00:00Z'],
+      ['America/St_Johns', '2027-03-14T05:30:00Z'],
+      ['Europe/Paris', '1911-03-11T00:00:00Z'], // local mean time offsets with seconds
+    ];
+    const differing: unknown[] = [];
+    for (const [tz, change] of around) {
+      const c = at(change);
+      for (let t = c - 30 * 3_600_000; t <= c + 30 * 3_600_000; t += 60_000 + 1) {
+        if (!sameReading(toLocal(t, tz), intlReads(t, tz))) differing.push({ tz, at: iso(t) });
+      }
+    }
+    expect(differing).toEqual([]);
+  });
+
+  it('when an instant lies outside 1900-2200 or is fractional, then it is still read as Intl reads it', () => {
+    for (const t of [
+      at('1850-06-01T12:34:56.789Z'),
+      at('2300-01-01T00:00:00.001Z'),
+      at('2027-05-01T10:00:00Z') + 0.5,
+    ])
+      expect(toLocal(t, NY)).toEqual(intlReads(t, NY));
+  });
+});
+
 describe('business days and working hours', () => {
   const cal = {
     timeZone: LONDON,
@@ -103,6 +171,17 @@ describe('business days and working hours', () => {
     expect(iso(nextWorkingTime(at('2027-06-05T10:00:00Z'), cal))).toBe('2027-06-07T07:00:00.000Z'); // Saturday -> Monday
     const inHours = at('2027-06-08T10:00:00Z');
     expect(nextWorkingTime(inHours, cal)).toBe(inHours);
+  });
+
+  it('when the same instant is asked about with other holidays or hours, then each answer follows its own calendar', () => {
+    const friday = at('2027-06-04T19:00:00Z'); // 20:00 BST, after hours
+    expect(iso(nextWorkingTime(friday, cal))).toBe('2027-06-07T07:00:00.000Z'); // Monday 08:00
+    expect(iso(nextWorkingTime(friday, { ...cal, holidays: ['2027-06-07'] }))).toBe(
+      '2027-06-08T07:00:00.000Z',
+    );
+    expect(iso(nextWorkingTime(friday, { ...cal, dayEnd: '21:00' }))).toBe(iso(friday));
+    expect(iso(nextWorkingTime(friday, { ...cal, timeZone: NY }))).toBe(iso(friday)); // 15:00 in New York
+    expect(iso(nextWorkingTime(friday, cal))).toBe('2027-06-07T07:00:00.000Z');
   });
 
   it('when any instant is pushed to working time, then the result is within working hours on a business day and never earlier', () => {
