@@ -161,6 +161,9 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
   const staff = (alias: string) =>
     `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE json_build_object('id', ${alias}.id, 'role', ${alias}.role,
        'active', ${alias}.active, 'supervisor_id', ${alias}.supervisor_id, 'time_zone', ${alias}.time_zone) END`;
+  // Prepared once per connection (named; the text differs by role). Its columns are spelled out, so
+  // a migration cannot change its result's shape under a live connection; the insert below returns
+  // `c.*` and stays unprepared for that reason.
   const rows = await db.query<IntakeFacts>({
     name: `intake-facts-${actor.role}`,
     text: `WITH program AS MATERIALIZED (
@@ -198,9 +201,8 @@ async function insertIntake<Row>(
   const c = req.client;
   const rows = await db.query<
     Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }
-  >({
-    name: 'intake-insert',
-    text: `WITH policy AS (
+  >(
+    `WITH policy AS (
        SELECT version, policy FROM program_policies WHERE program_id = $14 ORDER BY version DESC LIMIT 1
      ), new_client AS (
        INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
@@ -235,7 +237,7 @@ async function insertIntake<Row>(
          FROM new_case c, policy p
      )
      SELECT c.*, p.policy AS start_policy, p.version AS start_policy_version FROM new_case c, policy p`,
-    values: [
+    [
       c?.givenName ?? null,
       c?.familyName ?? null,
       c?.birthDate ?? null,
@@ -260,7 +262,7 @@ async function insertIntake<Row>(
       w.staged.seq,
       JSON.stringify(w.draft),
     ],
-  });
+  );
   // Policies are never deleted, and the lock keeps the program's history still.
   if (!rows.rows[0]) throw new Error(`Program ${w.draft.programId} lost its policy during an intake.`);
   return rows.rows[0];
