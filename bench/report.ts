@@ -58,17 +58,15 @@ export function rows(r: BenchResults): Row[] {
     add(`intake: raw workflow starts (${i.concurrency} in flight)`, `${fmt(i.rawPerSecond)} /s`);
     add('intake: API POST /api/v1/cases', `${fmt(i.apiPerSecond)} /s`);
     add('intake: API / raw', `${fmt(i.ratio, 2)}`, '>= 0.80', i.ratio >= 0.8);
-    if (i.cpuMsPerCase) {
-      for (const mode of ['raw', 'api'] as const) {
-        const c = i.cpuMsPerCase[mode];
-        const total = CPU_ROLES.reduce((sum, role) => sum + c[role], 0);
-        const rate = mode === 'raw' ? i.rawPerSecond : i.apiPerSecond;
-        add(
-          `intake: CPU ms per case while ${mode === 'raw' ? 'starting raw' : 'opening by API'}`,
-          `${CPU_ROLES.map((role) => `${role} ${fmt(c[role], 1)}`).join(', ')}; ` +
-            `total ${fmt(total, 1)} (${fmt((total * rate) / 1000, 2)} cores busy)`,
-        );
-      }
+    for (const mode of ['raw', 'api'] as const) {
+      const c = i.cpuMsPerCase[mode];
+      const total = CPU_ROLES.reduce((sum, role) => sum + c[role], 0);
+      const rate = mode === 'raw' ? i.rawPerSecond : i.apiPerSecond;
+      add(
+        `intake: CPU ms per case while ${mode === 'raw' ? 'starting raw' : 'opening by API'}`,
+        `${CPU_ROLES.map((role) => `${role} ${fmt(c[role], 1)}`).join(', ')}; ` +
+          `total ${fmt(total, 1)} (${fmt((total * rate) / 1000, 2)} cores busy)`,
+      );
     }
   }
   if (r.lateness) {

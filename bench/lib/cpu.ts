@@ -80,16 +80,13 @@ export function readCpu(s: CpuSources): CpuReading {
 
 export const CPU_ROLES: readonly CpuRole[] = ['bench', 'api', 'worker', 'temporal', 'postgres'];
 
-export function cpuSince(before: CpuReading, after: CpuReading): CpuReading {
-  const out = {} as CpuReading;
-  for (const role of CPU_ROLES) out[role] = after[role] - before[role];
-  return out;
-}
+/** A reading built role by role. */
+export const perRole = (value: (role: CpuRole) => number): CpuReading =>
+  Object.fromEntries(CPU_ROLES.map((role) => [role, value(role)])) as CpuReading;
 
-export function addCpu(a: CpuReading, b: CpuReading): CpuReading {
-  const out = {} as CpuReading;
-  for (const role of CPU_ROLES) out[role] = a[role] + b[role];
-  return out;
-}
+export const cpuSince = (before: CpuReading, after: CpuReading): CpuReading =>
+  perRole((role) => after[role] - before[role]);
 
-export const NO_CPU: CpuReading = { bench: 0, api: 0, worker: 0, temporal: 0, postgres: 0 };
+export const addCpu = (a: CpuReading, b: CpuReading): CpuReading => perRole((role) => a[role] + b[role]);
+
+export const NO_CPU: CpuReading = perRole(() => 0);

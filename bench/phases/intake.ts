@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
 import { onCleanup } from '../lib/cleanup';
-import { addCpu, CPU_ROLES, cpuSince, NO_CPU, readCpu, temporalServerPid, type CpuReading } from '../lib/cpu';
+import { addCpu, cpuSince, NO_CPU, perRole, readCpu, temporalServerPid, type CpuReading } from '../lib/cpu';
 import { forEachLimited, timed } from '../lib/concurrency';
 import { expectApi } from '../lib/http';
 import { progress, say } from '../lib/progress';
@@ -129,9 +129,7 @@ export async function runIntake(
     return rounds.reduce((a, p) => a + p.cases, 0) / rounds.reduce((a, p) => a + p.seconds, 0);
   };
   const perCase = (r: CpuReading): CpuReading =>
-    Object.fromEntries(
-      CPU_ROLES.map((role) => [role, round(r[role] / (cfg.rounds * cfg.casesPerRound), 2)]),
-    ) as CpuReading;
+    perRole((role) => round(r[role] / (cfg.rounds * cfg.casesPerRound), 2));
   const rawPerSecond = rate('raw');
   const apiPerSecond = rate('api');
   return {
