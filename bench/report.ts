@@ -5,7 +5,8 @@ import type { BenchConfig } from './config';
 import type { MachineInfo } from './lib/machine';
 import type { HistoryResult } from './phases/history';
 import type { IntakeResult } from './phases/intake';
-import { CPU_ROLES } from './lib/cpu';
+import { CPU_ROLES, perRole, type CpuReading } from './lib/cpu';
+import { median } from './lib/stats';
 import type { LatenessResult, LatenessRun } from './phases/lateness';
 import type { ReplayResult } from './phases/replay';
 import type { OversightResult } from './phases/oversight';
@@ -46,6 +47,12 @@ interface Row {
 const fmt = (n: number | undefined, digits = 1): string =>
   n === undefined || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits });
 
+/** "bench 1.3, api 3.4, … total 16.5": CPU ms by process and their sum. */
+function cpuText(c: CpuReading): string {
+  const total = CPU_ROLES.reduce((sum, role) => sum + c[role], 0);
+  return `${CPU_ROLES.map((role) => `${role} ${fmt(c[role], 1)}`).join(', ')}; total ${fmt(total, 1)}`;
+}
+
 const check = (ok: boolean | undefined): Row['verdict'] => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
 
 /** Every figure with its target and verdict; figures without a target are context for the others. */
@@ -64,8 +71,7 @@ export function rows(r: BenchResults): Row[] {
       const rate = mode === 'raw' ? i.rawPerSecond : i.apiPerSecond;
       add(
         `intake: CPU ms per case while ${mode === 'raw' ? 'starting raw' : 'opening by API'}`,
-        `${CPU_ROLES.map((role) => `${role} ${fmt(c[role], 1)}`).join(', ')}; ` +
-          `total ${fmt(total, 1)} (${fmt((total * rate) / 1000, 2)} cores busy)`,
+        `${cpuText(c)} (${fmt((total * rate) / 1000, 2)} cores busy)`,
       );
     }
   }
@@ -91,6 +97,17 @@ export function rows(r: BenchResults): Row[] {
         );
       add(`lateness (${w}): baseline p50/p99 per run`, runs(c.baseline));
       add(`lateness (${w}): Caseloop p50/p99 per run`, runs(c.caseloop));
+      for (const [side, list] of [
+        ['baseline', c.baseline],
+        ['Caseloop', c.caseloop],
+      ] as const) {
+        const metered = list.flatMap((x) => (x.cpuMsPerReminder ? [x.cpuMsPerReminder] : []));
+        if (metered.length)
+          add(
+            `lateness (${w}): ${side} CPU ms per reminder, median of runs`,
+            cpuText(perRole((role) => median(metered.map((m) => m[role])))),
+          );
+      }
       add(
         `lateness (${w}): Caseloop p99 / baseline p99, median of ${c.ratios.length}`,
         `${fmt(c.medianRatio, 2)} (${c.ratios.map((x) => fmt(x, 2)).join(', ')})`,

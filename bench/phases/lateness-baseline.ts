@@ -1,9 +1,11 @@
 import { Client } from '@temporalio/client';
 import { forEachLimited, sleep } from '../lib/concurrency';
+import { temporalServerPid } from '../lib/cpu';
 import { progress, say } from '../lib/progress';
 import type { BenchConfig } from '../config';
 import type { BaselineReminder } from '../baseline/activities';
 import { startBaselineDeployment } from '../stack/services';
+import type { BenchPostgres } from '../stack/postgres';
 import type { SmtpSink } from '../stack/smtp-sink';
 import { latenessStages } from './lateness-stages';
 import { collectLateness, dueMinuteAfter, type LatenessRun } from './lateness-run';
@@ -15,7 +17,7 @@ import { collectLateness, dueMinuteAfter, type LatenessRun } from './lateness-ru
  */
 export async function runBaselineOnce(
   cfg: BenchConfig['lateness'],
-  ctx: { client: Client; temporalAddress: string; sink: SmtpSink },
+  ctx: { client: Client; temporalAddress: string; sink: SmtpSink; pg: BenchPostgres },
   workers: number,
   label: string,
 ): Promise<LatenessRun> {
@@ -71,5 +73,11 @@ export async function runBaselineOnce(
         'sendBaselineReminder',
         dueMinute,
       ),
+    // The same meters as Caseloop's side: PostgreSQL idles here, and shows it.
+    cpu: {
+      workers: deployment.workers.map((w) => w.pid),
+      temporal: temporalServerPid(Number(ctx.temporalAddress.split(':').pop())),
+      postmaster: ctx.pg.postmasterPid(),
+    },
   });
 }

@@ -1,4 +1,5 @@
 import { sleep } from '../lib/concurrency';
+import { cpuSince, perRole, readCpu, type CpuReading, type CpuSources } from '../lib/cpu';
 import { progress, say } from '../lib/progress';
 import { round, summarize, type Summary } from '../lib/stats';
 import type { SmtpSink } from '../stack/smtp-sink';
@@ -21,6 +22,11 @@ export interface LatenessRun {
   seedSeconds: number;
   /** Where the time went, from the workflows' histories. */
   stages?: LatenessStages;
+  /**
+   * CPU ms per reminder by process, from the due minute until the last one was accepted: with every
+   * core busy through a burst, lateness is this cost over the cores.
+   */
+  cpuMsPerReminder?: CpuReading;
 }
 
 /** The first whole minute at least `leadSeconds` after `from`. */
@@ -42,6 +48,8 @@ export async function collectLateness(o: {
   stop: () => Promise<void>;
   /** Read after the workers stopped, while the server still holds the histories. */
   stages: () => Promise<LatenessStages>;
+  /** The processes whose CPU the burst is metered on. */
+  cpu: CpuSources;
 }): Promise<LatenessRun> {
   const marginSeconds = (o.dueMinute - Date.now()) / 1000;
   if (marginSeconds < 5)
@@ -53,10 +61,13 @@ export async function collectLateness(o: {
     o.sink.messages.filter((m) => o.isOurs(m.headers.get('x-caseloop-notification-key') ?? ''));
   const bar = progress(`  ${o.side} reminders accepted by SMTP`, o.cases);
   const giveUpAt = o.dueMinute + 5 * MINUTE;
+  let before: CpuReading | undefined;
   while (ours().length < o.cases && Date.now() < giveUpAt) {
     bar.set(ours().length);
-    await sleep(200);
+    if (!before && Date.now() >= o.dueMinute) before = readCpu(o.cpu);
+    await sleep(before ? 100 : Math.max(1, Math.min(200, o.dueMinute - Date.now())));
   }
+  const burst = before ? cpuSince(before, readCpu(o.cpu)) : undefined;
   await sleep(5_000);
   const got = ours();
   bar.set(got.length);
@@ -71,10 +82,17 @@ export async function collectLateness(o: {
   if (wrongMinute) say(`lateness: WARNING ${wrongMinute} reminders were scheduled for another minute`);
   const s = summarize(got.map((m) => m.acceptedAt - scheduled(m)));
   const stage = (x: Summary): string => `${x.p50}/${x.p99}`;
+  const cpuMsPerReminder = burst && perRole((role) => round(burst[role] / o.cases, 2));
   say(
     `  ${o.side}, ${o.workers} worker(s): ${got.length}/${o.cases} received, p50 ${s.p50} ms, p99 ${s.p99} ms; ` +
       `stages p50/p99 ms: timer ${stage(stages.timerFired)}, schedule ${stage(stages.sendScheduled)}, ` +
-      `queue ${stage(stages.sendQueued)}, run ${stage(stages.sendRan)}`,
+      `queue ${stage(stages.sendQueued)}, run ${stage(stages.sendRan)}` +
+      (cpuMsPerReminder
+        ? `; CPU ms per reminder: ${Object.entries(cpuMsPerReminder)
+            .filter(([, ms]) => ms > 0)
+            .map(([role, ms]) => `${role} ${ms}`)
+            .join(', ')}`
+        : ''),
   );
   return {
     side: o.side,
@@ -87,5 +105,6 @@ export async function collectLateness(o: {
     lateness: { ...s, mean: round(s.mean, 1) },
     seedSeconds: round(o.seedSeconds, 1),
     stages,
+    ...(cpuMsPerReminder ? { cpuMsPerReminder } : {}),
   };
 }
