@@ -5,7 +5,7 @@ import type { BenchConfig } from './config';
 import type { MachineInfo } from './lib/machine';
 import type { HistoryResult } from './phases/history';
 import type { IntakeResult } from './phases/intake';
-import { CPU_ROLES, perRole, type CpuReading } from './lib/cpu';
+import { CPU_ROLES, cpuTotal, perRole, type CpuReading } from './lib/cpu';
 import { median } from './lib/stats';
 import type { LatenessResult, LatenessRun } from './phases/lateness';
 import type { ReplayResult } from './phases/replay';
@@ -49,8 +49,7 @@ const fmt = (n: number | undefined, digits = 1): string =>
 
 /** "bench 1.3, api 3.4, … total 16.5": CPU ms by process and their sum. */
 function cpuText(c: CpuReading): string {
-  const total = CPU_ROLES.reduce((sum, role) => sum + c[role], 0);
-  return `${CPU_ROLES.map((role) => `${role} ${fmt(c[role], 1)}`).join(', ')}; total ${fmt(total, 1)}`;
+  return `${CPU_ROLES.map((role) => `${role} ${fmt(c[role], 1)}`).join(', ')}; total ${fmt(cpuTotal(c), 1)}`;
 }
 
 const check = (ok: boolean | undefined): Row['verdict'] => (ok === undefined ? '' : ok ? 'PASS' : 'MISS');
@@ -67,11 +66,10 @@ export function rows(r: BenchResults): Row[] {
     add('intake: API / raw', `${fmt(i.ratio, 2)}`, '>= 0.80', i.ratio >= 0.8);
     for (const mode of ['raw', 'api'] as const) {
       const c = i.cpuMsPerCase[mode];
-      const total = CPU_ROLES.reduce((sum, role) => sum + c[role], 0);
       const rate = mode === 'raw' ? i.rawPerSecond : i.apiPerSecond;
       add(
         `intake: CPU ms per case while ${mode === 'raw' ? 'starting raw' : 'opening by API'}`,
-        `${cpuText(c)} (${fmt((total * rate) / 1000, 2)} cores busy)`,
+        `${cpuText(c)} (${fmt((cpuTotal(c) * rate) / 1000, 2)} cores busy)`,
       );
     }
   }

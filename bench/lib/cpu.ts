@@ -62,6 +62,21 @@ export interface CpuSources {
   postmaster?: number;
 }
 
+/** The bench stack's processes: the dev server found by the port in its address. */
+export function stackCpuSources(o: {
+  temporalAddress: string;
+  postmaster: number | undefined;
+  workers: { pid: number }[];
+  api?: { pid: number };
+}): CpuSources {
+  return {
+    ...(o.api ? { api: o.api.pid } : {}),
+    workers: o.workers.map((w) => w.pid),
+    temporal: temporalServerPid(Number(o.temporalAddress.split(':').pop())),
+    ...(o.postmaster === undefined ? {} : { postmaster: o.postmaster }),
+  };
+}
+
 /** Cumulative CPU ms per role now; subtract two readings for a window. */
 export function readCpu(s: CpuSources): CpuReading {
   const own = process.cpuUsage();
@@ -90,3 +105,6 @@ export const cpuSince = (before: CpuReading, after: CpuReading): CpuReading =>
 export const addCpu = (a: CpuReading, b: CpuReading): CpuReading => perRole((role) => a[role] + b[role]);
 
 export const NO_CPU: CpuReading = perRole(() => 0);
+
+/** All roles' CPU ms together. */
+export const cpuTotal = (c: CpuReading): number => CPU_ROLES.reduce((sum, role) => sum + c[role], 0);

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { DEFAULT_POLICY } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
 import { onCleanup } from '../lib/cleanup';
-import { addCpu, cpuSince, NO_CPU, perRole, readCpu, temporalServerPid, type CpuReading } from '../lib/cpu';
+import { addCpu, cpuSince, NO_CPU, perRole, readCpu, stackCpuSources, type CpuReading } from '../lib/cpu';
 import { forEachLimited, timed } from '../lib/concurrency';
 import { expectApi } from '../lib/http';
 import { progress, say } from '../lib/progress';
@@ -61,12 +61,12 @@ export async function runIntake(
   });
   const apiUrl = deployment.api!.url;
   let opened = 0;
-  const cpuSources = {
-    api: deployment.api!.pid,
-    workers: deployment.workers.map((w) => w.pid),
-    temporal: temporalServerPid(Number(ctx.temporalAddress.split(':').pop())),
+  const cpuSources = stackCpuSources({
+    temporalAddress: ctx.temporalAddress,
     postmaster: ctx.pg.postmasterPid(),
-  };
+    workers: deployment.workers,
+    api: deployment.api!,
+  });
   const cpu = { raw: NO_CPU, api: NO_CPU };
 
   // The clock and the CPU meters cover the same span: the starts or requests, nothing before.

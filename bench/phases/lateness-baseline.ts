@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { forEachLimited, sleep } from '../lib/concurrency';
-import { temporalServerPid } from '../lib/cpu';
+import { stackCpuSources } from '../lib/cpu';
 import { progress, say } from '../lib/progress';
 import type { BenchConfig } from '../config';
 import type { BaselineReminder } from '../baseline/activities';
@@ -74,10 +74,10 @@ export async function runBaselineOnce(
         dueMinute,
       ),
     // The same meters as Caseloop's side: PostgreSQL idles here, and shows it.
-    cpu: {
-      workers: deployment.workers.map((w) => w.pid),
-      temporal: temporalServerPid(Number(ctx.temporalAddress.split(':').pop())),
+    cpu: stackCpuSources({
+      temporalAddress: ctx.temporalAddress,
       postmaster: ctx.pg.postmasterPid(),
-    },
+      workers: deployment.workers,
+    }),
   });
 }

@@ -3,7 +3,7 @@ import { DEMO_MINUTE_POLICY, type ProgramPolicy } from '../../src/core/policy';
 import { createPool } from '../../src/db/pool';
 import { caseWorkflowId } from '../../src/domain/ports';
 import { onCleanup } from '../lib/cleanup';
-import { temporalServerPid } from '../lib/cpu';
+import { stackCpuSources } from '../lib/cpu';
 import { timed } from '../lib/concurrency';
 import { progress, say } from '../lib/progress';
 import { median, round } from '../lib/stats';
@@ -140,10 +140,10 @@ async function runCaseloopOnce(
     },
     stages: () =>
       latenessStages(ctx.client, [...caseIds].map(caseWorkflowId), 'sendCaseNotification', dueMinute),
-    cpu: {
-      workers: deployment.workers.map((w) => w.pid),
-      temporal: temporalServerPid(Number(ctx.temporalAddress.split(':').pop())),
+    cpu: stackCpuSources({
+      temporalAddress: ctx.temporalAddress,
       postmaster: ctx.pg.postmasterPid(),
-    },
+      workers: deployment.workers,
+    }),
   });
 }
