@@ -80,6 +80,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
       state.version++;
     },
   });
+  // Before the first local activity, whose result a task completed early may leave to the next.
+  if (patched(PATCHES.decidedAtStart)) decideLaterPatches();
 
   if (!input.carried && !(await intakeRecorded(input, projector))) return { outcome: 'abandoned' };
   // An imported case's overdue work goes into one catch-up digest, not a burst of reminders.
@@ -115,6 +117,20 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     if (patched(PATCHES.newestStepAfterWake) && !stillNext(next, nextStep(state, Date.now()))) continue;
     await sendStep(input, state, next);
   }
+}
+
+/**
+ * Asks now, in the order the run first uses them, every patch otherwise first asked after a local
+ * activity's result (the projection's four, then the step timer's two); later asks get the same
+ * answer without a new marker. Patches asked in message handlers need not be: a message arrives in
+ * the task that records what its handler asked.
+ */
+function decideLaterPatches(): void {
+  patched(PATCHES.partiesProjected);
+  if (patched(PATCHES.obligationsProjected)) patched(PATCHES.obligationClocksProjected);
+  patched(PATCHES.localProjection);
+  patched(PATCHES.keptStepTimer);
+  patched(PATCHES.newestStepAfterWake);
 }
 
 /**

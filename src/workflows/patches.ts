@@ -40,4 +40,10 @@ export const PATCHES = {
    * workflow task instead of three (what bounds seeding and intake bursts on the worker; issue 18).
    */
   localIntakeLook: 'local-intake-look',
+  /**
+   * Every patch a run asks after a local activity is asked at the run's start instead. A worker that
+   * answers a query while a local activity's result waits completes the task early; replay then
+   * reaches the next patch before reading the task that recorded it, and takes the old branch.
+   */
+  decidedAtStart: 'patches-decided-at-start',
 } as const;

@@ -38,6 +38,26 @@ export interface HistoryScenario {
 const at = async (env: TestWorkflowEnvironment): Promise<string> =>
   new Date(await env.currentTimeMs()).toISOString();
 
+/** A new case, a contact note two days in, then twelve days of its clocks; its id. */
+async function notedFortnight(ctx: ScenarioContext): Promise<string> {
+  const { env, workflows } = ctx;
+  const { caseId } = await intake(ctx);
+  await env.sleep(2 * DAY);
+  await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
+  await env.sleep(12 * DAY);
+  return caseId;
+}
+
+/** The case's initial assessment recorded now (assessment 'a-1'). */
+async function initialAssessmentRecorded({ env, workflows }: ScenarioContext, caseId: string): Promise<void> {
+  await workflows.event(caseId, {
+    type: 'assessment_recorded',
+    assessmentId: 'a-1',
+    kind: 'initial',
+    completedAt: await at(env),
+  });
+}
+
 async function intake({ pool, workflows }: ScenarioContext, riskLevel: 'low' | 'medium' | 'high' = 'medium') {
   const team = await createTeam(pool);
   const opened = await openCase({ pool, workflows }, team.admin, {
@@ -59,12 +79,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await env.sleep(20 * DAY);
       await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
       await env.sleep(2 * DAY);
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await env.sleep(10 * DAY);
       return caseWorkflowId(caseId);
     },
@@ -90,12 +105,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
         changeId: 'recorded-change',
       });
       await env.sleep(12 * DAY);
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await workflows.event(caseId, { type: 'closure_requested', at: await at(env) });
       await workflows.event(caseId, { type: 'closure_decided', decision: 'approved', at: await at(env) });
       await env.sleep(DAY);
@@ -266,12 +276,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       const { team, caseId } = await intake(ctx);
       await env.sleep(20 * DAY);
       await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await workflows.event(caseId, { type: 'closure_requested', at: await at(env) });
       await workflows.event(caseId, { type: 'closure_decided', decision: 'approved', at: await at(env) });
       await env.sleep(DAY); // the run completes
@@ -358,12 +363,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       const { env, workflows } = ctx;
       const { caseId } = await intake(ctx);
       await env.sleep(2 * DAY);
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await workflows.event(caseId, { type: 'hold', at: await at(env) });
       await env.sleep(3 * DAY);
       await workflows.event(caseId, { type: 'resume', at: await at(env) });
@@ -389,12 +389,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await env.sleep(20 * DAY);
       await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
       await env.sleep(DAY);
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await env.sleep(2 * DAY);
       return caseWorkflowId(caseId);
     },
@@ -604,12 +599,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       const dueAt = new Date((await now()).getTime() + 4 * DAY).toISOString();
       await addTask({ pool, workflows }, team.caseManager, caseId, { what: 'Recorded task', assigneeId: team.caseManager.id, dueAt }, await now());
       await env.sleep(9 * DAY);
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await env.sleep(5 * DAY);
       return caseWorkflowId(caseId);
     },
@@ -618,14 +608,7 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     // Generation 12 (issue 18, patch 'local-intake-look'): a new case's first look for its intake
     // record is a local activity (a marker in the first workflow task), then the case runs as v11.
     name: 'v12-local-intake-look',
-    run: (ctx) => async () => {
-      const { env, workflows } = ctx;
-      const { caseId } = await intake(ctx);
-      await env.sleep(2 * DAY);
-      await workflows.event(caseId, { type: 'note_added', noteType: 'contact', at: await at(env) });
-      await env.sleep(12 * DAY);
-      return caseWorkflowId(caseId);
-    },
+    run: (ctx) => async () => caseWorkflowId(await notedFortnight(ctx)),
   },
   {
     // Generation 13 (issue 19, no patch: only new input): a case imported from a CSV starts from
@@ -687,13 +670,20 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       const { team, caseId } = await intake({ ...ctx, workflows: spread });
       await env.sleep(23 * DAY);
       await workflows.acknowledge(caseId, { obligationId: 'initial-assessment', staffId: team.supervisor.id });
-      await workflows.event(caseId, {
-        type: 'assessment_recorded',
-        assessmentId: 'a-1',
-        kind: 'initial',
-        completedAt: await at(env),
-      });
+      await initialAssessmentRecorded(ctx, caseId);
       await env.sleep(10 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 15 (patch 'patches-decided-at-start'): every patch the run would first ask after a
+    // local activity is asked in its first task; then the case runs as v12 (a message, reminders) and
+    // records its assessment, so each local activity's marker can be split from what follows it.
+    name: 'v15-patches-decided-at-start',
+    run: (ctx) => async () => {
+      const caseId = await notedFortnight(ctx);
+      await initialAssessmentRecorded(ctx, caseId);
+      await ctx.env.sleep(3 * DAY);
       return caseWorkflowId(caseId);
     },
   },

@@ -11,6 +11,7 @@ import { SA } from '../../src/workflows/search-attributes';
 import { releaseOffsetMinutes } from '../../src/core/release-spread';
 import { testDataConverter } from '../helpers/codec';
 import { workflowBundle } from '../helpers/temporal';
+import { localActivityMarkers, splitAfter, type HistoryJson } from '../helpers/split-history';
 
 const RECORDED = path.join(__dirname, '..', 'histories', 'recorded');
 const CHANGED_WORKFLOWS = require.resolve('../helpers/changed-workflows');
@@ -29,12 +30,14 @@ describe('workflows: replay of stored histories', () => {
   const read = (file: string) => JSON.parse(fs.readFileSync(path.join(RECORDED, file), 'utf8'));
   const workflowTypeOf = (file: string): string =>
     read(file).events[0].workflowExecutionStartedEventAttributes.workflowType.name;
-  const replay = async (file: string, workflowsPath?: string): Promise<void> =>
+  const replayHistory = async (history: HistoryJson, name: string, workflowsPath?: string): Promise<void> =>
     Worker.runReplayHistory(
       { workflowBundle: await workflowBundle(workflowsPath), dataConverter: testDataConverter },
-      historyFromJSON(read(file)),
-      file.replace(/\.json$/, ''),
+      historyFromJSON(history),
+      name,
     );
+  const replay = async (file: string, workflowsPath?: string): Promise<void> =>
+    replayHistory(read(file), file.replace(/\.json$/, ''), workflowsPath);
 
   it('when the stored histories are listed, then every workflow generation is represented', () => {
     expect(files.some((f) => f.startsWith('v1-'))).toBe(true);
@@ -50,6 +53,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v11-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v12-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v14-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v15-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -58,8 +62,8 @@ describe('workflows: replay of stored histories', () => {
   });
 
   /** The patch ids a stored history recorded markers for, in order. */
-  const patchesIn = (file: string): string[] => {
-    const history = read(file) as {
+  const patchesIn = (source: string | HistoryJson): string[] => {
+    const history = (typeof source === 'string' ? read(source) : source) as {
       events: {
         markerRecordedEventAttributes?: { details?: Record<string, { payloads: { data: string }[] }> };
       }[];
@@ -211,6 +215,57 @@ describe('workflows: replay of stored histories', () => {
       await expect(replay(file)).resolves.toBeUndefined();
     },
   );
+
+  /**
+   * A worker that answers a query while a local activity's result waits completes the task early and
+   * records the rest in the next one. Whatever the timing, the case must still replay: so each
+   * history of a generation past 'patches-decided-at-start' is replayed once per local activity,
+   * split right after its result.
+   */
+  const decidedAtStart = files.filter((f) => patchesIn(f).includes(PATCHES.decidedAtStart));
+  it('when the v15 history is read, then it asked every later patch in its first task, before any local activity', () => {
+    expect(decidedAtStart).toContain('v15-patches-decided-at-start.json');
+    const history = read('v15-patches-decided-at-start.json') as HistoryJson;
+    const firstLocalActivity = localActivityMarkers(history)[0]!;
+    const askedBefore = patchesIn('v15-patches-decided-at-start.json').slice(
+      0,
+      patchesIn({ events: history.events.slice(0, firstLocalActivity) }).length,
+    );
+    expect(askedBefore).toEqual([
+      PATCHES.clocksV2,
+      PATCHES.decidedAtStart,
+      PATCHES.partiesProjected,
+      PATCHES.obligationsProjected,
+      PATCHES.obligationClocksProjected,
+      PATCHES.localProjection,
+      PATCHES.keptStepTimer,
+      PATCHES.newestStepAfterWake,
+      PATCHES.localIntakeLook,
+    ]);
+  });
+
+  it.each(decidedAtStart)(
+    'when %s is split after any local activity result (a query answered while it waited), then it still replays',
+    async (file) => {
+      const history = read(file) as HistoryJson;
+      const markers = localActivityMarkers(history);
+      expect(markers.length).toBeGreaterThan(1);
+      for (const index of markers) {
+        await expect(
+          replayHistory(splitAfter(history, index), `${file} split at ${index}`),
+        ).resolves.toBeUndefined();
+      }
+    },
+  );
+
+  it('when a v14 history is split after its intake look the same way, then replay fails on the next patch: the hazard patch patches-decided-at-start removes, and proof the split is seen', async () => {
+    const history = read('v14-release-spread.json') as HistoryJson;
+    const intakeLook = localActivityMarkers(history)[0]!;
+    await expect(replayHistory(history, 'v14 whole')).resolves.toBeUndefined();
+    await expect(replayHistory(splitAfter(history, intakeLook), 'v14 split')).rejects.toThrow(
+      /patch marker encountered for change parties-projected/,
+    );
+  });
 
   // Negative control: a replay that passes means something only if a changed workflow fails.
   it.each(files)(

@@ -1,0 +1,100 @@
+type Event = Record<string, unknown> & { eventId: string; eventType: string };
+
+const WFT = {
+  scheduled: 'EVENT_TYPE_WORKFLOW_TASK_SCHEDULED',
+  started: 'EVENT_TYPE_WORKFLOW_TASK_STARTED',
+  completed: 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED',
+};
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** A history as JSON (what `historyToJSON` writes), so events can be moved and renumbered. */
+export type HistoryJson = { events: Event[] };
+
+/** Where each local activity's result was recorded: the indexes of its marker events. */
+export function localActivityMarkers(history: HistoryJson): number[] {
+  return history.events.flatMap((e, i) =>
+    (e.markerRecordedEventAttributes as { markerName?: string } | undefined)?.markerName ===
+    LOCAL_ACTIVITY_MARKER
+      ? [i]
+      : [],
+  );
+}
+
+/** Adds `by` to every event id reference above `after`, anywhere in an event's attributes. */
+function shiftReferences(value: unknown, after: number, by: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => shiftReferences(v, after, by));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, v]) => [
+      key,
+      /EventId$/.test(key) && typeof v === 'string' && Number(v) > after
+        ? String(Number(v) + by)
+        : shiftReferences(v, after, by),
+    ]),
+  );
+}
+
+/**
+ * The same history as if the workflow task that recorded the local activity marker at `index` had
+ * been completed right after it, and the rest of its commands had come in a new task. That is what
+ * a worker does when it answers a query while that activity's result is still waiting to reach the
+ * workflow: it completes the task with what it has and asks for another.
+ */
+export function splitAfter(history: HistoryJson, index: number): HistoryJson {
+  const marker = history.events[index]!;
+  const splitId = Number(marker.eventId);
+  const completed = history.events
+    .slice(0, index)
+    .reverse()
+    .find((e) => e.eventType === WFT.completed);
+  if (!completed) throw new Error(`no workflow task completed before event ${splitId}`);
+  const time = marker.eventTime;
+  const [scheduledId, startedId, completedId] = [splitId + 1, splitId + 2, splitId + 3];
+  const inserted: Event[] = [
+    {
+      eventId: String(scheduledId),
+      eventTime: time,
+      eventType: WFT.scheduled,
+      workflowTaskScheduledEventAttributes: shiftReferences(
+        history.events.find((e) => e.eventType === WFT.scheduled)!.workflowTaskScheduledEventAttributes,
+        Infinity,
+        0,
+      ),
+    },
+    {
+      eventId: String(startedId),
+      eventTime: time,
+      eventType: WFT.started,
+      workflowTaskStartedEventAttributes: { scheduledEventId: String(scheduledId) },
+    },
+    {
+      eventId: String(completedId),
+      eventTime: time,
+      eventType: WFT.completed,
+      workflowTaskCompletedEventAttributes: {
+        ...(completed.workflowTaskCompletedEventAttributes as object),
+        scheduledEventId: String(scheduledId),
+        startedEventId: String(startedId),
+      },
+    },
+  ];
+  const rest = history.events.slice(index + 1).map((e, i): Event => {
+    const shifted = shiftReferences(e, splitId, 3) as Event;
+    return { ...shifted, eventId: String(splitId + 4 + i) };
+  });
+  // The commands that followed the marker in its task now belong to the new task.
+  const end = rest.findIndex((e) => e.eventType === WFT.scheduled || !isCommandEvent(e));
+  for (const e of rest.slice(0, end === -1 ? rest.length : end)) {
+    const key = Object.keys(e).find((k) => k.endsWith('EventAttributes'))!;
+    const attributes = e[key] as Record<string, unknown>;
+    if ('workflowTaskCompletedEventId' in attributes)
+      e[key] = { ...attributes, workflowTaskCompletedEventId: String(completedId) };
+  }
+  return { ...history, events: [...history.events.slice(0, index + 1), ...inserted, ...rest] };
+}
+
+/** Events a workflow task's commands create (they carry the id of the task that completed them). */
+function isCommandEvent(e: Event): boolean {
+  const key = Object.keys(e).find((k) => k.endsWith('EventAttributes'));
+  return key !== undefined && 'workflowTaskCompletedEventId' in (e[key] as object);
+}
