@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { applyPolicyChange } from '../core/case-schedule';
 import { NEWS_EVENTS, type CaseDelivery, type CaseEvent, type CaseSchedule } from '../core/case-contract';
 import { alreadyApplied, applyEvent, checkEvent, EventRefused, isOpen, type CaseState } from './case-state';
@@ -10,6 +10,7 @@ import {
   scheduleQuery,
 } from './messages';
 import { PATCHES } from './patches';
+import type { InForce } from './patch-gate';
 
 /**
  * Every message a case workflow answers. Each one that can change what is due calls `changed`,
@@ -18,10 +19,11 @@ import { PATCHES } from './patches';
 export function registerCaseHandlers(
   state: CaseState,
   {
+    inForce,
     schedule,
     upToDate,
     changed,
-  }: { schedule: () => CaseSchedule; upToDate: () => boolean; changed: () => void },
+  }: { inForce: InForce; schedule: () => CaseSchedule; upToDate: () => boolean; changed: () => void },
 ): void {
   setHandler(scheduleQuery, () => ({ ...schedule(), projected: upToDate() }));
   setHandler(caseFactsQuery, () => ({
@@ -43,9 +45,9 @@ export function registerCaseHandlers(
       if (alreadyApplied(state, delivery)) return schedule();
       applyEvent(state, event, Date.now(), {
         // Asked only where generations differ, so older cases replay exactly as they ran.
-        closurePausesClocks: event.type === 'closure_requested' && patched(PATCHES.closurePausesClocks),
-        tellDecisions: NEWS_EVENTS.has(event.type) && patched(PATCHES.decisionsTold),
-        tellProviders: event.type === 'referral_made' && patched(PATCHES.providerAnswers),
+        closurePausesClocks: event.type === 'closure_requested' && inForce(PATCHES.closurePausesClocks),
+        tellDecisions: NEWS_EVENTS.has(event.type) && inForce(PATCHES.decisionsTold),
+        tellProviders: event.type === 'referral_made' && inForce(PATCHES.providerAnswers),
       });
       if (delivery) state.appliedChange = delivery.change;
       changed();

@@ -29,6 +29,7 @@ import { CASE_STATE_OPS, initialCaseState, isOpen, type CaseState } from './case
 import { importedCaseState, overdueAtImport } from './imported-case';
 import { caseLifecycleV1 } from './legacy/case-lifecycle-v1';
 import { PATCHES } from './patches';
+import { patchesInForce, type InForce } from './patch-gate';
 import {
   buildSchedule,
   nextStep,
@@ -70,9 +71,11 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     (input.carried as CaseState | undefined) ??
     (input.imported ? importedCaseState(input, input.imported) : initialCaseState(input));
   const schedule = (): CaseSchedule => buildSchedule(input.caseId, state, Date.now(), state.version);
-  const projector = createProjector(input, state, schedule);
+  const inForce = patchesInForce();
+  const projector = createProjector(input, state, schedule, inForce);
   // Handlers first, so no message that arrives with the first task is dropped.
   registerCaseHandlers(state, {
+    inForce,
     schedule,
     // Settled only when nothing is left to write: the projection, and any news email still queued.
     upToDate: () => projector.upToDate() && !state.news?.length && !state.invites?.length,
@@ -80,10 +83,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
       state.version++;
     },
   });
-  // Before the first local activity, whose result a task completed early may leave to the next.
-  if (patched(PATCHES.decidedAtStart)) decideLaterPatches();
 
-  if (!input.carried && !(await intakeRecorded(input, projector))) return { outcome: 'abandoned' };
+  if (!input.carried && !(await intakeRecorded(input, projector, inForce))) return { outcome: 'abandoned' };
   // An imported case's overdue work goes into one catch-up digest, not a burst of reminders.
   if (!input.carried && input.imported) await queuedCatchUp(input, input.imported, state);
   const alarm = createStepAlarm();
@@ -111,26 +112,12 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
       await condition(changedSince);
       continue;
     }
-    if (await interruptedWaitingFor(next, changedSince, alarm)) continue;
+    if (await interruptedWaitingFor(next, changedSince, alarm, inForce)) continue;
     // Re-check: the obligation may have been met while the timer ran, or a later step superseded it.
     if (!isOpen(next.obligation)) continue;
-    if (patched(PATCHES.newestStepAfterWake) && !stillNext(next, nextStep(state, Date.now()))) continue;
+    if (inForce(PATCHES.newestStepAfterWake) && !stillNext(next, nextStep(state, Date.now()))) continue;
     await sendStep(input, state, next);
   }
-}
-
-/**
- * Asks now, in the order the run first uses them, every patch otherwise first asked after a local
- * activity's result (the projection's four, then the step timer's two); later asks get the same
- * answer without a new marker. Patches asked in message handlers need not be: a message arrives in
- * the task that records what its handler asked.
- */
-function decideLaterPatches(): void {
-  patched(PATCHES.partiesProjected);
-  if (patched(PATCHES.obligationsProjected)) patched(PATCHES.obligationClocksProjected);
-  patched(PATCHES.localProjection);
-  patched(PATCHES.keptStepTimer);
-  patched(PATCHES.newestStepAfterWake);
 }
 
 /**
@@ -138,12 +125,16 @@ function decideLaterPatches(): void {
  * commit: wait for the row (about two minutes in all) and only then conclude it rolled back. Since
  * the case change log, intake commits first and the record is there at once.
  */
-async function intakeRecorded(input: CaseWorkflowInput, projector: CaseProjector): Promise<boolean> {
+async function intakeRecorded(
+  input: CaseWorkflowInput,
+  projector: CaseProjector,
+  inForce: InForce,
+): Promise<boolean> {
   upsertSearchAttributes([
     { key: SA.CaseId, value: input.caseId },
     { key: SA.Program, value: input.programId },
   ]);
-  const local = patched(PATCHES.localIntakeLook);
+  const local = inForce(PATCHES.localIntakeLook);
   const summary = 'Find the case record from intake';
   const lookForRecord = async (): Promise<boolean> => {
     const look = { ...projector.projection(), decisions: [] };
@@ -204,10 +195,11 @@ async function interruptedWaitingFor(
   next: PlannedStep,
   changedSince: () => boolean,
   alarm: StepAlarm,
+  inForce: InForce,
 ): Promise<boolean> {
   const wait = next.sendAt - Date.now();
   const summary = `${stepLabel(next)} — due ${iso(next.obligation.dueAt).slice(0, 10)}`;
-  if (!patched(PATCHES.keptStepTimer)) return wait > 0 && (await condition(changedSince, wait, { summary }));
+  if (!inForce(PATCHES.keptStepTimer)) return wait > 0 && (await condition(changedSince, wait, { summary }));
   const key = `${next.obligation.id}/${next.id}/${next.sendAt}`;
   // Due already and no timer of its own running: it goes now (any other timer is for a step no longer next).
   if (wait <= 0 && !alarm.runningFor(key)) {

@@ -1,10 +1,11 @@
-import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { obligationLabel } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import { projectCaseSchedule, projectCaseScheduleLocally, titled, titledLocal } from './case-activities';
 import { clockOf } from '../core/case-schedule';
 import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import { PATCHES } from './patches';
+import type { InForce } from './patch-gate';
 import { SA } from './search-attributes';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -66,6 +67,7 @@ export function createProjector(
   input: CaseWorkflowInput,
   state: CaseState,
   schedule: () => CaseSchedule,
+  inForce: InForce,
 ): CaseProjector {
   /** The fingerprint of what was last written; '' until the first write. */
   let lastProjected = '';
@@ -96,17 +98,17 @@ export function createProjector(
     },
     async project() {
       // Cases started before the patch re-project only when the schedule changes, as they did.
-      partiesProjected = patched(PATCHES.partiesProjected);
-      obligationsProjected = patched(PATCHES.obligationsProjected);
+      partiesProjected = inForce(PATCHES.partiesProjected);
+      obligationsProjected = inForce(PATCHES.obligationsProjected);
       // Asked before the projection is taken (it decides whether clocks are in it); reading state
       // issues no command, so the markers keep their place among the commands.
-      clocksProjected = obligationsProjected && patched(PATCHES.obligationClocksProjected);
+      clocksProjected = obligationsProjected && inForce(PATCHES.obligationClocksProjected);
       const p = projection();
       const { version: _version, decisions, ...visible } = p;
       const fingerprint = fingerprintOf(visible);
       if (fingerprint === lastProjected && decisions.length === 0) return;
       const s = schedule();
-      const local = patched(PATCHES.localProjection);
+      const local = inForce(PATCHES.localProjection);
       const attributes = searchAttributesOf(state, s);
       const attributesFingerprint = JSON.stringify(attributes);
       // Since 'local-projection', search attributes that did not change are not upserted again.

@@ -41,9 +41,10 @@ export const PATCHES = {
    */
   localIntakeLook: 'local-intake-look',
   /**
-   * Every patch a run asks after a local activity is asked at the run's start instead. A worker that
-   * answers a query while a local activity's result waits completes the task early; replay then
-   * reaches the next patch before reading the task that recorded it, and takes the old branch.
+   * Asked at a run's start; a run past it runs every patch above without asking (see
+   * `patchesInForce`). A worker that answers a query while a local activity's result waits completes
+   * the task early, and replay then reached the next patch asked before reading the task that
+   * recorded it, and took the old branch.
    */
   decidedAtStart: 'patches-decided-at-start',
 } as const;

@@ -20,6 +20,19 @@ export function localActivityMarkers(history: HistoryJson): number[] {
   );
 }
 
+/** The patch ids a history recorded markers for, in order. */
+export function patchIdsIn(history: HistoryJson): string[] {
+  return history.events.flatMap((e) => {
+    const details = (
+      e.markerRecordedEventAttributes as
+        { details?: Record<string, { payloads?: { data: string }[] }> } | undefined
+    )?.details;
+    return (details?.['patch-data']?.payloads ?? []).map(
+      (p) => (JSON.parse(Buffer.from(p.data, 'base64').toString('utf8')) as { id: string }).id,
+    );
+  });
+}
+
 /** Adds `by` to every event id reference above `after`, anywhere in an event's attributes. */
 function shiftReferences(value: unknown, after: number, by: number): unknown {
   if (Array.isArray(value)) return value.map((v) => shiftReferences(v, after, by));

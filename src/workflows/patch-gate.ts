@@ -1,0 +1,21 @@
+import { patched } from '@temporalio/workflow';
+import { PATCHES } from './patches';
+
+export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
+
+/** Whether a patch is in force for this run. */
+export type InForce = (patch: PatchId) => boolean;
+
+/**
+ * Asked once, at the start of a run: a run that starts past 'patches-decided-at-start' runs every
+ * earlier patch, so it asks none of them (no marker, no history event). Older runs ask each one
+ * where they always did, so they replay as they ran.
+ *
+ * Why not ask them where they are used: a worker that answers a query while a local activity's
+ * result waits completes the task early, and on replay the workflow then reaches the next patch
+ * before the task that recorded it is read, is told "no", and fails.
+ */
+export function patchesInForce(): InForce {
+  const current = patched(PATCHES.decidedAtStart);
+  return (patch) => current || patched(patch);
+}
