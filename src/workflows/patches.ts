@@ -40,11 +40,6 @@ export const PATCHES = {
    * workflow task instead of three (what bounds seeding and intake bursts on the worker; issue 18).
    */
   localIntakeLook: 'local-intake-look',
-  /**
-   * Asked at a run's start; a run past it runs every patch above without asking (see
-   * `patchesInForce`). A worker that answers a query while a local activity's result waits completes
-   * the task early, and replay then reached the next patch asked before reading the task that
-   * recorded it, and took the old branch.
-   */
+  /** Asked at a run's start; a run past it runs every patch above without asking (`patchesInForce`, why there). */
   decidedAtStart: 'patches-decided-at-start',
 } as const;

@@ -68,10 +68,8 @@ export function splitAfter(history: HistoryJson, index: number): HistoryJson {
       eventId: String(scheduledId),
       eventTime: time,
       eventType: WFT.scheduled,
-      workflowTaskScheduledEventAttributes: shiftReferences(
+      workflowTaskScheduledEventAttributes: structuredClone(
         history.events.find((e) => e.eventType === WFT.scheduled)!.workflowTaskScheduledEventAttributes,
-        Infinity,
-        0,
       ),
     },
     {
@@ -96,18 +94,20 @@ export function splitAfter(history: HistoryJson, index: number): HistoryJson {
     return { ...shifted, eventId: String(splitId + 4 + i) };
   });
   // The commands that followed the marker in its task now belong to the new task.
-  const end = rest.findIndex((e) => e.eventType === WFT.scheduled || !isCommandEvent(e));
+  const end = rest.findIndex((e) => !isCommandEvent(e));
   for (const e of rest.slice(0, end === -1 ? rest.length : end)) {
-    const key = Object.keys(e).find((k) => k.endsWith('EventAttributes'))!;
-    const attributes = e[key] as Record<string, unknown>;
-    if ('workflowTaskCompletedEventId' in attributes)
-      e[key] = { ...attributes, workflowTaskCompletedEventId: String(completedId) };
+    const key = attributesKey(e)!;
+    e[key] = { ...(e[key] as object), workflowTaskCompletedEventId: String(completedId) };
   }
   return { ...history, events: [...history.events.slice(0, index + 1), ...inserted, ...rest] };
 }
 
+/** The name of the event's attributes field, e.g. `markerRecordedEventAttributes`. */
+const attributesKey = (e: Event): string | undefined =>
+  Object.keys(e).find((k) => k.endsWith('EventAttributes'));
+
 /** Events a workflow task's commands create (they carry the id of the task that completed them). */
 function isCommandEvent(e: Event): boolean {
-  const key = Object.keys(e).find((k) => k.endsWith('EventAttributes'));
+  const key = attributesKey(e);
   return key !== undefined && 'workflowTaskCompletedEventId' in (e[key] as object);
 }

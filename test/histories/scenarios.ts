@@ -676,9 +676,9 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     },
   },
   {
-    // Generation 15 (patch 'patches-decided-at-start'): every patch the run would first ask after a
-    // local activity is asked in its first task; then the case runs as v12 (a message, reminders) and
-    // records its assessment, so each local activity's marker can be split from what follows it.
+    // Generation 15 (patch 'patches-decided-at-start'): the run asks that one patch at its start and
+    // implies every earlier one; then the case runs as v12 (a message, reminders) and records its
+    // assessment, so each local activity's marker can be split from what follows it.
     name: 'v15-patches-decided-at-start',
     run: (ctx) => async () => {
       const caseId = await notedFortnight(ctx);
