@@ -42,6 +42,8 @@ export interface BenchConfig {
   scale: {
     levels: number[];
     casesPerCaseManager: number;
+    /** The organisation grows by programs of this many cases (rounded up to whole caseloads). */
+    casesPerProgram: number;
     startConcurrency: number;
     /** Cases started but not yet settled, at most, while seeding: the dev server's backlog stays bounded. */
     seedWindow: number;
@@ -90,6 +92,7 @@ export function loadBenchConfig(): BenchConfig {
     scale: {
       levels: list('BENCH_SCALES', [1_000, 10_000, 100_000]).sort((a, b) => a - b),
       casesPerCaseManager: Math.max(1, int('BENCH_CASELOAD', 50)),
+      casesPerProgram: Math.max(1, int('BENCH_CASES_PER_PROGRAM', 1_000)),
       startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
       seedWindow: Math.max(1, int('BENCH_SEED_WINDOW', 2_000)),
       requests: Math.max(10, int('BENCH_SCALE_REQUESTS', 400)),

@@ -13,10 +13,10 @@ import { seedCaseRows, seedTeam, type BenchTeam } from './seed';
  */
 export async function seedOversightRecords(
   pool: Pool,
-  opts: { openCases: number; closedCases: number; casesPerCaseManager: number },
+  opts: { openCases: number; closedCases: number; casesPerCaseManager: number; label?: string },
 ): Promise<BenchTeam> {
   const team = await seedTeam(pool, {
-    label: 'oversight',
+    label: opts.label ?? 'oversight',
     policy: DEFAULT_POLICY,
     caseManagers: Math.ceil(opts.openCases / opts.casesPerCaseManager),
   });

@@ -133,7 +133,7 @@ export function rows(r: BenchResults): Row[] {
     for (const l of s.levels) {
       const n = l.openCases.toLocaleString('en-US');
       add(
-        `scale ${n}: seeding (rows + starts + settle), ${l.seed.workers} worker(s)`,
+        `scale ${n}: seeding (rows + starts + settle), ${l.programs ?? 1} program(s), ${l.seed.workers} worker(s)`,
         `${fmt(l.seed.rowsSeconds + l.seed.startsSeconds + l.seed.settleSeconds, 0)} s`,
       );
       add(

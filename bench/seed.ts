@@ -195,12 +195,12 @@ const START_ATTEMPTS = 5;
 
 /**
  * A gate for startWorkflows: lets a start through while fewer than `window` started cases of the
- * program await their first task (their projection), reading the settled count every half second.
+ * programs await their first task (their projection), reading the settled count every half second.
  * `stop` ends its polling.
  */
 export function settleWindow(
   pool: Pool,
-  programId: string,
+  programIds: readonly string[],
   alreadySettled: number,
   window: number,
 ): { gate: () => Promise<void>; stop: () => void } {
@@ -209,7 +209,7 @@ export function settleWindow(
   let polling = true;
   const poll = async (): Promise<void> => {
     while (polling) {
-      settled = await countProjected(pool, programId);
+      settled = await countProjected(pool, programIds);
       await new Promise((r) => setTimeout(r, 500));
     }
   };
@@ -225,17 +225,17 @@ export function settleWindow(
   };
 }
 
-/** Waits until every case of the program has been projected by its workflow, with a progress bar. */
+/** Waits until every case of the programs has been projected by its workflow, with a progress bar. */
 export async function waitForProjections(
   pool: Pool,
-  programId: string,
+  programIds: readonly string[],
   total: number,
   bar: Progress,
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const done = await countProjected(pool, programId);
+    const done = await countProjected(pool, programIds);
     bar.set(done);
     if (done >= total) return;
     if (Date.now() > deadline)
@@ -247,11 +247,11 @@ export async function waitForProjections(
 }
 
 /** How many of these cases their workflow has already projected onto the row (its first activity). */
-export async function countProjected(pool: Pool, programId: string): Promise<number> {
+export async function countProjected(pool: Pool, programIds: readonly string[]): Promise<number> {
   const row = (
     await pool.query<{ n: string }>(
-      'SELECT count(*) AS n FROM cases WHERE program_id = $1 AND projection_version IS NOT NULL',
-      [programId],
+      'SELECT count(*) AS n FROM cases WHERE program_id = ANY($1::uuid[]) AND projection_version IS NOT NULL',
+      [programIds],
     )
   ).rows[0]!;
   return Number(row.n);

@@ -95,7 +95,7 @@ export async function runIntake(
     );
   const drain = async (label: string): Promise<void> => {
     const bar = progress(`  ${label}: worker catching up`, opened);
-    await waitForProjections(pool, team.programId, opened, bar, 300_000);
+    await waitForProjections(pool, [team.programId], opened, bar, 300_000);
     bar.done();
   };
 

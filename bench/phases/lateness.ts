@@ -120,7 +120,7 @@ async function runCaseloopOnce(
     );
     bar.done();
     const settle = progress('  workflows reaching their timers', rows.length);
-    await waitForProjections(pool, team.programId, rows.length, settle, 10 * MINUTE);
+    await waitForProjections(pool, [team.programId], rows.length, settle, 10 * MINUTE);
     settle.done();
     return rows;
   });

@@ -23,9 +23,44 @@ import {
   type BenchTeam,
   type Person,
 } from '../seed';
+import type { CaseWorkflowInput } from '../../src/core/case-contract';
 import type { BenchPostgres } from '../stack/postgres';
 import { startDeployment, type Deployment } from '../stack/services';
 import { countProjected } from '../seed';
+
+/**
+ * The organisation the phase grows: programs of `casesPerProgram` cases each (a program manager, an
+ * admin, supervisors of ten case managers), filled in order, so a level of N cases has N /
+ * casesPerProgram programs. The first program is the one whose manager and supervisor are measured:
+ * its size is the same at every level, the rest of the organisation grows around it.
+ */
+interface Organisation {
+  programs: BenchTeam[];
+  casesPerProgram: number;
+  programIds: string[];
+  /** Every case manager, program by program, in the order cases are given to them. */
+  caseManagers: Person[];
+}
+
+async function seedOrganisation(
+  pool: Pool,
+  cfg: BenchConfig['scale'],
+  largest: number,
+): Promise<Organisation> {
+  const managersPerProgram = Math.ceil(cfg.casesPerProgram / cfg.casesPerCaseManager);
+  const casesPerProgram = managersPerProgram * cfg.casesPerCaseManager;
+  const programs: BenchTeam[] = [];
+  for (let i = 1; i <= Math.ceil(largest / casesPerProgram); i++)
+    programs.push(
+      await seedTeam(pool, { label: `scale-${i}`, policy: DEFAULT_POLICY, caseManagers: managersPerProgram }),
+    );
+  return {
+    programs,
+    casesPerProgram,
+    programIds: programs.map((p) => p.programId),
+    caseManagers: programs.flatMap((p) => p.caseManagers),
+  };
+}
 
 /** Every read the scale target names, each timed at every level. */
 export const SCALE_READS = [
@@ -53,6 +88,8 @@ export const SCALE_READ_LABELS: Record<ScaleRead, string> = {
 
 export interface ScaleLevel {
   openCases: number;
+  /** Programs carrying cases at this level (the measured one is the first, always full). */
+  programs: number;
   seed: {
     rowsSeconds: number;
     startsSeconds: number;
@@ -81,6 +118,8 @@ export interface ScaleLevel {
 
 export interface ScaleResult {
   casesPerCaseManager: number;
+  /** Cases per program: the organisation grows by programs of this size. */
+  casesPerProgram: number;
   requestsPerMeasure: number;
   concurrency: number;
   /** The worker's cache setting: WORKER_MAX_CACHED_WORKFLOWS when given, else the SDK's default. */
@@ -109,11 +148,8 @@ export async function runScale(
   const pool = createPool(databaseUrl, 10);
   onCleanup('scale pool', () => pool.end());
   const largest = cfg.levels[cfg.levels.length - 1]!;
-  const team = await seedTeam(pool, {
-    label: 'scale',
-    policy: DEFAULT_POLICY,
-    caseManagers: Math.ceil(largest / cfg.casesPerCaseManager),
-  });
+  const org = await seedOrganisation(pool, cfg, largest);
+  const team = org.programs[0]!;
   const deployment = await startDeployment({
     name: 'scale',
     databaseUrl,
@@ -135,7 +171,7 @@ export async function runScale(
     say(`scale: growing to ${level} open cases`);
     let seed: ScaleLevel['seed'];
     try {
-      seed = await grow(pool, ctx, deployment, team, cfg, open, level);
+      seed = await grow(pool, ctx, deployment, org, cfg, open, level);
     } catch (err) {
       stopped = { openCases: level, error: err instanceof Error ? err.message : String(err) };
       say(`scale ${level}: seeding failed (${stopped.error}); keeping the levels before it`);
@@ -143,7 +179,7 @@ export async function runScale(
     }
     open = level;
     // A sample of case managers who carry cases at this level, each with a token.
-    const carrying = team.caseManagers.slice(0, Math.ceil(level / cfg.casesPerCaseManager));
+    const carrying = org.caseManagers.slice(0, Math.ceil(level / cfg.casesPerCaseManager));
     const sample = Array.from({ length: 20 }, () => carrying[Math.floor(Math.random() * carrying.length)]!);
     for (const cm of sample) if (!tokens.has(cm.id)) tokens.set(cm.id, await tokenFor(pool, cm));
     const cases = (
@@ -152,8 +188,8 @@ export async function runScale(
         [sample.map((s) => s.id)],
       )
     ).rows;
-    // The first team's supervisor: their cases are the oldest at every level, the case a list that
-    // walks every case newest first handles worst (a random team made the figure a lottery).
+    // The first program's first supervisor: their cases are the oldest at every level, the case a
+    // list that walks every case newest first handles worst (a random team made the figure a lottery).
     const supervisor = team.supervisors[0]!;
     for (const p of [supervisor, team.programManager])
       if (!tokens.has(p.id)) tokens.set(p.id, await tokenFor(pool, p));
@@ -168,6 +204,7 @@ export async function runScale(
       .rows[0]!;
     levels.push({
       openCases: level,
+      programs: Math.ceil(level / org.casesPerProgram),
       seed,
       reads,
       detailFallbacks: measured.detailFallbacks,
@@ -198,6 +235,7 @@ export async function runScale(
   const workerRssGrowth = growth(first.workerRssMiB, last.workerRssMiB);
   return {
     casesPerCaseManager: cfg.casesPerCaseManager,
+    casesPerProgram: org.casesPerProgram,
     requestsPerMeasure: cfg.requests,
     concurrency: cfg.concurrency,
     workerCacheNote:
@@ -222,7 +260,7 @@ async function grow(
   pool: Pool,
   ctx: { pg: BenchPostgres; client: Client; temporalAddress: string; smtpUrl: string },
   deployment: Deployment,
-  team: BenchTeam,
+  org: Organisation,
   cfg: BenchConfig['scale'],
   from: number,
   level: number,
@@ -230,14 +268,21 @@ async function grow(
   const openedAt = new Date();
   const added = level - from;
   const rowsTimed = await timed(async () => {
-    const rows = [];
-    for (let done = 0; done < added; done += SEED_CHUNK) {
-      const n = Math.min(SEED_CHUNK, added - done);
-      const first = Math.floor((from + done) / cfg.casesPerCaseManager);
-      const managers = team.caseManagers.slice(first, Math.ceil((from + done + n) / cfg.casesPerCaseManager));
-      rows.push(...(await seedCaseRows(pool, team, n, openedAt, managers)));
+    const inputs: CaseWorkflowInput[] = [];
+    // Case k (counting from the organisation's first) belongs to program k / casesPerProgram.
+    for (let k = from; k < level;) {
+      const team = org.programs[Math.floor(k / org.casesPerProgram)]!;
+      const inProgram = k % org.casesPerProgram;
+      const n = Math.min(SEED_CHUNK, level - k, org.casesPerProgram - inProgram);
+      const managers = team.caseManagers.slice(
+        Math.floor(inProgram / cfg.casesPerCaseManager),
+        Math.ceil((inProgram + n) / cfg.casesPerCaseManager),
+      );
+      for (const row of await seedCaseRows(pool, team, n, openedAt, managers))
+        inputs.push(workflowInput(team, row, openedAt));
+      k += n;
     }
-    return rows;
+    return inputs;
   });
   const helpers: Deployment[] = [];
   for (let i = 1; i <= seedHelpers(cfg, added); i++)
@@ -258,22 +303,18 @@ async function grow(
   const bar = progress(`  starting ${added} workflows`, added);
   // At most seedWindow cases waiting for their first task: unbounded, 90,000 starts ahead of the
   // worker jammed the dev server's SQLite ("context deadline exceeded") and starts were refused.
-  const window = settleWindow(pool, team.programId, from, cfg.seedWindow);
+  const window = settleWindow(pool, org.programIds, from, cfg.seedWindow);
   const retries = { count: 0 };
   const starts = await timed(() =>
-    startWorkflows(
-      ctx.client,
-      deployment.taskQueue,
-      rowsTimed.result.map((r) => workflowInput(team, r, openedAt)),
-      cfg.startConcurrency,
-      bar,
-      { gate: window.gate, retries },
-    ),
+    startWorkflows(ctx.client, deployment.taskQueue, rowsTimed.result, cfg.startConcurrency, bar, {
+      gate: window.gate,
+      retries,
+    }),
   ).finally(() => window.stop());
   bar.done();
-  const settledDuringStarts = (await countProjected(pool, team.programId)) - from;
+  const settledDuringStarts = (await countProjected(pool, org.programIds)) - from;
   const settleBar = progress('  worker catching up', level);
-  const settle = await timed(() => waitForProjections(pool, team.programId, level, settleBar, 3 * 3_600_000));
+  const settle = await timed(() => waitForProjections(pool, org.programIds, level, settleBar, 3 * 3_600_000));
   settleBar.done();
   for (const h of helpers) await h.stop();
   // As autovacuum leaves a settled database: fresh statistics for the planner (only the owner may).

@@ -5,6 +5,7 @@ import { OBLIGATION_KINDS } from '../core/obligation-catalogue';
 import { canManageProgram } from './access';
 import type { Actor } from './actor';
 import { audit } from './audit';
+import { reachFor, type ProgramReach } from './program-reach';
 
 /**
  * A program's outcomes and outputs over a date range, for its manager (and admins). Figures only:
@@ -125,6 +126,48 @@ export function reportRangeProblems(range: ReportRange): Partial<Record<keyof Re
   return problems;
 }
 
+/**
+ * Goals whose latest progress records before the end of the range (ties all count) are a final
+ * status in the range. By case: each of the program's goals, its latest records read from the
+ * (goal, time) index. By time: every goal's records ranked in the index's order, then kept when the
+ * goal is the program's (a fenced subquery: the planner underestimates the rows and would look
+ * goals up one by one).
+ */
+function goalOutcomesSql(reach: ProgramReach): string {
+  const counts = `SELECT count(*) FILTER (WHERE l.achieved)::int AS achieved,
+              count(*) FILTER (WHERE l.not_achieved)::int AS not_achieved,
+              count(*) FILTER (WHERE l.dropped)::int AS dropped`;
+  if (reach === 'by_case')
+    return `${counts}
+         FROM cases c
+         CROSS JOIN LATERAL (
+           SELECT g.id FROM service_plans sp JOIN goals g ON g.plan_id = sp.id WHERE sp.case_id = c.id OFFSET 0
+         ) g
+         CROSS JOIN LATERAL (
+           SELECT bool_or(gp.status = 'achieved') AS achieved,
+                  bool_or(gp.status = 'not_achieved') AS not_achieved,
+                  bool_or(gp.status = 'dropped') AS dropped
+             FROM (SELECT status, at FROM goal_progress
+                    WHERE goal_id = g.id AND at < $3
+                    ORDER BY at DESC, created_at DESC FETCH FIRST 1 ROWS WITH TIES) gp
+            WHERE gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
+           HAVING count(*) > 0
+         ) l
+        WHERE c.program_id = $1`;
+  return `${counts}
+         FROM (SELECT goal_id, bool_or(status = 'achieved') AS achieved,
+                      bool_or(status = 'not_achieved') AS not_achieved, bool_or(status = 'dropped') AS dropped
+                 FROM (SELECT goal_id, status, at,
+                              rank() OVER (PARTITION BY goal_id ORDER BY at DESC, created_at DESC) AS n
+                         FROM goal_progress WHERE at < $3) gp
+                WHERE gp.n = 1 AND gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
+                GROUP BY goal_id) l
+         JOIN (SELECT g.id FROM goals g
+                 JOIN service_plans sp ON sp.id = g.plan_id
+                 JOIN cases c ON c.id = sp.case_id
+                WHERE c.program_id = $1 OFFSET 0) g ON g.id = l.goal_id`;
+}
+
 /** How many durations of one measure fall in the range, with their median and 90th percentile. */
 function timingFacts(pool: Pool, measure: TimingFigure['measure'], p: unknown[]) {
   return pool.query<Timing>(
@@ -135,12 +178,27 @@ function timingFacts(pool: Pool, measure: TimingFigure['measure'], p: unknown[])
   );
 }
 
+/**
+ * One table's rows of the program that match `where` (over alias `t`, parameter `$1` the program),
+ * with `columns` (over `t`), as a derived table: either way of `ProgramReach`.
+ */
+function programRows(reach: ProgramReach, table: string, columns: string, where: string): string {
+  return reach === 'by_case'
+    ? `(SELECT x.* FROM cases c CROSS JOIN LATERAL (
+          SELECT ${columns} FROM ${table} t WHERE t.case_id = c.id AND ${where} OFFSET 0) x
+        WHERE c.program_id = $1)`
+    : `(SELECT ${columns} FROM ${table} t JOIN cases c ON c.id = t.case_id
+        WHERE c.program_id = $1 AND ${where})`;
+}
+
 export async function programReport(
   pool: Pool,
   actor: Actor,
   programId: string,
   range: ReportRange,
   now: Date = new Date(),
+  /** The way to reach the records; by default chosen by the program's share of all cases. */
+  opts: { reach?: ProgramReach } = {},
 ): Promise<ProgramReport> {
   const problems = reportRangeProblems(range);
   if (Object.keys(problems).length > 0)
@@ -169,15 +227,17 @@ export async function programReport(
     throw new ForbiddenError('Only an admin or the program’s manager may read its report.');
 
   const p = [programId, program.from_at, program.to_at];
+  const reach = opts.reach ?? (await reachFor(pool, [programId]));
+  const rows = (table: string, columns: string, where: string): string =>
+    programRows(reach, table, columns, where);
+  const inRange = (column: string): string => `t.${column} >= $2 AND t.${column} < $3`;
   const [cases, reasons, intake, planned, onTime, overdue, goals, referrals, escalations, caseload] =
     await Promise.all([
       pool.query<{ opened: number; closed: number }>(
         `SELECT (SELECT count(*) FROM cases c
                 WHERE c.program_id = $1 AND c.closed_at IS NULL AND c.opened_at >= $2 AND c.opened_at < $3)
-            + (SELECT count(*) FROM case_episodes e JOIN cases c ON c.id = e.case_id
-                WHERE c.program_id = $1 AND e.opened_at >= $2 AND e.opened_at < $3) AS opened,
-              (SELECT count(*) FROM case_episodes e JOIN cases c ON c.id = e.case_id
-                WHERE c.program_id = $1 AND e.closed_at >= $2 AND e.closed_at < $3) AS closed`,
+            + (SELECT count(*) FROM ${rows('case_episodes', '1 AS one', inRange('opened_at'))} e) AS opened,
+              (SELECT count(*) FROM ${rows('case_episodes', '1 AS one', inRange('closed_at'))} e) AS closed`,
         p,
       ),
       pool.query<{ reason: string; count: number }>(
@@ -185,8 +245,7 @@ export async function programReport(
                    WHEN e.closure_reason = ANY($4::text[]) THEN e.closure_reason
                    ELSE 'Other' END AS reason,
               count(*)::int AS count
-         FROM case_episodes e JOIN cases c ON c.id = e.case_id
-        WHERE c.program_id = $1 AND e.closed_at >= $2 AND e.closed_at < $3
+         FROM ${rows('case_episodes', 't.closure_reason', inRange('closed_at'))} e
         GROUP BY 1 ORDER BY count DESC, reason`,
         [...p, CLOSURE_REASONS],
       ),
@@ -198,42 +257,24 @@ export async function programReport(
         `SELECT m.obligation_kind AS kind,
               count(*) FILTER (WHERE m.occurred_at <= m.due_at)::int AS on_time,
               count(*) FILTER (WHERE m.occurred_at > m.due_at)::int AS late
-         FROM schedule_decisions m
-         JOIN cases c ON c.id = m.case_id
-        WHERE c.program_id = $1 AND m.what = 'met' AND m.occurred_at >= $2 AND m.occurred_at < $3
-          AND m.detail NOT LIKE 'case closed;%' AND m.detail NOT LIKE 'superseded by a new plan;%'
-          AND m.due_at IS NOT NULL
+         FROM ${rows(
+           'schedule_decisions',
+           't.obligation_kind, t.occurred_at, t.due_at',
+           `t.what = 'met' AND ${inRange('occurred_at')} AND t.due_at IS NOT NULL
+            AND t.detail NOT LIKE 'case closed;%' AND t.detail NOT LIKE 'superseded by a new plan;%'`,
+         )} m
         GROUP BY m.obligation_kind`,
         p,
       ),
       pool.query<{ kind: string; count: number }>(
         `SELECT o.obligation_kind AS kind, count(*)::int AS count
-         FROM case_obligations o JOIN cases c ON c.id = o.case_id
-        WHERE c.program_id = $1 AND o.running AND o.due_at < $2
+         FROM ${rows('case_obligations', 't.obligation_kind', 't.running AND t.due_at < $2')} o
         GROUP BY o.obligation_kind`,
         [programId, now],
       ),
-      // Each goal's latest progress records before the end of the range (rank 1: ties all count), in
-      // the goal order of the index, folded per goal; then kept when the goal is the program's (a
-      // fenced subquery: the planner underestimates the rows and would look goals up one by one).
-      pool.query<{ achieved: number; not_achieved: number; dropped: number }>(
-        `SELECT count(*) FILTER (WHERE l.achieved)::int AS achieved,
-              count(*) FILTER (WHERE l.not_achieved)::int AS not_achieved,
-              count(*) FILTER (WHERE l.dropped)::int AS dropped
-         FROM (SELECT goal_id, bool_or(status = 'achieved') AS achieved,
-                      bool_or(status = 'not_achieved') AS not_achieved, bool_or(status = 'dropped') AS dropped
-                 FROM (SELECT goal_id, status, at,
-                              rank() OVER (PARTITION BY goal_id ORDER BY at DESC, created_at DESC) AS n
-                         FROM goal_progress WHERE at < $3) gp
-                WHERE gp.n = 1 AND gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
-                GROUP BY goal_id) l
-         JOIN (SELECT g.id FROM goals g
-                 JOIN service_plans sp ON sp.id = g.plan_id
-                 JOIN cases c ON c.id = sp.case_id
-                WHERE c.program_id = $1 OFFSET 0) g ON g.id = l.goal_id`,
-        p,
-      ),
-      // A referral's answers, folded once per referral (not looked up referral by referral).
+      pool.query<{ achieved: number; not_achieved: number; dropped: number }>(goalOutcomesSql(reach), p),
+      // Each referral of the program sent in the range, with its answers folded (looked up by referral:
+      // the program's referrals, not every referral's answers, are what this costs).
       pool.query<{
         provider_id: string;
         provider: string;
@@ -253,18 +294,15 @@ export async function programReport(
                   count(ev.first_answer_at)::int AS answered,
                   percentile_cont(0.5) WITHIN GROUP (
                     ORDER BY extract(epoch FROM ev.first_answer_at - r.sent_at)::float8 / 86400) AS median_days
-             FROM referrals r
-             JOIN cases c ON c.id = r.case_id
-             LEFT JOIN (
-               SELECT e.referral_id,
-                      bool_or(e.status IN ('accepted', 'scheduled', 'completed', 'no_show')) AS accepted,
+             FROM ${rows('referrals', 't.id, t.provider_id, t.sent_at', inRange('sent_at'))} r
+             CROSS JOIN LATERAL (
+               SELECT bool_or(e.status IN ('accepted', 'scheduled', 'completed', 'no_show')) AS accepted,
                       bool_or(e.status = 'completed') AS completed,
                       min(e.at) AS first_answer_at
                  FROM referral_events e
-                WHERE e.status IN ('accepted', 'scheduled', 'declined', 'completed', 'no_show')
-                GROUP BY e.referral_id
-             ) ev ON ev.referral_id = r.id
-            WHERE c.program_id = $1 AND r.sent_at >= $2 AND r.sent_at < $3
+                WHERE e.referral_id = r.id
+                  AND e.status IN ('accepted', 'scheduled', 'declined', 'completed', 'no_show')
+             ) ev
             GROUP BY r.provider_id
          ) r
          JOIN providers pr ON pr.id = r.provider_id
@@ -275,8 +313,7 @@ export async function programReport(
         `SELECT e.level, count(*)::int AS raised, count(e.acknowledged_at)::int AS acknowledged,
               percentile_cont(0.5) WITHIN GROUP (
                 ORDER BY extract(epoch FROM e.acknowledged_at - e.raised_at)::float8 / 3600) AS median_hours
-         FROM escalations e JOIN cases c ON c.id = e.case_id
-        WHERE c.program_id = $1 AND e.raised_at >= $2 AND e.raised_at < $3
+         FROM ${rows('escalations', 't.level, t.raised_at, t.acknowledged_at', inRange('raised_at'))} e
         GROUP BY e.level`,
         p,
       ),

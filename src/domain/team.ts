@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { Actor } from './actor';
 import { audit, auditEach } from './audit';
+import { reachFor, type ProgramReach } from './program-reach';
 import { ForbiddenError, NotFoundError } from '../core/errors';
 import { OBLIGATION_KINDS, obligationSpec, type ObligationKind } from '../core/obligation-catalogue';
 
@@ -54,9 +55,11 @@ function memberSql(actor: Actor, n: number, programsParam?: number): string {
     case 'supervisor':
       return `(s.active AND s.supervisor_id = $${n})`;
     case 'program_manager':
+      // From the programs' open cases to their case managers, not every case manager of the
+      // organisation looked up in the programs' cases.
       return programsParam
-        ? `EXISTS (SELECT 1 FROM cases c WHERE c.case_manager_id = s.id AND c.status <> 'closed'
-                     AND c.program_id = ANY($${programsParam}::uuid[]))`
+        ? `s.id IN (SELECT c.case_manager_id FROM cases c
+                     WHERE c.program_id = ANY($${programsParam}::uuid[]) AND c.status <> 'closed')`
         : `EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id
                        WHERE c.case_manager_id = s.id AND c.status <> 'closed' AND p.program_manager_id = $${n})`;
     case 'admin':
@@ -158,6 +161,25 @@ function pageClause(page: { number: number; size: number } | null): string {
   return `LIMIT ${page.size} OFFSET ${(page.number - 1) * page.size}`;
 }
 
+/**
+ * The team's overdue items (running, due before `$2`, of the case manager's kinds `$3`). By case
+ * for a supervisor's team and a program manager's small programs: their cases' obligations looked
+ * up case by case, so the organisation's other cases cost nothing; by time for an admin and for
+ * programs that are most of the organisation (see ProgramReach).
+ */
+function overdueSql(actor: Actor, reach: ProgramReach): string {
+  const columns =
+    'c.case_manager_id, o.obligation_kind, o.obligation_id, c.id AS case_id, c.reference, o.due_at';
+  const due = `o.running AND o.due_at < $2 AND o.obligation_kind = ANY($3::text[])`;
+  return reach === 'by_case'
+    ? `SELECT ${columns} FROM cases c CROSS JOIN LATERAL (
+         SELECT o.obligation_kind, o.obligation_id, o.due_at FROM case_obligations o
+          WHERE o.case_id = c.id AND ${due} OFFSET 0) o
+        WHERE ${openTeamCase(actor, 'team')}`
+    : `SELECT ${columns} FROM case_obligations o JOIN cases c ON c.id = o.case_id
+        WHERE ${openTeamCase(actor, 'team')} AND ${due}`;
+}
+
 async function overview(
   pool: Pool,
   actor: Actor,
@@ -166,17 +188,19 @@ async function overview(
 ): Promise<TeamPage> {
   requireOverseer(actor);
   const open = openTeamCase(actor, 'shown');
+  const programs = actor.role === 'program_manager' ? await managedPrograms(pool, actor) : [];
+  const reach: ProgramReach =
+    actor.role === 'supervisor'
+      ? 'by_case'
+      : actor.role === 'admin'
+        ? 'by_time'
+        : await reachFor(pool, programs);
   const rows = (
     await pool.query<OverviewRow & { members: string }>(
       `WITH team AS (
          SELECT s.id, s.full_name FROM staff s WHERE s.role = 'case_manager' AND ${memberSql(actor, 1, 4)}
        ),
-       overdue AS (
-         SELECT c.case_manager_id, o.obligation_kind, o.obligation_id, o.case_id, c.reference, o.due_at
-           FROM case_obligations o JOIN cases c ON c.id = o.case_id
-          WHERE ${openTeamCase(actor, 'team')} AND o.running AND o.due_at < $2
-            AND o.obligation_kind = ANY($3::text[])
-       ),
+       overdue AS (${overdueSql(actor, reach)}),
        by_kind AS (
          SELECT case_manager_id, jsonb_object_agg(obligation_kind, n) AS kinds, sum(n)::int AS total
            FROM (SELECT case_manager_id, obligation_kind, count(*)::int AS n FROM overdue GROUP BY 1, 2) k
@@ -222,12 +246,7 @@ async function overview(
          LEFT JOIN open_escalations oe ON oe.case_manager_id = t.id
          LEFT JOIN contact ct ON ct.case_manager_id = t.id
         ORDER BY t.total DESC, t.full_name, t.id`,
-      [
-        actor.id,
-        now,
-        CASE_MANAGER_KINDS,
-        ...(actor.role === 'program_manager' ? [await managedPrograms(pool, actor)] : []),
-      ],
+      [actor.id, now, CASE_MANAGER_KINDS, ...(actor.role === 'program_manager' ? [programs] : [])],
     )
   ).rows;
   // The cases the view names (each member's oldest overdue item), once each.
