@@ -49,18 +49,19 @@ async function main() {
     ms.sort((a, b) => a - b);
     console.log(label, 'p50', ms[50]!.toFixed(1), 'p99', ms[98]!.toFixed(1));
   };
+  const report = () =>
+    programReport(
+      pool,
+      pm,
+      first.programId,
+      { from: day(new Date(now.getTime() - 90 * 86400000)), to: day(now) },
+      now,
+    );
+  const teamPage = () => teamOverviewPage(pool, pm, now, { number: 1 });
   const measure = async (tag: string) => {
     await vac();
-    await time(`${tag} pm team`, () => teamOverviewPage(pool, pm, now, { number: 1 }));
-    await time(`${tag} report`, () =>
-      programReport(
-        pool,
-        pm,
-        first.programId,
-        { from: day(new Date(now.getTime() - 90 * 86400000)), to: day(now) },
-        now,
-      ),
-    );
+    await time(`${tag} pm team`, teamPage);
+    await time(`${tag} report`, report);
   };
   await measure('1 program');
   const more = Number(process.env.PROBE_PROGRAMS ?? 20);
@@ -73,16 +74,8 @@ async function main() {
     });
   await measure(`${more} programs`);
   if (process.env.PROBE_EXPLAIN) {
-    await explainAll(pool, () =>
-      programReport(
-        pool,
-        pm,
-        first.programId,
-        { from: day(new Date(now.getTime() - 90 * 86400000)), to: day(now) },
-        now,
-      ),
-    );
-    await explainAll(pool, () => teamOverviewPage(pool, pm, now, { number: 1 }));
+    await explainAll(pool, report);
+    await explainAll(pool, teamPage);
   }
   if (process.env.PROBE_HOLD) await new Promise((r) => setTimeout(r, Number(process.env.PROBE_HOLD)));
   await pool.end();

@@ -27,7 +27,7 @@ export function canAccessCase(actor: Actor, c: CaseParties): boolean {
   }
 }
 
-/** The same rule as SQL over `cases c JOIN programs p`, with the actor's id as parameter `$n`. */
+/** The same rule as SQL over `cases c` (any join), with the actor's id as parameter `$n`. */
 export function visibleCasesSql(actor: Actor, n: number): string {
   switch (actor.role) {
     case 'admin':
@@ -37,7 +37,9 @@ export function visibleCasesSql(actor: Actor, n: number): string {
     case 'supervisor':
       return `(c.supervisor_id = $${n} OR c.case_manager_id = $${n})`;
     case 'program_manager':
-      return `(p.program_manager_id = $${n})`;
+      // By the case's own program (not the joined programs row), so the planner can read the
+      // program's cases from their index instead of walking every case and keeping this program's.
+      return `(c.program_id IN (SELECT id FROM programs WHERE program_manager_id = $${n}))`;
   }
 }
 

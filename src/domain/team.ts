@@ -125,8 +125,14 @@ export interface TeamPage {
 export const TEAM_PAGE_SIZE = 25;
 
 /** Every member at once (the CSV download). */
-export async function teamOverview(pool: Pool, actor: Actor, now: Date): Promise<TeamMemberSummary[]> {
-  return (await overview(pool, actor, now, null)).members;
+export async function teamOverview(
+  pool: Pool,
+  actor: Actor,
+  now: Date,
+  /** A program manager's way to the records; by default chosen by their programs' share. */
+  opts: { reach?: ProgramReach } = {},
+): Promise<TeamMemberSummary[]> {
+  return (await overview(pool, actor, now, null, opts.reach)).members;
 }
 
 /**
@@ -185,6 +191,7 @@ async function overview(
   actor: Actor,
   now: Date,
   page: { number: number; size: number } | null,
+  askedReach?: ProgramReach,
 ): Promise<TeamPage> {
   requireOverseer(actor);
   const open = openTeamCase(actor, 'shown');
@@ -194,7 +201,7 @@ async function overview(
       ? 'by_case'
       : actor.role === 'admin'
         ? 'by_time'
-        : await reachFor(pool, programs);
+        : (askedReach ?? (await reachFor(pool, programs)));
   const rows = (
     await pool.query<OverviewRow & { members: string }>(
       `WITH team AS (

@@ -12,10 +12,13 @@ CREATE INDEX case_obligations_case_due_idx ON case_obligations (case_id, due_at)
   INCLUDE (obligation_kind, obligation_id) WHERE running;
 CREATE INDEX referrals_case_sent_idx ON referrals (case_id, sent_at) INCLUDE (provider_id);
 CREATE INDEX escalations_case_raised_idx ON escalations (case_id, raised_at) INCLUDE (level, acknowledged_at);
+-- A program manager's case list, newest first, read from their program's cases.
+CREATE INDEX cases_program_newest_idx ON cases (program_id, created_at DESC, id DESC);
 CREATE INDEX case_episodes_case_idx ON case_episodes (case_id, opened_at) INCLUDE (closed_at, closure_reason);
 
 -- Down Migration
 DROP INDEX case_episodes_case_idx;
+DROP INDEX cases_program_newest_idx;
 DROP INDEX escalations_case_raised_idx;
 DROP INDEX referrals_case_sent_idx;
 DROP INDEX case_obligations_case_due_idx;
