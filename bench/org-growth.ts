@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { createPool } from '../src/db/pool';
+import { listCases } from '../src/domain/case-queries';
 import { programReport } from '../src/domain/program-report';
 import { teamOverviewPage } from '../src/domain/team';
 import { cleanupAll } from './lib/cleanup';
@@ -7,9 +8,9 @@ import { seedOversightRecords } from './oversight-seed';
 import { startBenchPostgres } from './stack/postgres';
 
 /**
- * How one program's oversight reads (the program manager's team view, first page, and the 90-day
- * report, each the domain query its page runs) change as the organisation grows around a program
- * of constant size: one program of 1,000 open and 200 closed cases with a year of records
+ * How one program manager's reads (the team view's first page, the 90-day report and the case
+ * list's first page, each the domain query its page runs) change as the organisation grows around
+ * a program of constant size: one program of 1,000 open and 200 closed cases with a year of records
  * (bench/oversight-seed.ts), timed; then PROBE_PROGRAMS - 1 more programs like it, timed again.
  * PROBE_EXPLAIN=1 prints each query's plain time and plan (PROBE_FULL=1 the whole plan).
  *
@@ -58,10 +59,12 @@ async function main() {
       now,
     );
   const teamPage = () => teamOverviewPage(pool, pm, now, { number: 1 });
+  const caseList = () => listCases(pool, pm, { limit: 25 });
   const measure = async (tag: string) => {
     await vac();
     await time(`${tag} pm team`, teamPage);
     await time(`${tag} report`, report);
+    await time(`${tag} pm case list`, caseList);
   };
   await measure('1 program');
   const more = Number(process.env.PROBE_PROGRAMS ?? 20);
@@ -76,6 +79,7 @@ async function main() {
   if (process.env.PROBE_EXPLAIN) {
     await explainAll(pool, report);
     await explainAll(pool, teamPage);
+    await explainAll(pool, caseList);
   }
   if (process.env.PROBE_HOLD) await new Promise((r) => setTimeout(r, Number(process.env.PROBE_HOLD)));
   await pool.end();

@@ -175,10 +175,27 @@ export const OVERDUE_NOW_SQL =
   'CASE WHEN c.obligations_projected_at IS NULL THEN c.overdue_count ELSE d.overdue END';
 
 /**
+ * A program manager with one program sees that program's cases and no others, so the list may as
+ * well filter by it: the list then reads the program's cases newest first from their own index
+ * (cases_program_newest_idx) instead of walking every case newest first and keeping the program's,
+ * which is what the planner chose (it assumes a program's cases are spread evenly over time, and a
+ * page of the oldest program read every newer case). Several programs, or a filter given: as asked.
+ */
+async function withOwnProgram(pool: Pool, actor: Actor, f: CaseFilter): Promise<CaseFilter> {
+  if (actor.role !== 'program_manager' || f.programId !== undefined) return f;
+  const programs = await pool.query<{ id: string }>(
+    'SELECT id FROM programs WHERE program_manager_id = $1 LIMIT 2',
+    [actor.id],
+  );
+  return programs.rows.length === 1 ? { ...f, programId: programs.rows[0]!.id } : f;
+}
+
+/**
  * Cases the actor may see. Newest first by default, with keyset pagination that stays stable under
  * inserts; any other order (and any `page`) comes in numbered pages.
  */
-export async function listCases(pool: Pool, actor: Actor, f: CaseFilter): Promise<CaseList> {
+export async function listCases(pool: Pool, actor: Actor, asked: CaseFilter): Promise<CaseList> {
+  const f = await withOwnProgram(pool, actor, asked);
   const sort = f.sort ?? 'newest';
   const paged = f.page !== undefined || sort !== 'newest';
   if (f.cursor && paged)
