@@ -126,48 +126,6 @@ export function reportRangeProblems(range: ReportRange): Partial<Record<keyof Re
   return problems;
 }
 
-/**
- * Goals whose latest progress records before the end of the range (ties all count) are a final
- * status in the range. By case: each of the program's goals, its latest records read from the
- * (goal, time) index. By time: every goal's records ranked in the index's order, then kept when the
- * goal is the program's (a fenced subquery: the planner underestimates the rows and would look
- * goals up one by one).
- */
-function goalOutcomesSql(reach: ProgramReach): string {
-  const counts = `SELECT count(*) FILTER (WHERE l.achieved)::int AS achieved,
-              count(*) FILTER (WHERE l.not_achieved)::int AS not_achieved,
-              count(*) FILTER (WHERE l.dropped)::int AS dropped`;
-  if (reach === 'by_case')
-    return `${counts}
-         FROM cases c
-         CROSS JOIN LATERAL (
-           SELECT g.id FROM service_plans sp JOIN goals g ON g.plan_id = sp.id WHERE sp.case_id = c.id OFFSET 0
-         ) g
-         CROSS JOIN LATERAL (
-           SELECT bool_or(gp.status = 'achieved') AS achieved,
-                  bool_or(gp.status = 'not_achieved') AS not_achieved,
-                  bool_or(gp.status = 'dropped') AS dropped
-             FROM (SELECT status, at FROM goal_progress
-                    WHERE goal_id = g.id AND at < $3
-                    ORDER BY at DESC, created_at DESC FETCH FIRST 1 ROWS WITH TIES) gp
-            WHERE gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
-           HAVING count(*) > 0
-         ) l
-        WHERE c.program_id = $1`;
-  return `${counts}
-         FROM (SELECT goal_id, bool_or(status = 'achieved') AS achieved,
-                      bool_or(status = 'not_achieved') AS not_achieved, bool_or(status = 'dropped') AS dropped
-                 FROM (SELECT goal_id, status, at,
-                              rank() OVER (PARTITION BY goal_id ORDER BY at DESC, created_at DESC) AS n
-                         FROM goal_progress WHERE at < $3) gp
-                WHERE gp.n = 1 AND gp.at >= $2 AND gp.status IN ('achieved', 'not_achieved', 'dropped')
-                GROUP BY goal_id) l
-         JOIN (SELECT g.id FROM goals g
-                 JOIN service_plans sp ON sp.id = g.plan_id
-                 JOIN cases c ON c.id = sp.case_id
-                WHERE c.program_id = $1 OFFSET 0) g ON g.id = l.goal_id`;
-}
-
 /** How many durations of one measure fall in the range, with their median and 90th percentile. */
 function timingFacts(pool: Pool, measure: TimingFigure['measure'], p: unknown[]) {
   return pool.query<Timing>(
@@ -272,9 +230,19 @@ export async function programReport(
         GROUP BY o.obligation_kind`,
         [programId, now],
       ),
-      pool.query<{ achieved: number; not_achieved: number; dropped: number }>(goalOutcomesSql(reach), p),
-      // Each referral of the program sent in the range, with its answers folded (looked up by referral:
-      // the program's referrals, not every referral's answers, are what this costs).
+      // Goals whose latest progress records before the range's end (ties all count) are a final status
+      // in the range: final records in the range not superseded before its end, kept per program by a
+      // trigger as progress is recorded (goal_outcome_facts; its migration says why rows, not goals).
+      pool.query<{ achieved: number; not_achieved: number; dropped: number }>(
+        `SELECT count(*) FILTER (WHERE status = 'achieved')::int AS achieved,
+              count(*) FILTER (WHERE status = 'not_achieved')::int AS not_achieved,
+              count(*) FILTER (WHERE status = 'dropped')::int AS dropped
+         FROM goal_outcome_facts
+        WHERE program_id = $1 AND at >= $2 AND at < $3 AND (superseded_at IS NULL OR superseded_at >= $3)`,
+        p,
+      ),
+      // Each referral of the program sent in the range, with its answers folded in as they were
+      // recorded (referral_facts, kept by triggers, read in provider order).
       pool.query<{
         provider_id: string;
         provider: string;
@@ -289,20 +257,13 @@ export async function programReport(
          FROM (
            SELECT r.provider_id,
                   count(*)::int AS sent,
-                  count(*) FILTER (WHERE ev.accepted)::int AS accepted,
-                  count(*) FILTER (WHERE ev.completed)::int AS completed,
-                  count(ev.first_answer_at)::int AS answered,
+                  count(*) FILTER (WHERE r.accepted)::int AS accepted,
+                  count(*) FILTER (WHERE r.completed)::int AS completed,
+                  count(r.first_answer_at)::int AS answered,
                   percentile_cont(0.5) WITHIN GROUP (
-                    ORDER BY extract(epoch FROM ev.first_answer_at - r.sent_at)::float8 / 86400) AS median_days
-             FROM ${rows('referrals', 't.id, t.provider_id, t.sent_at', inRange('sent_at'))} r
-             CROSS JOIN LATERAL (
-               SELECT bool_or(e.status IN ('accepted', 'scheduled', 'completed', 'no_show')) AS accepted,
-                      bool_or(e.status = 'completed') AS completed,
-                      min(e.at) AS first_answer_at
-                 FROM referral_events e
-                WHERE e.referral_id = r.id
-                  AND e.status IN ('accepted', 'scheduled', 'declined', 'completed', 'no_show')
-             ) ev
+                    ORDER BY extract(epoch FROM r.first_answer_at - r.sent_at)::float8 / 86400) AS median_days
+             FROM referral_facts r
+            WHERE r.program_id = $1 AND r.sent_at >= $2 AND r.sent_at < $3
             GROUP BY r.provider_id
          ) r
          JOIN providers pr ON pr.id = r.provider_id
