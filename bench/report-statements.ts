@@ -47,24 +47,8 @@ async function main() {
   };
   await whole(90);
   await whole(365);
-  // One statement at a time, each timed alone.
-  const times = new Map<string, number[]>();
-  let chain: Promise<unknown> = Promise.resolve();
   const orig = pool.query.bind(pool) as (...a: unknown[]) => Promise<unknown>;
-  (pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
-    const label = text.replace(/\s+/g, ' ').slice(0, 90);
-    const run = chain.then(async () => {
-      const t = performance.now();
-      const r = await orig(...args);
-      const list = times.get(label) ?? [];
-      list.push(performance.now() - t);
-      times.set(label, list);
-      return r;
-    });
-    chain = run.catch(() => undefined);
-    return run;
-  };
+  // The plans first, while the pool is still itself; then the timing wrapper.
   if (process.env.PROBE_EXPLAIN) {
     const seen = new Set<string>();
     (pool as unknown as { query: unknown }).query = async (...args: unknown[]) => {
@@ -81,7 +65,25 @@ async function main() {
       return orig(...args);
     };
     await programReport(pool, pm, team.programId, range(365), now);
+    (pool as unknown as { query: unknown }).query = orig;
   }
+  // One statement at a time, each timed alone.
+  const times = new Map<string, number[]>();
+  let chain: Promise<unknown> = Promise.resolve();
+  (pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text: string }).text;
+    const label = text.replace(/\s+/g, ' ').slice(0, 90);
+    const run = chain.then(async () => {
+      const t = performance.now();
+      const r = await orig(...args);
+      const list = times.get(label) ?? [];
+      list.push(performance.now() - t);
+      times.set(label, list);
+      return r;
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
   for (const days of [90, 365]) {
     times.clear();
     for (let i = 0; i < 5; i++) await programReport(pool, pm, team.programId, range(days), now);
