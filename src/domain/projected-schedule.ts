@@ -63,7 +63,13 @@ interface ProjectionRow {
   }[];
 }
 
-/** Undefined when the workflow has not projected this case yet (or is writing it right now). */
+/**
+ * Undefined when the workflow has not projected this case yet, is writing it right now, or has
+ * recorded an open obligation without its clock: the intake look writes the obligations before the
+ * first projection adds their clocks (and cases from before 'obligation-clocks-projected' have none
+ * until their next projection). Without a clock the next step cannot be derived, so the caller asks
+ * the workflow rather than show a case with nothing upcoming.
+ */
 export async function projectedSchedule(
   pool: Pool,
   caseId: string,
@@ -108,6 +114,7 @@ export async function projectedSchedule(
     )
   ).rows[0];
   if (!row || !row.projected || row.settling || row.version === null) return undefined;
+  if (row.open.some((o) => o.clock === null)) return undefined;
   return scheduleOf(caseId, row, now.getTime());
 }
 
@@ -168,9 +175,9 @@ function scheduleOf(caseId: string, row: ProjectionRow, now: number): CaseSchedu
   };
 }
 
-/** The next few steps, by the workflow's rules on the recorded clocks; none while a clock is unknown. */
+/** The next few steps, by the workflow's rules on the recorded clocks (every open one has its clock). */
 function upcomingSteps(row: ProjectionRow): NonNullable<CaseSchedule['upcoming']> {
-  if (row.status === 'on_hold' || row.open.some((o) => o.clock === null)) return [];
+  if (row.status === 'on_hold') return [];
   const obligations: Obligation[] = row.open
     // Paused clocks (closure pending) send nothing, as the workflow's runsWhileClosing says.
     .filter((o) => o.running)

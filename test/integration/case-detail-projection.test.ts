@@ -99,6 +99,20 @@ describe('case detail from the recorded schedule', () => {
     expect(await due(`${base}?live=true`)).not.toBe('2040-01-01T00:00:00.000Z');
   });
 
+  it('when the record has an open obligation without its clock (as the intake look writes it), then the detail asks the workflow and still shows the next step', async () => {
+    const team = await createTeam(stack.db.pool);
+    const { caseId, base } = await caseSteps(stack.api).intake(team);
+    await settle(stack, caseId);
+    const live = await get(`${base}?live=true`, team.caseManager.token);
+    expect(live.body.schedule.next).toBeDefined();
+    // The state between the intake look and the workflow's first projection: obligations, no clocks.
+    await stack.db.pool.query(`UPDATE case_obligations SET clock = NULL WHERE case_id = $1`, [caseId]);
+
+    const shown = await get(base, team.caseManager.token);
+    expect(shown.body.schedule.projected).toBe(true);
+    expect(shown.body.schedule.next).toEqual(live.body.schedule.next);
+  });
+
   it('when live is neither true nor false, then the request is refused with a clear 400', async () => {
     const team = await createTeam(stack.db.pool);
     const { base } = await caseSteps(stack.api).intake(team);
