@@ -220,6 +220,11 @@ export type CaseEvent =
       at: string;
       /** The new people's time zones, by staff id. */
       zones?: Record<string, string>;
+      /**
+       * Open tasks whose assignee left the case with this change, each with whoever took their place:
+       * their reminders go to the new assignee from now on. Absent on events from before tasks moved.
+       */
+      tasks?: { taskId: string; assigneeId: string }[];
     }
   | {
       /** The program has a new manager: escalations to the program manager go to them from now on. */

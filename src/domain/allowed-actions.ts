@@ -15,7 +15,7 @@ import type { Actor } from './actor';
 
 /** What someone may start on a case they can see: each one a change the domain would accept now. */
 export type CaseAction =
-  'assess' | 'plan' | 'refer' | 'note' | 'hold' | 'resume' | 'requestClosure' | 'reopen';
+  'assess' | 'plan' | 'refer' | 'note' | 'hold' | 'resume' | 'requestClosure' | 'reopen' | 'reassign';
 
 export interface CaseActionFacts {
   status: CaseStatus;
@@ -28,8 +28,8 @@ export interface CaseActionFacts {
 
 /**
  * Why each action would be refused for the case as it stands (undefined: allowed), by the same
- * rules the domain refuses with. Seeing the case is assumed (loadCase decides that); reopening also
- * needs someone who may approve on the case.
+ * rules the domain refuses with. Seeing the case is assumed (loadCase decides that); reopening and
+ * handing over also need someone who may approve on the case.
  */
 export function caseActionRefusals(
   actor: Actor,
@@ -48,6 +48,9 @@ export function caseActionRefusals(
     reopen: canApprove(actor, facts.parties)
       ? reopenRefusal(status)
       : 'Only the supervisor, program manager or an admin may reopen.',
+    reassign: canApprove(actor, facts.parties)
+      ? closedRefusal(status)
+      : 'Only the supervisor, program manager or an admin may hand a case over.',
   };
 }
 

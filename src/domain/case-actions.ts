@@ -144,6 +144,31 @@ export interface Reassignment {
   supervisorId?: string;
 }
 
+/** An open task that went to someone else because its assignee left the case. */
+export interface MovedTask {
+  taskId: string;
+  from: string;
+  assigneeId: string;
+}
+
+/** The `reassigned` event a reassignment sends its case's workflow (its tasks only when some moved). */
+export async function reassignedEvent(
+  db: PoolClient,
+  moved: { caseManagerId: string; supervisorId: string; tasks: MovedTask[] },
+  now: Date,
+): Promise<CaseEvent> {
+  return {
+    type: 'reassigned',
+    caseManagerId: moved.caseManagerId,
+    supervisorId: moved.supervisorId,
+    at: now.toISOString(),
+    zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
+    ...(moved.tasks.length
+      ? { tasks: moved.tasks.map(({ taskId, assigneeId }) => ({ taskId, assigneeId })) }
+      : {}),
+  };
+}
+
 /** From the moment this commits, every reminder goes to the new people and none to the old. */
 export async function reassign(
   deps: CaseDeps,
@@ -156,17 +181,8 @@ export async function reassign(
     if (!canApprove(actor, row))
       throw new ForbiddenError('Only the supervisor, program manager or an admin may reassign.');
     assertOpen(row);
-    const result = await applyReassignment(db, actor, row, to);
-    return {
-      result,
-      event: {
-        type: 'reassigned',
-        caseManagerId: result.caseManagerId,
-        supervisorId: result.supervisorId,
-        at: now.toISOString(),
-        zones: await staffZones(db, [result.caseManagerId, result.supervisorId]),
-      },
-    };
+    const result = await applyReassignment(db, actor, row, to, now);
+    return { result, event: await reassignedEvent(db, result, now) };
   });
 }
 
@@ -180,7 +196,8 @@ export async function applyReassignment(
   actor: Actor,
   row: CaseRow,
   to: Reassignment,
-): Promise<{ caseId: string; caseManagerId: string; supervisorId: string }> {
+  now: Date,
+): Promise<{ caseId: string; caseManagerId: string; supervisorId: string; tasks: MovedTask[] }> {
   if (!to.caseManagerId && !to.supervisorId) {
     throw new UnprocessableError('Name a new case manager or supervisor.', [
       { field: 'body', reason: 'nothing to change' },
@@ -205,12 +222,72 @@ export async function applyReassignment(
     'UPDATE cases SET case_manager_id = $2, supervisor_id = $3, updated_at = now() WHERE id = $1',
     [row.id, caseManagerId, supervisorId],
   );
+  const tasks = await moveTasksOfLeavers(db, actor, row, { caseManagerId, supervisorId }, now);
   await auditCaseChange(db, actor, row.id, {
     change: 'reassign',
     from: { caseManagerId: row.case_manager_id, supervisorId: row.supervisor_id },
     to: { caseManagerId, supervisorId },
+    ...(tasks.length ? { tasksMoved: tasks.length } : {}),
   });
-  return { caseId: row.id, caseManagerId, supervisorId };
+  return { caseId: row.id, caseManagerId, supervisorId, tasks };
+}
+
+/**
+ * The case's open tasks whose assignee leaves it with this change go to whoever takes their place
+ * (the outgoing case manager's to the new case manager, the outgoing supervisor's to the new
+ * supervisor). Someone who stays on the case in another role, or its program's manager, keeps theirs.
+ */
+async function moveTasksOfLeavers(
+  db: PoolClient,
+  actor: Actor,
+  row: CaseRow,
+  to: { caseManagerId: string; supervisorId: string },
+  now: Date,
+): Promise<MovedTask[]> {
+  const stays = new Set([to.caseManagerId, to.supervisorId, row.program_manager_id]);
+  const successor = new Map<string, string>();
+  if (!stays.has(row.case_manager_id)) successor.set(row.case_manager_id, to.caseManagerId);
+  if (!stays.has(row.supervisor_id) && !successor.has(row.supervisor_id))
+    successor.set(row.supervisor_id, to.supervisorId);
+  return moveOpenTasks(db, actor, row.id, successor, now);
+}
+
+/**
+ * Gives the case's open tasks of each `from` to its successor, each move on the task's timeline
+ * ('reassigned', from whom, to whom, by whom); the moves, for the case's workflow.
+ */
+export async function moveOpenTasks(
+  db: PoolClient,
+  actor: Actor,
+  caseId: string,
+  successor: ReadonlyMap<string, string>,
+  now: Date,
+): Promise<MovedTask[]> {
+  if (successor.size === 0) return [];
+  const moved = await db.query<{ id: string; from_id: string; to_id: string }>(
+    `WITH successor AS (
+       SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(from_id uuid, to_id uuid)
+     ), leaving AS (
+       SELECT t.id, t.assignee_id AS from_id, s.to_id
+         FROM case_tasks t JOIN successor s ON s.from_id = t.assignee_id
+        WHERE t.case_id = $1 AND t.status = 'open'
+          FOR UPDATE OF t
+     ), moved AS (
+       UPDATE case_tasks t SET assignee_id = l.to_id FROM leaving l WHERE t.id = l.id
+       RETURNING t.id, l.from_id, l.to_id
+     ), logged AS (
+       INSERT INTO case_task_events (task_id, case_id, what, at, actor_id, assignee_id, from_assignee_id)
+       SELECT id, $1, 'reassigned', $3, $4, to_id, from_id FROM moved
+     )
+     SELECT id, from_id, to_id FROM moved ORDER BY id`,
+    [
+      caseId,
+      JSON.stringify([...successor].map(([from, toId]) => ({ from_id: from, to_id: toId }))),
+      now,
+      actor.id,
+    ],
+  );
+  return moved.rows.map((m) => ({ taskId: m.id, from: m.from_id, assigneeId: m.to_id }));
 }
 
 export async function changeRisk(

@@ -383,11 +383,20 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
               || CASE te.what
                    WHEN 'added' THEN 'added for ' || coalesce(s.full_name, 'a staff member') || ', due '
                         || to_char(t.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+                   WHEN 'reassigned' THEN 'moved from ' || coalesce(f.full_name, 'a staff member') || ' to '
+                        || coalesce(s.full_name, 'a staff member') || ' with the case'
                    WHEN 'done' THEN 'done' ELSE 'cancelled' END
               || CASE WHEN te.note IS NULL OR te.note = '' THEN '' ELSE ': ' || te.note END,
               te.actor_id, t.id::text
          FROM case_task_events te JOIN case_tasks t ON t.id = te.task_id
-         LEFT JOIN staff s ON s.id = t.assignee_id
+         -- Whom the event names: rows from before moves were recorded name nobody; their task's
+         -- assignee then is its first move's 'from', or its assignee now if it never moved.
+         LEFT JOIN staff s ON s.id = coalesce(
+           te.assignee_id,
+           (SELECT m.from_assignee_id FROM case_task_events m
+             WHERE m.task_id = te.task_id AND m.what = 'reassigned' ORDER BY m.at, m.created_at LIMIT 1),
+           t.assignee_id)
+         LEFT JOIN staff f ON f.id = te.from_assignee_id
         WHERE te.case_id = $1
      ) t ORDER BY at, kind`,
     [caseId, JSON.stringify(obligationLabels())],

@@ -1,4 +1,4 @@
-import { programCalendar, staffZones } from './case-calendar';
+import { programCalendar } from './case-calendar';
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../db/tx';
@@ -9,7 +9,7 @@ import { canChangeStaff, canManageProgram, isAdmin, requireRole, supervisesCases
 import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { DEFAULT_TOKEN_LIFETIME_DAYS, hashToken, issueToken } from './auth';
-import { applyReassignment } from './case-actions';
+import { applyReassignment, moveOpenTasks, reassignedEvent } from './case-actions';
 import { deliverFanOut, stageChange, stageForProgram, type FanOutDelivery } from './case-changes';
 import { staffById } from './cases';
 import { assertProgramManager, notifyProgramManagerChanged } from './program-managers';
@@ -265,25 +265,18 @@ export async function deactivateStaff(
           { field: 'body', reason: 'same person' },
         ]);
       }
-      const moved = await applyReassignment(db, actor, row, to);
+      const moved = await applyReassignment(db, actor, row, to, now);
       // Staged with the deactivation: it and every hand-over land together, then reach the workflows.
       await stageChange(
         db,
         row.id,
-        {
-          kind: 'event',
-          event: {
-            type: 'reassigned',
-            caseManagerId: moved.caseManagerId,
-            supervisorId: moved.supervisorId,
-            at: now.toISOString(),
-            zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
-          },
-        },
+        { kind: 'event', event: await reassignedEvent(db, moved, now) },
         handOver,
       );
       told.push(row.id);
     }
+    for (const caseId of await handOverRemainingTasks(db, actor, target, now, handOver))
+      if (!told.includes(caseId)) told.push(caseId);
     const updated = (
       await db.query<StaffRow>(
         'UPDATE staff SET active = false, updated_at = now() WHERE id = $1 RETURNING *',
@@ -309,6 +302,47 @@ export async function deactivateStaff(
     caseIds: told,
   });
   return { ...done, delivery };
+}
+
+/**
+ * Open tasks the leaver holds on cases they neither carry nor supervise (as a program's manager or
+ * an admin) go to whoever takes their place there: the program's new manager, else the case's case
+ * manager. Each case's workflow is told in the hand-over; its ids.
+ */
+async function handOverRemainingTasks(
+  db: PoolClient,
+  actor: Actor,
+  leaver: StaffRow,
+  now: Date,
+  handOver: string,
+): Promise<string[]> {
+  const held = await db.query<{
+    id: string;
+    case_manager_id: string;
+    supervisor_id: string;
+    program_manager_id: string | null;
+  }>(
+    `SELECT c.id, c.case_manager_id, c.supervisor_id, p.program_manager_id
+       FROM cases c JOIN programs p ON p.id = c.program_id
+      WHERE c.status <> 'closed'
+        AND EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.assignee_id = $1 AND t.status = 'open')
+      ORDER BY c.id FOR UPDATE OF c`,
+    [leaver.id],
+  );
+  for (const c of held.rows) {
+    const successor =
+      leaver.role === 'program_manager' && c.program_manager_id && c.program_manager_id !== leaver.id
+        ? c.program_manager_id
+        : c.case_manager_id;
+    const tasks = await moveOpenTasks(db, actor, c.id, new Map([[leaver.id, successor]]), now);
+    const event = await reassignedEvent(
+      db,
+      { caseManagerId: c.case_manager_id, supervisorId: c.supervisor_id, tasks },
+      now,
+    );
+    await stageChange(db, c.id, { kind: 'event', event }, handOver);
+  }
+  return held.rows.map((c) => c.id);
 }
 
 /** Nobody is left reporting to someone who has gone: a leader's team needs a successor. */

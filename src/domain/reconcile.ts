@@ -321,6 +321,8 @@ async function applyRepair(
           supervisorId: row.supervisor_id,
           at,
           zones: await staffZones(db, [row.case_manager_id, row.supervisor_id]),
+          // The record's open tasks with their assignees: a move the workflow missed arrives too.
+          ...(await openTaskAssignees(db, row.id)),
         });
         break;
       case 'programManager':
@@ -369,4 +371,18 @@ async function auditRepair(
     `INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail) VALUES ('system', $1, $2, $3, $4, $5)`,
     [entry.action, entry.entity, entry.entityId, entry.caseId, entry.detail],
   );
+}
+
+/** The case's open tasks and their assignees as recorded, in the shape a `reassigned` event carries. */
+async function openTaskAssignees(
+  db: PoolClient,
+  caseId: string,
+): Promise<{ tasks?: { taskId: string; assigneeId: string }[] }> {
+  const rows = (
+    await db.query<{ id: string; assignee_id: string }>(
+      `SELECT id, assignee_id FROM case_tasks WHERE case_id = $1 AND status = 'open' ORDER BY id`,
+      [caseId],
+    )
+  ).rows;
+  return rows.length ? { tasks: rows.map((r) => ({ taskId: r.id, assigneeId: r.assignee_id })) } : {};
 }

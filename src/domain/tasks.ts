@@ -137,8 +137,9 @@ export async function addTask(
       )
     ).rows[0]!;
     await db.query(
-      `INSERT INTO case_task_events (task_id, case_id, what, at, actor_id) VALUES ($1, $2, 'added', $3, $4)`,
-      [task.id, caseId, now, actor.id],
+      `INSERT INTO case_task_events (task_id, case_id, what, at, actor_id, assignee_id)
+       VALUES ($1, $2, 'added', $3, $4, $5)`,
+      [task.id, caseId, now, actor.id, input.assigneeId],
     );
     await audit(db, actor, { action: 'create', entity: 'case_task', entityId: task.id, caseId });
     return {

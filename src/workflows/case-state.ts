@@ -392,6 +392,11 @@ export function applyEvent(
       state.caseManagerId = event.caseManagerId;
       state.supervisorId = event.supervisorId;
       Object.assign(state.zones, event.zones ?? {});
+      // Carried by the event, not decided here: histories from before tasks moved replay unchanged.
+      for (const moved of event.tasks ?? []) {
+        for (const o of openOf(state, 'task').filter((t) => t.subjectId === moved.taskId))
+          o.assigneeId = moved.assigneeId;
+      }
       break;
     case 'program_manager_changed':
       if (event.programManagerId) state.programManagerId = event.programManagerId;

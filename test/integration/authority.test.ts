@@ -406,6 +406,53 @@ describe('authority over cases and staff', () => {
       });
     });
 
+    it('when a supervisor and then a program manager holding open tasks are deactivated, then each task goes to whoever takes their place and the workflow addresses them', async () => {
+      const team = await createTeam(stack.db.pool);
+      const { caseId, base } = await openCase(team);
+      const dueAt = new Date((await stack.env.currentTimeMs()) + 10 * DAY).toISOString();
+      const supervisorsTask = await step(201, 'POST', `${base}/tasks`, team.caseManager.token, {
+        what: 'Countersign the referral',
+        assigneeId: team.supervisor.id,
+        dueAt,
+      });
+      const managersTask = await step(201, 'POST', `${base}/tasks`, team.caseManager.token, {
+        what: 'Approve the grant',
+        assigneeId: team.programManager.id,
+        dueAt,
+      });
+      const newSupervisor = await createStaff(stack.db.pool, 'supervisor');
+      const newManager = await createStaff(stack.db.pool, 'program_manager');
+
+      await step(200, 'POST', `/api/v1/staff/${team.supervisor.id}/deactivate`, team.admin.token, {
+        supervisorId: newSupervisor.id,
+      });
+      await step(200, 'POST', `/api/v1/staff/${team.programManager.id}/deactivate`, team.admin.token, {
+        programManagerId: newManager.id,
+      });
+
+      const assignees = await stack.db.pool.query<{ id: string; assignee_id: string }>(
+        'SELECT id, assignee_id FROM case_tasks WHERE case_id = $1',
+        [caseId],
+      );
+      expect(Object.fromEntries(assignees.rows.map((r) => [r.id, r.assignee_id]))).toEqual({
+        [supervisorsTask.id]: newSupervisor.id,
+        [managersTask.id]: newManager.id,
+      });
+      const live = await step(200, 'GET', `${base}?live=true`, team.admin.token);
+      const taskObligations = (
+        live.schedule.obligations as { kind: string; subjectId: string; assigneeId: string }[]
+      )
+        .filter((o) => o.kind === 'task')
+        .map((o) => [o.subjectId, o.assigneeId])
+        .sort();
+      expect(taskObligations).toEqual(
+        [
+          [supervisorsTask.id, newSupervisor.id],
+          [managersTask.id, newManager.id],
+        ].sort(),
+      );
+    });
+
     it('when the successor named is a case manager, then 422 and nobody moves', async () => {
       const team = await createTeam(stack.db.pool);
       const { caseId } = await openCase(team);

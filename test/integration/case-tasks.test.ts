@@ -184,6 +184,74 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
     ]);
   });
 
+  it("when the case goes to another case manager, then the outgoing case manager's open task goes with it and its next reminders reach the new one, while the program manager keeps theirs", async () => {
+    const { env, smtp, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const successor = await createStaff(db.pool, 'case_manager', { supervisorId: team.supervisor.id });
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await intake(team);
+    const theirs = await addTask(base, team.supervisor.token, {
+      what: 'Collect the tenancy papers',
+      assigneeId: team.caseManager.id,
+      dueAt: new Date(onTheHour(t0, 10)).toISOString(),
+    });
+    const managers = await addTask(base, team.supervisor.token, {
+      what: 'Sign off the deposit',
+      assigneeId: team.programManager.id,
+      dueAt: new Date(onTheHour(t0, 10)).toISOString(),
+    });
+    expect([theirs.status, managers.status]).toEqual([201, 201]);
+
+    // After the heads-ups (Monday of week two), the supervisor hands the case over.
+    await skipTo(env, onTheHour(t0, 8, 0.5));
+    const handed = await api.call('POST', `${base}/reassign`, team.supervisor.token, {
+      caseManagerId: successor.id,
+    });
+    expect(handed.status).toBe(200);
+    await skipTo(env, onTheHour(t0, 12));
+
+    const mail = sentMail(smtp, caseId, t0).filter((m) => m.obligation.startsWith('task-'));
+    const which = (m: { obligation: string }) =>
+      m.obligation === `task-${theirs.body.id}` ? 'papers' : 'deposit';
+    expect(mail.map((m) => `${m.when} ${which(m)} ${m.to}`)).toEqual([
+      `d7 Mon 10:00 papers ${team.caseManager.email}`,
+      `d7 Mon 10:00 deposit ${team.programManager.email}`,
+      `d10 Thu 10:00 papers ${successor.email}`,
+      `d10 Thu 10:00 deposit ${team.programManager.email}`,
+    ]);
+
+    const tasks = (await api.call('GET', `${base}/tasks`, successor.token)).body.items as {
+      what: string;
+      assigneeId: string;
+    }[];
+    expect(tasks.map((t) => [t.what, t.assigneeId]).sort()).toEqual([
+      ['Collect the tenancy papers', successor.id],
+      ['Sign off the deposit', team.programManager.id],
+    ]);
+    // The timeline keeps whom it was added for, and says who moved it to whom.
+    const timeline = (await api.call('GET', `${base}/timeline`, team.supervisor.token)).body.items as {
+      kind: string;
+      summary: string;
+      actorId: string | null;
+    }[];
+    expect(
+      timeline
+        .filter((t) => t.kind.startsWith('task.') && t.summary.includes('tenancy papers'))
+        .map((t) => [t.kind, t.actorId, t.summary.replace(/, due .*$/, '')]),
+    ).toEqual([
+      [
+        'task.added',
+        team.supervisor.id,
+        `Task "Collect the tenancy papers" added for ${team.caseManager.fullName}`,
+      ],
+      [
+        'task.reassigned',
+        team.supervisor.id,
+        `Task "Collect the tenancy papers" moved from ${team.caseManager.fullName} to ${successor.fullName} with the case`,
+      ],
+    ]);
+  });
+
   it('when a task is assigned to someone else, then it shows in their My work, and a supervisor sees it too', async () => {
     const { env, db, api } = stack;
     const team = await createTeam(db.pool);

@@ -62,6 +62,8 @@ describe('the staff pages refuse forged, tokenless and stale forms, and carry th
   let team: Awaited<ReturnType<typeof createTeam>>;
   let caseId: string;
   let draftCaseId: string;
+  /** A case of its own for the hand-over form: sent properly, it leaves the case manager's caseload. */
+  let handOverCaseId: string;
   let draftPlanId: string;
   let approvedPlanId: string;
   let goalId: string;
@@ -70,6 +72,8 @@ describe('the staff pages refuse forged, tokenless and stale forms, and carry th
   let escalationId: string;
   let providerId: string;
   let stranger: StaffFixture;
+  /** A case manager on the same team: the hand-over form's successor. */
+  let colleague: StaffFixture;
 
   beforeAll(async () => {
     stack = await startTestStack('web-security-test');
@@ -149,8 +153,11 @@ describe('the staff pages refuse forged, tokenless and stale forms, and carry th
       })
     ).planId as string;
     stranger = await createStaff(db.pool, 'case_manager');
+    colleague = await createStaff(db.pool, 'case_manager', { supervisorId: team.supervisor.id });
     await settle(stack, caseId);
     await settle(stack, draftCaseId);
+    handOverCaseId = (await steps.intake(team)).caseId;
+    await settle(stack, handOverCaseId);
   });
   afterAll(async () => {
     await secure?.close();
@@ -221,6 +228,13 @@ describe('the staff pages refuse forged, tokenless and stale forms, and carry th
         path: `/cases/${caseId}/hold`,
         from: `/cases/${caseId}/hold`,
         fields: { reason: 'Client in hospital' },
+      },
+      {
+        name: 'hand over',
+        who: team.supervisor,
+        path: `/cases/${handOverCaseId}/reassign`,
+        from: `/cases/${handOverCaseId}/reassign`,
+        fields: { caseManagerId: colleague.id },
       },
       { name: 'sign-out', who: team.caseManager, path: '/sign-out', from: '/work', fields: {} },
     ] as const;
@@ -471,6 +485,7 @@ describe('the staff pages refuse forged, tokenless and stale forms, and carry th
         { path: `/cases/${caseId}/resume`, cookie: cm },
         { path: `/cases/${caseId}/closure/new`, cookie: cm },
         { path: `/cases/${caseId}/reopen`, cookie: sup },
+        { path: `/cases/${handOverCaseId}/reassign`, cookie: sup },
         // Refusals are pages too.
         { path: `/cases/${caseId}`, cookie: (await signIn(stranger)).cookie, status: 404 },
         { path: '/cases/not-a-uuid', cookie: cm, status: 404 },

@@ -45,6 +45,13 @@ describe('what the case page offers', () => {
     expect(actions(caseManager, 'closed')).toEqual([]);
   });
 
+  it('when a case is open in any status, then its supervisor is offered to hand it over and its case manager is not', () => {
+    for (const status of ['assessment', 'planning', 'active', 'on_hold', 'closing'] as const) {
+      expect(actions(supervisor, status)).toContain('reassign');
+      expect(actions(caseManager, status)).not.toContain('reassign');
+    }
+  });
+
   it('when the program forbids assessing on hold, then a case on hold offers no assessment', () => {
     expect(actions(caseManager, 'on_hold', { forbid: true })).not.toContain('assess');
     expect(actions(caseManager, 'active', { forbid: true })).toContain('assess');

@@ -183,6 +183,9 @@ export const noteBody = z
   })
   .meta({ id: 'NoteInput' });
 export const holdBody = z.strictObject({ reason: text(500) });
+export const reassignBody = z
+  .strictObject({ caseManagerId: uuid.optional(), supervisorId: uuid.optional() })
+  .meta({ id: 'Reassignment' });
 /** Approve, with an optional note; or return, saying what to change (a return without a note is refused). */
 const decisionBody = (note: ReturnType<typeof text>) =>
   z.discriminatedUnion('decision', [
@@ -560,13 +563,11 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     changesCase: true,
     operationId: 'reassignCase',
     description:
-      "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise).",
+      "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise). Open tasks of whoever leaves the case go to whoever takes their place, on the task's timeline.",
     summary: 'Hand the case to another case manager or supervisor',
     tag: 'cases',
     params: caseParams,
-    body: z
-      .strictObject({ caseManagerId: uuid.optional(), supervisorId: uuid.optional() })
-      .meta({ id: 'Reassignment' }),
+    body: reassignBody,
     responses: { 200: { description: 'Reassigned', schema: withSchedule } },
     handler: async ({ params, body, actor }) => ({
       status: 200,

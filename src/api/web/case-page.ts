@@ -427,6 +427,7 @@ const ACTION_LINKS: Record<CaseAction, { path: string; label: string }> = {
   resume: { path: 'resume', label: 'Resume' },
   requestClosure: { path: 'closure/new', label: 'Request closure' },
   reopen: { path: 'reopen', label: 'Reopen' },
+  reassign: { path: 'reassign', label: 'Hand over' },
 };
 
 function actionsBar(caseId: string, actions: CaseAction[]): Fragment {

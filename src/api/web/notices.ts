@@ -22,6 +22,7 @@ export const NOTICES = {
   'case-resumed': 'Case resumed. Its clocks are running again.',
   'closure-requested': 'Closure requested. Your supervisor has been told.',
   'case-reopened': 'Case reopened.',
+  'case-handed-over': 'Case handed over. Its reminders and escalations go to the new people from now on.',
   acknowledged: 'Escalation acknowledged.',
   'plan-approved': 'Plan approved. Its goals are now on the case’s schedule.',
   'plan-returned': 'Plan returned to the case manager with your note.',

@@ -23,6 +23,7 @@ import { registerIntakePages } from './intake-pages';
 import { registerAssessmentPages } from './assessment-pages';
 import { registerPlanPages } from './plan-pages';
 import { registerLifecyclePages } from './lifecycle-pages';
+import { registerHandOverPages } from './handover-pages';
 import { registerNotePages } from './note-pages';
 import { registerAppointmentPages } from './appointment-pages';
 import { registerReferralPages } from './referral-pages';
@@ -81,6 +82,7 @@ export function webRoutes(deps: WebDeps): Router {
   web.param('appointmentId', requireUuidParam);
   registerAppointmentPages(web, deps, chain);
   registerLifecyclePages(web, deps, chain);
+  registerHandOverPages(web, deps, chain);
   registerProgramPages(web, deps, chain);
   registerPolicyPages(web, deps, chain);
   registerAdminPages(web, deps, chain);
