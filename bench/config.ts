@@ -82,7 +82,7 @@ export function loadBenchConfig(): BenchConfig {
     },
     lateness: {
       cases: int('BENCH_LATENESS_CASES', 1_000),
-      leadSeconds: Math.max(30, int('BENCH_LATENESS_LEAD_SECONDS', 150)),
+      leadSeconds: Math.max(30, int('BENCH_LATENESS_LEAD_SECONDS', 45)),
       startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
       pairs: Math.max(1, int('BENCH_LATENESS_PAIRS', 3)),
       workers: list('BENCH_LATENESS_WORKERS', [1, 2]),
