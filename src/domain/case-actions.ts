@@ -144,10 +144,9 @@ export interface Reassignment {
   supervisorId?: string;
 }
 
-/** An open task that went to someone else because its assignee left the case. */
+/** An open task that went to someone else because its assignee left the case: to whom. */
 export interface MovedTask {
   taskId: string;
-  from: string;
   assigneeId: string;
 }
 
@@ -163,9 +162,7 @@ export async function reassignedEvent(
     supervisorId: moved.supervisorId,
     at: now.toISOString(),
     zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
-    ...(moved.tasks.length
-      ? { tasks: moved.tasks.map(({ taskId, assigneeId }) => ({ taskId, assigneeId })) }
-      : {}),
+    ...(moved.tasks.length ? { tasks: moved.tasks } : {}),
   };
 }
 
@@ -264,7 +261,7 @@ export async function moveOpenTasks(
   now: Date,
 ): Promise<MovedTask[]> {
   if (successor.size === 0) return [];
-  const moved = await db.query<{ id: string; from_id: string; to_id: string }>(
+  const moved = await db.query<{ id: string; to_id: string }>(
     `WITH successor AS (
        SELECT * FROM jsonb_to_recordset($2::jsonb) AS s(from_id uuid, to_id uuid)
      ), leaving AS (
@@ -279,7 +276,7 @@ export async function moveOpenTasks(
        INSERT INTO case_task_events (task_id, case_id, what, at, actor_id, assignee_id, from_assignee_id)
        SELECT id, $1, 'reassigned', $3, $4, to_id, from_id FROM moved
      )
-     SELECT id, from_id, to_id FROM moved ORDER BY id`,
+     SELECT id, to_id FROM moved ORDER BY id`,
     [
       caseId,
       JSON.stringify([...successor].map(([from, toId]) => ({ from_id: from, to_id: toId }))),
@@ -287,7 +284,7 @@ export async function moveOpenTasks(
       actor.id,
     ],
   );
-  return moved.rows.map((m) => ({ taskId: m.id, from: m.from_id, assigneeId: m.to_id }));
+  return moved.rows.map((m) => ({ taskId: m.id, assigneeId: m.to_id }));
 }
 
 export async function changeRisk(

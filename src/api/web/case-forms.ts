@@ -6,7 +6,7 @@ import { loadCase, type CaseDeps } from '../../domain/cases';
 import type { CaseStatus } from '../../core/case-contract';
 import { AppError, UnavailableError } from '../../core/errors';
 import { errorSummary, fieldErrorsFromZod, type FieldErrors, type FormValues } from './forms';
-import { renderPage } from './layout';
+import { alert, renderPage } from './layout';
 import type { NoticeKey } from './notices';
 import { redirectWithNotice } from './respond';
 import type { Viewer } from './session';
@@ -164,6 +164,15 @@ export function facts(entries: readonly (readonly [string, Fragment])[]): SafeHt
           <dd class="margin-left-0">${value}</dd>`,
     )}
   </dl>`;
+}
+
+/** Why a case's form is not offered now (its status, or who is asking), with anything to do instead and the way back. */
+export function notNow(head: Pick<CaseHead, 'id'>, why: string, instead?: SafeHtml): SafeHtml {
+  return html`${alert('info', why)}
+    <div class="cl-actions">
+      ${instead ?? ''}
+      <a class="usa-button usa-button--outline" href="${casePath(head.id)}">Back to the case</a>
+    </div>`;
 }
 
 /** Line breaks typed in a text area, kept on the page (each line escaped). */

@@ -9,16 +9,17 @@ import {
   caseHead,
   casePath,
   changed,
+  notNow,
   optional,
   parseWith,
   refusalOf,
   type CaseHead,
 } from './case-forms';
 import { formValues, select, type FieldErrors, type FormValues } from './forms';
-import { alert, csrfField } from './layout';
+import { csrfField } from './layout';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { Viewer } from './session';
-import { html, type SafeHtml } from './template';
+import { html } from './template';
 import type { WebDeps } from './web-deps';
 
 /**
@@ -83,14 +84,6 @@ function handOverForm(viewer: Viewer, choices: HandOverChoices, values: FormValu
     </form>`;
 }
 
-/** Why the form is not offered (closed case, not theirs to hand over), with the way back. */
-function notHere(head: CaseHead, why: string): SafeHtml {
-  return html`${alert('info', why)}
-    <div class="cl-actions">
-      <a class="usa-button usa-button--outline" href="${casePath(head.id)}">Back to the case</a>
-    </div>`;
-}
-
 /** Words for the reassignment's refusals of a named person, next to the field. */
 function fieldMessage(field: string, reason: string): string | undefined {
   if (field === 'caseManagerId')
@@ -118,11 +111,11 @@ export function registerHandOverPages(web: Router, deps: WebDeps, mw: PageMiddle
     } catch (err) {
       if (!(err instanceof ForbiddenError)) throw err;
       const head = await caseHead(deps, actor, caseId);
-      return { status: 403, html: caseFormPage({ viewer, head, title, body: notHere(head, err.message) }) };
+      return { status: 403, html: caseFormPage({ viewer, head, title, body: notNow(head, err.message) }) };
     }
     const head: CaseHead = { id: choices.caseId, reference: choices.reference, status: choices.status };
     const closed = closedRefusal(choices.status, `Case ${choices.reference}`);
-    const body = closed && !problem ? notHere(head, closed) : handOverForm(viewer, choices, values, errors);
+    const body = closed && !problem ? notNow(head, closed) : handOverForm(viewer, choices, values, errors);
     return {
       status: errors ? 400 : 200,
       html: caseFormPage({ viewer, head, title, problem, errors, labels: LABELS, body }),

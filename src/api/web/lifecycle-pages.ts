@@ -16,6 +16,7 @@ import {
   facts,
   given,
   multiline,
+  notNow,
   parseWith,
   refusalOf,
   type CaseHead,
@@ -32,7 +33,7 @@ import {
   outcomeMissing,
 } from './closure-form';
 import { formValues, select, textArea, textInput, type FieldErrors, type FormValues } from './forms';
-import { alert, csrfField } from './layout';
+import { csrfField } from './layout';
 import { actorOf, sendPage, viewerOf, type PageMiddleware } from './respond';
 import type { WebDeps } from './web-deps';
 import type { Viewer } from './session';
@@ -46,15 +47,6 @@ const HOLD_LABELS = { reason: 'Why the case is going on hold' };
 /** The usual reasons, stored as their words; "Other" lets the case manager write their own. */
 const CLOSURE_REASONS = STANDARD_CLOSURE_REASONS.map((r) => ({ value: r, label: r }));
 const OTHER = 'other';
-
-/** What a case manager can do instead, when the case's status rules the form out. */
-function notNow(head: CaseHead, why: string, instead?: SafeHtml): SafeHtml {
-  return html`${alert('info', why)}
-    <div class="cl-actions">
-      ${instead ?? ''}
-      <a class="usa-button usa-button--outline" href="${casePath(head.id)}">Back to the case</a>
-    </div>`;
-}
 
 const actions = (head: CaseHead, submit: string): SafeHtml =>
   html`<div class="cl-actions">
