@@ -68,6 +68,13 @@ export interface CaseWorkflowInput {
    * case at its own minute (REMINDER_RELEASE_SPREAD_MINUTES). Absent on cases started before it: 0.
    */
   releaseSpreadMinutes?: number;
+  /**
+   * Set by every start since issue 18's first-look change (CaseWorkflows.start): the intake look
+   * writes the whole first projection and every search attribute, so the first turn writes nothing
+   * again. Absent from runs started before, which replay their old first turn. An input rather than
+   * a patch: a patch's marker brings a search attribute upsert of its own, the event this saves.
+   */
+  lookWritesProjection?: boolean;
   /** Set when continuing as new: the whole state of the previous run. */
   carried?: unknown;
   /** Set for a case brought in by a CSV import: its history, so its clocks start from it. */

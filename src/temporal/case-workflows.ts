@@ -71,9 +71,13 @@ export function createCaseWorkflows(
           taskQueue,
           // The spread is fixed when the case starts: its workflow derives the case's minute from it.
           args: [
-            spread > 0 && input.releaseSpreadMinutes === undefined
-              ? { ...input, releaseSpreadMinutes: spread }
-              : input,
+            {
+              ...input,
+              ...(spread > 0 && input.releaseSpreadMinutes === undefined
+                ? { releaseSpreadMinutes: spread }
+                : {}),
+              lookWritesProjection: true,
+            },
           ],
           // A repeated start for the same case joins the running workflow instead of failing.
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -130,17 +130,22 @@ async function intakeRecorded(
   projector: CaseProjector,
   inForce: InForce,
 ): Promise<boolean> {
-  upsertSearchAttributes([
+  const constant = [
     { key: SA.CaseId, value: input.caseId },
     { key: SA.Program, value: input.programId },
-  ]);
+  ];
+  // Runs started with `lookWritesProjection` write the whole first projection in the look; older
+  // runs wrote a partial one (no clocks, no decisions), and their first turn wrote it all again.
+  const first = input.lookWritesProjection ? projector.firstWrite(constant) : undefined;
+  if (!first) upsertSearchAttributes(constant);
   const local = inForce(PATCHES.localIntakeLook);
   const summary = 'Find the case record from intake';
   const lookForRecord = async (): Promise<boolean> => {
-    const look = { ...projector.projection(), decisions: [] };
+    const look = first?.projection ?? { ...projector.projection(), decisions: [] };
     const answer = local
       ? await projectCaseScheduleLocally.executeWithOptions(titledLocal(summary), [look])
       : await projectCaseSchedule.executeWithOptions(titled(summary), [look]);
+    if (answer.found) first?.written();
     return answer.found;
   };
   let found = await lookForRecord();

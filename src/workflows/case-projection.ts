@@ -1,3 +1,4 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { obligationLabel } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
@@ -17,6 +18,12 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 export interface CaseProjector {
   /** The projection as it stands (the intake check sends it without decisions). */
   projection(): CaseProjection;
+  /**
+   * For runs started with `lookWritesProjection`: upserts the first search attributes (with `constant`, the ones
+   * that never change) and details, and gives the whole first projection for the intake look to
+   * write; `written()` once the look found the row, so the first `project()` has nothing to write.
+   */
+  firstWrite(constant: SearchAttributeUpdatePair[]): { projection: CaseProjection; written(): void };
   /** Writes what changed since the last write (search attributes, details, the case row). */
   project(): Promise<void>;
   /** Has the case row caught up with everything the workflow knows? (For queries: never in history.) */
@@ -89,23 +96,48 @@ export function createProjector(
       ...(obligationsProjected ? { obligations } : {}),
     });
   const projection = (): CaseProjection => projectionOf(input.caseId, state, schedule(), clocksProjected);
+  const decideWhatCounts = (): void => {
+    // Cases started before the patch re-project only when the schedule changes, as they did.
+    partiesProjected = inForce(PATCHES.partiesProjected);
+    obligationsProjected = inForce(PATCHES.obligationsProjected);
+    // Asked before the projection is taken (it decides whether clocks are in it); reading state
+    // issues no command, so the markers keep their place among the commands.
+    clocksProjected = obligationsProjected && inForce(PATCHES.obligationClocksProjected);
+  };
+  const fingerprintOfProjection = ({
+    version: _version,
+    decisions: _decisions,
+    ...visible
+  }: CaseProjection) => fingerprintOf(visible);
 
   return {
     projection,
+    firstWrite(constant) {
+      decideWhatCounts();
+      const p = projection();
+      const s = schedule();
+      const attributes = searchAttributesOf(state, s);
+      upsertSearchAttributes([...constant, ...attributes]);
+      setCurrentDetails(describe(s));
+      return {
+        projection: p,
+        written() {
+          // Written: the timeline has them, and the row shows this much.
+          state.decisions.splice(0, p.decisions.length);
+          lastProjected = fingerprintOfProjection(p);
+          lastAttributes = JSON.stringify(attributes);
+        },
+      };
+    },
     upToDate() {
-      const { version: _version, decisions, ...visible } = projection();
-      return decisions.length === 0 && fingerprintOf(visible) === lastProjected;
+      const p = projection();
+      return p.decisions.length === 0 && fingerprintOfProjection(p) === lastProjected;
     },
     async project() {
-      // Cases started before the patch re-project only when the schedule changes, as they did.
-      partiesProjected = inForce(PATCHES.partiesProjected);
-      obligationsProjected = inForce(PATCHES.obligationsProjected);
-      // Asked before the projection is taken (it decides whether clocks are in it); reading state
-      // issues no command, so the markers keep their place among the commands.
-      clocksProjected = obligationsProjected && inForce(PATCHES.obligationClocksProjected);
+      decideWhatCounts();
       const p = projection();
-      const { version: _version, decisions, ...visible } = p;
-      const fingerprint = fingerprintOf(visible);
+      const { decisions } = p;
+      const fingerprint = fingerprintOfProjection(p);
       if (fingerprint === lastProjected && decisions.length === 0) return;
       const s = schedule();
       const local = inForce(PATCHES.localProjection);

@@ -48,6 +48,14 @@ async function notedFortnight(ctx: ScenarioContext): Promise<string> {
   return caseId;
 }
 
+/** A noted fortnight, then the initial assessment recorded and three quiet days. */
+async function assessedAfterFortnight(ctx: ScenarioContext): Promise<string> {
+  const caseId = await notedFortnight(ctx);
+  await initialAssessmentRecorded(ctx, caseId);
+  await ctx.env.sleep(3 * DAY);
+  return caseId;
+}
+
 /** The case's initial assessment recorded now (assessment 'a-1'). */
 async function initialAssessmentRecorded({ env, workflows }: ScenarioContext, caseId: string): Promise<void> {
   await workflows.event(caseId, {
@@ -680,12 +688,14 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     // implies every earlier one; then the case runs as v12 (a message, reminders) and records its
     // assessment, so each local activity's marker can be split from what follows it.
     name: 'v15-patches-decided-at-start',
-    run: (ctx) => async () => {
-      const caseId = await notedFortnight(ctx);
-      await initialAssessmentRecorded(ctx, caseId);
-      await ctx.env.sleep(3 * DAY);
-      return caseWorkflowId(caseId);
-    },
+    run: (ctx) => async () => caseWorkflowId(await assessedAfterFortnight(ctx)),
+  },
+  {
+    // Generation 16 (no patch: a new input, `lookWritesProjection`, set by every start): the intake
+    // look writes the whole first projection and upserts every search attribute, so the first turn
+    // writes nothing more; then the case runs as v15 (a message, reminders, its assessment recorded).
+    name: 'v16-look-writes-projection',
+    run: (ctx) => async () => caseWorkflowId(await assessedAfterFortnight(ctx)),
   },
 ];
 

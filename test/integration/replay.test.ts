@@ -54,6 +54,7 @@ describe('workflows: replay of stored histories', () => {
     expect(files.some((f) => f.startsWith('v12-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v14-'))).toBe(true);
     expect(files.some((f) => f.startsWith('v15-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('v16-'))).toBe(true);
     // A chain that continued as new: its later runs start from carried state.
     expect(files.filter((f) => /^v2-continue-as-new-run\d+\.json$/.test(f)).length).toBeGreaterThanOrEqual(2);
     // The staff digests workflow has its own history, replayed below with the case histories.
@@ -222,6 +223,37 @@ describe('workflows: replay of stored histories', () => {
     const history = read('v15-patches-decided-at-start.json') as HistoryJson;
     // Both before the first local activity (the intake look), so no task completed early can split them off.
     expect(patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) })).toHaveLength(2);
+  });
+
+  /** What a new case's first workflow task wrote, besides its patches: up to its first timer. */
+  const firstTurnOf = (file: string) => {
+    const events = (read(file) as HistoryJson).events as {
+      eventType: string;
+      markerRecordedEventAttributes?: { markerName: string };
+    }[];
+    const turn = events.slice(
+      0,
+      events.findIndex((e) => e.eventType.endsWith('TIMER_STARTED')),
+    );
+    const patchMarker = (e: (typeof turn)[number] | undefined) =>
+      e?.markerRecordedEventAttributes?.markerName === 'core_patch';
+    return {
+      localActivities: turn.filter(
+        (e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      ).length,
+      // Each patch marker brings its own upsert (TemporalChangeVersion): those are not the case's.
+      caseUpserts: turn.filter(
+        (e, i) => e.eventType.endsWith('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES') && !patchMarker(turn[i - 1]),
+      ).length,
+    };
+  };
+  it('when the v16 history is read, then the intake look wrote the whole first projection: one local activity and one upsert in the first turn, where v15 needed two of each', () => {
+    expect(firstTurnOf('v16-look-writes-projection.json')).toEqual({ localActivities: 1, caseUpserts: 1 });
+    expect(firstTurnOf('v15-patches-decided-at-start.json')).toEqual({ localActivities: 2, caseUpserts: 2 });
+    // No patch: the start's input decides, so v16 asked exactly what v15 asked.
+    expect(patchesIn('v16-look-writes-projection.json')).toEqual(
+      patchesIn('v15-patches-decided-at-start.json'),
+    );
   });
 
   it.each(decidedAtStart)(
