@@ -23,6 +23,16 @@ export interface Service {
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'caseloop-bench-logs-'));
 onCleanup('service logs', () => Promise.resolve(fs.rmSync(logDir, { recursive: true, force: true })));
 
+/**
+ * BENCH_CPU_PROFILE_DIR: every service (and each of its threads, where workflows run) writes a V8
+ * CPU profile there when it stops, for Chrome DevTools or `npx tsx bench/profile-top.ts`.
+ */
+function profiling(): string[] {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR?.trim();
+  // Flags, not NODE_OPTIONS: Node refuses --cpu-prof there.
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(dir)}`] : [];
+}
+
 function spawnService(
   name: string,
   entry: string,
@@ -31,7 +41,7 @@ function spawnService(
   const logFile = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logFile, 'a');
   // `node --import tsx`, not the tsx CLI: the pid is then the service itself, whose memory we read.
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...profiling(), '--import', 'tsx', entry], {
     cwd: projectRoot(),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', out, out],

@@ -1,3 +1,4 @@
+import { formatIn } from './date-formats';
 import type { DigestItem } from './digest-templates';
 
 /** A notification waiting in a digest, as the digest round reads it (oldest due first). */
@@ -67,18 +68,10 @@ export function digestLines(waiting: WaitingNotification[], at: Date, timeZone: 
 
 /** "Tue 3 Dec" in the reader's zone. */
 function formatDayShort(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' })
-    .format(date)
-    .replace(/,/g, '');
+  return formatIn('dayShort', timeZone, date).replace(/,/g, '');
 }
 
 /** "Fri 13 Dec, 10:00 GMT-5" in the reader's zone. */
 function formatWhenShort(date: Date, timeZone: string): string {
-  const time = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(date);
-  return `${formatDayShort(date, timeZone)}, ${time}`;
+  return `${formatDayShort(date, timeZone)}, ${formatIn('timeShort', timeZone, date)}`;
 }

@@ -1,4 +1,5 @@
 import type { LadderStepKind } from '../core/ladder';
+import { formatIn } from './date-formats';
 import { isEscalationStep, obligationSpec, toldIfOverdue } from '../core/obligation-catalogue';
 import { obligationPageLabel } from '../core/obligation-pages';
 import type { ObligationKind, Recipient } from '../core/case-contract';
@@ -87,16 +88,7 @@ export interface RenderedCaseMail extends RenderedMail {
 const DAY_MS = 86_400_000;
 
 export function formatWhen(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(date);
+  return formatIn('when', timeZone, date);
 }
 
 function overdueBy(ctx: CaseMailContext): string {
@@ -110,12 +102,7 @@ function overdueBy(ctx: CaseMailContext): string {
 }
 
 export function formatDay(date: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-  }).format(date);
+  return formatIn('day', timeZone, date);
 }
 
 /** " (Acme Housing, housing search)": which referral, for subjects and leads. */
