@@ -46,27 +46,36 @@ export const CASE_MANAGER_KINDS: readonly ObligationKind[] = OBLIGATION_KINDS.fi
 );
 
 /**
- * Who is on the actor's team, as SQL over `staff s` with the actor's id as parameter `$n`; a program
- * manager's programs may come as a uuid[] parameter instead (`programsParam`), which lets the
- * planner estimate from the cases' own statistics.
+ * Who is on the actor's team, as SQL over `staff s` with the actor's id as parameter `$n` (the
+ * overview finds a program manager's members its own way: `teamSql`).
  */
-function memberSql(actor: Actor, n: number, programsParam?: number): string {
+function memberSql(actor: Actor, n: number): string {
   switch (actor.role) {
     case 'supervisor':
       return `(s.active AND s.supervisor_id = $${n})`;
     case 'program_manager':
-      // From the programs' open cases to their case managers, not every case manager of the
-      // organisation looked up in the programs' cases.
-      return programsParam
-        ? `s.id IN (SELECT c.case_manager_id FROM cases c
-                     WHERE c.program_id = ANY($${programsParam}::uuid[]) AND c.status <> 'closed')`
-        : `EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id
+      return `EXISTS (SELECT 1 FROM cases c JOIN programs p ON p.id = c.program_id
                        WHERE c.case_manager_id = s.id AND c.status <> 'closed' AND p.program_manager_id = $${n})`;
     case 'admin':
       return `(s.active AND $${n}::uuid IS NOT NULL)`;
     case 'case_manager':
       return `(FALSE AND $${n}::uuid IS NOT NULL)`;
   }
+}
+
+/**
+ * The overview's members (`$1` the actor, `$4` a program manager's programs). A program manager's
+ * are found from their programs' open cases and then looked up one by one, so the cost follows the
+ * programs' size: matched against every staff row instead, it grew with the whole organisation.
+ */
+function teamSql(actor: Actor): string {
+  if (actor.role !== 'program_manager')
+    return `SELECT s.id, s.full_name FROM staff s WHERE s.role = 'case_manager' AND ${memberSql(actor, 1)}`;
+  return `SELECT s.id, s.full_name
+            FROM (SELECT DISTINCT c.case_manager_id FROM cases c
+                   WHERE c.program_id = ANY($4::uuid[]) AND c.status <> 'closed') m
+           CROSS JOIN LATERAL (SELECT s.id, s.full_name FROM staff s
+                                WHERE s.id = m.case_manager_id AND s.role = 'case_manager' OFFSET 0) s`;
 }
 
 /**
@@ -204,9 +213,7 @@ async function overview(
         : (askedReach ?? (await reachFor(pool, programs)));
   const rows = (
     await pool.query<OverviewRow & { members: string }>(
-      `WITH team AS (
-         SELECT s.id, s.full_name FROM staff s WHERE s.role = 'case_manager' AND ${memberSql(actor, 1, 4)}
-       ),
+      `WITH team AS (${teamSql(actor)}),
        overdue AS (${overdueSql(actor, reach)}),
        by_kind AS (
          SELECT case_manager_id, jsonb_object_agg(obligation_kind, n) AS kinds, sum(n)::int AS total
