@@ -114,8 +114,8 @@ export function createProjector(
     projection,
     firstWrite(constant) {
       decideWhatCounts();
-      const p = projection();
       const s = schedule();
+      const p = projectionOf(input.caseId, state, s, clocksProjected);
       const attributes = searchAttributesOf(state, s);
       upsertSearchAttributes([...constant, ...attributes]);
       setCurrentDetails(describe(s));

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps, type Team } from '../helpers/case-steps';
@@ -12,7 +12,7 @@ import {
 } from '../helpers/injection-corpus';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { signInPage } from '../helpers/web-session';
+import { signedInNarrowPage } from '../helpers/web-session';
 
 /**
  * The case manager's forms for a case's referrals, notes and life (hold, resume, closure, and the
@@ -50,12 +50,7 @@ describeInBrowser('the case action forms, in a real browser', () => {
    * to change. Pages are checked at 320 px; CSP is bypassed so axe can be injected (and so an
    * escaping mistake would show as a script that runs, not one the CSP happened to stop).
    */
-  async function signedInPage(staff: StaffFixture): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 320, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    await signInPage(page, stack, staff);
-    return { context, page };
-  }
+  const signedInPage = (staff: StaffFixture) => signedInNarrowPage(browser, stack, staff);
 
   /** axe finds nothing, nothing scrolls sideways at 320 px, and the screenshot is kept. */
   async function checkPage(page: Page, name: string) {

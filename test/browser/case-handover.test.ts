@@ -1,11 +1,11 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DAY, startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
 import { createStaff, createTeam, type StaffFixture } from '../helpers/fixtures';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { signInPage } from '../helpers/web-session';
+import { signedInNarrowPage } from '../helpers/web-session';
 
 /**
  * Handing a case over from its page, in a real browser at 320 px on the real stack: the supervisor
@@ -25,12 +25,7 @@ describeInBrowser('handing a case over, in a real browser', () => {
     await stack?.stop();
   });
 
-  async function signedInPage(staff: StaffFixture): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 320, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    await signInPage(page, stack, staff);
-    return { context, page };
-  }
+  const signedInPage = (staff: StaffFixture) => signedInNarrowPage(browser, stack, staff);
 
   async function submit(page: Page): Promise<number> {
     const [response] = await Promise.all([

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DAY, startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
@@ -7,7 +7,7 @@ import { createTeam, type StaffFixture } from '../helpers/fixtures';
 import { INJECTION_CORPUS, injectedMarkup, mainText, watchDialogs } from '../helpers/injection-corpus';
 import { axeViolations, horizontalOverflow, keepScreenshot } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { signInPage } from '../helpers/web-session';
+import { signedInNarrowPage } from '../helpers/web-session';
 import { localInputValue } from '../../src/api/web/local-time';
 
 /**
@@ -27,12 +27,7 @@ describeInBrowser('tasks on the case page, in a real browser', () => {
     await stack?.stop();
   });
 
-  async function signedInPage(staff: StaffFixture): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 320, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    await signInPage(page, stack, staff);
-    return { context, page };
-  }
+  const signedInPage = (staff: StaffFixture) => signedInNarrowPage(browser, stack, staff);
 
   async function checkPage(page: Page, name: string, section?: string) {
     expect(await axeViolations(page)).toEqual([]);

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps, type Team } from '../helpers/case-steps';
 import { startOn } from '../helpers/clock';
@@ -10,7 +10,7 @@ import {
   overflowingElements,
 } from '../helpers/page-checks';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { signInPage } from '../helpers/web-session';
+import { signedInNarrowPage } from '../helpers/web-session';
 
 /**
  * Issue 17 in a real browser at 320 px: the case manager fills the structured discharge summary
@@ -29,12 +29,7 @@ describeInBrowser('the discharge summary, in a real browser', () => {
     await stack?.stop();
   });
 
-  async function signedInPage(staff: StaffFixture): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 320, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    await signInPage(page, stack, staff);
-    return { context, page };
-  }
+  const signedInPage = (staff: StaffFixture) => signedInNarrowPage(browser, stack, staff);
 
   async function open(page: Page, path: string, status = 200) {
     const response = await page.goto(`${stack.api.base}${path}`);

@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { DAY, startOn } from '../helpers/clock';
 import { describeInBrowser, launchChromium } from '../helpers/browser';
 import { caseSteps } from '../helpers/case-steps';
@@ -11,7 +11,7 @@ import {
 } from '../helpers/page-checks';
 import { settle } from '../helpers/settle';
 import { startTestStack, type TestStack } from '../helpers/stack';
-import { signInPage } from '../helpers/web-session';
+import { signedInNarrowPage } from '../helpers/web-session';
 
 /**
  * A program manager changes the program's policy from the browser alone: opens the form, shortens
@@ -30,12 +30,7 @@ describeInBrowser('the policy editor, in a real browser', () => {
   });
 
   /** At 320 px, CSP bypassed so axe can be injected. */
-  async function signedInPage(staff: StaffFixture): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 320, height: 900 }, bypassCSP: true });
-    const page = await context.newPage();
-    await signInPage(page, stack, staff);
-    return { context, page };
-  }
+  const signedInPage = (staff: StaffFixture) => signedInNarrowPage(browser, stack, staff);
 
   /** axe finds nothing and nothing scrolls sideways at 320 px; screenshots at 320 px and at 1280 px. */
   async function checkPage(page: Page, name: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestStack } from './stack';
 import { browserCookie, signedInAs } from './sessions';
 
@@ -10,6 +10,18 @@ import { browserCookie, signedInAs } from './sessions';
 export async function signInPage(page: Page, stack: TestStack, staff: { id: string }): Promise<void> {
   const session = await signedInAs(stack.db.pool, staff, { now: stack.clock() });
   await page.context().addCookies([browserCookie(session, stack.api.base)]);
+}
+
+/** A fresh browser context at phone width (320 px), signed in as `staff`, with one page open. */
+export async function signedInNarrowPage(
+  browser: Browser,
+  stack: TestStack,
+  staff: { id: string },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 320, height: 900 }, bypassCSP: true });
+  const page = await context.newPage();
+  await signInPage(page, stack, staff);
+  return { context, page };
 }
 
 /** The session cookie a browser would hold after signing in, for form posts made with fetch. */
