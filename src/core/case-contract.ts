@@ -197,6 +197,13 @@ export interface AssessmentRecorded {
  * Everything people record that the case's clocks care about. The API validates against the
  * records first; the workflow applies the event to its own state. Times are ISO strings.
  */
+/** One appointment's attendees handed over with their case: see the `reassigned` event. */
+export interface AppointmentHandOver {
+  appointmentId: string;
+  sequence: number;
+  attendees: { from: string; to: string }[];
+}
+
 export type CaseEvent =
   | ({ type: 'assessment_recorded' } & AssessmentRecorded)
   | { type: 'plan_submitted'; planId: string; at: string }
@@ -232,6 +239,12 @@ export type CaseEvent =
        * their reminders go to the new assignee from now on. Absent on events from before tasks moved.
        */
       tasks?: { taskId: string; assigneeId: string }[];
+      /**
+       * Appointments yet to start that someone leaving the case was to attend, each at its new version
+       * (sequence) with who takes whose place: their reminders go to the successor, and that version's
+       * invitations and cancellations go out. Absent on events from before appointments moved.
+       */
+      appointments?: AppointmentHandOver[];
     }
   | {
       /** The program has a new manager: escalations to the program manager go to them from now on. */

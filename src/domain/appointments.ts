@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Actor } from './actor';
+import { appendEvent, COLUMNS, type AppointmentMode, type AppointmentRow } from './appointment-events';
 import { audit } from './audit';
 import { assertOpen, changeCase } from './case-actions';
 import { staffZones } from './case-calendar';
@@ -13,7 +14,6 @@ import type { CaseEvent } from '../core/case-contract';
  * for its workflow, in one transaction; the workflow sends the invitations and keeps the clocks.
  */
 
-export type AppointmentMode = 'in_person' | 'phone' | 'video';
 export type Attendance = 'attended' | 'no_show';
 export type CancelledBy = 'client' | 'agency';
 
@@ -25,6 +25,8 @@ export interface AppointmentInput {
   location: string;
   attendeeIds: string[];
 }
+
+export type { AppointmentMode } from './appointment-events';
 
 export interface Appointment {
   id: string;
@@ -39,18 +41,6 @@ export interface Appointment {
   status: 'scheduled' | 'attended' | 'no_show' | 'cancelled_by_client' | 'cancelled_by_agency';
 }
 
-interface AppointmentRow {
-  id: string;
-  case_id: string;
-  starts_at: Date;
-  ends_at: Date;
-  mode: AppointmentMode;
-  location: string;
-  attendee_ids: string[];
-  sequence: number;
-  status: Appointment['status'];
-}
-
 const toAppointment = (r: AppointmentRow): Appointment => ({
   id: r.id,
   caseId: r.case_id,
@@ -63,8 +53,6 @@ const toAppointment = (r: AppointmentRow): Appointment => ({
   sequence: r.sequence,
   status: r.status,
 });
-
-const COLUMNS = `id, case_id, starts_at, ends_at, mode, location, attendee_ids::text[] AS attendee_ids, sequence, status`;
 
 /** Attendees are active staff members, each named once. */
 async function checkAttendees(db: PoolClient, ids: string[]): Promise<void> {
@@ -103,44 +91,6 @@ async function appointmentOn(
   ).rows[0];
   if (!row) throw new NotFoundError(`No appointment ${id} on this case.`);
   return row;
-}
-
-/** Appends the version to appointment_events and audits it: 'scheduled' as a create, the rest as updates. */
-async function appendEvent(
-  db: PoolClient,
-  actor: Actor,
-  row: AppointmentRow,
-  what: string,
-  at: Date,
-  extra: { removedIds?: string[]; note?: string } = {},
-): Promise<void> {
-  await db.query(
-    `INSERT INTO appointment_events (appointment_id, case_id, what, sequence, starts_at, ends_at, mode, location,
-                                     attendee_ids, removed_ids, note, at, actor_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::uuid[], $10::uuid[], $11, $12, $13)`,
-    [
-      row.id,
-      row.case_id,
-      what,
-      row.sequence,
-      row.starts_at,
-      row.ends_at,
-      row.mode,
-      row.location,
-      row.attendee_ids,
-      extra.removedIds ?? [],
-      extra.note ?? null,
-      at,
-      actor.id,
-    ],
-  );
-  await audit(db, actor, {
-    action: what === 'scheduled' ? 'create' : 'update',
-    entity: 'appointment',
-    entityId: row.id,
-    caseId: row.case_id,
-    ...(what === 'scheduled' ? {} : { detail: { change: what } }),
-  });
 }
 
 async function timesEvent(

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
-import type { CaseEvent } from '../core/case-contract';
+import type { AppointmentHandOver, CaseEvent } from '../core/case-contract';
 import {
   closedRefusal,
   closureRequestRefusal,
@@ -19,6 +19,7 @@ import {
 } from './case-changes';
 import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
+import { handAppointmentsOver } from './appointment-handover';
 import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
 import { composeDischarge, type DischargeInput } from './discharge';
@@ -150,12 +151,16 @@ export interface MovedTask {
   assigneeId: string;
 }
 
-/** The `reassigned` event a reassignment sends its case's workflow (its tasks only when some moved). */
-export async function reassignedEvent(
-  db: PoolClient,
-  moved: { caseManagerId: string; supervisorId: string; tasks: MovedTask[] },
-  now: Date,
-): Promise<CaseEvent> {
+/** What a hand-over changed on one case: its new people, and the tasks and appointments that moved. */
+export interface HandedOver {
+  caseManagerId: string;
+  supervisorId: string;
+  tasks: MovedTask[];
+  appointments?: AppointmentHandOver[];
+}
+
+/** The `reassigned` event a reassignment sends its case's workflow (tasks and appointments only when some moved). */
+export async function reassignedEvent(db: PoolClient, moved: HandedOver, now: Date): Promise<CaseEvent> {
   return {
     type: 'reassigned',
     caseManagerId: moved.caseManagerId,
@@ -163,6 +168,7 @@ export async function reassignedEvent(
     at: now.toISOString(),
     zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
     ...(moved.tasks.length ? { tasks: moved.tasks } : {}),
+    ...(moved.appointments?.length ? { appointments: moved.appointments } : {}),
   };
 }
 
@@ -194,7 +200,7 @@ export async function applyReassignment(
   row: CaseRow,
   to: Reassignment,
   now: Date,
-): Promise<{ caseId: string; caseManagerId: string; supervisorId: string; tasks: MovedTask[] }> {
+): Promise<HandedOver & { caseId: string }> {
   if (!to.caseManagerId && !to.supervisorId) {
     throw new UnprocessableError('Name a new case manager or supervisor.', [
       { field: 'body', reason: 'nothing to change' },
@@ -219,34 +225,34 @@ export async function applyReassignment(
     'UPDATE cases SET case_manager_id = $2, supervisor_id = $3, updated_at = now() WHERE id = $1',
     [row.id, caseManagerId, supervisorId],
   );
-  const tasks = await moveTasksOfLeavers(db, actor, row, { caseManagerId, supervisorId }, now);
+  const successor = successorsOf(row, { caseManagerId, supervisorId });
+  const tasks = await moveOpenTasks(db, actor, row.id, successor, now);
+  const appointments = await handAppointmentsOver(db, actor, row.id, successor, now);
   await auditCaseChange(db, actor, row.id, {
     change: 'reassign',
     from: { caseManagerId: row.case_manager_id, supervisorId: row.supervisor_id },
     to: { caseManagerId, supervisorId },
     ...(tasks.length ? { tasksMoved: tasks.length } : {}),
+    ...(appointments.length ? { appointmentsMoved: appointments.length } : {}),
   });
-  return { caseId: row.id, caseManagerId, supervisorId, tasks };
+  return { caseId: row.id, caseManagerId, supervisorId, tasks, appointments };
 }
 
 /**
- * The case's open tasks whose assignee leaves it with this change go to whoever takes their place
- * (the outgoing case manager's to the new case manager, the outgoing supervisor's to the new
- * supervisor). Someone who stays on the case in another role, or its program's manager, keeps theirs.
+ * Who takes whose place on the case with this change: the outgoing case manager's open tasks and
+ * appointments go to the new case manager, the outgoing supervisor's to the new supervisor. Someone
+ * who stays on the case in another role, or its program's manager, keeps theirs.
  */
-async function moveTasksOfLeavers(
-  db: PoolClient,
-  actor: Actor,
+function successorsOf(
   row: CaseRow,
   to: { caseManagerId: string; supervisorId: string },
-  now: Date,
-): Promise<MovedTask[]> {
+): Map<string, string> {
   const stays = new Set([to.caseManagerId, to.supervisorId, row.program_manager_id]);
   const successor = new Map<string, string>();
   if (!stays.has(row.case_manager_id)) successor.set(row.case_manager_id, to.caseManagerId);
   if (!stays.has(row.supervisor_id) && !successor.has(row.supervisor_id))
     successor.set(row.supervisor_id, to.supervisorId);
-  return moveOpenTasks(db, actor, row.id, successor, now);
+  return successor;
 }
 
 /**

@@ -9,6 +9,7 @@ import { canChangeStaff, canManageProgram, isAdmin, requireRole, supervisesCases
 import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { DEFAULT_TOKEN_LIFETIME_DAYS, hashToken, issueToken } from './auth';
+import { handAppointmentsOver } from './appointment-handover';
 import { applyReassignment, moveOpenTasks, reassignedEvent } from './case-actions';
 import { deliverFanOut, stageChange, stageForProgram, type FanOutDelivery } from './case-changes';
 import { staffById } from './cases';
@@ -275,7 +276,7 @@ export async function deactivateStaff(
       );
       told.push(row.id);
     }
-    for (const caseId of await handOverRemainingTasks(db, actor, target, now, handOver))
+    for (const caseId of await handOverRemainingWork(db, actor, target, now, handOver))
       if (!told.includes(caseId)) told.push(caseId);
     const updated = (
       await db.query<StaffRow>(
@@ -305,11 +306,12 @@ export async function deactivateStaff(
 }
 
 /**
- * Open tasks the leaver holds on cases they neither carry nor supervise (as a program's manager or
- * an admin) go to whoever takes their place there: the program's new manager, else the case's case
- * manager. Each case's workflow is told in the hand-over; its ids.
+ * Open tasks the leaver holds, and appointments yet to start they were to attend, on cases they
+ * neither carry nor supervise (as a program's manager, an admin or a colleague sitting in) go to
+ * whoever takes their place there: the program's new manager, else the case's case manager. Each
+ * case's workflow is told in the hand-over; its ids.
  */
-async function handOverRemainingTasks(
+async function handOverRemainingWork(
   db: PoolClient,
   actor: Actor,
   leaver: StaffRow,
@@ -325,19 +327,27 @@ async function handOverRemainingTasks(
     `SELECT c.id, c.case_manager_id, c.supervisor_id, p.program_manager_id
        FROM cases c JOIN programs p ON p.id = c.program_id
       WHERE c.status <> 'closed'
-        AND EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.assignee_id = $1 AND t.status = 'open')
+        AND (EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.assignee_id = $1 AND t.status = 'open')
+             OR EXISTS (SELECT 1 FROM appointments a
+                         WHERE a.case_id = c.id AND a.status = 'scheduled' AND a.starts_at > $2
+                           AND $1 = ANY (a.attendee_ids)))
       ORDER BY c.id FOR UPDATE OF c`,
-    [leaver.id],
+    [leaver.id, now],
   );
   for (const c of held.rows) {
-    const successor =
-      leaver.role === 'program_manager' && c.program_manager_id && c.program_manager_id !== leaver.id
-        ? c.program_manager_id
-        : c.case_manager_id;
-    const tasks = await moveOpenTasks(db, actor, c.id, new Map([[leaver.id, successor]]), now);
+    const successor = new Map([
+      [
+        leaver.id,
+        leaver.role === 'program_manager' && c.program_manager_id && c.program_manager_id !== leaver.id
+          ? c.program_manager_id
+          : c.case_manager_id,
+      ],
+    ]);
+    const tasks = await moveOpenTasks(db, actor, c.id, successor, now);
+    const appointments = await handAppointmentsOver(db, actor, c.id, successor, now);
     const event = await reassignedEvent(
       db,
-      { caseManagerId: c.case_manager_id, supervisorId: c.supervisor_id, tasks },
+      { caseManagerId: c.case_manager_id, supervisorId: c.supervisor_id, tasks, appointments },
       now,
     );
     await stageChange(db, c.id, { kind: 'event', event }, handOver);

@@ -34,6 +34,8 @@ export interface HandOverChoices {
   supervisors: SupervisorChoice[];
   /** Open tasks the current case manager or supervisor holds on the case: they move with them. */
   openTasksOfParties: number;
+  /** Appointments yet to start that the current case manager or supervisor attends: they move with them. */
+  upcomingAppointmentsOfParties: number;
 }
 
 /** 404 for a case the actor cannot see, 403 for one they see but may not hand over. */
@@ -59,9 +61,12 @@ export async function handOverChoices(pool: Pool, actor: Actor, caseId: string):
     [row.case_manager_id, row.supervisor_id],
   );
   const name = (id: string) => people.rows.find((p) => p.id === id)?.full_name ?? 'a former staff member';
-  const tasks = await pool.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM case_tasks
-      WHERE case_id = $1 AND status = 'open' AND assignee_id IN ($2, $3)`,
+  const held = await pool.query<{ tasks: number; appointments: number }>(
+    `SELECT (SELECT count(*)::int FROM case_tasks
+              WHERE case_id = $1 AND status = 'open' AND assignee_id IN ($2, $3)) AS tasks,
+            (SELECT count(*)::int FROM appointments
+              WHERE case_id = $1 AND status = 'scheduled' AND starts_at > now()
+                AND attendee_ids && ARRAY[$2, $3]::uuid[]) AS appointments`,
     [row.id, row.case_manager_id, row.supervisor_id],
   );
   return {
@@ -88,6 +93,7 @@ export async function handOverChoices(pool: Pool, actor: Actor, caseId: string):
           (p.role === 'supervisor' || p.role === 'program_manager') && p.id !== row.supervisor_id,
       )
       .map((p) => ({ id: p.id, fullName: p.full_name, role: p.role })),
-    openTasksOfParties: tasks.rows[0]?.n ?? 0,
+    openTasksOfParties: held.rows[0]?.tasks ?? 0,
+    upcomingAppointmentsOfParties: held.rows[0]?.appointments ?? 0,
   };
 }

@@ -1,5 +1,11 @@
 import { isOpen, type Decision } from '../core/case-schedule';
-import type { AppointmentInvite, CaseEvent, Obligation, ObligationKind } from '../core/case-contract';
+import type {
+  AppointmentHandOver,
+  AppointmentInvite,
+  CaseEvent,
+  Obligation,
+  ObligationKind,
+} from '../core/case-contract';
 import type { ProgramPolicy } from '../core/policy';
 
 /**
@@ -116,6 +122,31 @@ export function applyAppointmentEvent<S extends AppointmentState>(
       break;
     }
   }
+}
+
+/**
+ * An appointment's attendee who left the case hands it to their successor: the reminder still owed
+ * to them goes to the successor instead (or ends, when the successor already has one), and the new
+ * version's invitation and cancellation are queued. The time is unchanged, so nothing else restarts:
+ * the client's reminder and the attendance record keep their clocks and whatever they already sent.
+ */
+export function appointmentHandedOver<S extends AppointmentState>(
+  state: S,
+  handOver: AppointmentHandOver,
+  now: number,
+  ops: CaseStateOps<S>,
+): void {
+  const reminders = ofAppointment(state, handOver.appointmentId).filter(
+    (o) => o.kind === 'appointment_reminder',
+  );
+  for (const { from, to } of handOver.attendees) {
+    const theirs = reminders.find((o) => o.assigneeId === from && isOpen(o));
+    if (!theirs) continue;
+    if (reminders.some((o) => o.assigneeId === to && isOpen(o)))
+      ops.meet(state, theirs, now, 'attendee handed over');
+    else theirs.assigneeId = to;
+  }
+  (state.invites ??= []).push({ appointmentId: handOver.appointmentId, sequence: handOver.sequence });
 }
 
 function meetReEngagement<S extends AppointmentState>(

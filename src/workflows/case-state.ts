@@ -16,7 +16,12 @@ import { releaseOffsetMinutes } from '../core/release-spread';
 import { applyConsent, type CaseConsent } from './case-consent';
 
 export type { CaseConsent } from './case-consent';
-import { applyAppointmentEvent, contactRecorded, type CaseStateOps } from './appointment-transitions';
+import {
+  appointmentHandedOver,
+  applyAppointmentEvent,
+  contactRecorded,
+  type CaseStateOps,
+} from './appointment-transitions';
 
 // The schedule's rules live in core (shared with the policy preview); the workflow's modules and
 // tests keep reading them from here.
@@ -397,6 +402,8 @@ export function applyEvent(
         for (const o of openOf(state, 'task').filter((t) => t.subjectId === moved.taskId))
           o.assigneeId = moved.assigneeId;
       }
+      for (const handOver of event.appointments ?? [])
+        appointmentHandedOver(state, handOver, now, CASE_STATE_OPS);
       break;
     case 'program_manager_changed':
       if (event.programManagerId) state.programManagerId = event.programManagerId;

@@ -67,6 +67,14 @@ describeInBrowser('handing a case over, in a real browser', () => {
       dueAt: new Date(stack.clock().getTime() + 5 * DAY).toISOString(),
     });
     expect(task.status).toBe(201);
+    const appointment = await stack.api.call('POST', `${base}/appointments`, team.caseManager.token, {
+      startsAt: new Date(stack.clock().getTime() + 3 * DAY).toISOString(),
+      durationMinutes: 30,
+      mode: 'phone',
+      location: '555 0100',
+      attendeeIds: [team.caseManager.id],
+    });
+    expect(appointment.status).toBe(201);
 
     const { context, page } = await signedInPage(team.supervisor);
     await page.goto(`${stack.api.base}/cases/${caseId}`);
@@ -74,7 +82,7 @@ describeInBrowser('handing a case over, in a real browser', () => {
     await page.waitForLoadState('load');
     expect(page.url()).toContain(`/cases/${caseId}/reassign`);
     expect(await page.locator('main').innerText()).toContain(
-      '1 open task of theirs goes to whoever takes their place.',
+      '1 open task and 1 upcoming appointment of theirs go to whoever takes their place.',
     );
     // Each case manager with the open cases they carry now.
     expect(await page.locator('#f-caseManagerId option', { hasText: colleague.fullName }).innerText()).toBe(
@@ -117,6 +125,12 @@ describeInBrowser('handing a case over, in a real browser', () => {
       task.body.id,
     ]);
     expect(moved.rows).toEqual([{ assignee_id: colleague.id }]);
+    // The appointment goes with the case: a new version that the colleague attends.
+    const attending = await stack.db.pool.query(
+      'SELECT attendee_ids::text[] AS attendee_ids, sequence FROM appointments WHERE id = $1',
+      [appointment.body.id],
+    );
+    expect(attending.rows).toEqual([{ attendee_ids: [colleague.id], sequence: 1 }]);
     expect(await page.locator('#timeline').innerText()).toContain(
       `Task "Send the housing form" moved from ${team.caseManager.fullName} to ${colleague.fullName} with the case`,
     );

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { openCase } from '../../src/domain/cases';
+import { reassign } from '../../src/domain/case-actions';
 import { addTask, closeTask } from '../../src/domain/tasks';
 import {
   cancelAppointment,
@@ -696,6 +697,35 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
     // writes nothing more; then the case runs as v15 (a message, reminders, its assessment recorded).
     name: 'v16-look-writes-projection',
     run: (ctx) => async () => caseWorkflowId(await assessedAfterFortnight(ctx)),
+  },
+  {
+    // Generation 17 (no patch: the event carries it): a hand-over moves the appointments the leaver
+    // was to attend; one shared with the newcomer ends the leaver's reminder, one with the supervisor
+    // hands the leaver's reminder over. Then the reminders and attendance fall due.
+    name: 'v17-appointments-handed-over',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const newcomer = await createStaff(pool, 'case_manager', { supervisorId: team.supervisor.id });
+      const deps = { pool, workflows };
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      await env.sleep(DAY);
+      const start = (await env.currentTimeMs()) + 3 * DAY;
+      const book = async (startsAt: number, attendeeIds: string[]) =>
+        scheduleAppointment(
+          deps,
+          team.caseManager,
+          caseId,
+          { startsAt: new Date(startsAt).toISOString(), durationMinutes: 60, mode: 'phone', location: '555 0100', attendeeIds },
+          await now(),
+        );
+      await book(start, [team.caseManager.id, team.supervisor.id]);
+      await book(start + 5 * DAY, [team.caseManager.id, newcomer.id]);
+      await env.sleep(DAY);
+      await reassign(deps, team.supervisor, caseId, { caseManagerId: newcomer.id }, await now());
+      await env.sleep(10 * DAY);
+      return caseWorkflowId(caseId);
+    },
   },
 ];
 

@@ -177,6 +177,96 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
     ]);
   });
 
+  it('when a case is handed to another case manager before its appointments, then the newcomer attends them: the leaver is sent cancellations and no reminder, the newcomer the updated invitations and the reminders', async () => {
+    const { env, smtp, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const newcomer = await createStaff(db.pool, 'case_manager', { supervisorId: team.supervisor.id });
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await steps.intake(team);
+    await steps.assess(base, team.caseManager.token);
+    await steps.approvedPlan(base, team, isoDay(t0 + 300 * DAY));
+
+    // d1: Thursday 14:00 with the case manager and the supervisor; next Tuesday 11:00 with the case
+    // manager and the newcomer, who already attends that one.
+    await skipTo(env, t0 + DAY);
+    const book = async (startsAt: number, attendeeIds: string[]): Promise<string> => {
+      const made = await api.call('POST', `${base}/appointments`, team.caseManager.token, {
+        startsAt: at(startsAt),
+        durationMinutes: 60,
+        mode: 'phone',
+        location: '555 0100',
+        attendeeIds,
+      });
+      expect(made.status).toBe(201);
+      return made.body.id as string;
+    };
+    const thursday = t0 + 3 * DAY + 4 * HOUR + 30_000;
+    const tuesday = t0 + 8 * DAY + HOUR + 30_000;
+    const first = await book(thursday, [team.caseManager.id, team.supervisor.id]);
+    const second = await book(tuesday, [team.caseManager.id, newcomer.id]);
+
+    // d2: the supervisor hands the case to the newcomer.
+    await skipTo(env, t0 + 2 * DAY);
+    const handed = await api.call('POST', `${base}/reassign`, team.supervisor.token, {
+      caseManagerId: newcomer.id,
+    });
+    expect(handed.status).toBe(200);
+    await skipTo(env, t0 + 10 * DAY);
+
+    const cm = team.caseManager.email;
+    const thuAt = when(thursday);
+    const tueAt = when(tuesday);
+    expect(
+      sentMail(smtp, caseId, t0)
+        .filter((m) => /^(Appointment|Cancelled|Attendance)/.test(m.subject))
+        .map((m) => `${m.when} ${m.to} ${m.subject}`),
+    ).toEqual([
+      `d1 Tue 09:59 ${cm} Appointment: ${thuAt}`,
+      `d1 Tue 09:59 ${team.supervisor.email} Appointment: ${thuAt}`,
+      `d1 Tue 09:59 ${cm} Appointment: ${tueAt}`,
+      `d1 Tue 09:59 ${newcomer.email} Appointment: ${tueAt}`,
+      // The hand-over makes each a new version: whoever attends gets it, the leaver its cancellation.
+      `d2 Wed 09:59 ${newcomer.email} Appointment changed: ${thuAt}`,
+      `d2 Wed 09:59 ${team.supervisor.email} Appointment changed: ${thuAt}`,
+      `d2 Wed 09:59 ${cm} Cancelled: ${thuAt}`,
+      `d2 Wed 09:59 ${newcomer.email} Appointment changed: ${tueAt}`,
+      `d2 Wed 09:59 ${cm} Cancelled: ${tueAt}`,
+      // A day before each: the newcomer in the leaver's place, once each even where they already attended.
+      `d2 Wed 14:00 ${newcomer.email} Appointment reminder: ${thuAt}`,
+      `d2 Wed 14:00 ${team.supervisor.email} Appointment reminder: ${thuAt}`,
+      // Thursday's ended at 15:00: its attendance is owed to the case's case manager, now the newcomer.
+      `d4 Fri 15:00 ${newcomer.email} Attendance due now`,
+      `d7 Mon 11:00 ${newcomer.email} Appointment reminder: ${tueAt}`,
+      `d7 Mon 15:00 ${newcomer.email} Attendance overdue 3 days`,
+      `d9 Wed 12:00 ${newcomer.email} Attendance due now`,
+    ]);
+
+    // The calendars agree: the leaver's copies cancelled at SEQUENCE 1, the newcomer's requested at it.
+    const handOverInvites = caseMessages(smtp, caseId)
+      .filter((m) => m.attachments.some((a) => a.contentType === 'text/calendar'))
+      .map((m) => ({ to: m.to[0], ...parseInvite(m) }))
+      .filter((i) => i.sequence === 1)
+      .map((i) => `${i.to} ${i.method} ${i.uid.split('@')[0]} ${i.attendees.join(' ')}`);
+    expect(handOverInvites.sort()).toEqual(
+      [
+        `${newcomer.email} REQUEST appointment-${first} mailto:${newcomer.email}`,
+        `${team.supervisor.email} REQUEST appointment-${first} mailto:${team.supervisor.email}`,
+        `${cm} CANCEL appointment-${first} mailto:${cm}`,
+        `${newcomer.email} REQUEST appointment-${second} mailto:${newcomer.email}`,
+        `${cm} CANCEL appointment-${second} mailto:${cm}`,
+      ].sort(),
+    );
+
+    // The records agree: the newcomer attends both, each at sequence 1, the leaver neither.
+    const listed = await api.call('GET', `${base}/appointments`, newcomer.token);
+    expect(listed.status).toBe(200);
+    const byId = new Map(
+      (listed.body.items as { id: string; attendeeIds: string[]; sequence: number }[]).map((a) => [a.id, a]),
+    );
+    expect(byId.get(first)).toMatchObject({ sequence: 1, attendeeIds: [newcomer.id, team.supervisor.id] });
+    expect(byId.get(second)).toMatchObject({ sequence: 1, attendeeIds: [newcomer.id] });
+  });
+
   it('when an appointment is scheduled, then it counts as contact: the stalled-plan window restarts from it', async () => {
     const { env, db, api } = stack;
     const team = await createTeam(db.pool);

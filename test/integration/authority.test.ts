@@ -453,6 +453,46 @@ describe('authority over cases and staff', () => {
       );
     });
 
+    it('when a colleague sitting in on an appointment is deactivated, then the case manager attends in their place: a new version without them, and the workflow reminds only the case manager', async () => {
+      const team = await createTeam(stack.db.pool);
+      const { base } = await openCase(team);
+      const colleague = await createStaff(stack.db.pool, 'case_manager', {
+        supervisorId: team.supervisor.id,
+      });
+      const booked = await step(201, 'POST', `${base}/appointments`, team.caseManager.token, {
+        startsAt: new Date((await stack.env.currentTimeMs()) + 5 * DAY).toISOString(),
+        durationMinutes: 45,
+        mode: 'in_person',
+        location: 'Harbour Street office',
+        attendeeIds: [team.caseManager.id, colleague.id],
+      });
+
+      await step(200, 'POST', `/api/v1/staff/${colleague.id}/deactivate`, team.admin.token, {});
+
+      const appointment = await stack.db.pool.query(
+        'SELECT attendee_ids::text[] AS attendee_ids, sequence FROM appointments WHERE id = $1',
+        [booked.id],
+      );
+      expect(appointment.rows).toEqual([{ attendee_ids: [team.caseManager.id], sequence: 1 }]);
+      const live = await step(200, 'GET', `${base}?live=true`, team.admin.token);
+      const reminders = (
+        live.schedule.obligations as {
+          kind: string;
+          subjectId: string;
+          assigneeId: string;
+          metBecause?: string;
+        }[]
+      )
+        .filter((o) => o.kind === 'appointment_reminder' && o.subjectId === booked.id)
+        .map((o) => [o.assigneeId, o.metBecause ?? 'open']);
+      expect(reminders.sort()).toEqual(
+        [
+          [team.caseManager.id, 'open'],
+          [colleague.id, 'attendee handed over'],
+        ].sort(),
+      );
+    });
+
     it('when the successor named is a case manager, then 422 and nobody moves', async () => {
       const team = await createTeam(stack.db.pool);
       const { caseId } = await openCase(team);

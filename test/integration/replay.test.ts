@@ -256,6 +256,20 @@ describe('workflows: replay of stored histories', () => {
     );
   });
 
+  it('when the v17 history is read, then the hand-over sent one invitation round for each appointment it moved, after the two it booked', () => {
+    const events = read('v17-appointments-handed-over.json').events as {
+      eventType: string;
+      activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+    }[];
+    const rounds = events.flatMap((e) => {
+      if (e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED') return ['message'];
+      const name = e.activityTaskScheduledEventAttributes?.activityType.name;
+      return name === 'sendAppointmentInvite' ? ['invite'] : [];
+    });
+    // Two bookings, each with its invitation; the hand-over (one message) with one round per appointment.
+    expect(rounds).toEqual(['message', 'invite', 'message', 'invite', 'message', 'invite', 'invite']);
+  });
+
   it.each(decidedAtStart)(
     'when %s is split after any local activity result (a query answered while it waited), then it still replays',
     async (file) => {

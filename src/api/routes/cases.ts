@@ -563,7 +563,7 @@ export function registerCaseRoutes(api: ApiRouter, deps: CaseDeps): void {
     changesCase: true,
     operationId: 'reassignCase',
     description:
-      "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise). Open tasks of whoever leaves the case go to whoever takes their place, on the task's timeline.",
+      "The case's supervisor, its program manager or an admin hands the case to another active case manager and/or supervisor; name at least one (422 otherwise). Open tasks of whoever leaves the case go to whoever takes their place, on the task's timeline; so do the appointments yet to start they were to attend (a new version of each: the leaver is sent its cancellation, everyone attending the updated invitation).",
     summary: 'Hand the case to another case manager or supervisor',
     tag: 'cases',
     params: caseParams,

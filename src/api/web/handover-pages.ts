@@ -37,17 +37,23 @@ const caseManagerLabel = (c: HandOverChoices['caseManagers'][number]): string =>
 
 const roleWord = { supervisor: 'supervisor', program_manager: 'program manager' } as const;
 
+/** "1 open task and 2 upcoming appointments of theirs go to whoever takes their place." (empty when none) */
+function movesWithThem(choices: HandOverChoices): string {
+  const count = (n: number, one: string, many: string) => (n ? [`${n} ${n === 1 ? one : many}`] : []);
+  const held = [
+    ...count(choices.openTasksOfParties, 'open task', 'open tasks'),
+    ...count(choices.upcomingAppointmentsOfParties, 'upcoming appointment', 'upcoming appointments'),
+  ];
+  if (held.length === 0) return '';
+  const one = held.length === 1 && choices.openTasksOfParties + choices.upcomingAppointmentsOfParties === 1;
+  return `${held.join(' and ')} of theirs ${one ? 'goes' : 'go'} to whoever takes their place.`;
+}
+
 function handOverForm(viewer: Viewer, choices: HandOverChoices, values: FormValues, errors?: FieldErrors) {
-  const tasks = choices.openTasksOfParties;
   return html`<p>
       ${choices.current.caseManagerName} carries this case and ${choices.current.supervisorName} supervises
       it. From the hand-over on, every reminder and escalation goes to the new people, in their own working
-      hours.
-      ${
-        tasks
-          ? `${tasks} open ${tasks === 1 ? 'task' : 'tasks'} of theirs ${tasks === 1 ? 'goes' : 'go'} to whoever takes their place.`
-          : ''
-      }
+      hours. ${movesWithThem(choices)}
     </p>
     <form
       class="usa-form usa-form--large"
