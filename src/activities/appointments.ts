@@ -9,7 +9,7 @@ import {
 } from '../notifications/appointment-mail';
 import type { Mailer } from '../notifications/mailer';
 import type { AgencyContact } from '../notifications/templates';
-import { deliverOnce } from './deliver-once';
+import { deliverOnce, wasRecorded } from './deliver-once';
 import type { CaseNotificationRequest, NotificationResult } from './types';
 
 export interface AppointmentMailDeps {
@@ -194,13 +194,18 @@ async function appointmentFor(pool: Pool, req: CaseNotificationRequest): Promise
  * not sent and the workflow records it as skipped with the reason returned here.
  */
 export async function sendAppointmentReminder(
-  deps: AppointmentMailDeps,
+  deps: AppointmentMailDeps & { now?: () => number },
   req: CaseNotificationRequest,
   key: string,
 ): Promise<NotificationResult> {
   const a = await appointmentFor(deps.pool, req);
   if (!a) return { status: 'no_recipient', reason: `appointment ${req.subjectId ?? ''} not found` };
   if (a.status !== 'scheduled') return { status: 'not_needed', reason: `the appointment is ${a.status}` };
+  // Leaving at or after the start (held past it by quiet hours, or by a worker that was away), a
+  // reminder would only confuse: not sent. Unless it was already recorded (a retry finishes it).
+  const leaving = Math.max(Date.parse(req.scheduledFor), (deps.now ?? Date.now)());
+  if (a.starts_at.getTime() <= leaving && !(await wasRecorded(deps.pool, key)))
+    return { status: 'not_needed', reason: 'the appointment had already begun' };
   const appointment = versionOf(req.subjectId ?? '', a);
   const caseUrl = `${deps.publicBaseUrl}/cases/${req.caseId}`;
   if (req.recipient === 'client') {

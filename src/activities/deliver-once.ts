@@ -75,6 +75,13 @@ const recordParams = (deps: DeliveryDeps, n: OneNotification): unknown[] => [
   n.obligation?.topic ?? null,
 ];
 
+/** Whether a notification's row exists: an earlier attempt recorded it, so this one must finish it. */
+export async function wasRecorded(pool: Pool, key: string): Promise<boolean> {
+  return (
+    ((await pool.query('SELECT 1 FROM notifications WHERE notification_key = $1', [key])).rowCount ?? 0) > 0
+  );
+}
+
 /** Step 1: the notification's row, before anything leaves. */
 export async function recordNotification(deps: DeliveryDeps, n: OneNotification): Promise<void> {
   await deps.pool.query(RECORD_SQL, recordParams(deps, n));

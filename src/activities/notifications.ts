@@ -3,6 +3,7 @@ import {
   deliverOnce,
   recordAuditedNotification,
   sendUnlessSettled,
+  wasRecorded,
   type OneNotification,
 } from './deliver-once';
 import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
@@ -264,8 +265,7 @@ async function recordEscalation(
 async function stale(deps: NotificationDeps, req: CaseNotificationRequest, key: string): Promise<boolean> {
   if (!req.supersededAt || !req.supersededBy) return false;
   if ((deps.now ?? Date.now)() < Date.parse(req.supersededAt)) return false;
-  const recorded = await deps.pool.query('SELECT 1 FROM notifications WHERE notification_key = $1', [key]);
-  return recorded.rowCount === 0;
+  return !(await wasRecorded(deps.pool, key));
 }
 
 /**

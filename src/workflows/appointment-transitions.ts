@@ -149,6 +149,28 @@ export function appointmentHandedOver<S extends AppointmentState>(
   (state.invites ??= []).push({ appointmentId: handOver.appointmentId, sequence: handOver.sequence });
 }
 
+/** Reminders whose clock is the appointment's own start: a hold on the case cannot move an appointment. */
+const REMINDER_KINDS: ReadonlySet<ObligationKind> = new Set([
+  'appointment_reminder',
+  'appointment_client_reminder',
+]);
+
+/**
+ * At a resume (patch 'appointment-times-fixed'): an appointment's reminder keeps the appointment's
+ * time instead of shifting by the hold, and ends unsent if the appointment began meanwhile (what is
+ * still ahead leaves at once). True when `o` was such a reminder, handled here.
+ */
+export function resumedAppointmentReminder<S extends AppointmentState>(
+  state: S,
+  o: Obligation,
+  now: number,
+  ops: CaseStateOps<S>,
+): boolean {
+  if (!REMINDER_KINDS.has(o.kind)) return false;
+  if (o.anchorAt <= now) ops.meet(state, o, now, 'the appointment began while the case was on hold');
+  return true;
+}
+
 function meetReEngagement<S extends AppointmentState>(
   state: S,
   now: number,

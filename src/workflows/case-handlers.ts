@@ -48,6 +48,7 @@ export function registerCaseHandlers(
         closurePausesClocks: event.type === 'closure_requested' && inForce(PATCHES.closurePausesClocks),
         tellDecisions: NEWS_EVENTS.has(event.type) && inForce(PATCHES.decisionsTold),
         tellProviders: event.type === 'referral_made' && inForce(PATCHES.providerAnswers),
+        appointmentTimesFixed: event.type === 'resume' && inForce(PATCHES.appointmentTimesFixed),
       });
       if (delivery) state.appliedChange = delivery.change;
       changed();

@@ -19,6 +19,7 @@ export type { CaseConsent } from './case-consent';
 import {
   appointmentHandedOver,
   applyAppointmentEvent,
+  resumedAppointmentReminder,
   contactRecorded,
   type CaseStateOps,
 } from './appointment-transitions';
@@ -97,6 +98,8 @@ export interface ApplyOptions {
   tellDecisions?: boolean;
   /** A referral made is emailed to its provider with their answer link. */
   tellProviders?: boolean;
+  /** A resume leaves an appointment's reminders at its time, ending those whose appointment began. */
+  appointmentTimesFixed?: boolean;
 }
 
 /** Queues news for whoever is the supervisor or case manager now; the main loop sends it. */
@@ -382,6 +385,8 @@ export function applyEvent(
       const paused = Math.max(0, now - (state.onHoldSince ?? now));
       for (const o of state.obligations) {
         if (!isOpen(o)) continue;
+        if (options.appointmentTimesFixed && resumedAppointmentReminder(state, o, now, CASE_STATE_OPS))
+          continue;
         o.pausedMs += paused;
         if (o.escalation) o.escalation.raisedAt += paused;
       }

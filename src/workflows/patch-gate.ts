@@ -1,5 +1,5 @@
 import { patched } from '@temporalio/workflow';
-import { PATCHES } from './patches';
+import { ASKED_AT_START, PATCHES } from './patches';
 
 export type PatchId = (typeof PATCHES)[keyof typeof PATCHES];
 
@@ -17,5 +17,7 @@ export type InForce = (patch: PatchId) => boolean;
  */
 export function patchesInForce(): InForce {
   const current = patched(PATCHES.decidedAtStart);
-  return (patch) => current || patched(patch);
+  // Newer patches: asked here and only here, in a fixed order, and only by runs past the one above.
+  const newer = new Set(ASKED_AT_START.filter((patch) => current && patched(patch)));
+  return (patch) => (ASKED_AT_START.includes(patch) ? newer.has(patch) : current || patched(patch));
 }

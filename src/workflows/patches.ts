@@ -42,4 +42,16 @@ export const PATCHES = {
   localIntakeLook: 'local-intake-look',
   /** Asked at a run's start; a run past it runs every patch above without asking (`patchesInForce`, why there). */
   decidedAtStart: 'patches-decided-at-start',
+  /**
+   * A hold no longer moves an appointment's reminders: they keep the appointment's time, and one whose
+   * appointment began while the case was on hold ends unsent at the resume (2026-12-05). Asked at the
+   * start of a run, like every patch after 'patches-decided-at-start'.
+   */
+  appointmentTimesFixed: 'appointment-times-fixed',
 } as const;
+
+/**
+ * Patches newer than 'patches-decided-at-start': a run past that one asks each of them once, at its
+ * start, right after it (so their markers too precede any local activity); older runs never do.
+ */
+export const ASKED_AT_START: readonly string[] = [PATCHES.appointmentTimesFixed];

@@ -5,7 +5,14 @@ export type Team = Awaited<ReturnType<typeof createTeam>>;
 
 export interface ScheduleView {
   status: string;
-  obligations: { id: string; kind: string; dueAt: string; metAt?: string; metBecause?: string }[];
+  obligations: {
+    id: string;
+    kind: string;
+    subjectId?: string;
+    dueAt: string;
+    metAt?: string;
+    metBecause?: string;
+  }[];
 }
 
 /**

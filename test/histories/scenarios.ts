@@ -20,6 +20,7 @@ import { commitImport, dryRun } from '../../src/domain/case-import/run';
 import { daysBefore, importFile } from '../helpers/import-file';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 export interface ScenarioContext {
   env: TestWorkflowEnvironment;
@@ -724,6 +725,33 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       await env.sleep(DAY);
       await reassign(deps, team.supervisor, caseId, { caseManagerId: newcomer.id }, await now());
       await env.sleep(10 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
+  {
+    // Generation 18 (patch 'appointment-times-fixed', asked at the start after 'patches-decided-at-start'):
+    // a hold over two appointments; at the resume one has begun (its reminder ends unsent) and the
+    // other is still ahead (its reminder, due in the hold, leaves at once, unmoved).
+    name: 'v18-appointment-times-fixed',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const deps = { pool, workflows };
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      const t = await env.currentTimeMs();
+      for (const startsAt of [t + 2 * DAY + 6 * HOUR, t + 3 * DAY + 4 * HOUR])
+        await scheduleAppointment(
+          deps,
+          team.caseManager,
+          caseId,
+          { startsAt: new Date(startsAt).toISOString(), durationMinutes: 60, mode: 'video', location: 'https://meet.example.org/room', attendeeIds: [team.caseManager.id] },
+          await now(),
+        );
+      await env.sleep(DAY);
+      await workflows.event(caseId, { type: 'hold', at: await at(env) });
+      await env.sleep(2 * DAY);
+      await workflows.event(caseId, { type: 'resume', at: await at(env) });
+      await env.sleep(5 * DAY);
       return caseWorkflowId(caseId);
     },
   },

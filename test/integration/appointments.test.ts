@@ -32,6 +32,24 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
   const minute = (ms: number): string => new Date(Math.floor(ms / 60_000) * 60_000).toISOString();
   const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
+  /** An hour-long phone appointment on the case, booked by its case manager (attending alone unless told); its id. */
+  const booked = async (
+    base: string,
+    caseManager: { id: string; token: string },
+    startsAt: number,
+    attendeeIds = [caseManager.id],
+  ): Promise<string> => {
+    const made = await stack.api.call('POST', `${base}/appointments`, caseManager.token, {
+      startsAt: at(startsAt),
+      durationMinutes: 60,
+      mode: 'phone',
+      location: '555 0100',
+      attendeeIds,
+    });
+    expect(made.status).toBe(201);
+    return made.body.id as string;
+  };
+
   it('when an appointment is scheduled, changed and missed, then invitations, reminders, attendance and re-engagement go to exactly the right people', async () => {
     const { env, smtp, db, api } = stack;
     const team = await createTeam(db.pool);
@@ -189,21 +207,10 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
     // d1: Thursday 14:00 with the case manager and the supervisor; next Tuesday 11:00 with the case
     // manager and the newcomer, who already attends that one.
     await skipTo(env, t0 + DAY);
-    const book = async (startsAt: number, attendeeIds: string[]): Promise<string> => {
-      const made = await api.call('POST', `${base}/appointments`, team.caseManager.token, {
-        startsAt: at(startsAt),
-        durationMinutes: 60,
-        mode: 'phone',
-        location: '555 0100',
-        attendeeIds,
-      });
-      expect(made.status).toBe(201);
-      return made.body.id as string;
-    };
     const thursday = t0 + 3 * DAY + 4 * HOUR + 30_000;
     const tuesday = t0 + 8 * DAY + HOUR + 30_000;
-    const first = await book(thursday, [team.caseManager.id, team.supervisor.id]);
-    const second = await book(tuesday, [team.caseManager.id, newcomer.id]);
+    const first = await booked(base, team.caseManager, thursday, [team.caseManager.id, team.supervisor.id]);
+    const second = await booked(base, team.caseManager, tuesday, [team.caseManager.id, newcomer.id]);
 
     // d2: the supervisor hands the case to the newcomer.
     await skipTo(env, t0 + 2 * DAY);
@@ -265,6 +272,73 @@ describe('appointments (time-skipping, real API, real SMTP)', () => {
     );
     expect(byId.get(first)).toMatchObject({ sequence: 1, attendeeIds: [newcomer.id, team.supervisor.id] });
     expect(byId.get(second)).toMatchObject({ sequence: 1, attendeeIds: [newcomer.id] });
+  });
+
+  it('when the case is on hold over its appointments, then they keep their times: a reminder still ahead of its appointment leaves at the resume, and none goes for one that began during the hold', async () => {
+    const { env, smtp, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await steps.intake(team);
+    await steps.assess(base, team.caseManager.token);
+    await steps.approvedPlan(base, team, isoDay(t0 + 300 * DAY));
+    const wednesday = t0 + 2 * DAY + 6 * HOUR + 30_000;
+    const thursday = t0 + 3 * DAY + 4 * HOUR + 30_000;
+    await booked(base, team.caseManager, wednesday);
+    await booked(base, team.caseManager, thursday);
+
+    // On hold from Tuesday 10:00 to Thursday 10:00: both reminders (a day before each) fall due in it.
+    await skipTo(env, t0 + DAY);
+    expect(
+      (await api.call('POST', `${base}/hold`, team.caseManager.token, { reason: 'In hospital' })).status,
+    ).toBe(200);
+    await skipTo(env, t0 + 3 * DAY);
+    const reminders = () =>
+      sentMail(smtp, caseId, t0)
+        .filter((m) => /^Appointment reminder/.test(m.subject))
+        .map((m) => `${m.when} ${m.subject}`);
+    // Nothing left while on hold.
+    expect(reminders()).toEqual([]);
+    expect((await api.call('POST', `${base}/resume`, team.caseManager.token, {})).status).toBe(200);
+    await skipTo(env, t0 + 5 * DAY);
+
+    // Thursday 14:00 is still ahead at the resume: its reminder leaves then (stamped with the time it
+    // fell due), where before it moved a hold's length later, past the appointment.
+    expect(reminders()).toEqual([`d2 Wed 14:00 Appointment reminder: ${when(thursday)}`]);
+    const timeline = (await api.call('GET', `${base}/timeline`, team.caseManager.token)).body.items as {
+      kind: string;
+      summary: string;
+    }[];
+    console.log(
+      JSON.stringify(
+        timeline.map((i) => [i.kind, i.summary]),
+        null,
+        1,
+      ),
+    );
+  });
+
+  it('when quiet hours hold a reminder past the start of its appointment, then it is not sent, and the timeline says why', async () => {
+    const { env, smtp, db, api } = stack;
+    // An hour's notice, and an appointment at 07:30: the reminder falls due at 06:30, before working hours.
+    const team = await createTeam(db.pool, { ...DEFAULT_POLICY, appointmentReminderBefore: 'PT1H' });
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await steps.intake(team);
+    const early = t0 + DAY - 2 * HOUR - 30 * 60_000 + 30_000;
+    await booked(base, team.caseManager, early);
+    await skipTo(env, t0 + 2 * DAY);
+
+    expect(
+      sentMail(smtp, caseId, t0)
+        .filter((m) => /^Appointment/.test(m.subject))
+        .map((m) => `${m.when} ${m.subject}`),
+    ).toEqual([`d0 Mon 09:59 Appointment: ${when(early)}`]);
+    const timeline = (await api.call('GET', `${base}/timeline`, team.caseManager.token)).body.items as {
+      kind: string;
+      summary: string;
+    }[];
+    expect(timeline.filter((i) => i.kind === 'schedule.skipped').map((i) => i.summary)).toEqual([
+      'Appointment reminder: reminder not sent: the appointment had already begun',
+    ]);
   });
 
   it('when an appointment is scheduled, then it counts as contact: the stalled-plan window restarts from it', async () => {

@@ -1,6 +1,6 @@
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
-import { PATCHES } from '../../src/workflows/patches';
+import { ASKED_AT_START, PATCHES } from '../../src/workflows/patches';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY } from '../helpers/clock';
 import { testDataConverter } from '../helpers/codec';
@@ -13,7 +13,8 @@ import { workflowBundle } from '../helpers/temporal';
 /**
  * A worker that answers a query while a local activity's result waits completes the workflow task
  * early and records the rest in the next one. A case run must replay whatever the timing, so it asks
- * no patch after its first local activity: today's code asks one at its start and implies the rest.
+ * no patch after its first local activity: today's code asks them at its start ('patches-decided-at-start'
+ * implies every older one; each newer one is asked right after it).
  * (The stored v15 history cannot show this alone: a patch asked late replays as "no" without a marker.)
  */
 describe("a new case's patch markers", () => {
@@ -23,7 +24,7 @@ describe("a new case's patch markers", () => {
   });
   afterAll(() => stack?.stop());
 
-  it('when a new case runs through its first reminders, then its history records two patch markers, both before its first local activity, and it replays split after any local activity', async () => {
+  it('when a new case runs through its first reminders, then its history records its patch markers, all before its first local activity, and it replays split after any local activity', async () => {
     const team = await createTeam(stack.db.pool);
     const { caseId } = await caseSteps(stack.api).intake(team);
     await settle(stack, caseId);
@@ -37,8 +38,11 @@ describe("a new case's patch markers", () => {
 
     expect(sends.length).toBeGreaterThanOrEqual(2);
     expect(markers.length).toBeGreaterThan(sends.length);
-    expect(patchIdsIn(history)).toEqual([PATCHES.clocksV2, PATCHES.decidedAtStart]);
-    expect(patchIdsIn({ events: history.events.slice(0, markers[0]) })).toHaveLength(2);
+    // The patches newer than 'patches-decided-at-start' are asked right after it, at the start too.
+    expect(patchIdsIn(history)).toEqual([PATCHES.clocksV2, PATCHES.decidedAtStart, ...ASKED_AT_START]);
+    expect(patchIdsIn({ events: history.events.slice(0, markers[0]) })).toHaveLength(
+      2 + ASKED_AT_START.length,
+    );
     const bundle = await workflowBundle();
     for (const index of markers) {
       await Worker.runReplayHistory(

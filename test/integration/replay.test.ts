@@ -270,6 +270,19 @@ describe('workflows: replay of stored histories', () => {
     expect(rounds).toEqual(['message', 'invite', 'message', 'invite', 'message', 'invite', 'invite']);
   });
 
+  it('when the v18 history is read, then it asked appointment-times-fixed at its start, right after patches-decided-at-start, and before its first local activity', () => {
+    const file = 'v18-appointment-times-fixed.json';
+    const history = read(file) as HistoryJson;
+    expect(patchesIn(file)).toEqual([
+      PATCHES.clocksV2,
+      PATCHES.decidedAtStart,
+      PATCHES.appointmentTimesFixed,
+    ]);
+    expect(patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) })).toHaveLength(3);
+    // Recorded before the patch existed: a resume there moves appointment reminders, as it did.
+    expect(patchesIn('v17-appointments-handed-over.json')).not.toContain(PATCHES.appointmentTimesFixed);
+  });
+
   it.each(decidedAtStart)(
     'when %s is split after any local activity result (a query answered while it waited), then it still replays',
     async (file) => {
