@@ -20,6 +20,7 @@ import {
 import { assertCaseParties, canApprove, type PartyRef } from './access';
 import type { Actor } from './actor';
 import { handAppointmentsOver } from './appointment-handover';
+import { handEscalationsOver } from './escalation-handover';
 import { audit } from './audit';
 import { recordClosedEpisode, recordClosureEvent, resolveOpenEscalations } from './case-history';
 import { composeDischarge, type DischargeInput } from './discharge';
@@ -228,12 +229,14 @@ export async function applyReassignment(
   const successor = successorsOf(row, { caseManagerId, supervisorId });
   const tasks = await moveOpenTasks(db, actor, row.id, successor, now);
   const appointments = await handAppointmentsOver(db, actor, row.id, successor, now);
+  const escalations = await handEscalationsOver(db, row.id, successor);
   await auditCaseChange(db, actor, row.id, {
     change: 'reassign',
     from: { caseManagerId: row.case_manager_id, supervisorId: row.supervisor_id },
     to: { caseManagerId, supervisorId },
     ...(tasks.length ? { tasksMoved: tasks.length } : {}),
     ...(appointments.length ? { appointmentsMoved: appointments.length } : {}),
+    ...(escalations ? { escalationsMoved: escalations } : {}),
   });
   return { caseId: row.id, caseManagerId, supervisorId, tasks, appointments };
 }

@@ -10,6 +10,7 @@ import type { Actor, Role } from './actor';
 import { audit } from './audit';
 import { DEFAULT_TOKEN_LIFETIME_DAYS, hashToken, issueToken } from './auth';
 import { handAppointmentsOver } from './appointment-handover';
+import { handEscalationsOver } from './escalation-handover';
 import { applyReassignment, moveOpenTasks, reassignedEvent } from './case-actions';
 import { deliverFanOut, stageChange, stageForProgram, type FanOutDelivery } from './case-changes';
 import { staffById } from './cases';
@@ -308,7 +309,8 @@ export async function deactivateStaff(
 /**
  * Open tasks the leaver holds, and appointments yet to start they were to attend, on cases they
  * neither carry nor supervise (as a program's manager, an admin or a colleague sitting in) go to
- * whoever takes their place there: the program's new manager, else the case's case manager. Each
+ * whoever takes their place there: the program's new manager, else the case's case manager. Open
+ * escalations addressed to them go to the program's new manager, else the case's supervisor. Each
  * case's workflow is told in the hand-over; its ids.
  */
 async function handOverRemainingWork(
@@ -330,7 +332,10 @@ async function handOverRemainingWork(
         AND (EXISTS (SELECT 1 FROM case_tasks t WHERE t.case_id = c.id AND t.assignee_id = $1 AND t.status = 'open')
              OR EXISTS (SELECT 1 FROM appointments a
                          WHERE a.case_id = c.id AND a.status = 'scheduled' AND a.starts_at > $2
-                           AND $1 = ANY (a.attendee_ids)))
+                           AND $1 = ANY (a.attendee_ids))
+             OR EXISTS (SELECT 1 FROM escalations e
+                         WHERE e.case_id = c.id AND e.recipient_id = $1
+                           AND e.acknowledged_at IS NULL AND e.resolved_at IS NULL))
       ORDER BY c.id FOR UPDATE OF c`,
     [leaver.id, now],
   );
@@ -345,6 +350,13 @@ async function handOverRemainingWork(
     ]);
     const tasks = await moveOpenTasks(db, actor, c.id, successor, now);
     const appointments = await handAppointmentsOver(db, actor, c.id, successor, now);
+    // An escalation is for someone who may acknowledge it: never the case manager, so the supervisor.
+    const newManager = successor.get(leaver.id) === c.program_manager_id;
+    await handEscalationsOver(
+      db,
+      c.id,
+      new Map([[leaver.id, newManager ? c.program_manager_id! : c.supervisor_id]]),
+    );
     const event = await reassignedEvent(
       db,
       { caseManagerId: c.case_manager_id, supervisorId: c.supervisor_id, tasks, appointments },

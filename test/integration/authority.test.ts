@@ -282,6 +282,27 @@ describe('authority over cases and staff', () => {
     });
   });
 
+  describe('an escalation waiting on someone who leaves goes to who takes their place', () => {
+    it('when a program manager holding an unacknowledged escalation is deactivated, then it is among the new program manager’s escalations', async () => {
+      const { env, db } = stack;
+      const team = await createTeam(db.pool);
+      const t0 = await startOn(env, 'Mon', '10:00');
+      const { caseId } = await openCase(team);
+      // Unacknowledged by the supervisor, it reaches the program manager on day 23.
+      await skipTo(env, t0 + 23 * DAY + HOUR);
+      const held = await step(200, 'GET', '/api/v1/escalations', team.programManager.token);
+      expect(held.items).toEqual([expect.objectContaining({ caseId, level: 2 })]);
+
+      const newManager = await createStaff(db.pool, 'program_manager');
+      await step(200, 'POST', `/api/v1/staff/${team.programManager.id}/deactivate`, team.admin.token, {
+        programManagerId: newManager.id,
+      });
+      expect((await step(200, 'GET', '/api/v1/escalations', newManager.token)).items).toEqual([
+        expect.objectContaining({ id: held.items[0].id, caseId, level: 2 }),
+      ]);
+    });
+  });
+
   describe('nobody acknowledges an escalation about a case they carry', () => {
     it('when a supervisor carrying the case from before the rule is escalated to, then their acknowledgement is 404 and the program manager is still escalated to', async () => {
       const { env, smtp, db } = stack;

@@ -1,7 +1,7 @@
 import { scheduleQuery } from '../../src/workflows/messages';
 import { DAY, HOUR, skipTo, startOn, when } from '../helpers/clock';
 import { caseSteps } from '../helpers/case-steps';
-import { createTeam } from '../helpers/fixtures';
+import { createStaff, createTeam } from '../helpers/fixtures';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
 describe('escalations: raised by the workflow, acknowledged through the API', () => {
@@ -56,5 +56,33 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
     expect(timeline.body.items.map((i: any) => i.kind)).toEqual(
       expect.arrayContaining(['escalation.raised', 'escalation.acknowledged', 'notification.sent']),
     );
+  });
+
+  it('when the case is handed to a new supervisor while an escalation waits, then it is among the new supervisor’s escalations, no longer the old one’s, and the new supervisor acknowledges it', async () => {
+    const { api, env, db } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await caseSteps(api).intake(team);
+    // Escalated to the supervisor on the morning of day 21, as above.
+    await skipTo(env, t0 + 21 * DAY + HOUR);
+    const waiting = await api.call('GET', '/api/v1/escalations', team.supervisor.token);
+    expect(waiting.body.items).toEqual([expect.objectContaining({ caseId, level: 1, acknowledgedAt: null })]);
+
+    const newSupervisor = await createStaff(db.pool, 'supervisor');
+    const newCaseManager = await createStaff(db.pool, 'case_manager', { supervisorId: newSupervisor.id });
+    const handed = await api.call('POST', `${base}/reassign`, team.programManager.token, {
+      caseManagerId: newCaseManager.id,
+    });
+    expect(handed.body).toMatchObject({ supervisorId: newSupervisor.id });
+
+    expect((await api.call('GET', '/api/v1/escalations', team.supervisor.token)).body.items).toEqual([]);
+    const theirs = await api.call('GET', '/api/v1/escalations', newSupervisor.token);
+    expect(theirs.body.items).toEqual([expect.objectContaining({ id: waiting.body.items[0].id, caseId })]);
+    const ack = await api.call(
+      'POST',
+      `/api/v1/escalations/${waiting.body.items[0].id}/acknowledge`,
+      newSupervisor.token,
+    );
+    expect(ack).toMatchObject({ status: 200, body: { acknowledgedBy: newSupervisor.id } });
   });
 });
