@@ -131,7 +131,9 @@ export async function sendUnlessSettled(
   row: RecordedRow,
 ): Promise<DeliveryOutcome> {
   if (row?.status === 'sent') return { status: 'already_sent' };
-  if (row?.status === 'queued_for_digest') return { status: 'queued_for_digest' };
+  // Handed to the reader's digest, which sends it or, when it no longer applies, withdraws it.
+  if (row?.status === 'queued_for_digest' || row?.status === 'withdrawn')
+    return { status: 'queued_for_digest' };
   if (row?.status === 'failed')
     return { status: 'failed', reason: row.last_error ?? 'delivery failed', rejectedNow: false };
   try {

@@ -79,6 +79,32 @@ async function nextRoundAfter(pool: Pool, after: number, digest: LocalTimeOfDay)
 }
 
 /**
+ * Before a digest claims what waits for it, reminders that no longer apply are withdrawn, with why:
+ * the case closed, the work done or no longer owed (its obligation gone from the projection), or the
+ * reader no longer on the case (handed over: neither its case manager, supervisor or program's
+ * manager, nor the obligation's assignee). A digest lists only work that is still the reader's.
+ * Cases whose obligations were never projected (the oldest generation) are checked for closure only.
+ */
+const WITHDRAW_STALE_SQL = `
+  UPDATE notifications n SET status = 'withdrawn', withdrawn_at = $2, withdrawn_because = w.because
+    FROM (SELECT q.notification_key,
+                 CASE WHEN c.status = 'closed' THEN 'the case was closed'
+                      WHEN c.obligations_projected_at IS NULL THEN NULL
+                      WHEN q.obligation_id IS NOT NULL AND o.obligation_id IS NULL
+                        THEN 'the work was done or is no longer owed'
+                      WHEN q.recipient_id NOT IN (c.case_manager_id, c.supervisor_id)
+                           AND q.recipient_id IS DISTINCT FROM p.program_manager_id
+                           AND q.recipient_id IS DISTINCT FROM o.assignee_id
+                        THEN 'the case was handed to someone else'
+                 END AS because
+            FROM notifications q
+            JOIN cases c ON c.id = q.case_id
+            JOIN programs p ON p.id = c.program_id
+            LEFT JOIN case_obligations o ON o.case_id = q.case_id AND o.obligation_id = q.obligation_id
+           WHERE q.recipient_id = $1 AND q.status = 'queued_for_digest' AND q.digest_key IS NULL) w
+   WHERE n.notification_key = w.notification_key AND w.because IS NOT NULL`;
+
+/**
  * The digest round: at `at`, everyone for whom it is the 08:00 hour of a business day gets their
  * daily digest (reminders queued for them) and, for supervisors, the team digest (overdue work by
  * case manager). Keyed by recipient and local date, so a retried round sends nothing twice.
@@ -94,6 +120,7 @@ export function createDigestActivities(deps: DigestDeps) {
 
   async function personalDigest(staff: StaffRow, at: number, localDate: string): Promise<boolean> {
     const key = `digest/${staff.id}/${localDate}`;
+    await deps.pool.query(WITHDRAW_STALE_SQL, [staff.id, new Date(at)]);
     // Claim what is waiting for this digest; a retry finds the same claim and adds nothing. A
     // reminder never reaches anyone on its program's holiday (the reader's local date, as reminders
     // read it): on such a day it keeps waiting, for the next digest on a working day of its program.

@@ -349,8 +349,11 @@ export async function caseTimeline(pool: Pool, actor: Actor, caseId: string): Pr
        SELECT at, 'note.' || type, initcap(type) || ' note' || CASE WHEN amends_note_id IS NULL THEN '' ELSE ' (amendment)' END, author_id, id::text
          FROM case_notes WHERE case_id = $1
        UNION ALL
-       SELECT coalesce(sent_at, created_at), 'notification.' || status,
-              'Email "' || subject || '" to ' || recipient_email || CASE WHEN status = 'failed' THEN ' failed: ' || coalesce(last_error, '') ELSE '' END,
+       SELECT coalesce(sent_at, withdrawn_at, created_at), 'notification.' || status,
+              'Email "' || subject || '" to ' || recipient_email
+                || CASE WHEN status = 'failed' THEN ' failed: ' || coalesce(last_error, '')
+                        WHEN status = 'withdrawn' THEN ' withdrawn from the digest: ' || coalesce(withdrawn_because, '')
+                        ELSE '' END,
               NULL, notification_key
          FROM notifications WHERE case_id = $1
        UNION ALL

@@ -4,7 +4,7 @@ import { ensureStaffDigests, STAFF_DIGESTS_WORKFLOW_ID } from '../../src/tempora
 import { runDigestsNowSignal } from '../../src/workflows/messages';
 import { caseSteps } from '../helpers/case-steps';
 import { DAY, HOUR, skipTo, startOn } from '../helpers/clock';
-import { createProgram, createTeam } from '../helpers/fixtures';
+import { createProgram, createStaff, createTeam } from '../helpers/fixtures';
 import { header } from '../helpers/mail-log';
 import { startTestStack, type TestStack } from '../helpers/stack';
 
@@ -82,6 +82,58 @@ describe('digests: fewer, better emails', () => {
       'Initial assessment overdue 9 days',
       'Initial assessment overdue 9 days',
     ]);
+  });
+
+  it('when a reminder waits for the digest and meanwhile its work is done or its case handed over, then the digest leaves it out and the case’s timeline says the email was withdrawn and why', async () => {
+    const { env, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const newcomer = await createStaff(db.pool, 'case_manager', { supervisorId: team.supervisor.id });
+    const t0 = await startOn(env, 'Mon', '10:00');
+    expect(
+      (
+        await api.call('PATCH', `/api/v1/staff/${team.caseManager.id}`, team.caseManager.token, {
+          notificationPreference: 'daily_digest',
+        })
+      ).status,
+    ).toBe(200);
+    const steps = caseSteps(api);
+    const done = await steps.intake(team);
+    const handed = await steps.intake(team);
+    const still = await steps.intake(team);
+
+    // The heads-ups of Friday d11 10:00 wait for Monday's digest. That Friday afternoon one
+    // assessment is recorded and one case goes to a colleague.
+    await skipTo(env, t0 + 11 * DAY + 2 * HOUR);
+    await steps.assess(done.base, team.caseManager.token);
+    const reassigned = await api.call('POST', `${handed.base}/reassign`, team.supervisor.token, {
+      caseManagerId: newcomer.id,
+    });
+    expect(reassigned.status).toBe(200);
+    await skipTo(env, t0 + 14 * DAY + HOUR);
+
+    const monday = to(team.caseManager.email).filter((m) => m.subject.startsWith('Your Caseloop digest'));
+    expect(monday.map((m) => m.subject)).toEqual([
+      `Your Caseloop digest for ${day(t0 + 14 * DAY)}: 1 reminder`,
+    ]);
+    expect(monday[0]!.text).toContain(`/cases/${still.caseId}/`);
+    expect(monday[0]!.text).not.toContain(`/cases/${done.caseId}/`);
+    expect(monday[0]!.text).not.toContain(`/cases/${handed.caseId}/`);
+    const withdrawn = async (base: string) =>
+      (
+        (await api.call('GET', `${base}/timeline`, team.supervisor.token)).body.items as {
+          kind: string;
+          summary: string;
+        }[]
+      )
+        .filter((i) => i.kind === 'notification.withdrawn')
+        .map((i) => i.summary.replace(/^Email "[^"]*" to \S+ /, ''));
+    expect(await withdrawn(done.base)).toEqual([
+      'withdrawn from the digest: the work was done or is no longer owed',
+    ]);
+    expect(await withdrawn(handed.base)).toEqual([
+      'withdrawn from the digest: the case was handed to someone else',
+    ]);
+    expect(await withdrawn(still.base)).toEqual([]);
   });
 
   it("when a digest reader's cases span a program with holidays and one without, then each program's lines skip its own holidays, and one obligation's waiting reminders make one line, latest state first", async () => {

@@ -858,6 +858,7 @@ const TIMELINE_KINDS: Record<string, string> = {
   'notification.sent': 'Email sent',
   'notification.pending': 'Email waiting',
   'notification.failed': 'Email failed',
+  'notification.withdrawn': 'Email withdrawn',
   'schedule.opened': 'Now due',
   'schedule.met': 'Done',
   'schedule.rescheduled': 'Rescheduled',
