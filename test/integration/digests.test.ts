@@ -84,7 +84,7 @@ describe('digests: fewer, better emails', () => {
     ]);
   });
 
-  it('when a reminder waits for the digest and meanwhile its work is done or its case handed over, then the digest leaves it out and the case’s timeline says the email was withdrawn and why', async () => {
+  it('when a reminder waits for the digest and meanwhile its work is done or its case handed over, then the digest leaves it out (closed cases too) and the case’s timeline says the email was withdrawn and why', async () => {
     const { env, db, api } = stack;
     const team = await createTeam(db.pool);
     const newcomer = await createStaff(db.pool, 'case_manager', { supervisorId: team.supervisor.id });
@@ -100,6 +100,7 @@ describe('digests: fewer, better emails', () => {
     const done = await steps.intake(team);
     const handed = await steps.intake(team);
     const still = await steps.intake(team);
+    const closed = await steps.intake(team);
 
     // The heads-ups of Friday d11 10:00 wait for Monday's digest. That Friday afternoon one
     // assessment is recorded and one case goes to a colleague.
@@ -109,6 +110,15 @@ describe('digests: fewer, better emails', () => {
       caseManagerId: newcomer.id,
     });
     expect(reassigned.status).toBe(200);
+    const closure = await api.call('POST', `${closed.base}/closure`, team.caseManager.token, {
+      reason: 'client_moved',
+      summary: 'Moved out of the area.',
+    });
+    expect(closure.status).toBe(200);
+    const approved = await api.call('POST', `${closed.base}/closure/decision`, team.supervisor.token, {
+      decision: 'approved',
+    });
+    expect(approved.status).toBe(200);
     await skipTo(env, t0 + 14 * DAY + HOUR);
 
     const monday = to(team.caseManager.email).filter((m) => m.subject.startsWith('Your Caseloop digest'));
@@ -133,6 +143,7 @@ describe('digests: fewer, better emails', () => {
     expect(await withdrawn(handed.base)).toEqual([
       'withdrawn from the digest: the case was handed to someone else',
     ]);
+    expect(await withdrawn(closed.base)).toEqual(['withdrawn from the digest: the case was closed']);
     expect(await withdrawn(still.base)).toEqual([]);
   });
 
