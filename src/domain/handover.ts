@@ -36,6 +36,8 @@ export interface HandOverChoices {
   openTasksOfParties: number;
   /** Appointments yet to start that the current case manager or supervisor attends: they move with them. */
   upcomingAppointmentsOfParties: number;
+  /** Escalations waiting on the current supervisor (or case manager, from older data): they move with them. */
+  openEscalationsOfParties: number;
 }
 
 /** 404 for a case the actor cannot see, 403 for one they see but may not hand over. */
@@ -61,12 +63,15 @@ export async function handOverChoices(pool: Pool, actor: Actor, caseId: string):
     [row.case_manager_id, row.supervisor_id],
   );
   const name = (id: string) => people.rows.find((p) => p.id === id)?.full_name ?? 'a former staff member';
-  const held = await pool.query<{ tasks: number; appointments: number }>(
+  const held = await pool.query<{ tasks: number; appointments: number; escalations: number }>(
     `SELECT (SELECT count(*)::int FROM case_tasks
               WHERE case_id = $1 AND status = 'open' AND assignee_id IN ($2, $3)) AS tasks,
             (SELECT count(*)::int FROM appointments
               WHERE case_id = $1 AND status = 'scheduled' AND starts_at > now()
-                AND attendee_ids && ARRAY[$2, $3]::uuid[]) AS appointments`,
+                AND attendee_ids && ARRAY[$2, $3]::uuid[]) AS appointments,
+            (SELECT count(*)::int FROM escalations
+              WHERE case_id = $1 AND recipient_id IN ($2, $3)
+                AND acknowledged_at IS NULL AND resolved_at IS NULL) AS escalations`,
     [row.id, row.case_manager_id, row.supervisor_id],
   );
   return {
@@ -95,5 +100,6 @@ export async function handOverChoices(pool: Pool, actor: Actor, caseId: string):
       .map((p) => ({ id: p.id, fullName: p.full_name, role: p.role })),
     openTasksOfParties: held.rows[0]?.tasks ?? 0,
     upcomingAppointmentsOfParties: held.rows[0]?.appointments ?? 0,
+    openEscalationsOfParties: held.rows[0]?.escalations ?? 0,
   };
 }

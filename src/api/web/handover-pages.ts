@@ -37,16 +37,19 @@ const caseManagerLabel = (c: HandOverChoices['caseManagers'][number]): string =>
 
 const roleWord = { supervisor: 'supervisor', program_manager: 'program manager' } as const;
 
-/** "1 open task and 2 upcoming appointments of theirs go to whoever takes their place." (empty when none) */
-function movesWithThem(choices: HandOverChoices): string {
+/** "1 open task, 2 upcoming appointments and 1 unacknowledged escalation of theirs go to whoever takes their place." (empty when none) */
+export function movesWithThem(choices: HandOverChoices): string {
   const count = (n: number, one: string, many: string) => (n ? [`${n} ${n === 1 ? one : many}`] : []);
   const held = [
     ...count(choices.openTasksOfParties, 'open task', 'open tasks'),
     ...count(choices.upcomingAppointmentsOfParties, 'upcoming appointment', 'upcoming appointments'),
+    ...count(choices.openEscalationsOfParties, 'unacknowledged escalation', 'unacknowledged escalations'),
   ];
   if (held.length === 0) return '';
-  const one = held.length === 1 && choices.openTasksOfParties + choices.upcomingAppointmentsOfParties === 1;
-  return `${held.join(' and ')} of theirs ${one ? 'goes' : 'go'} to whoever takes their place.`;
+  const total =
+    choices.openTasksOfParties + choices.upcomingAppointmentsOfParties + choices.openEscalationsOfParties;
+  const listed = held.length > 1 ? `${held.slice(0, -1).join(', ')} and ${held.at(-1)}` : held[0];
+  return `${listed} of theirs ${total === 1 ? 'goes' : 'go'} to whoever takes their place.`;
 }
 
 function handOverForm(viewer: Viewer, choices: HandOverChoices, values: FormValues, errors?: FieldErrors) {
