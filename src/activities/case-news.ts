@@ -2,6 +2,7 @@ import { casePath, pathForObligation } from '../core/obligation-pages';
 import { renderCaseNews } from '../notifications/news-templates';
 import { recordNotification, sendRecorded, type OneNotification } from './deliver-once';
 import { reportUndelivered, type NotificationDeps } from './notifications';
+import { sendEscalationHandOver } from './escalation-news';
 import { sendReferralNews } from './referral-news';
 import type { CaseNewsRequest, NotificationResult } from './types';
 
@@ -73,6 +74,7 @@ async function findRecorded(deps: NotificationDeps, r: CaseNewsRequest): Promise
 export function createSendCaseNews(deps: NotificationDeps) {
   return async function sendCaseNews(req: CaseNewsRequest): Promise<NotificationResult> {
     if (req.what === 'referral_sent' || req.what === 'referral_answered') return sendReferralNews(deps, req);
+    if (req.what === 'escalation_handed_over') return sendEscalationHandOver(deps, req);
     const what = req.what;
     const key = newsKey(req);
     const recipient = (

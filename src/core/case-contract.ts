@@ -145,7 +145,9 @@ export type CaseNewsKind =
   /** A referral made: the provider gets its email with the answer link (patch 'provider-answers'). */
   | 'referral_sent'
   /** The provider answered from their link: the case manager is told. */
-  | 'referral_answered';
+  | 'referral_answered'
+  /** A hand-over moved an unacknowledged escalation to someone: they are told, with its link. */
+  | 'escalation_handed_over';
 
 /** The event types whose news is told: submissions and requests to the supervisor, decisions back. */
 export const NEWS_EVENTS: ReadonlySet<CaseEvent['type']> = new Set([
@@ -165,7 +167,7 @@ export interface CaseNews {
   planId?: string;
   /** When it happened (the event's time): with `what` and the plan, it names this piece of news. */
   at: string;
-  to: 'supervisor' | 'case_manager' | 'provider';
+  to: 'supervisor' | 'case_manager' | 'provider' | 'program_manager';
   /** Who that was on the case when it happened ('' for the provider, found through the referral). */
   staffId: string;
   /** A request's decision due time (its approval obligation's due time). */
@@ -174,6 +176,9 @@ export interface CaseNews {
   referralId?: string;
   /** The status the provider reported, for their answer. */
   status?: string;
+  /** The obligation and level of the escalation, for escalation news. */
+  obligationId?: string;
+  level?: 1 | 2;
 }
 
 /** The workflow's view of the facts the record also holds (answered by the caseFacts query). */
@@ -197,6 +202,13 @@ export interface AssessmentRecorded {
  * Everything people record that the case's clocks care about. The API validates against the
  * records first; the workflow applies the event to its own state. Times are ISO strings.
  */
+/** An unacknowledged escalation handed to someone with its case: see the `reassigned` event. */
+export interface EscalationHandOver {
+  obligationId: string;
+  level: 1 | 2;
+  recipientId: string;
+}
+
 /** One appointment's attendees handed over with their case: see the `reassigned` event. */
 export interface AppointmentHandOver {
   appointmentId: string;
@@ -245,6 +257,11 @@ export type CaseEvent =
        * invitations and cancellations go out. Absent on events from before appointments moved.
        */
       appointments?: AppointmentHandOver[];
+      /**
+       * Unacknowledged escalations that moved to someone taking a leaver's place: each is told to its
+       * new recipient. Absent on events from before escalations moved.
+       */
+      escalations?: EscalationHandOver[];
     }
   | {
       /** The program has a new manager: escalations to the program manager go to them from now on. */

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { staffZones } from './case-calendar';
 import { inTransaction } from '../db/tx';
-import type { AppointmentHandOver, CaseEvent } from '../core/case-contract';
+import type { AppointmentHandOver, CaseEvent, EscalationHandOver } from '../core/case-contract';
 import {
   closedRefusal,
   closureRequestRefusal,
@@ -158,6 +158,7 @@ export interface HandedOver {
   supervisorId: string;
   tasks: MovedTask[];
   appointments?: AppointmentHandOver[];
+  escalations?: EscalationHandOver[];
 }
 
 /** The `reassigned` event a reassignment sends its case's workflow (tasks and appointments only when some moved). */
@@ -170,6 +171,7 @@ export async function reassignedEvent(db: PoolClient, moved: HandedOver, now: Da
     zones: await staffZones(db, [moved.caseManagerId, moved.supervisorId]),
     ...(moved.tasks.length ? { tasks: moved.tasks } : {}),
     ...(moved.appointments?.length ? { appointments: moved.appointments } : {}),
+    ...(moved.escalations?.length ? { escalations: moved.escalations } : {}),
   };
 }
 
@@ -236,9 +238,9 @@ export async function applyReassignment(
     to: { caseManagerId, supervisorId },
     ...(tasks.length ? { tasksMoved: tasks.length } : {}),
     ...(appointments.length ? { appointmentsMoved: appointments.length } : {}),
-    ...(escalations ? { escalationsMoved: escalations } : {}),
+    ...(escalations.length ? { escalationsMoved: escalations.length } : {}),
   });
-  return { caseId: row.id, caseManagerId, supervisorId, tasks, appointments };
+  return { caseId: row.id, caseManagerId, supervisorId, tasks, appointments, escalations };
 }
 
 /**

@@ -352,14 +352,14 @@ async function handOverRemainingWork(
     const appointments = await handAppointmentsOver(db, actor, c.id, successor, now);
     // An escalation is for someone who may acknowledge it: never the case manager, so the supervisor.
     const newManager = successor.get(leaver.id) === c.program_manager_id;
-    await handEscalationsOver(
+    const escalations = await handEscalationsOver(
       db,
       c.id,
       new Map([[leaver.id, newManager ? c.program_manager_id! : c.supervisor_id]]),
     );
     const event = await reassignedEvent(
       db,
-      { caseManagerId: c.case_manager_id, supervisorId: c.supervisor_id, tasks, appointments },
+      { caseManagerId: c.case_manager_id, supervisorId: c.supervisor_id, tasks, appointments, escalations },
       now,
     );
     await stageChange(db, c.id, { kind: 'event', event }, handOver);

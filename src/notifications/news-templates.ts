@@ -7,8 +7,11 @@ import { escapeHtml, formatWhen, htmlDocument, type ClientField, type RenderedMa
  * reference only; the one free text they carry is the decision's note, for the case manager.
  */
 
-/** News of a plan or closure (referral news has its own emails: provider-templates.ts). */
-export type DecisionNewsKind = Exclude<CaseNewsKind, 'referral_sent' | 'referral_answered'>;
+/** News of a plan or closure (referral news has its own emails, provider-templates.ts; escalations theirs). */
+export type DecisionNewsKind = Exclude<
+  CaseNewsKind,
+  'referral_sent' | 'referral_answered' | 'escalation_handed_over'
+>;
 
 export interface CaseNewsContext {
   what: DecisionNewsKind;

@@ -409,6 +409,16 @@ export function applyEvent(
       }
       for (const handOver of event.appointments ?? [])
         appointmentHandedOver(state, handOver, now, CASE_STATE_OPS);
+      // Whoever an escalation moved to hears of it (carried by the event: older histories have none).
+      for (const e of event.escalations ?? [])
+        (state.news ??= []).push({
+          what: 'escalation_handed_over',
+          at: event.at,
+          to: e.level === 2 ? 'program_manager' : 'supervisor',
+          staffId: e.recipientId,
+          obligationId: e.obligationId,
+          level: e.level,
+        });
       break;
     case 'program_manager_changed':
       if (event.programManagerId) state.programManagerId = event.programManagerId;

@@ -283,7 +283,7 @@ describe('authority over cases and staff', () => {
   });
 
   describe('an escalation waiting on someone who leaves goes to who takes their place', () => {
-    it('when a program manager holding an unacknowledged escalation is deactivated, then it is among the new program manager’s escalations', async () => {
+    it('when a program manager holding an unacknowledged escalation is deactivated, then it is among the new program manager’s escalations, and they are told', async () => {
       const { env, db } = stack;
       const team = await createTeam(db.pool);
       const t0 = await startOn(env, 'Mon', '10:00');
@@ -300,6 +300,12 @@ describe('authority over cases and staff', () => {
       expect((await step(200, 'GET', '/api/v1/escalations', newManager.token)).items).toEqual([
         expect.objectContaining({ id: held.items[0].id, caseId, level: 2 }),
       ]);
+      // And told so, once, by email with their own acknowledgement link.
+      await skipTo(env, t0 + 23 * DAY + 2 * HOUR);
+      const told = stack.smtp.messages.filter((m) => m.to.includes(newManager.email));
+      expect(told.map((m) => m.subject)).toEqual([expect.stringMatching(/^Escalation handed to you: /)]);
+      expect(told[0]!.text).toContain('escalated');
+      expect(told[0]!.text).toContain('to the program manager');
     });
   });
 

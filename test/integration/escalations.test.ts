@@ -58,7 +58,7 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
     );
   });
 
-  it('when the case is handed to a new supervisor while an escalation waits, then it is among the new supervisor’s escalations, no longer the old one’s, and the new supervisor acknowledges it', async () => {
+  it('when the case is handed to a new supervisor while an escalation waits, then the new supervisor is told by email and finds it among their escalations, no longer the old one’s, and acknowledges it', async () => {
     const { api, env, db } = stack;
     const team = await createTeam(db.pool);
     const t0 = await startOn(env, 'Mon', '10:00');
@@ -76,6 +76,14 @@ describe('escalations: raised by the workflow, acknowledged through the API', ()
     expect(handed.body).toMatchObject({ supervisorId: newSupervisor.id });
 
     expect((await api.call('GET', '/api/v1/escalations', team.supervisor.token)).body.items).toEqual([]);
+    // Told by email, with their own acknowledgement link, once.
+    await skipTo(env, t0 + 21 * DAY + 2 * HOUR);
+    const told = stack.smtp.messages.filter((m) => m.to.includes(newSupervisor.email));
+    expect(told.map((m) => m.subject)).toEqual([
+      expect.stringMatching(/^Escalation handed to you: initial assessment overdue — case C-\d+$/),
+    ]);
+    expect(told[0]!.text).toMatch(new RegExp(`/ack/[\\w.-]+`));
+    expect(told[0]!.text).toContain(`/cases/${caseId}`);
     const theirs = await api.call('GET', '/api/v1/escalations', newSupervisor.token);
     expect(theirs.body.items).toEqual([expect.objectContaining({ id: waiting.body.items[0].id, caseId })]);
     const ack = await api.call(
