@@ -755,6 +755,23 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 19 (no patch: the event carries it): the initial assessment escalated to the
+    // supervisor and on to the program manager, then the case handed to a case manager with another
+    // supervisor; the supervisor's escalation moves with it and its new recipient is told.
+    name: 'v19-escalation-handed-over',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { caseId } = await intake(ctx);
+      const supervisor = await createStaff(pool, 'supervisor');
+      const caseManager = await createStaff(pool, 'case_manager', { supervisorId: supervisor.id });
+      await env.sleep(26 * DAY);
+      const admin = await createStaff(pool, 'admin');
+      await reassign({ pool, workflows }, admin, caseId, { caseManagerId: caseManager.id }, new Date(await env.currentTimeMs()));
+      await env.sleep(3 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
 
 /** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */

@@ -283,6 +283,18 @@ describe('workflows: replay of stored histories', () => {
     expect(patchesIn('v17-appointments-handed-over.json')).not.toContain(PATCHES.appointmentTimesFixed);
   });
 
+  it('when the v19 history is read, then the hand-over that moved an escalation was followed by one piece of news', () => {
+    const events = read('v19-escalation-handed-over.json').events as {
+      eventType: string;
+      activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+    }[];
+    const handOver = events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    const after = events
+      .slice(handOver)
+      .flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType.name ?? []);
+    expect(after).toEqual(['sendCaseNews']);
+  });
+
   it.each(decidedAtStart)(
     'when %s is split after any local activity result (a query answered while it waited), then it still replays',
     async (file) => {
