@@ -1,7 +1,6 @@
-import { ACK_LINK_LIFETIME_MS, signAckLink } from '../domain/ack-links';
 import { renderEscalationHandOver } from '../notifications/escalation-news-template';
 import { deliverOnce } from './deliver-once';
-import { reportUndelivered, type NotificationDeps } from './notifications';
+import { acknowledgementLink, reportUndelivered, type NotificationDeps } from './notifications';
 import type { CaseNewsRequest, NotificationResult } from './types';
 
 interface WaitingEscalation {
@@ -35,12 +34,6 @@ export async function sendEscalationHandOver(
     )
   ).rows[0];
   if (!e) return { status: 'not_needed', reason: 'the escalation was acknowledged, resolved or moved on' };
-  // The expiry derives from the hand-over's time, so a retry renders the very same link.
-  const expiresAt = new Date(Date.parse(req.at) + ACK_LINK_LIFETIME_MS);
-  const token = signAckLink(
-    { escalationId: e.id, staffId: req.staffId, expiresAt: expiresAt.getTime() },
-    deps.linkSigningKey,
-  );
   const caseUrl = `${deps.publicBaseUrl}/cases/${req.caseId}`;
   const mail = renderEscalationHandOver({
     recipientName: e.full_name,
@@ -50,7 +43,8 @@ export async function sendEscalationHandOver(
     level: req.level ?? 1,
     dueAt: e.due_at,
     raisedAt: e.raised_at,
-    acknowledge: { url: `${deps.publicBaseUrl}/ack/${token}`, expiresAt },
+    // From the hand-over's time, so a retry renders the very same link.
+    acknowledge: acknowledgementLink(deps, e.id, req.staffId, req.at),
     caseUrl,
   });
   const key = [

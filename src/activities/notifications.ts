@@ -250,11 +250,21 @@ async function recordEscalation(
     )
   ).rows[0];
   if (!row || !req.recipientStaffId) return undefined;
-  const expiresAt = new Date(Date.parse(req.scheduledFor) + ACK_LINK_LIFETIME_MS);
-  const token = signAckLink(
-    { escalationId: row.id, staffId: req.recipientStaffId, expiresAt: expiresAt.getTime() },
-    deps.linkSigningKey,
-  );
+  return acknowledgementLink(deps, row.id, req.recipientStaffId, req.scheduledFor);
+}
+
+/**
+ * A recipient's signed link to acknowledge an escalation. The expiry derives from `from` (when the
+ * email was due), so a retried activity renders the very same link.
+ */
+export function acknowledgementLink(
+  deps: Pick<NotificationDeps, 'publicBaseUrl' | 'linkSigningKey'>,
+  escalationId: string,
+  staffId: string,
+  from: string,
+): { url: string; expiresAt: Date } {
+  const expiresAt = new Date(Date.parse(from) + ACK_LINK_LIFETIME_MS);
+  const token = signAckLink({ escalationId, staffId, expiresAt: expiresAt.getTime() }, deps.linkSigningKey);
   return { url: `${deps.publicBaseUrl}/ack/${token}`, expiresAt };
 }
 
