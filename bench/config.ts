@@ -51,6 +51,8 @@ export interface BenchConfig {
     concurrency: number;
     /** Timed calls of each team view and report query, in process. */
     viewRuns: number;
+    /** Rounds each read's calls are split over, the reads taking turns within a round. */
+    rounds: number;
     /** Extra worker processes on the task queue while seeding (stopped before measuring). */
     seedWorkers: number;
     /** Passed to the worker child as WORKER_MAX_CACHED_WORKFLOWS; unset = the SDK's default cache. */
@@ -97,9 +99,11 @@ export function loadBenchConfig(): BenchConfig {
       seedWindow: Math.max(1, int('BENCH_SEED_WINDOW', 2_000)),
       requests: Math.max(10, int('BENCH_SCALE_REQUESTS', 400)),
       concurrency: Math.max(1, int('BENCH_SCALE_CONCURRENCY', 4)),
-      // 100, not 30: with 30 calls the p99 is the single slowest call, and a few-millisecond view's
-      // growth ratio was whichever call a neighbour's work slowed.
-      viewRuns: Math.max(1, int('BENCH_SCALE_VIEW_RUNS', 100)),
+      // 400, as the lists: with 30 calls the p99 is the slowest call and with 100 the 2nd-slowest, and
+      // a few-millisecond view's growth ratio was whichever call a neighbour's work slowed.
+      viewRuns: Math.max(1, int('BENCH_SCALE_VIEW_RUNS', 400)),
+      // Every read's calls in rounds that take turns, so background work lands on all reads alike.
+      rounds: Math.max(1, int('BENCH_SCALE_ROUNDS', 4)),
       seedWorkers: int('BENCH_SEED_WORKERS', 1),
       // An explicit cache, smaller than the larger levels, so memory is seen bounded by it; 0 or
       // "sdk" leaves the SDK's heap-sized default.

@@ -9,7 +9,8 @@ import { startBenchPostgres } from './stack/postgres';
 
 /**
  * How one program manager's reads (the team view's first page, the 90-day report and the case
- * list's first page, each the domain query its page runs) change as the organisation grows around
+ * list's first page, each the domain query its page runs) and its first supervisor's (case list
+ * and team view) change as the organisation grows around
  * a program of constant size: one program of 1,000 open and 200 closed cases with a year of records
  * (bench/oversight-seed.ts), timed; then PROBE_PROGRAMS - 1 more programs like it, timed again.
  * PROBE_EXPLAIN=1 prints each query's plain time and plan (PROBE_FULL=1 the whole plan).
@@ -60,11 +61,16 @@ async function main() {
     );
   const teamPage = () => teamOverviewPage(pool, pm, now, { number: 1 });
   const caseList = () => listCases(pool, pm, { limit: 25 });
+  const supervisor = { ...first.supervisors[0]!, role: 'supervisor' as const };
+  const supervisorList = () => listCases(pool, supervisor, { limit: 25 });
+  const supervisorTeam = () => teamOverviewPage(pool, supervisor, now, { number: 1 });
   const measure = async (tag: string) => {
     await vac();
     await time(`${tag} pm team`, teamPage);
     await time(`${tag} report`, report);
     await time(`${tag} pm case list`, caseList);
+    await time(`${tag} supervisor case list`, supervisorList);
+    await time(`${tag} supervisor team`, supervisorTeam);
   };
   await measure('1 program');
   const more = Number(process.env.PROBE_PROGRAMS ?? 20);
@@ -80,6 +86,8 @@ async function main() {
     await explainAll(pool, report);
     await explainAll(pool, teamPage);
     await explainAll(pool, caseList);
+    await explainAll(pool, supervisorList);
+    await explainAll(pool, supervisorTeam);
   }
   if (process.env.PROBE_HOLD) await new Promise((r) => setTimeout(r, Number(process.env.PROBE_HOLD)));
   await pool.end();
@@ -117,7 +125,7 @@ export async function explainAll(pool: import('pg').Pool, f: () => Promise<unkno
         ? lines
         : lines.filter((l: string) => /Execution Time|Seq Scan|rows=\d{4,}/.test(l))
       )
-        .slice(0, 80)
+        .slice(0, process.env.PROBE_FULL ? undefined : 80)
         .join('\n'),
     );
   }

@@ -366,47 +366,73 @@ async function measureViews(
   const now = new Date();
   const day = (d: Date): string => d.toISOString().slice(0, 10);
   // One call after another, after one warm-up: the database's answer time, as the oversight phase takes it.
-  const runs = (label: string, work: () => Promise<unknown>): Promise<Summary> =>
-    timedSeries(label, { warmUp: 1, count: cfg.viewRuns, concurrency: 1 }, work);
+  const runs = { warmUp: 1, count: cfg.viewRuns, concurrency: 1 };
   const pm = actor(team.programManager, 'program_manager');
-  return {
-    supervisorTeam: await runs('supervisor team view', () =>
-      teamOverviewPage(pool, actor(supervisor, 'supervisor'), now, { number: 1 }),
-    ),
-    programManagerTeam: await runs('program manager team view', () =>
-      teamOverviewPage(pool, pm, now, { number: 1 }),
-    ),
-    programReport90Days: await runs('program report, 90 days', () =>
-      programReport(
-        pool,
-        pm,
-        team.programId,
-        { from: day(new Date(now.getTime() - 90 * 86_400_000)), to: day(now) },
-        now,
-      ),
-    ),
-  };
+  return interleavedSeries('team views and report', cfg.rounds, {
+    supervisorTeam: {
+      ...runs,
+      call: () => teamOverviewPage(pool, actor(supervisor, 'supervisor'), now, { number: 1 }),
+    },
+    programManagerTeam: { ...runs, call: () => teamOverviewPage(pool, pm, now, { number: 1 }) },
+    programReport90Days: {
+      ...runs,
+      call: () =>
+        programReport(
+          pool,
+          pm,
+          team.programId,
+          { from: day(new Date(now.getTime() - 90 * 86_400_000)), to: day(now) },
+          now,
+        ),
+    },
+  });
 }
 
-/** Latencies of `count` calls with `concurrency` in flight, after `warmUp` untimed ones, with a progress bar. */
-async function timedSeries(
+interface Series {
+  call: () => Promise<unknown>;
+  /** Untimed calls before the first round. */
+  warmUp: number;
+  /** Timed calls in all, split evenly over the rounds. */
+  count: number;
+  concurrency: number;
+}
+
+/**
+ * Latencies of several reads, taken in rounds that visit every read in turn. A burst of background
+ * work (a checkpoint, autovacuum, the worker catching up on timers) then falls on every read alike;
+ * with one long series per read it fell on whichever read was running, and that read's p99 (its
+ * 4th-slowest call of 400) moved by 2× from one run to the next.
+ */
+async function interleavedSeries<K extends string>(
   label: string,
-  o: { warmUp: number; count: number; concurrency: number },
-  call: () => Promise<unknown>,
-): Promise<Summary> {
-  await forEachLimited(Array.from({ length: o.warmUp }), o.concurrency, async () => {
-    await call();
-  });
-  const bar = progress(`  ${label}`, o.count);
-  const latencies: number[] = [];
-  await forEachLimited(Array.from({ length: o.count }), o.concurrency, async () => {
-    const started = performance.now();
-    await call();
-    latencies.push(performance.now() - started);
-    bar.tick();
-  });
+  rounds: number,
+  series: Record<K, Series>,
+): Promise<Record<K, Summary>> {
+  const keys = Object.keys(series) as K[];
+  const latencies = new Map<K, number[]>(keys.map((k) => [k, []]));
+  for (const k of keys)
+    await forEachLimited(Array.from({ length: series[k].warmUp }), series[k].concurrency, async () => {
+      await series[k].call();
+    });
+  const total = keys.reduce((n, k) => n + series[k].count, 0);
+  const bar = progress(`  ${label}`, total);
+  for (let round = 0; round < rounds; round++)
+    for (const k of keys) {
+      const { call, count, concurrency } = series[k];
+      // This round's share of the calls: the rounds add up to exactly `count`.
+      const share = Math.floor(((round + 1) * count) / rounds) - Math.floor((round * count) / rounds);
+      await forEachLimited(Array.from({ length: share }), concurrency, async () => {
+        const started = performance.now();
+        await call();
+        latencies.get(k)!.push(performance.now() - started);
+        bar.tick();
+      });
+    }
   bar.done();
-  return rounded(summarize(latencies));
+  return Object.fromEntries(keys.map((k) => [k, rounded(summarize(latencies.get(k)!))])) as Record<
+    K,
+    Summary
+  >;
 }
 
 const rounded = (s: Summary): Summary => ({
@@ -436,29 +462,31 @@ async function measure(
   let errors = 0;
   let detailFallbacks = 0;
   const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
-  const series = (label: string, call: () => Promise<void>): Promise<Summary> =>
-    timedSeries(
-      label,
-      { warmUp: Math.min(20, cfg.requests), count: cfg.requests, concurrency: cfg.concurrency },
-      call,
-    );
-  const list = (label: string, token: () => string) =>
-    series(label, async () => {
+  const series = (call: () => Promise<void>): Series => ({
+    call,
+    warmUp: Math.min(20, cfg.requests),
+    count: cfg.requests,
+    concurrency: cfg.concurrency,
+  });
+  const list = (token: () => string): Series =>
+    series(async () => {
       const res = await callApi(apiUrl, 'GET', '/api/v1/cases?limit=25', token());
       if (res.status !== 200 || res.body.items.length === 0) errors++;
     });
-  const caseloadList = await list('caseload list', () => tokens.get(pick(sample).id)!);
-  const supervisorList = await list('supervisor list', () => tokens.get(overseers.supervisor.id)!);
-  const programList = await list('program manager list', () => tokens.get(overseers.programManager.id)!);
-  const adminList = await list('admin list', () => adminToken);
-  const caseDetail = await series('case detail', async () => {
-    const c = pick(cases);
-    const res = await callApi(apiUrl, 'GET', `/api/v1/cases/${c.id}`, tokens.get(c.case_manager_id)!);
-    if (res.status !== 200) errors++;
-    else if (!res.body.schedule) detailFallbacks++;
+  const reads = await interleavedSeries('lists and case detail', cfg.rounds, {
+    caseloadList: list(() => tokens.get(pick(sample).id)!),
+    supervisorList: list(() => tokens.get(overseers.supervisor.id)!),
+    programList: list(() => tokens.get(overseers.programManager.id)!),
+    adminList: list(() => adminToken),
+    caseDetail: series(async () => {
+      const c = pick(cases);
+      const res = await callApi(apiUrl, 'GET', `/api/v1/cases/${c.id}`, tokens.get(c.case_manager_id)!);
+      if (res.status !== 200) errors++;
+      else if (!res.body.schedule) detailFallbacks++;
+    }),
   });
   return {
-    reads: { caseloadList, supervisorList, programList, adminList, caseDetail },
+    reads,
     detailFallbacks,
     errors,
   };
