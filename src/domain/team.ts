@@ -179,8 +179,10 @@ function pageClause(page: { number: number; size: number } | null): string {
 /**
  * The team's overdue items (running, due before `$2`, of the case manager's kinds `$3`). By case
  * for a supervisor's team and a program manager's small programs: their cases' obligations looked
- * up case by case, so the organisation's other cases cost nothing; by time for an admin and for
- * programs that are most of the organisation (see ProgramReach).
+ * up case by case, so the organisation's other cases cost nothing, and only for cases whose earliest
+ * running obligation is already due (the case row says so): each lookup descends an index as deep
+ * as the whole organisation's obligations, and most cases have nothing overdue. By time for an
+ * admin and for programs that are most of the organisation (see ProgramReach).
  */
 function overdueSql(actor: Actor, reach: ProgramReach): string {
   const columns =
@@ -190,7 +192,7 @@ function overdueSql(actor: Actor, reach: ProgramReach): string {
     ? `SELECT ${columns} FROM cases c CROSS JOIN LATERAL (
          SELECT o.obligation_kind, o.obligation_id, o.due_at FROM case_obligations o
           WHERE o.case_id = c.id AND ${due} OFFSET 0) o
-        WHERE ${openTeamCase(actor, 'team')}`
+        WHERE ${openTeamCase(actor, 'team')} AND c.first_running_due_at < $2`
     : `SELECT ${columns} FROM case_obligations o JOIN cases c ON c.id = o.case_id
         WHERE ${openTeamCase(actor, 'team')} AND ${due}`;
 }

@@ -60,8 +60,10 @@ describe('the schedule projection: one write of the case row, its obligations an
         next_due_kind: string | null;
         overdue_count: number;
         obligations_projected: boolean;
+        first_running_due: string | null;
       }>(
-        `SELECT projection_version::int AS projection_version, next_due_kind, overdue_count, obligations_projected_at IS NOT NULL AS obligations_projected
+        `SELECT projection_version::int AS projection_version, next_due_kind, overdue_count, obligations_projected_at IS NOT NULL AS obligations_projected,
+                to_char(first_running_due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') AS first_running_due
            FROM cases WHERE id = $1`,
         [caseId],
       )
@@ -86,7 +88,7 @@ describe('the schedule projection: one write of the case row, its obligations an
       )
     ).rows.map((r) => r.decision_key);
 
-  it('when a projection is written, then the case row and exactly its open obligations are recorded', async () => {
+  it('when a projection is written, then the case row (with its earliest running due time) and exactly its open obligations are recorded', async () => {
     const team = await createTeam(db.pool);
     const { id } = await createCaseRow(db.pool, team);
     await expect(
@@ -95,6 +97,8 @@ describe('the schedule projection: one write of the case row, its obligations an
           obligations: [
             obligation('initial-assessment', '2027-01-10T09:00:00.000Z'),
             obligation('plan', '2027-01-05T09:00:00.000Z', { kind: 'service_plan' }),
+            // Paused (the case on hold): owed, but its clock does not run, so it is never overdue.
+            obligation('referral', '2027-01-02T09:00:00.000Z', { kind: 'referral_response', running: false }),
           ],
         }),
       ),
@@ -104,10 +108,12 @@ describe('the schedule projection: one write of the case row, its obligations an
       next_due_kind: 'initial_assessment:reminder',
       overdue_count: 0,
       obligations_projected: true,
+      first_running_due: '2027-01-05T09:00Z',
     });
     expect(await obligationsOf(id)).toEqual([
       { id: 'initial-assessment', dueAt: '2027-01-10T09:00:00.000Z', level: 0 },
       { id: 'plan', dueAt: '2027-01-05T09:00:00.000Z', level: 0 },
+      { id: 'referral', dueAt: '2027-01-02T09:00:00.000Z', level: 0 },
     ]);
   });
 
@@ -131,7 +137,7 @@ describe('the schedule projection: one write of the case row, its obligations an
         ],
       }),
     );
-    expect((await rowOf(id)).overdue_count).toBe(1);
+    expect(await rowOf(id)).toMatchObject({ overdue_count: 1, first_running_due: '2027-01-11T09:00Z' });
     expect(await obligationsOf(id)).toEqual([
       { id: 'b', dueAt: '2027-01-11T09:00:00.000Z', level: 1 },
       { id: 'c', dueAt: '2027-01-12T09:00:00.000Z', level: 0 },
@@ -146,6 +152,7 @@ describe('the schedule projection: one write of the case row, its obligations an
       projection(id, 2, { status: 'closed', nextDueAt: null, nextDueKind: null, obligations: [] }),
     );
     expect(await obligationsOf(id)).toEqual([]);
+    expect((await rowOf(id)).first_running_due).toBeNull();
   });
 
   it('when an older projection arrives after a newer one, then it changes nothing but its decisions are still recorded once', async () => {
@@ -163,6 +170,7 @@ describe('the schedule projection: one write of the case row, its obligations an
     await project(stale);
     expect((await rowOf(id)).projection_version).toBe(5);
     expect((await rowOf(id)).next_due_kind).toBe('initial_assessment:reminder');
+    expect((await rowOf(id)).first_running_due).toBe('2027-02-01T09:00Z');
     expect(await obligationsOf(id)).toEqual([{ id: 'new', dueAt: '2027-02-01T09:00:00.000Z', level: 0 }]);
     expect(await decisionKeysOf(id)).toEqual(['old/opened']);
   });
@@ -177,13 +185,14 @@ describe('the schedule projection: one write of the case row, its obligations an
       projection_version: 2,
       overdue_count: 2,
       obligations_projected: true,
+      first_running_due: '2027-01-10T09:00Z',
     });
     expect(await obligationsOf(id)).toEqual([{ id: 'a', dueAt: '2027-01-10T09:00:00.000Z', level: 0 }]);
 
     const fresh = await createCaseRow(db.pool, team);
     const { obligations: _none2, ...first } = projection(fresh.id, 1);
     await project(first);
-    expect((await rowOf(fresh.id)).obligations_projected).toBe(false);
+    expect(await rowOf(fresh.id)).toMatchObject({ obligations_projected: false, first_running_due: null });
   });
 
   it('when the case row does not exist (intake not committed), then nothing is written and it says so', async () => {
