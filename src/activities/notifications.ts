@@ -59,6 +59,8 @@ interface CaseRow {
   case_manager_name: string;
   case_manager_email: string;
   supervisor_name: string;
+  case_manager_id: string;
+  supervisor_id: string;
 }
 
 interface RecipientRow {
@@ -97,7 +99,7 @@ async function findCaseRow(pool: Pool, caseId: string): Promise<CaseRow | undefi
       `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
               coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
               cm.full_name AS case_manager_name, cm.email AS case_manager_email,
-              sv.full_name AS supervisor_name
+              sv.full_name AS supervisor_name, c.case_manager_id, c.supervisor_id
          FROM cases c
          JOIN clients cl ON cl.id = c.client_id
          JOIN programs p ON p.id = c.program_id
@@ -139,12 +141,16 @@ async function findReferral(pool: Pool, req: CaseNotificationRequest): Promise<R
   ).rows[0];
 }
 
-/** Which task a task reminder is about: its words and its assignee's name. */
-async function findTask(pool: Pool, req: CaseNotificationRequest): Promise<TaskMention | undefined> {
+/** Which task a task reminder is about: its words and its assignee (name for the email, id to compare). */
+async function findTask(
+  pool: Pool,
+  req: CaseNotificationRequest,
+): Promise<(TaskMention & { assigneeId: string }) | undefined> {
   if (obligationSpec(req.obligationKind).about !== 'task' || !req.subjectId) return undefined;
   return (
-    await pool.query<TaskMention>(
-      `SELECT t.what, s.full_name AS "assigneeName" FROM case_tasks t JOIN staff s ON s.id = t.assignee_id
+    await pool.query<TaskMention & { assigneeId: string }>(
+      `SELECT t.what, s.full_name AS "assigneeName", t.assignee_id AS "assigneeId"
+         FROM case_tasks t JOIN staff s ON s.id = t.assignee_id
         WHERE t.id = $1 AND t.case_id = $2`,
       [req.subjectId, req.caseId],
     )
@@ -320,6 +326,12 @@ export function createSendCaseNotification(deps: NotificationDeps) {
     const acknowledge = isEscalationStep(req.step) ? await recordEscalation(deps, req) : undefined;
     const referral = await findReferral(deps.pool, req);
     const task = await findTask(deps.pool, req);
+    const owner = obligationSpec(req.obligationKind).owner;
+    // The supervisor's own work (their task, a case they carry): its escalation passes them by.
+    const doerIsSupervisor =
+      owner === 'assignee'
+        ? task?.assigneeId === caseRow.supervisor_id
+        : owner === 'case_manager' && caseRow.case_manager_id === caseRow.supervisor_id;
     // The page where the obligation is met: the email's first link, and its digest line's.
     const workPath = pathForObligation({
       kind: req.obligationKind,
@@ -345,7 +357,8 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       caseUrl: `${deps.publicBaseUrl}/cases/${req.caseId}`,
       workUrl: `${deps.publicBaseUrl}${workPath}`,
       ...(referral ? { referral } : {}),
-      ...(task ? { task } : {}),
+      ...(task ? { task: { what: task.what, assigneeName: task.assigneeName } } : {}),
+      ...(doerIsSupervisor ? { doerIsSupervisor } : {}),
       ...(deps.agency ? { agency: deps.agency } : {}),
       ...(acknowledge ? { acknowledge } : {}),
       ...(answer ? { answer } : {}),

@@ -1,4 +1,4 @@
-import { ladderSteps, type LadderStep, type LadderStepKind } from './ladder';
+import { ladderSteps, type LadderShape, type LadderStep, type LadderStepKind } from './ladder';
 import {
   escalationLevelOf,
   isEscalationStep,
@@ -49,6 +49,13 @@ export interface ScheduleState {
    * (src/core/release-spread.ts). Absent on cases started without a spread: they leave at the start.
    */
   releaseOffsetMinutes?: number;
+  /**
+   * The supervisor's own late work does not escalate to themselves: when the case's supervisor is
+   * the one who owes it (a task assigned to them, a case they carry), its escalation goes to the
+   * program manager instead, at the supervisor's time, as the last rung. Set on runs past patch
+   * 'escalation-passes-doer'; older runs escalate to the supervisor, themselves included.
+   */
+  escalationPassesDoer?: boolean;
   obligations: Obligation[];
   decisions: Decision[];
 }
@@ -120,6 +127,36 @@ function keepLadderOrder(ladder: PlannedStep[]): void {
   }
 }
 
+/** Whose work the obligation is, by id: whom its own reminders go to (none for a client's or nobody's). */
+function doerOf(state: ScheduleState, o: Obligation, shape: LadderShape): string | undefined {
+  if (shape.remindTo === 'case_manager') return state.caseManagerId;
+  if (shape.remindTo === 'assignee') return o.assigneeId;
+  return undefined;
+}
+
+/**
+ * The escalation to the supervisor, passed on to the program manager when the supervisor is the
+ * one whose work is late (see ScheduleState.escalationPassesDoer); any other step as it is. With no
+ * program manager to pass it to, it stays with the supervisor: someone still hears of it.
+ */
+function escalationPastDoer(
+  state: ScheduleState,
+  o: Obligation,
+  shape: LadderShape,
+  s: LadderStep,
+): LadderStep {
+  if (
+    !state.escalationPassesDoer ||
+    s.kind !== 'escalate_supervisor' ||
+    // Already escalated to the supervisor (before this rule): the program manager's follow-up stands.
+    o.sent.includes(s.id) ||
+    !state.programManagerId ||
+    doerOf(state, o, shape) !== state.supervisorId
+  )
+    return s;
+  return { ...s, kind: 'escalate_program_manager', id: 'escalate_program_manager', to: 'program_manager' };
+}
+
 /** Every unsent step of every open obligation that is running, in the order they will leave. */
 export function pendingSteps(state: ScheduleState): PlannedStep[] {
   const steps: PlannedStep[] = [];
@@ -131,12 +168,9 @@ export function pendingSteps(state: ScheduleState): PlannedStep[] {
   for (const o of state.obligations) {
     if (!isOpen(o) || !runsWhileClosing(state, o)) continue;
     const ladder: PlannedStep[] = [];
-    for (const s of ladderSteps(
-      o.dueAt,
-      state.policy.ladder,
-      o.openedAt,
-      ladderShape(o.kind, state.policy),
-    )) {
+    const shape = ladderShape(o.kind, state.policy);
+    for (const step of ladderSteps(o.dueAt, state.policy.ladder, o.openedAt, shape)) {
+      const s = escalationPastDoer(state, o, shape, step);
       if (!o.sent.includes(s.id) && !o.skipped.includes(s.id)) ladder.push(plan(s, o));
     }
     if (state.releaseOffsetMinutes) keepLadderOrder(ladder);

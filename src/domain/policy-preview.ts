@@ -105,6 +105,8 @@ function scheduleStateOf(c: PreviewCase, under: PolicyUnderTest, onlyRunning: bo
     calendar: under.calendar,
     zones: c.zones,
     ...(c.releaseOffsetMinutes ? { releaseOffsetMinutes: c.releaseOffsetMinutes } : {}),
+    // As runs since patch 'escalation-passes-doer' escalate (see projected-schedule.ts).
+    escalationPassesDoer: true,
     obligations: c.obligations
       .filter((o) => !onlyRunning || o.running)
       .map((o) =>

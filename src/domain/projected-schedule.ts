@@ -202,6 +202,9 @@ function upcomingSteps(row: ProjectionRow): NonNullable<CaseSchedule['upcoming']
     calendar: { timeZone: row.time_zone, holidays: row.holidays },
     zones: row.zones,
     releaseOffsetMinutes: row.release_offset_minutes,
+    // As every run since patch 'escalation-passes-doer' (a run started before it, until it continues
+    // as new, still escalates a supervisor's own work to them).
+    escalationPassesDoer: true,
     obligations,
     decisions: [],
   };

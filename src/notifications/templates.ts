@@ -42,6 +42,11 @@ export interface CaseMailContext {
   answer?: { url: string; expiresAt: Date };
   /** Task reminders: what the task is (staff-written case detail) and who it is assigned to. */
   task?: TaskMention;
+  /**
+   * The work is the case's supervisor's own (a task assigned to them, a case they carry): its
+   * escalation goes past them to the program manager, and the reminders say so.
+   */
+  doerIsSupervisor?: boolean;
 }
 
 export interface TaskMention {
@@ -202,8 +207,10 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
   const what = obligationTopic(ctx.obligationKind, ctx.referral, ctx.task);
   const whatLower = `${spec.label.toLowerCase()}${which}`;
   const client = clientLabel(ctx);
-  // Approvals are the supervisor's own work, so their escalation skips straight to the program manager.
+  // Approvals are the supervisor's own work, so their escalation skips straight to the program
+  // manager; so does any other work that is theirs (their own task, a case they carry).
   const ownerIsSupervisor = spec.owner === 'supervisor';
+  const supervisorsOwn = ownerIsSupervisor || ctx.doerIsSupervisor === true;
   // Whose work it is, by name: a task's assignee, or the case manager who carries the case.
   const doer = spec.owner === 'assignee' && ctx.task ? ctx.task.assigneeName : ctx.caseManagerName;
   const due = formatWhen(ctx.dueAt, ctx.recipientTimeZone);
@@ -227,8 +234,10 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
       lead = `${what} for ${caseLine} (${client.label}) has been overdue since ${due}. This is reminder ${ctx.n}.`;
       alsoTold = {
         program_manager: 'The program manager is told if it stays overdue.',
-        supervisor:
-          spec.owner === 'assignee'
+        // The supervisor's own work: its escalation passes them by, to the program manager.
+        supervisor: ctx.doerIsSupervisor
+          ? 'The program manager is told if it stays overdue.'
+          : spec.owner === 'assignee'
             ? `The case's supervisor, ${ctx.supervisorName}, is told if it stays overdue.`
             : `Your supervisor, ${ctx.supervisorName}, is told if it stays overdue.`,
         nobody: 'Nobody else has been told.',
@@ -252,7 +261,7 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
       alsoTold = `${ctx.caseManagerName} has had reminders. The program manager is told if this is not acknowledged.`;
       break;
     case 'escalate_program_manager':
-      if (ownerIsSupervisor) {
+      if (supervisorsOwn) {
         subject = `Escalation: ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
         lead = `${what} for ${caseLine} (${client.label}) in ${ctx.programName} has been waiting for ${ctx.supervisorName} since ${due}.`;
         alsoTold = `${ctx.supervisorName} (supervisor) has had reminders.`;

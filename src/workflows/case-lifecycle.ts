@@ -72,6 +72,8 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
     (input.imported ? importedCaseState(input, input.imported) : initialCaseState(input));
   const schedule = (): CaseSchedule => buildSchedule(input.caseId, state, Date.now(), state.version);
   const inForce = patchesInForce();
+  // Decided at the run's start (the patch is asked there); a carried state takes this run's answer.
+  if (inForce(PATCHES.escalationPassesDoer)) state.escalationPassesDoer = true;
   const projector = createProjector(input, state, schedule, inForce);
   // Handlers first, so no message that arrives with the first task is dropped.
   registerCaseHandlers(state, {

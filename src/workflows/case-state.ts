@@ -55,6 +55,8 @@ export interface CaseState {
   zones: Record<string, string>;
   /** Minutes after the working start at which reminders held by quiet hours leave (src/core/release-spread.ts). */
   releaseOffsetMinutes?: number;
+  /** The supervisor's own late work escalates past them (patch 'escalation-passes-doer'; ScheduleState). */
+  escalationPassesDoer?: boolean;
   obligations: Obligation[];
   /** Numbers recurring obligations (service-plan-2, reassessment-3...). */
   seq: number;

@@ -48,10 +48,19 @@ export const PATCHES = {
    * start of a run, like every patch after 'patches-decided-at-start'.
    */
   appointmentTimesFixed: 'appointment-times-fixed',
+  /**
+   * A supervisor's own overdue work (their task, a case they carry) escalates to the program
+   * manager, not to themselves (ScheduleState.escalationPassesDoer; 2026-12-05). Asked at the start
+   * of a run.
+   */
+  escalationPassesDoer: 'escalation-passes-doer',
 } as const;
 
 /**
  * Patches newer than 'patches-decided-at-start': a run past that one asks each of them once, at its
  * start, right after it (so their markers too precede any local activity); older runs never do.
  */
-export const ASKED_AT_START: readonly string[] = [PATCHES.appointmentTimesFixed];
+export const ASKED_AT_START: readonly string[] = [
+  PATCHES.appointmentTimesFixed,
+  PATCHES.escalationPassesDoer,
+];

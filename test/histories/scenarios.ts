@@ -772,6 +772,28 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 20 (patch 'escalation-passes-doer', asked at the start): a task the supervisor
+    // assigned to themselves climbs its ladder; its escalation goes to the program manager at the
+    // supervisor's time, once, and the task is marked done after.
+    name: 'v20-escalation-passes-doer',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      const own = await addTask(
+        { pool, workflows },
+        team.supervisor,
+        caseId,
+        { what: 'Recorded own task', assigneeId: team.supervisor.id, dueAt: new Date((await now()).getTime() + 6 * DAY).toISOString() },
+        await now(),
+      );
+      await env.sleep(16 * DAY);
+      await closeTask({ pool, workflows }, team.supervisor, caseId, own.id, { outcome: 'done' }, await now());
+      await env.sleep(3 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
 
 /** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */

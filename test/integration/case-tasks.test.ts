@@ -137,6 +137,69 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
     );
   });
 
+  it("when the task is the supervisor's own, then its reminders go to them and its escalation past them to the program manager, once, at the supervisor's time", async () => {
+    const { env, smtp, db, api } = stack;
+    const team = await createTeam(db.pool);
+    const t0 = await startOn(env, 'Mon', '10:00');
+    const { caseId, base } = await intake(team);
+
+    const added = await addTask(base, team.supervisor.token, {
+      what: 'Review the housing application',
+      assigneeId: team.supervisor.id,
+      dueAt: new Date(onTheHour(t0, 10)).toISOString(),
+    });
+    expect(added.status).toBe(201);
+    const taskId = added.body.id as string;
+
+    await skipTo(env, onTheHour(t0, 18, 0.5));
+    const done = await api.call('POST', `${base}/tasks/${taskId}/done`, team.supervisor.token, {});
+    expect(done.status).toBe(200);
+    await skipTo(env, t0 + 60 * DAY);
+
+    const taskMail = sentMail(smtp, caseId, t0).filter((m) => m.obligation === `task-${taskId}`);
+    expect(taskMail.map(({ obligation: _o, ...m }) => m)).toEqual([
+      {
+        to: team.supervisor.email,
+        when: 'd7 Mon 10:00',
+        subject: expect.stringMatching(/^Task "Review the housing application" due \w{3}, /),
+      },
+      {
+        to: team.supervisor.email,
+        when: 'd10 Thu 10:00',
+        subject: 'Task "Review the housing application" due now',
+      },
+      {
+        to: team.supervisor.email,
+        when: 'd14 Mon 08:00',
+        subject: 'Task "Review the housing application" overdue 3 days',
+      },
+      // The supervisor's time, but not to the supervisor: the program manager hears of it, and only once.
+      {
+        to: team.programManager.email,
+        when: 'd15 Tue 10:00',
+        subject: 'Escalation: task "Review the housing application" overdue 5 days',
+      },
+      {
+        to: team.supervisor.email,
+        when: 'd16 Wed 10:00',
+        subject: 'Task "Review the housing application" overdue 6 days',
+      },
+    ]);
+    const overdue = caseMessages(smtp, caseId).find((m) => /overdue 3 days/.test(m.subject));
+    expect(overdue?.text).toContain('Who else knows: The program manager is told if it stays overdue.');
+    const escalation = caseMessages(smtp, caseId).find((m) => m.to[0] === team.programManager.email);
+    expect(escalation?.text).toContain(`has been waiting for ${team.supervisor.fullName} since`);
+    expect(escalation?.text).toContain(
+      `Who else knows: ${team.supervisor.fullName} (supervisor) has had reminders.`,
+    );
+    // The escalation is recorded once, to the program manager, at the top level.
+    const recorded = await db.pool.query<{ level: number; recipient_id: string }>(
+      'SELECT level, recipient_id FROM escalations WHERE case_id = $1 AND obligation_id = $2',
+      [caseId, `task-${taskId}`],
+    );
+    expect(recorded.rows).toEqual([{ level: 2, recipient_id: team.programManager.id }]);
+  });
+
   it('when a task is cancelled after it fell due, then nothing more is sent for it, and another task on the case runs on', async () => {
     const { env, smtp, db, api } = stack;
     const team = await createTeam(db.pool);

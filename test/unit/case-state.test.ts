@@ -688,3 +688,59 @@ describe('news of requests and decisions (patch decisions-told)', () => {
     expect(silent.obligations).toEqual(told.obligations);
   });
 });
+
+describe("escalation past the supervisor's own work (patch 'escalation-passes-doer')", () => {
+  /** A case the supervisor carries themselves (older cases may be), on a run past the patch or not. */
+  const carriedBySupervisor = (passes: boolean, programManagerId?: string | null): CaseState => {
+    const s = newCase('2027-01-11T10:00:00Z');
+    s.caseManagerId = s.supervisorId;
+    if (programManagerId === null) delete s.programManagerId;
+    if (passes) s.escalationPassesDoer = true;
+    return s;
+  };
+  const escalations = (s: CaseState) =>
+    pendingSteps(s)
+      .filter((p) => p.obligation.id === 'initial-assessment' && p.kind.startsWith('escalate'))
+      .map((p) => ({ kind: p.kind, to: recipientId(s, p.to, p.obligation), at: iso(p.at) }));
+  const supervisorTime = escalations(newCase('2027-01-11T10:00:00Z'))[0]!.at;
+
+  it('when the supervisor carries the case, then its escalation goes to the program manager at the time it would have gone to them, and no second one follows', () => {
+    const s = carriedBySupervisor(true);
+    expect(escalations(s)).toEqual([{ kind: 'escalate_program_manager', to: 'pm-1', at: supervisorTime }]);
+    // Sent: the escalation is at the top rung, so no follow-up to the program manager is planned.
+    const step = pendingSteps(s).find((p) => p.kind === 'escalate_program_manager')!;
+    find(s, 'initial-assessment').sent.push(step.id);
+    find(s, 'initial-assessment').escalation = { level: 2, raisedAt: step.sendAt };
+    expect(escalations(s)).toEqual([]);
+  });
+
+  it('when the program has no manager, then the escalation stays with the supervisor: someone still hears of it', () => {
+    expect(escalations(carriedBySupervisor(true, null))).toEqual([
+      { kind: 'escalate_supervisor', to: 'sup-1', at: supervisorTime },
+    ]);
+  });
+
+  it('when the run is older than the patch, then the supervisor is escalated to, as before', () => {
+    expect(escalations(carriedBySupervisor(false))).toEqual([
+      { kind: 'escalate_supervisor', to: 'sup-1', at: supervisorTime },
+    ]);
+  });
+
+  it('when a case manager carries the case, then the escalation goes to the supervisor', () => {
+    const s = newCase('2027-01-11T10:00:00Z');
+    s.escalationPassesDoer = true;
+    expect(escalations(s)).toEqual([{ kind: 'escalate_supervisor', to: 'sup-1', at: supervisorTime }]);
+  });
+
+  it('when the supervisor was already escalated to before the patch, then the follow-up to the program manager stands and nothing is sent twice', () => {
+    const s = carriedBySupervisor(true);
+    const o = find(s, 'initial-assessment');
+    const raisedAt = Date.parse(supervisorTime);
+    o.sent.push('escalate_supervisor');
+    o.escalation = { level: 1, raisedAt };
+    const planned = escalations(s);
+    expect(planned).toHaveLength(1);
+    expect(planned[0]).toMatchObject({ kind: 'escalate_program_manager', to: 'pm-1' });
+    expect(Date.parse(planned[0]!.at)).toBeGreaterThan(raisedAt);
+  });
+});

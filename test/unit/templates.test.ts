@@ -154,6 +154,19 @@ describe('email templates', () => {
     },
   );
 
+  it("when the late work is the supervisor's own, then its reminders say the program manager is told, and the program manager reads whom it waits for", () => {
+    const own = { ...base, caseManagerName: 'Sam Supervisor', doerIsSupervisor: true };
+    expect(renderCaseMail(own).text).toContain(
+      'Who else knows: The program manager is told if it stays overdue.',
+    );
+    expect(renderCaseMail(base).text).toContain('Who else knows: Your supervisor, Sam Supervisor, is told');
+    const escalation = renderCaseMail({ ...own, step: 'escalate_program_manager', n: 0 });
+    expect(escalation.subject).toBe('Escalation: reassessment overdue 3 days — case C-1042');
+    expect(escalation.text).toContain('in Housing First has been waiting for Sam Supervisor since');
+    expect(escalation.text).toContain('Who else knows: Sam Supervisor (supervisor) has had reminders.');
+    expect(escalation.text).not.toContain('not been acknowledged');
+  });
+
   it('when an escalation carries an acknowledgement link, then both forms show it and its expiry', () => {
     const mail = renderCaseMail({
       ...base,
