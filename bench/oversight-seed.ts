@@ -175,15 +175,6 @@ export async function seedOversightRecords(
         WHERE c.program_id = $1 AND c.status <> 'closed'`,
       [team.programId],
     );
-    // The case row's earliest running due time, as the projection writes it with the obligations.
-    await db.query(
-      `UPDATE cases c SET first_running_due_at = o.first_due_at
-         FROM (SELECT case_id, min(due_at) AS first_due_at FROM case_obligations
-                WHERE running AND case_id IN (SELECT id FROM cases WHERE program_id = $1)
-                GROUP BY case_id) o
-        WHERE o.case_id = c.id`,
-      [team.programId],
-    );
     await db.query(
       `INSERT INTO escalations (case_id, obligation_id, obligation_kind, level, recipient_id, due_at, raised_at,
                                 acknowledged_at, acknowledged_by)

@@ -31,9 +31,8 @@ export function createProjectCaseSchedule(deps: { pool: Pool }) {
 
 /**
  * $9 is NULL for workflows that project no obligations (generation 1, or before
- * 'obligations-projected'): their rows, obligations_projected_at and first_running_due_at are left
- * as they are. Otherwise first_running_due_at is the earliest due time among the running
- * obligations written here, so it always agrees with case_obligations (the team view trusts it).
+ * 'obligations-projected'): their rows and obligations_projected_at are left as they are. The case
+ * row's first_running_due_at follows the obligations by trigger (migration 1733300000005).
  * Decisions are recorded whenever the case exists, even when a newer projection already landed:
  * a retried activity writes each once (unique key).
  */
@@ -43,9 +42,6 @@ WITH applied AS (
      SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
          escalation_level = $6, projection_version = $7, release_offset_minutes = $8,
          obligations_projected_at = CASE WHEN $9::jsonb IS NULL THEN obligations_projected_at ELSE now() END,
-         first_running_due_at = CASE WHEN $9::jsonb IS NULL THEN first_running_due_at
-           ELSE (SELECT min((o ->> 'due_at')::timestamptz) FROM jsonb_array_elements($9::jsonb) o
-                  WHERE (o ->> 'running')::boolean) END,
          schedule_updated_at = now(), updated_at = now()
    WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $7)
   RETURNING id

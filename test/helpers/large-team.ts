@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import { insertObligation } from './case-obligations';
 import { createCaseRow, createProgram, createStaff, type StaffFixture } from './fixtures';
 
 /**
@@ -24,12 +23,11 @@ export async function seedLargeTeam(
     const c = await createCaseRow(pool, { programId, caseManager: cm, supervisor });
     if (i === members - 1) {
       behind = cm;
-      await insertObligation(pool, {
-        caseId: c.id,
-        id: 'initial_assessment',
-        kind: 'initial_assessment',
-        dueAt: new Date(now.getTime() - 86_400_000),
-      });
+      await pool.query(
+        `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running)
+         VALUES ($1, 'initial_assessment', 'initial_assessment', $2, true)`,
+        [c.id, new Date(now.getTime() - 86_400_000)],
+      );
     }
   }
   return { programManager, behind: behind! };

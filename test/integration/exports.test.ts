@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { exportCaseload, type CaseExportRow } from '../../src/domain/case-export';
 import { startTestApi, type TestApi } from '../helpers/api';
-import { insertObligation } from '../helpers/case-obligations';
 import { csvBytes, parseCsv, UTF8_BOM_BYTES } from '../helpers/csv';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
@@ -88,7 +87,11 @@ describe('CSV exports: caseload, program schedule and report tables', () => {
       await open(key, cm, sup, { givenName, familyName }, set);
 
     const obligation = (key: string, id: string, kind: string, dueAt: string, assignee?: string) =>
-      insertObligation(pool, { caseId: ids[key]!, id, kind, dueAt, assigneeId: assignee ?? null });
+      pool.query(
+        `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running, assignee_id)
+         VALUES ($1, $2, $3, $4, true, $5)`,
+        [ids[key], id, kind, dueAt, assignee ?? null],
+      );
     await obligation('c1', 'initial-assessment-1', 'initial_assessment', '2026-11-30T15:00:00Z');
     await obligation('c1', 'task-2', 'task', '2026-12-10T14:30:00Z', sup1.id);
     await obligation('c2', 'reassessment-3', 'reassessment', '2026-12-05T09:00:00Z');
@@ -429,9 +432,8 @@ describe('CSV exports: caseload, program schedule and report tables', () => {
            INSERT INTO clients (given_name, family_name)
            SELECT 'Bulk', 'Client ' || g FROM generate_series(1, $4::int) g RETURNING id
          ), c AS (
-           INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, status, obligations_projected_at,
-                              first_running_due_at)
-           SELECT id, $1, $2, $3, 'active', now(), '2027-01-01T00:00:00Z' FROM cl RETURNING id
+           INSERT INTO cases (client_id, program_id, case_manager_id, supervisor_id, status, obligations_projected_at)
+           SELECT id, $1, $2, $3, 'active', now() FROM cl RETURNING id
          )
          INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running)
          SELECT id, 'reassessment-1', 'reassessment', '2027-01-01T00:00:00Z', true FROM c`,

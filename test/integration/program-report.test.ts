@@ -2,7 +2,6 @@ import type { Pool } from 'pg';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../src/core/errors';
 import { programReport, type ProgramReport } from '../../src/domain/program-report';
 import { createProgram, createProvider, createStaff, type StaffFixture } from '../helpers/fixtures';
-import { insertObligation } from '../helpers/case-obligations';
 import { startTestStack, type TestStack } from '../helpers/stack';
 import { signInCookie } from '../helpers/web-session';
 import { parseCsv } from '../helpers/csv';
@@ -165,7 +164,10 @@ describe('Program outcomes report', () => {
     );
 
   const obligation = (caseId: string, kind: string, dueAt: string, running = true) =>
-    insertObligation(pool, { caseId, id: `${kind}-${++decision}`, kind, dueAt: t(dueAt), running });
+    pool.query(
+      `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, due_at, running) VALUES ($1, $2, $3, $4, $5)`,
+      [caseId, `${kind}-${++decision}`, kind, t(dueAt), running],
+    );
 
   let harbor: { id: string };
   let formula: { id: string };

@@ -2,7 +2,6 @@ import { approvalQueue } from '../../src/domain/approvals';
 import { escalationOverview } from '../../src/domain/escalations';
 import { teamMember, teamOverview, teamOverviewPage } from '../../src/domain/team';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { insertObligation } from '../helpers/case-obligations';
 import { createCaseRow, createProgram, createStaff, type StaffFixture } from '../helpers/fixtures';
 
 const HOUR = 3_600_000;
@@ -36,7 +35,11 @@ describe('the team overview, escalations and approvals queue over a seeded team'
     dueAt: Date,
     opts: { running?: boolean; subjectId?: string } = {},
   ): Promise<void> {
-    await insertObligation(db.pool, { caseId, id, kind, dueAt, ...opts });
+    await db.pool.query(
+      `INSERT INTO case_obligations (case_id, obligation_id, obligation_kind, subject_id, due_at, running)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [caseId, id, kind, opts.subjectId ?? null, dueAt, opts.running ?? true],
+    );
   }
 
   async function escalation(
