@@ -126,8 +126,10 @@ const OBLIGATIONS_SQL = `LEFT JOIN LATERAL (
        ) d ON true`;
 
 /**
- * The filters that need the case alone (and its client `cl` for a search): every filter but
- * overdue. Without `search`, the search ($9, $10) must be null and `cl` need not be joined.
+ * Every filter, over the case alone (and its client `cl` for a search). Overdue reads the case
+ * row's earliest running due time (kept by trigger with case_obligations), the same answer as
+ * counting its running obligations past due, without reading them. Without `search`, the search
+ * ($9, $10) must be null and `cl` need not be joined.
  */
 function caseFiltersSql(actor: Actor, search = true): string {
   const searched = search
@@ -144,12 +146,12 @@ function caseFiltersSql(actor: Actor, search = true): string {
         AND ($3::uuid IS NULL OR c.supervisor_id = $3)
         AND ($4::uuid IS NULL OR c.program_id = $4)
         AND ($5::text IS NULL OR c.status = $5 OR ($5 = 'open' AND c.status <> 'closed'))
+        AND ($6::boolean IS NULL
+             OR (CASE WHEN c.obligations_projected_at IS NULL THEN c.overdue_count > 0
+                      ELSE coalesce(c.first_running_due_at < $8, false) END) = $6)
         AND ($7::text IS NULL OR c.risk_level = $7)
         AND ${searched}`;
 }
-
-const OVERDUE_FILTER_SQL = `($6::boolean IS NULL
-             OR (CASE WHEN c.obligations_projected_at IS NULL THEN c.overdue_count ELSE d.overdue END > 0) = $6)`;
 
 /**
  * The case list's source and filters as SQL: who may see which case (visibleCasesSql, parameter
@@ -168,8 +170,7 @@ export function caseListSql(
        JOIN programs p ON p.id = c.program_id
        JOIN clients cl ON cl.id = c.client_id
        ${OBLIGATIONS_SQL}`,
-    where: `${caseFiltersSql(actor)}
-        AND ${OVERDUE_FILTER_SQL}`,
+    where: caseFiltersSql(actor),
     orderBy: ORDER_BY[f.sort ?? 'newest'],
     params: [
       actor.id,
@@ -191,11 +192,11 @@ const ORDERS_OF_THE_CASE_ALONE: readonly CaseSort[] = ['newest', 'reference'];
 
 /**
  * The statement that chooses a page of the list, and what each case on it needs beside it.
- * When neither the order nor a filter needs the cases' obligations, the page is chosen from the
- * cases alone and only its cases read their obligations, programs and clients: one page's worth of
- * index lookups instead of one per visible case (a supervisor's list read 600 of each for a page of
- * 25, and each lookup descends an index that deepens as the organisation grows). Otherwise the one
- * statement caseListSql describes. Both give the same rows in the same order.
+ * When the order does not need the cases' obligations, the page is chosen from the cases alone and
+ * only its cases read their obligations, programs and clients: one page's worth of index lookups
+ * instead of one per visible case (a supervisor's list read 600 of each for a page of 25, and each
+ * lookup descends an index that deepens as the organisation grows). Otherwise the one statement
+ * caseListSql describes. Both give the same rows in the same order.
  */
 function casePageSql(actor: Actor, f: CaseFilter & { sort: CaseSort }, paged: boolean): string {
   const list = caseListSql(actor, f);
@@ -205,20 +206,18 @@ function casePageSql(actor: Actor, f: CaseFilter & { sort: CaseSort }, paged: bo
             to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_time`;
   const total = paged ? 'count(*) OVER ()' : 'NULL::bigint';
   const afterCursor = '($11::timestamptz IS NULL OR (c.created_at, c.id) < ($11, $12::uuid))';
-  if (f.overdue !== undefined || !ORDERS_OF_THE_CASE_ALONE.includes(f.sort))
+  if (!ORDERS_OF_THE_CASE_ALONE.includes(f.sort))
     return `SELECT ${columns}, ${total} AS total
        FROM ${list.from}
       WHERE ${list.where}
         AND ${afterCursor}
       ORDER BY ${list.orderBy}
       LIMIT $13 OFFSET $14`;
-  // $6 (overdue) is null on this path; it is named so the statement still types every parameter.
   const search = Boolean(f.q?.trim());
   return `WITH page AS MATERIALIZED (
        SELECT c.id, ${total} AS total
          FROM ${visibleCasesSource(actor, 1)} c ${search ? 'JOIN clients cl ON cl.id = c.client_id' : ''}
         WHERE ${caseFiltersSql(actor, search)}
-          AND $6::boolean IS NULL
           AND ${afterCursor}
         ORDER BY ${list.orderBy}
         LIMIT $13 OFFSET $14)

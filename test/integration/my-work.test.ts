@@ -327,6 +327,11 @@ describe('My work and the caseload', () => {
       expect(ids(await list(token, `sort=reference&programId=${f.secondProgram}`))).toEqual([f.later.id]);
       // Overdue means a running obligation past its due time: the paused one on hold does not count.
       expect(ids(await list(token, 'sort=reference&overdue=true'))).toEqual([f.overdueHigh.id]);
+      // Not overdue: every other case, one that owes nothing (closed) included; newest first agrees.
+      expect(ids(await list(token, 'sort=reference&overdue=false'))).toEqual(
+        f.cases.map((c) => c.id).filter((id) => id !== f.overdueHigh.id),
+      );
+      expect(ids(await list(token, 'overdue=true'))).toEqual([f.overdueHigh.id]);
     });
 
     it('when a client is searched for by name, initials or case reference, then their cases are found (and only those the viewer may see), and the search is audited', async () => {
