@@ -15,12 +15,31 @@ import { TEMPORAL_UI_PATH } from '../../src/api/web/temporal-ui-proxy';
 import { resolvePorts } from '../../src/devstack/free-port';
 import { sidePortArgs } from '../../src/devstack/temporal';
 
+/**
+ * Starts an ephemeral server, again if it was not answering after the SDK's fixed five seconds
+ * (the dev server with its UI can take longer on two busy cores; the SDK has killed it by then).
+ */
+async function startedServer(
+  start: () => Promise<TestWorkflowEnvironment>,
+  attempts = 3,
+): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
+    }
+  }
+}
+
 /** The time-skipping test server, found through the same locator as everything else. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    client: { dataConverter: testDataConverter },
-    server: { executable: asServerExecutable(locateBinary(TEMPORAL_TEST_SERVER)) },
-  });
+  const env = await startedServer(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      client: { dataConverter: testDataConverter },
+      server: { executable: asServerExecutable(locateBinary(TEMPORAL_TEST_SERVER)) },
+    }),
+  );
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
@@ -37,21 +56,23 @@ export async function devServerEnv(
   } = {},
 ): Promise<TestWorkflowEnvironment> {
   const { ui, persist } = options;
-  const sidePorts = sidePortArgs(...(await resolvePorts([0, 0])));
-  return TestWorkflowEnvironment.createLocal({
-    client: { dataConverter: testDataConverter },
-    server: {
-      executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
-      ip: '127.0.0.1',
-      ...(persist ? { port: persist.port, dbFilename: persist.dbFilename } : {}),
-      ...(ui ? { ui: true, uiPort: ui.port } : {}),
-      extraArgs: [
-        ...(ui ? ['--ui-codec-endpoint', ui.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH] : []),
-        ...sidePorts,
-      ],
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-    },
+  return startedServer(async () => {
+    const sidePorts = sidePortArgs(...(await resolvePorts([0, 0])));
+    return TestWorkflowEnvironment.createLocal({
+      client: { dataConverter: testDataConverter },
+      server: {
+        executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
+        ip: '127.0.0.1',
+        ...(persist ? { port: persist.port, dbFilename: persist.dbFilename } : {}),
+        ...(ui ? { ui: true, uiPort: ui.port } : {}),
+        extraArgs: [
+          ...(ui ? ['--ui-codec-endpoint', ui.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH] : []),
+          ...sidePorts,
+        ],
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
+      },
+    });
   });
 }
 
