@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { createHash } from 'node:crypto';
+import { prepared } from '../db/prepared';
 import { PermanentDeliveryError, type Mailer, type OutgoingMail } from '../notifications/mailer';
 import type { RenderedMail } from '../notifications/templates';
 
@@ -75,6 +76,20 @@ const recordParams = (deps: DeliveryDeps, n: OneNotification): unknown[] => [
   n.obligation?.topic ?? null,
 ];
 
+const RECORD_AUDITED = prepared(
+  `WITH recorded AS (${RECORD_SQL} RETURNING status, last_error, message_id),
+        audited AS (INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
+                    VALUES ('system', 'read', 'client', NULL, $13, $14))
+   SELECT status, last_error, message_id FROM recorded
+   UNION ALL
+   SELECT status, last_error, message_id FROM notifications
+    WHERE notification_key = $1 AND NOT EXISTS (SELECT 1 FROM recorded)`,
+);
+
+const MARK_SENT = prepared(
+  `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
+);
+
 /** Whether a notification's row exists: an earlier attempt recorded it, so this one must finish it. */
 export async function wasRecorded(pool: Pool, key: string): Promise<boolean> {
   return (
@@ -98,14 +113,7 @@ export async function recordAuditedNotification(
   audit: { caseId: string; detail: unknown },
 ): Promise<RecordedRow> {
   const rows = await deps.pool.query<NonNullable<RecordedRow>>(
-    `WITH recorded AS (${RECORD_SQL} RETURNING status, last_error, message_id),
-          audited AS (INSERT INTO audit_log (actor_kind, action, entity, entity_id, case_id, detail)
-                      VALUES ('system', 'read', 'client', NULL, $13, $14))
-     SELECT status, last_error, message_id FROM recorded
-     UNION ALL
-     SELECT status, last_error, message_id FROM notifications
-      WHERE notification_key = $1 AND NOT EXISTS (SELECT 1 FROM recorded)`,
-    [...recordParams(deps, n), audit.caseId, audit.detail],
+    RECORD_AUDITED.with([...recordParams(deps, n), audit.caseId, audit.detail]),
   );
   return rows.rows[0];
 }
@@ -159,10 +167,7 @@ export async function sendUnlessSettled(
     if (permanent) return { status: 'failed', reason: (err as Error).message, rejectedNow: true };
     throw err; // transient: the activity retries with backoff
   }
-  await deps.pool.query(
-    `UPDATE notifications SET status = 'sent', sent_at = now(), attempts = attempts + 1 WHERE notification_key = $1`,
-    [n.key],
-  );
+  await deps.pool.query(MARK_SENT.with([n.key]));
   return { status: 'sent' };
 }
 

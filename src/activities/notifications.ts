@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { prepared } from '../db/prepared';
 import {
   deliverOnce,
   recordAuditedNotification,
@@ -70,6 +71,10 @@ interface RecipientRow {
   notification_preference: 'immediate' | 'daily_digest';
 }
 
+export const STAFF_RECIPIENT = prepared(
+  'SELECT email, full_name, time_zone, notification_preference FROM staff WHERE id = $1',
+);
+
 /** A staff member by id, or for a provider follow-up the provider the referral went to. */
 async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<RecipientRow | undefined> {
   if (req.recipient === 'provider') {
@@ -84,19 +89,11 @@ async function findRecipient(pool: Pool, req: CaseNotificationRequest): Promise<
       )
     ).rows[0];
   }
-  return (
-    await pool.query<RecipientRow>(
-      'SELECT email, full_name, time_zone, notification_preference FROM staff WHERE id = $1',
-      [req.recipientStaffId],
-    )
-  ).rows[0];
+  return (await pool.query<RecipientRow>(STAFF_RECIPIENT.with([req.recipientStaffId]))).rows[0];
 }
 
-/** What a case reminder says about its case: reference, client, program, case manager, supervisor. */
-async function findCaseRow(pool: Pool, caseId: string): Promise<CaseRow | undefined> {
-  return (
-    await pool.query<CaseRow>(
-      `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
+export const CASE_ROW = prepared(
+  `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
               coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
               cm.full_name AS case_manager_name, cm.email AS case_manager_email,
               sv.full_name AS supervisor_name, c.case_manager_id, c.supervisor_id
@@ -108,9 +105,11 @@ async function findCaseRow(pool: Pool, caseId: string): Promise<CaseRow | undefi
          LEFT JOIN LATERAL (SELECT policy FROM program_policies WHERE program_id = p.id
                              ORDER BY version DESC LIMIT 1) pp ON true
         WHERE c.id = $1`,
-      [caseId],
-    )
-  ).rows[0];
+);
+
+/** What a case reminder says about its case: reference, client, program, case manager, supervisor. */
+async function findCaseRow(pool: Pool, caseId: string): Promise<CaseRow | undefined> {
+  return (await pool.query<CaseRow>(CASE_ROW.with([caseId]))).rows[0];
 }
 
 /** The client and provider of the referral a provider follow-up is about. */

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { prepared } from '../db/prepared';
 import type { CaseProjection } from './types';
 
 /**
@@ -9,22 +10,24 @@ import type { CaseProjection } from './types';
  * obligations (upserted, the ones no longer owed deleted, unchanged rows left alone) and the
  * timeline's decisions land together, and a list never sees the row without its obligations.
  * Projections run after every change and every reminder, so their round trips are most of what
- * the worker asks of PostgreSQL.
+ * the worker asks of PostgreSQL; prepared, since planning it cost several times running it.
  */
 export function createProjectCaseSchedule(deps: { pool: Pool }) {
   return async function projectCaseSchedule(p: CaseProjection): Promise<{ found: boolean }> {
-    const { rows } = await deps.pool.query<{ found: boolean }>(PROJECTION_SQL, [
-      p.caseId,
-      p.status,
-      p.nextDueAt,
-      p.nextDueKind,
-      p.overdueCount,
-      p.escalationLevel,
-      p.version,
-      p.releaseOffsetMinutes ?? 0,
-      p.obligations ? JSON.stringify(p.obligations.map(obligationRow)) : null,
-      JSON.stringify((p.decisions ?? []).map(decisionRow)),
-    ]);
+    const { rows } = await deps.pool.query<{ found: boolean }>(
+      PROJECTION.with([
+        p.caseId,
+        p.status,
+        p.nextDueAt,
+        p.nextDueKind,
+        p.overdueCount,
+        p.escalationLevel,
+        p.version,
+        p.releaseOffsetMinutes ?? 0,
+        p.obligations ? JSON.stringify(p.obligations.map(obligationRow)) : null,
+        JSON.stringify((p.decisions ?? []).map(decisionRow)),
+      ]),
+    );
     return { found: rows[0]!.found };
   };
 }
@@ -36,7 +39,7 @@ export function createProjectCaseSchedule(deps: { pool: Pool }) {
  * Decisions are recorded whenever the case exists, even when a newer projection already landed:
  * a retried activity writes each once (unique key).
  */
-const PROJECTION_SQL = `
+export const PROJECTION = prepared(`
 WITH applied AS (
   UPDATE cases
      SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
@@ -76,7 +79,7 @@ WITH applied AS (
    WHERE EXISTS (SELECT 1 FROM cases WHERE id = $1)
   ON CONFLICT (case_id, decision_key) DO NOTHING
 )
-SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1) AS found`;
+SELECT EXISTS (SELECT 1 FROM cases WHERE id = $1) AS found`);
 
 function obligationRow(o: NonNullable<CaseProjection['obligations']>[number]) {
   return {

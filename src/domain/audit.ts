@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { prepared } from '../db/prepared';
 import type { Actor } from './actor';
 
 export interface AuditEntry {
@@ -9,12 +10,15 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
+const AUDIT_ONE = prepared(
+  `INSERT INTO audit_log (actor_id, actor_kind, action, entity, entity_id, case_id, source_ip, request_id, detail)
+   VALUES ($1, 'staff', $2, $3, $4, $5, $6, $7, $8)`,
+);
+
 /** Appends to the audit log in the caller's transaction, so the record and its audit entry land together. */
 export async function audit(db: Pool | PoolClient, actor: Actor, entry: AuditEntry): Promise<void> {
   await db.query(
-    `INSERT INTO audit_log (actor_id, actor_kind, action, entity, entity_id, case_id, source_ip, request_id, detail)
-     VALUES ($1, 'staff', $2, $3, $4, $5, $6, $7, $8)`,
-    [
+    AUDIT_ONE.with([
       actor.id,
       entry.action,
       entry.entity,
@@ -23,7 +27,7 @@ export async function audit(db: Pool | PoolClient, actor: Actor, entry: AuditEnt
       actor.sourceIp ?? null,
       actor.requestId ?? null,
       entry.detail ?? {},
-    ],
+    ]),
   );
 }
 

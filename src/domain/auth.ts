@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { prepared } from '../db/prepared';
 import type { Actor, Role } from './actor';
 import { UnauthenticatedError } from '../core/errors';
 
@@ -30,6 +31,13 @@ export async function issueToken(
   return token;
 }
 
+export const TOKEN_HOLDER = prepared(
+  `SELECT t.id AS token_id, s.id, s.role, s.email, s.active, t.expires_at <= now() AS expired,
+              (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
+         FROM api_tokens t JOIN staff s ON s.id = t.staff_id
+        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+);
+
 /** The staff member an API token acts for; revoked, expired or a deactivated person's tokens are refused. */
 export async function authenticate(
   pool: Pool,
@@ -45,13 +53,7 @@ export async function authenticate(
       active: boolean;
       expired: boolean;
       stale: boolean;
-    }>(
-      `SELECT t.id AS token_id, s.id, s.role, s.email, s.active, t.expires_at <= now() AS expired,
-              (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute') AS stale
-         FROM api_tokens t JOIN staff s ON s.id = t.staff_id
-        WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
-      [hashToken(token)],
-    )
+    }>(TOKEN_HOLDER.with([hashToken(token)]))
   ).rows[0];
   if (!row) throw new UnauthenticatedError('The bearer token is not valid.');
   if (row.expired) throw new UnauthenticatedError('The bearer token has expired; ask for a new one.');

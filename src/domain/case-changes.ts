@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { prepared } from '../db/prepared';
 import type { PolicyChange } from '../core/case-contract';
 import type {
   CaseEvent,
@@ -139,6 +140,11 @@ export async function undeliveredCount(db: Pool | PoolClient, caseId: string): P
   );
 }
 
+const MARK_DELIVERED = prepared(
+  `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
+   UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1 FROM relaxed WHERE id = $1`,
+);
+
 export interface Delivery {
   /** Every recorded change of the case has reached its workflow. */
   settled: boolean;
@@ -187,11 +193,7 @@ export async function deliverPending(
       if (answer) schedule = answer;
       // Without waiting for the WAL flush: a mark lost in a crash only has the relay deliver the
       // change again, which the workflow applies once.
-      await deps.pool.query(
-        `WITH relaxed AS (SELECT set_config('synchronous_commit', 'off', true))
-         UPDATE case_changes SET delivered_at = now(), attempts = attempts + 1 FROM relaxed WHERE id = $1`,
-        [row.id],
-      );
+      await deps.pool.query(MARK_DELIVERED.with([row.id]));
       if (answer) await projectStatus(deps.pool, caseId, answer);
     } catch (err) {
       if (err instanceof ConflictError && (await caseClosed(deps.pool, caseId))) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
+import { prepared } from '../db/prepared';
 import type { CaseWorkflowInput } from '../core/case-contract';
 import { ForbiddenError, UnprocessableError } from '../core/errors';
 import type { ProgramPolicy, RiskLevel } from '../core/policy';
@@ -162,8 +163,7 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
     `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE json_build_object('id', ${alias}.id, 'role', ${alias}.role,
        'active', ${alias}.active, 'supervisor_id', ${alias}.supervisor_id, 'time_zone', ${alias}.time_zone) END`;
   // Prepared once per connection (named; the text differs by role). Its columns are spelled out, so
-  // a migration cannot change its result's shape under a live connection; the insert below returns
-  // `c.*` and stays unprepared for that reason.
+  // a migration cannot change its result's shape under a live connection; so are the insert's.
   const rows = await db.query<IntakeFacts>({
     name: `intake-facts-${actor.role}`,
     text: `WITH program AS MATERIALIZED (
@@ -186,23 +186,13 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
   return rows.rows[0]!;
 }
 
-/**
- * One statement, once the program's lock is held (so it reads the newest policy): the new client
- * (if any) and the consent they gave at registration, the case with its workflow id, an audit
- * entry for each record created (in that order), and the staged start on that policy. Nothing is
- * written without a policy to start on.
- */
-async function insertIntake<Row>(
-  db: PoolClient,
-  actor: Actor,
-  req: IntakeRequest,
-  w: { draft: CaseWorkflowInput; staged: StagedChange; now: Date },
-): Promise<Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }> {
-  const c = req.client;
-  const rows = await db.query<
-    Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }
-  >(
-    `WITH policy AS (
+/** The case row's columns as intake answers them (`CaseRow` less the program's manager). */
+const CASE_ROW_COLUMNS = `c.id, c.reference, c.client_id, c.program_id, c.case_manager_id, c.supervisor_id, c.status,
+       c.risk_level, c.opened_at, c.closed_at, c.workflow_id, c.next_due_at, c.next_due_kind, c.overdue_count,
+       c.escalation_level`;
+
+const INSERT_INTAKE = prepared(
+  `WITH policy AS (
        SELECT version, policy FROM program_policies WHERE program_id = $14 ORDER BY version DESC LIMIT 1
      ), new_client AS (
        INSERT INTO clients (given_name, family_name, birth_date, email, phone, address, preferred_language, consent_to_share)
@@ -236,8 +226,26 @@ async function insertIntake<Row>(
                 'caseReference', c.reference, 'policy', p.policy, 'policyVersion', p.version))
          FROM new_case c, policy p
      )
-     SELECT c.*, p.policy AS start_policy, p.version AS start_policy_version FROM new_case c, policy p`,
-    [
+     SELECT ${CASE_ROW_COLUMNS}, p.policy AS start_policy, p.version AS start_policy_version FROM new_case c, policy p`,
+);
+
+/**
+ * One statement, once the program's lock is held (so it reads the newest policy): the new client
+ * (if any) and the consent they gave at registration, the case with its workflow id, an audit
+ * entry for each record created (in that order), and the staged start on that policy. Nothing is
+ * written without a policy to start on.
+ */
+async function insertIntake<Row>(
+  db: PoolClient,
+  actor: Actor,
+  req: IntakeRequest,
+  w: { draft: CaseWorkflowInput; staged: StagedChange; now: Date },
+): Promise<Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }> {
+  const c = req.client;
+  const rows = await db.query<
+    Row & { reference: string; start_policy: ProgramPolicy; start_policy_version: number }
+  >(
+    INSERT_INTAKE.with([
       c?.givenName ?? null,
       c?.familyName ?? null,
       c?.birthDate ?? null,
@@ -261,7 +269,7 @@ async function insertIntake<Row>(
       w.staged.id,
       w.staged.seq,
       JSON.stringify(w.draft),
-    ],
+    ]),
   );
   // Policies are never deleted, and the lock keeps the program's history still.
   if (!rows.rows[0]) throw new Error(`Program ${w.draft.programId} lost its policy during an intake.`);

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { prepared } from '../db/prepared';
 import type { CaseSchedule, CaseStatus, Obligation } from '../core/case-contract';
 import {
   obligationFromClock,
@@ -63,21 +64,9 @@ interface ProjectionRow {
   }[];
 }
 
-/**
- * Undefined when the workflow has not projected this case yet, is writing it right now, or has
- * recorded an open obligation without its clock: the intake look writes the obligations before the
- * first projection adds their clocks (and cases from before 'obligation-clocks-projected' have none
- * until their next projection). Without a clock the next step cannot be derived, so the caller asks
- * the workflow rather than show a case with nothing upcoming.
- */
-export async function projectedSchedule(
-  pool: Pool,
-  caseId: string,
-  now: Date,
-): Promise<CaseSchedule | undefined> {
-  const row = (
-    await pool.query<ProjectionRow>(
-      `SELECT c.status, c.risk_level, c.case_manager_id, c.supervisor_id, p.program_manager_id,
+// Prepared: the detail page reads it on every view, and planning it cost more than running it.
+export const RECORDED_SCHEDULE = prepared(
+  `SELECT c.status, c.risk_level, c.case_manager_id, c.supervisor_id, p.program_manager_id,
               c.projection_version AS version,
               c.projection_version IS NOT NULL AND c.obligations_projected_at IS NOT NULL AS projected,
               c.updated_at > coalesce(c.schedule_updated_at, '-infinity')
@@ -110,9 +99,22 @@ export async function projectedSchedule(
          JOIN LATERAL (SELECT policy FROM program_policies WHERE program_id = p.id ORDER BY version DESC LIMIT 1) pp
            ON true
         WHERE c.id = $1`,
-      [caseId, PROJECTION_SETTLE_MS],
-    )
-  ).rows[0];
+);
+
+/**
+ * Undefined when the workflow has not projected this case yet, is writing it right now, or has
+ * recorded an open obligation without its clock: the intake look writes the obligations before the
+ * first projection adds their clocks (and cases from before 'obligation-clocks-projected' have none
+ * until their next projection). Without a clock the next step cannot be derived, so the caller asks
+ * the workflow rather than show a case with nothing upcoming.
+ */
+export async function projectedSchedule(
+  pool: Pool,
+  caseId: string,
+  now: Date,
+): Promise<CaseSchedule | undefined> {
+  const row = (await pool.query<ProjectionRow>(RECORDED_SCHEDULE.with([caseId, PROJECTION_SETTLE_MS])))
+    .rows[0];
   if (!row || !row.projected || row.settling || row.version === null) return undefined;
   if (row.open.some((o) => o.clock === null)) return undefined;
   return scheduleOf(caseId, row, now.getTime());

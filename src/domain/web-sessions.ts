@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
+import { prepared } from '../db/prepared';
 import { inTransaction } from '../db/tx';
 import { NotFoundError } from '../core/errors';
 import { requireRole } from './access';
@@ -68,6 +69,13 @@ export interface OpenSession {
   csrfSecret: string;
 }
 
+const SESSION_HOLDER = prepared(
+  `SELECT w.staff_id, w.csrf_secret, w.last_seen_at, w.expires_at, w.ended_at,
+          s.email, s.full_name, s.role, s.time_zone, s.active
+     FROM web_sessions w JOIN staff s ON s.id = w.staff_id
+    WHERE w.id_hash = $1`,
+);
+
 /**
  * The open session behind a cookie's id, its last-seen time moved on; undefined when there is none
  * (unknown, ended, idle too long, past its end, or its owner deactivated). A session found idle or
@@ -93,13 +101,7 @@ export async function resumeSession(
       role: Role;
       time_zone: string;
       active: boolean;
-    }>(
-      `SELECT w.staff_id, w.csrf_secret, w.last_seen_at, w.expires_at, w.ended_at,
-              s.email, s.full_name, s.role, s.time_zone, s.active
-         FROM web_sessions w JOIN staff s ON s.id = w.staff_id
-        WHERE w.id_hash = $1`,
-      [idHash],
-    )
+    }>(SESSION_HOLDER.with([idHash]))
   ).rows[0];
   if (!row || row.ended_at) return undefined;
   if (!row.active) {
