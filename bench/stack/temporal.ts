@@ -5,7 +5,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
 import { DEVELOPMENT_PAYLOAD_KEYS } from '../../src/config/config';
 import { resolvePorts } from '../../src/devstack/free-port';
-import { sidePortArgs } from '../../src/devstack/temporal';
+import { sidePortArgs, startedServer } from '../../src/devstack/temporal';
 import {
   TEMPORAL_CLI,
   TEMPORAL_TEST_SERVER,
@@ -66,20 +66,26 @@ export async function startDevServer(
   const diskArgs = folder
     ? ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal']
     : [];
-  const env = await TestWorkflowEnvironment.createLocal({
-    client: { dataConverter: benchDataConverter },
-    server: {
-      executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
-      ip: '127.0.0.1',
-      port,
-      ui: false,
-      ...(folder ? { dbFilename: join(folder, 'temporal.sqlite') } : {}),
-      extraArgs: [...sidePortArgs(httpPort, metricsPort), ...diskArgs, ...PRODUCTION_SEARCH_ATTRIBUTE_CACHE],
-      namespace: 'default',
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-    },
-  }).catch(async (err: unknown) => {
+  const env = await startedServer(() =>
+    TestWorkflowEnvironment.createLocal({
+      client: { dataConverter: benchDataConverter },
+      server: {
+        executable: asServerExecutable(locateBinary(TEMPORAL_CLI)),
+        ip: '127.0.0.1',
+        port,
+        ui: false,
+        ...(folder ? { dbFilename: join(folder, 'temporal.sqlite') } : {}),
+        extraArgs: [
+          ...sidePortArgs(httpPort, metricsPort),
+          ...diskArgs,
+          ...PRODUCTION_SEARCH_ATTRIBUTE_CACHE,
+        ],
+        namespace: 'default',
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
+      },
+    }),
+  ).catch(async (err: unknown) => {
     await removeFolder?.();
     throw err;
   });
@@ -89,10 +95,12 @@ export async function startDevServer(
 
 /** The time-skipping test server: years of a case's life in minutes. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    client: { dataConverter: benchDataConverter },
-    server: { executable: asServerExecutable(locateBinary(TEMPORAL_TEST_SERVER)) },
-  });
+  const env = await startedServer(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      client: { dataConverter: benchDataConverter },
+      server: { executable: asServerExecutable(locateBinary(TEMPORAL_TEST_SERVER)) },
+    }),
+  );
   const stop = onCleanup('Temporal time-skipping server', () => env.teardown());
   await registerSearchAttributes(env.connection, env.namespace ?? 'default').catch(async (err: unknown) => {
     await stop();

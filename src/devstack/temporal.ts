@@ -27,25 +27,44 @@ export interface DevTemporalOptions {
 export async function startDevTemporal(opts: DevTemporalOptions): Promise<TestWorkflowEnvironment> {
   const executable = locateBinary(TEMPORAL_CLI, { log: opts.log });
   fs.mkdirSync(opts.dataDir, { recursive: true });
-  return TestWorkflowEnvironment.createLocal({
-    client: { dataConverter: opts.dataConverter },
-    server: {
-      // Served to admins through the API at /temporal (see temporal-ui-proxy.ts).
-      extraArgs: [
-        ...['--ui-codec-endpoint', opts.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
-        ...sidePortArgs(opts.httpPort, opts.metricsPort),
-      ],
-      executable: asServerExecutable(executable),
-      dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
-      ip: '127.0.0.1',
-      port: opts.port,
-      ui: true,
-      uiPort: opts.uiPort,
-      namespace: 'default',
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
+  return startedServer(() =>
+    TestWorkflowEnvironment.createLocal({
+      client: { dataConverter: opts.dataConverter },
+      server: {
+        // Served to admins through the API at /temporal (see temporal-ui-proxy.ts).
+        extraArgs: [
+          ...['--ui-codec-endpoint', opts.codecEndpoint, '--ui-public-path', TEMPORAL_UI_PATH],
+          ...sidePortArgs(opts.httpPort, opts.metricsPort),
+        ],
+        executable: asServerExecutable(executable),
+        dbFilename: path.join(opts.dataDir, 'temporal.sqlite'),
+        ip: '127.0.0.1',
+        port: opts.port,
+        ui: true,
+        uiPort: opts.uiPort,
+        namespace: 'default',
+        searchAttributes: ALL_SEARCH_ATTRIBUTES,
+        log: { format: 'pretty', level: 'error' },
+      },
+    }),
+  );
+}
+
+/**
+ * Starts an ephemeral server, again if it was not answering after the SDK's fixed five seconds
+ * (the dev server with its UI can take longer on two busy cores; the SDK has killed it by then).
+ */
+export async function startedServer(
+  start: () => Promise<TestWorkflowEnvironment>,
+  attempts = 3,
+): Promise<TestWorkflowEnvironment> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
+    }
+  }
 }
 
 /**

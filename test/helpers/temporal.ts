@@ -13,24 +13,7 @@ import { testDataConverter } from './codec';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 import { TEMPORAL_UI_PATH } from '../../src/api/web/temporal-ui-proxy';
 import { resolvePorts } from '../../src/devstack/free-port';
-import { sidePortArgs } from '../../src/devstack/temporal';
-
-/**
- * Starts an ephemeral server, again if it was not answering after the SDK's fixed five seconds
- * (the dev server with its UI can take longer on two busy cores; the SDK has killed it by then).
- */
-async function startedServer(
-  start: () => Promise<TestWorkflowEnvironment>,
-  attempts = 3,
-): Promise<TestWorkflowEnvironment> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await start();
-    } catch (err) {
-      if (attempt >= attempts || !/did not start within/.test(String(err))) throw err;
-    }
-  }
-}
+import { sidePortArgs, startedServer } from '../../src/devstack/temporal';
 
 /** The time-skipping test server, found through the same locator as everything else. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
