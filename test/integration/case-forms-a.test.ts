@@ -51,7 +51,9 @@ describe('case forms refuse without changing anything', () => {
   }
 
   it('when an intake misses its program, then 400 with the error by the field and what was typed kept, and no client or case is recorded', async () => {
-    const { forms } = await setUp();
+    const { forms, caseId } = await setUp();
+    // The case setUp opened writes its first projection on its own: let it land before comparing.
+    await settle(stack, caseId);
     const before = await record(stack.db.pool);
     const res = await forms.post('/intake', {
       clientId: 'new',
