@@ -30,7 +30,10 @@ export interface BenchConfig {
   intake: { casesPerRound: number; rounds: number; concurrency: number };
   lateness: {
     cases: number;
+    /** At least how far ahead of a Caseloop run's start its due minute is (its seeding takes 15–25 s here). */
     leadSeconds: number;
+    /** The same for a baseline run, which starts its bare workflows in about 5 s. */
+    baselineLeadSeconds: number;
     startConcurrency: number;
     /** Baseline/Caseloop run pairs for each worker count. */
     pairs: number;
@@ -84,7 +87,8 @@ export function loadBenchConfig(): BenchConfig {
     },
     lateness: {
       cases: int('BENCH_LATENESS_CASES', 1_000),
-      leadSeconds: Math.max(30, int('BENCH_LATENESS_LEAD_SECONDS', 45)),
+      leadSeconds: Math.max(30, int('BENCH_LATENESS_LEAD_SECONDS', 40)),
+      baselineLeadSeconds: Math.max(20, int('BENCH_LATENESS_BASELINE_LEAD_SECONDS', 30)),
       startConcurrency: Math.max(1, int('BENCH_START_CONCURRENCY', 64)),
       pairs: Math.max(1, int('BENCH_LATENESS_PAIRS', 3)),
       workers: list('BENCH_LATENESS_WORKERS', [1, 2]),

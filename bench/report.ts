@@ -90,7 +90,7 @@ export function rows(r: BenchResults): Row[] {
         add(
           `lateness (${w}): runs whose seeding ran into the due minute`,
           `${overlapped}`,
-          '= 0 (raise BENCH_LATENESS_LEAD_SECONDS)',
+          '= 0 (raise BENCH_LATENESS_LEAD_SECONDS or BENCH_LATENESS_BASELINE_LEAD_SECONDS)',
           false,
         );
       add(`lateness (${w}): baseline p50/p99 per run`, runs(c.baseline));

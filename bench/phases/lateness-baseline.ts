@@ -22,7 +22,7 @@ export async function runBaselineOnce(
   label: string,
 ): Promise<LatenessRun> {
   const started = Date.now();
-  const dueMinute = dueMinuteAfter(started, cfg.leadSeconds);
+  const dueMinute = dueMinuteAfter(started, cfg.baselineLeadSeconds);
   const deployment = await startBaselineDeployment({
     name: label,
     temporalAddress: ctx.temporalAddress,
@@ -62,6 +62,7 @@ export async function runBaselineOnce(
     workers,
     cases: cfg.cases,
     dueMinute,
+    leadKnob: 'BENCH_LATENESS_BASELINE_LEAD_SECONDS',
     seedSeconds,
     sink: ctx.sink,
     isOurs: (key) => ours.has(key),

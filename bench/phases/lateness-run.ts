@@ -29,7 +29,10 @@ export interface LatenessRun {
   cpuMsPerReminder?: CpuReading;
 }
 
-/** The first whole minute at least `leadSeconds` after `from`. */
+/**
+ * The first whole minute at least `leadSeconds` after `from`: a whole minute because Caseloop's
+ * clocks send on whole minutes (a due time between two is sent at the next).
+ */
 export const dueMinuteAfter = (from: number, leadSeconds: number): number =>
   Math.ceil((from + leadSeconds * 1000) / MINUTE) * MINUTE;
 
@@ -42,6 +45,8 @@ export async function collectLateness(o: {
   workers: number;
   cases: number;
   dueMinute: number;
+  /** The setting that moves the due minute further ahead, named when seeding overran it. */
+  leadKnob: string;
   seedSeconds: number;
   sink: SmtpSink;
   isOurs: (notificationKey: string) => boolean;
@@ -54,7 +59,7 @@ export async function collectLateness(o: {
   const marginSeconds = (o.dueMinute - Date.now()) / 1000;
   if (marginSeconds < 5)
     say(
-      `lateness: WARNING seeding ended ${(-marginSeconds).toFixed(0)} s after the due minute; raise BENCH_LATENESS_LEAD_SECONDS`,
+      `lateness: WARNING seeding ended ${(-marginSeconds).toFixed(0)} s after the due minute; raise ${o.leadKnob}`,
     );
   // Keys are unique per run, so earlier runs' messages never count.
   const ours = () =>

@@ -131,6 +131,7 @@ async function runCaseloopOnce(
     workers,
     cases: cfg.cases,
     dueMinute,
+    leadKnob: 'BENCH_LATENESS_LEAD_SECONDS',
     seedSeconds: seeded.ms / 1000,
     sink: ctx.sink,
     isOurs: (key) => key.includes('/heads_up/') && caseIds.has(key.split('/')[1] ?? ''),

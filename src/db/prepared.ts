@@ -10,7 +10,8 @@ import type { QueryConfig } from 'pg';
  *
  * Only for fixed texts (the name is the text's digest, so every distinct text is one statement
  * kept per connection) whose result columns are spelled out (a `*` inside is fine when the
- * statement's own result does not pass it on): a migration that changes what a result's `*` means would fail a live connection's prepared statement ("cached plan must not change result
+ * statement's own result does not pass it on): a migration that changes what a result's `*`
+ * means would fail a live connection's prepared statement ("cached plan must not change result
  * type"); a migration that adds a column or an index only makes PostgreSQL plan it again.
  */
 export interface PreparedStatement {
@@ -23,4 +24,17 @@ export interface PreparedStatement {
 export function prepared(text: string): PreparedStatement {
   const name = `p_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
   return { name, text, with: (values) => ({ name, text, values }) };
+}
+
+/**
+ * For a statement built from a few variants (one text per role, say): each distinct text is
+ * prepared once and remembered, so a call costs a map lookup, not a digest.
+ */
+export function preparedVariants(): (text: string) => PreparedStatement {
+  const known = new Map<string, PreparedStatement>();
+  return (text) => {
+    let statement = known.get(text);
+    if (!statement) known.set(text, (statement = prepared(text)));
+    return statement;
+  };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { prepared } from '../db/prepared';
+import { prepared, preparedVariants } from '../db/prepared';
 import type { CaseWorkflowInput } from '../core/case-contract';
 import { ForbiddenError, UnprocessableError } from '../core/errors';
 import type { ProgramPolicy, RiskLevel } from '../core/policy';
@@ -153,6 +153,9 @@ export async function recordIntake<Row>(
   return { row: row as Row, input, staged, start };
 }
 
+/** Intake's checks as a prepared statement, one per distinct text (the text differs by role). */
+const INTAKE_FACTS = preparedVariants();
+
 /**
  * Everything intake checks, in one statement that takes the program FOR SHARE (a policy or
  * calendar change takes it FOR UPDATE). The locked row is read as it stands once the lock is
@@ -162,11 +165,9 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
   const staff = (alias: string) =>
     `CASE WHEN ${alias}.id IS NULL THEN NULL ELSE json_build_object('id', ${alias}.id, 'role', ${alias}.role,
        'active', ${alias}.active, 'supervisor_id', ${alias}.supervisor_id, 'time_zone', ${alias}.time_zone) END`;
-  // Prepared once per connection (named; the text differs by role). Its columns are spelled out, so
-  // a migration cannot change its result's shape under a live connection; so are the insert's.
-  const rows = await db.query<IntakeFacts>({
-    name: `intake-facts-${actor.role}`,
-    text: `WITH program AS MATERIALIZED (
+  // Prepared once per connection (the text differs by role). Its columns are spelled out, so a
+  // migration cannot change its result's shape under a live connection; so are the insert's.
+  const facts = INTAKE_FACTS(`WITH program AS MATERIALIZED (
        SELECT id, name, active, program_manager_id, time_zone, holidays FROM programs WHERE id = $1 FOR SHARE
      )
      SELECT p.id AS program_id, p.name AS program_name, p.active AS program_active, p.program_manager_id,
@@ -180,9 +181,10 @@ async function readIntakeFacts(db: PoolClient, actor: Actor, req: IntakeRequest)
        LEFT JOIN program p ON true
        LEFT JOIN staff pm ON pm.id = p.program_manager_id
        LEFT JOIN staff cm ON cm.id = $2
-       LEFT JOIN staff sv ON sv.id = coalesce($3::uuid, cm.supervisor_id)`,
-    values: [req.programId, req.caseManagerId, req.supervisorId ?? null, req.clientId ?? null, actor.id],
-  });
+       LEFT JOIN staff sv ON sv.id = coalesce($3::uuid, cm.supervisor_id)`);
+  const rows = await db.query<IntakeFacts>(
+    facts.with([req.programId, req.caseManagerId, req.supervisorId ?? null, req.clientId ?? null, actor.id]),
+  );
   return rows.rows[0]!;
 }
 

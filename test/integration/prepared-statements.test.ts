@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { createProjectCaseSchedule } from '../../src/activities/projection';
 import { createPool } from '../../src/db/pool';
-import { prepared } from '../../src/db/prepared';
+import { prepared, preparedVariants } from '../../src/db/prepared';
 import { inTransaction } from '../../src/db/tx';
 import { recordIntake } from '../../src/domain/intake';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
@@ -38,6 +38,14 @@ describe('prepared statements across a migration', () => {
       text: 'SELECT $1::int AS n',
       values: [7],
     });
+  });
+
+  it('when a statement comes in variants, then each text is prepared once and the same text is the same statement', () => {
+    const variant = preparedVariants();
+    const first = variant('SELECT 1 AS one');
+    expect(variant('SELECT 1 AS one')).toBe(first);
+    expect(first.name).toBe(prepared('SELECT 1 AS one').name);
+    expect(variant('SELECT 2 AS one').name).not.toBe(first.name);
   });
 
   it('when a migration adds a column and an index to cases after a connection prepared the projection and intake statements, then both still answer on it with the same columns', async () => {
