@@ -30,7 +30,7 @@ export interface BenchConfig {
   intake: { casesPerRound: number; rounds: number; concurrency: number };
   lateness: {
     cases: number;
-    /** At least how far ahead of a Caseloop run's start its due minute is (its seeding takes 15–25 s here). */
+    /** At least how far ahead of a Caseloop run's start its due minute is (its seeding takes 15–20 s here). */
     leadSeconds: number;
     /** The same for a baseline run, which starts its bare workflows in about 5 s. */
     baselineLeadSeconds: number;
