@@ -62,6 +62,7 @@ interface CaseRow {
   supervisor_name: string;
   case_manager_id: string;
   supervisor_id: string;
+  program_manager_id: string | null;
 }
 
 interface RecipientRow {
@@ -96,7 +97,7 @@ export const CASE_ROW = prepared(
   `SELECT c.reference, cl.given_name, cl.family_name, p.name AS program_name,
               coalesce((pp.policy->>'allowClientNamesInEmail')::boolean, false) AS allow_names,
               cm.full_name AS case_manager_name, cm.email AS case_manager_email,
-              sv.full_name AS supervisor_name, c.case_manager_id, c.supervisor_id
+              sv.full_name AS supervisor_name, c.case_manager_id, c.supervisor_id, p.program_manager_id
          FROM cases c
          JOIN clients cl ON cl.id = c.client_id
          JOIN programs p ON p.id = c.program_id
@@ -331,6 +332,9 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       owner === 'assignee'
         ? task?.assigneeId === caseRow.supervisor_id
         : owner === 'case_manager' && caseRow.case_manager_id === caseRow.supervisor_id;
+    // The program manager's own task: the supervisor's escalation is its last rung.
+    const doerIsProgramManager =
+      owner === 'assignee' && !!task && task.assigneeId === caseRow.program_manager_id;
     // The page where the obligation is met: the email's first link, and its digest line's.
     const workPath = pathForObligation({
       kind: req.obligationKind,
@@ -358,6 +362,7 @@ export function createSendCaseNotification(deps: NotificationDeps) {
       ...(referral ? { referral } : {}),
       ...(task ? { task: { what: task.what, assigneeName: task.assigneeName } } : {}),
       ...(doerIsSupervisor ? { doerIsSupervisor } : {}),
+      ...(doerIsProgramManager ? { doerIsProgramManager } : {}),
       ...(deps.agency ? { agency: deps.agency } : {}),
       ...(acknowledge ? { acknowledge } : {}),
       ...(answer ? { answer } : {}),

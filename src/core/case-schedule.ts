@@ -56,6 +56,12 @@ export interface ScheduleState {
    * 'escalation-passes-doer'; older runs escalate to the supervisor, themselves included.
    */
   escalationPassesDoer?: boolean;
+  /**
+   * Nobody is escalated to about their own work: when the program manager owes it (a task assigned
+   * to them), the supervisor's escalation is the last rung, with no follow-up to the program
+   * manager. Set on runs past patch 'no-escalation-to-doer'; older runs send that follow-up.
+   */
+  noEscalationToDoer?: boolean;
   obligations: Obligation[];
   decisions: Decision[];
 }
@@ -157,6 +163,12 @@ function escalationPastDoer(
   return { ...s, kind: 'escalate_program_manager', id: 'escalate_program_manager', to: 'program_manager' };
 }
 
+/** The program manager owes this themselves, on a run that escalates nobody about their own work. */
+const programManagersOwn = (state: ScheduleState, o: Obligation, shape: LadderShape): boolean =>
+  state.noEscalationToDoer === true &&
+  state.programManagerId !== undefined &&
+  doerOf(state, o, shape) === state.programManagerId;
+
 /** Every unsent step of every open obligation that is running, in the order they will leave. */
 export function pendingSteps(state: ScheduleState): PlannedStep[] {
   const steps: PlannedStep[] = [];
@@ -178,7 +190,8 @@ export function pendingSteps(state: ScheduleState): PlannedStep[] {
     if (
       o.escalation?.level === 1 &&
       o.escalation.acknowledgedAt === undefined &&
-      !o.sent.includes('escalate_program_manager')
+      !o.sent.includes('escalate_program_manager') &&
+      !programManagersOwn(state, o, shape)
     ) {
       const at = programManagerEscalationDue(o.escalation.raisedAt, state.policy, state.calendar);
       steps.push(

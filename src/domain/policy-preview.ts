@@ -105,8 +105,9 @@ function scheduleStateOf(c: PreviewCase, under: PolicyUnderTest, onlyRunning: bo
     calendar: under.calendar,
     zones: c.zones,
     ...(c.releaseOffsetMinutes ? { releaseOffsetMinutes: c.releaseOffsetMinutes } : {}),
-    // As runs since patch 'escalation-passes-doer' escalate (see projected-schedule.ts).
+    // As runs since patches 'escalation-passes-doer' and 'no-escalation-to-doer' escalate (see projected-schedule.ts).
     escalationPassesDoer: true,
+    noEscalationToDoer: true,
     obligations: c.obligations
       .filter((o) => !onlyRunning || o.running)
       .map((o) =>

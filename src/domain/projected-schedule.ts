@@ -204,9 +204,11 @@ function upcomingSteps(row: ProjectionRow): NonNullable<CaseSchedule['upcoming']
     calendar: { timeZone: row.time_zone, holidays: row.holidays },
     zones: row.zones,
     releaseOffsetMinutes: row.release_offset_minutes,
-    // As every run since patch 'escalation-passes-doer' (a run started before it, until it continues
-    // as new, still escalates a supervisor's own work to them).
+    // As every run since patches 'escalation-passes-doer' and 'no-escalation-to-doer' (a run started
+    // before them, until it continues as new, still escalates a supervisor's or program manager's own
+    // work to them).
     escalationPassesDoer: true,
+    noEscalationToDoer: true,
     obligations,
     decisions: [],
   };

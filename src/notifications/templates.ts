@@ -47,6 +47,11 @@ export interface CaseMailContext {
    * escalation goes past them to the program manager, and the reminders say so.
    */
   doerIsSupervisor?: boolean;
+  /**
+   * The work is the program manager's own (a task assigned to them): the supervisor's escalation is
+   * the last rung, so it does not promise to tell the program manager.
+   */
+  doerIsProgramManager?: boolean;
 }
 
 export interface TaskMention {
@@ -275,6 +280,9 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
           : `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
       break;
   }
+  // The program manager's own work: the supervisor is the last to hear of it, so nobody more is promised.
+  if (ctx.step === 'escalate_supervisor' && ctx.doerIsProgramManager)
+    alsoTold = `${doer} (the program manager) has had reminders.`;
   const todo = isEscalationStep(ctx.step)
     ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : doer} and acknowledge this escalation on the case.`
     : spec.whatToDo;

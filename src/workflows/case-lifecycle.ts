@@ -74,6 +74,7 @@ async function caseClocks(input: CaseWorkflowInput): Promise<{ outcome: 'closed'
   const inForce = patchesInForce();
   // Decided at the run's start (the patch is asked there); a carried state takes this run's answer.
   if (inForce(PATCHES.escalationPassesDoer)) state.escalationPassesDoer = true;
+  if (inForce(PATCHES.noEscalationToDoer)) state.noEscalationToDoer = true;
   const projector = createProjector(input, state, schedule, inForce);
   // Handlers first, so no message that arrives with the first task is dropped.
   registerCaseHandlers(state, {

@@ -57,6 +57,8 @@ export interface CaseState {
   releaseOffsetMinutes?: number;
   /** The supervisor's own late work escalates past them (patch 'escalation-passes-doer'; ScheduleState). */
   escalationPassesDoer?: boolean;
+  /** Nobody is escalated to about their own work (patch 'no-escalation-to-doer'; ScheduleState). */
+  noEscalationToDoer?: boolean;
   obligations: Obligation[];
   /** Numbers recurring obligations (service-plan-2, reassessment-3...). */
   seq: number;

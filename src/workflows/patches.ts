@@ -54,6 +54,12 @@ export const PATCHES = {
    * of a run.
    */
   escalationPassesDoer: 'escalation-passes-doer',
+  /**
+   * The program manager's own late work (a task assigned to them) escalates to the case's supervisor
+   * and stops there: no follow-up escalation to the program manager about their own work
+   * (ScheduleState.noEscalationToDoer; 2026-12-05). Asked at the start of a run.
+   */
+  noEscalationToDoer: 'no-escalation-to-doer',
 } as const;
 
 /**
@@ -63,4 +69,5 @@ export const PATCHES = {
 export const ASKED_AT_START: readonly string[] = [
   PATCHES.appointmentTimesFixed,
   PATCHES.escalationPassesDoer,
+  PATCHES.noEscalationToDoer,
 ];

@@ -794,6 +794,28 @@ export const HISTORY_SCENARIOS: HistoryScenario[] = [
       return caseWorkflowId(caseId);
     },
   },
+  {
+    // Generation 21 (patch 'no-escalation-to-doer', asked at the start): a task assigned to the
+    // program manager climbs its ladder to the supervisor's escalation, which nobody acknowledges;
+    // no follow-up goes to the program manager, and the task is marked done after.
+    name: 'v21-no-escalation-to-doer',
+    run: (ctx) => async () => {
+      const { env, pool, workflows } = ctx;
+      const { team, caseId } = await intake(ctx);
+      const now = async (): Promise<Date> => new Date(await env.currentTimeMs());
+      const theirs = await addTask(
+        { pool, workflows },
+        team.supervisor,
+        caseId,
+        { what: 'Recorded manager task', assigneeId: team.programManager.id, dueAt: new Date((await now()).getTime() + 6 * DAY).toISOString() },
+        await now(),
+      );
+      await env.sleep(18 * DAY);
+      await closeTask({ pool, workflows }, team.programManager, caseId, theirs.id, { outcome: 'done' }, await now());
+      await env.sleep(3 * DAY);
+      return caseWorkflowId(caseId);
+    },
+  },
 ];
 
 /** A case whose program emails providers their follow-ups, its client consenting to share; referrals made through the domain. */

@@ -36,7 +36,7 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
   const addTask = async (base: string, token: string, body: Record<string, unknown>) =>
     stack.api.call('POST', `${base}/tasks`, token, body);
 
-  it('when a task is assigned to someone other than the case manager, then its heads-up, due and overdue reminders go to them, the escalation to the supervisor, and marking it done stops the rest', async () => {
+  it("when a task is assigned to someone other than the case manager, then its heads-up, due and overdue reminders go to them, the escalation to the supervisor (the last rung: it is the program manager's own task), and marking it done stops the rest", async () => {
     const { env, smtp, db, api } = stack;
     const team = await createTeam(db.pool);
     const t0 = await startOn(env, 'Mon', '10:00');
@@ -88,18 +88,17 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
         when: 'd16 Wed 10:00',
         subject: 'Task "Call the landlord about the repairs" overdue 6 days',
       },
-      // Not acknowledged within two business days: the program manager is told.
-      {
-        to: team.programManager.email,
-        when: 'd17 Thu 10:00',
-        subject: 'Escalation (unacknowledged): task "Call the landlord about the repairs" overdue 7 days',
-      },
+      // Not acknowledged by d17 either, yet nothing follows: the program manager would be told, and
+      // it is their own task (patch 'no-escalation-to-doer').
     ]);
     // The emails say what the task is and who has it, never the client's name.
     const escalation = caseMessages(smtp, caseId).find(
       (m) => m.to[0] === team.supervisor.email && /task/i.test(m.subject),
     );
     expect(escalation?.text).toContain(`assigned to ${team.programManager.fullName}`);
+    expect(escalation?.text).toContain(
+      `Who else knows: ${team.programManager.fullName} (the program manager) has had reminders.`,
+    );
     expect(escalation?.text).toContain('The task: Call the landlord about the repairs');
     for (const m of caseMessages(smtp, caseId))
       expect(`${m.subject}\n${m.text}\n${m.html}`).not.toMatch(/Jordan|Rivera/);

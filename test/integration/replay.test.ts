@@ -283,6 +283,21 @@ describe('workflows: replay of stored histories', () => {
     expect(patchesIn('v17-appointments-handed-over.json')).not.toContain(PATCHES.appointmentTimesFixed);
   });
 
+  it('when the v21 history is read, then it asked no-escalation-to-doer at its start, after the patches asked there before it', () => {
+    const file = 'v21-no-escalation-to-doer.json';
+    const history = read(file) as HistoryJson;
+    expect(patchesIn(file)).toEqual([
+      PATCHES.clocksV2,
+      PATCHES.decidedAtStart,
+      PATCHES.appointmentTimesFixed,
+      PATCHES.escalationPassesDoer,
+      PATCHES.noEscalationToDoer,
+    ]);
+    expect(patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) })).toHaveLength(5);
+    // Recorded before the patch existed: a program manager's own task still escalates to them there.
+    expect(patchesIn('v20-escalation-passes-doer.json')).not.toContain(PATCHES.noEscalationToDoer);
+  });
+
   it('when the v19 history is read, then the hand-over that moved an escalation was followed by one piece of news', () => {
     const events = read('v19-escalation-handed-over.json').events as {
       eventType: string;

@@ -744,3 +744,52 @@ describe("escalation past the supervisor's own work (patch 'escalation-passes-do
     expect(Date.parse(planned[0]!.at)).toBeGreaterThan(raisedAt);
   });
 });
+
+describe("no escalation to the one whose work is late (patch 'no-escalation-to-doer')", () => {
+  /** A case with a task assigned to `assigneeId`, due a week after opening, on a run past the patch or not. */
+  const withTask = (assigneeId: string, spares: boolean): CaseState => {
+    const opened = '2027-01-11T10:00:00Z';
+    const s = newCase(opened);
+    s.escalationPassesDoer = true;
+    if (spares) s.noEscalationToDoer = true;
+    applyEvent(
+      s,
+      { type: 'task_added', taskId: 'k1', assigneeId, dueAt: '2027-01-18T10:00:00Z', at: opened },
+      t(opened),
+    );
+    return s;
+  };
+  const taskOf = (s: CaseState): Obligation => s.obligations.find((o) => o.kind === 'task')!;
+  /** The task's supervisor escalation as sent: what is planned for the task after it. */
+  const afterSupervisorEscalation = (s: CaseState) => {
+    const o = taskOf(s);
+    const step = pendingSteps(s).find((p) => p.obligation === o && p.kind === 'escalate_supervisor')!;
+    o.sent.push(step.id);
+    o.escalation = { level: 1, raisedAt: step.sendAt };
+    return pendingSteps(s)
+      .filter((p) => p.obligation === o && p.kind.startsWith('escalate'))
+      .map((p) => ({ kind: p.kind, to: recipientId(s, p.to, p.obligation) }));
+  };
+
+  it("when the task is the program manager's own, then the supervisor's escalation is its last rung: no follow-up goes to the program manager", () => {
+    const s = withTask('pm-1', true);
+    expect(
+      pendingSteps(s)
+        .filter((p) => p.obligation === taskOf(s) && p.kind.startsWith('escalate'))
+        .map((p) => recipientId(s, p.to, p.obligation)),
+    ).toEqual(['sup-1']);
+    expect(afterSupervisorEscalation(s)).toEqual([]);
+  });
+
+  it('when the task is a case manager’s, then the unacknowledged escalation still goes on to the program manager', () => {
+    expect(afterSupervisorEscalation(withTask('cm-1', true))).toEqual([
+      { kind: 'escalate_program_manager', to: 'pm-1' },
+    ]);
+  });
+
+  it('when the run is older than the patch, then the program manager is escalated to about their own task, as before', () => {
+    expect(afterSupervisorEscalation(withTask('pm-1', false))).toEqual([
+      { kind: 'escalate_program_manager', to: 'pm-1' },
+    ]);
+  });
+});

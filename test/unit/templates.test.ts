@@ -167,6 +167,26 @@ describe('email templates', () => {
     expect(escalation.text).not.toContain('not been acknowledged');
   });
 
+  it("when the late task is the program manager's own, then the supervisor's escalation names them and promises nobody more", () => {
+    const task = { what: 'Call the landlord', assigneeName: 'Pat Manager' };
+    const escalation = (doerIsProgramManager: boolean) =>
+      renderCaseMail({
+        ...base,
+        obligationKind: 'task',
+        step: 'escalate_supervisor',
+        recipient: 'supervisor',
+        task,
+        ...(doerIsProgramManager ? { doerIsProgramManager } : {}),
+      }).text;
+    expect(escalation(true)).toContain(
+      'Who else knows: Pat Manager (the program manager) has had reminders.',
+    );
+    expect(escalation(true)).not.toContain('The program manager is told');
+    expect(escalation(false)).toContain(
+      'Who else knows: Pat Manager has had reminders. The program manager is told if this is not acknowledged.',
+    );
+  });
+
   it('when an escalation carries an acknowledgement link, then both forms show it and its expiry', () => {
     const mail = renderCaseMail({
       ...base,
