@@ -198,8 +198,21 @@ const ORDERS_OF_THE_CASE_ALONE: readonly CaseSort[] = ['newest', 'reference'];
  * lookup descends an index that deepens as the organisation grows). Otherwise the one statement
  * caseListSql describes. Both give the same rows in the same order.
  */
-function casePageSql(actor: Actor, f: CaseFilter & { sort: CaseSort }, paged: boolean): string {
+function casePageSql(
+  actor: Actor,
+  f: CaseFilter & { sort: CaseSort },
+  paged: boolean,
+): { text: string; listParams: unknown[] } {
   const list = caseListSql(actor, f);
+  return { text: casePageText(actor, f, paged, list), listParams: list.params };
+}
+
+function casePageText(
+  actor: Actor,
+  f: CaseFilter & { sort: CaseSort },
+  paged: boolean,
+  list: ReturnType<typeof caseListSql>,
+): string {
   const columns = `c.*, p.program_manager_id, p.name AS program_name, cl.given_name, cl.family_name,
             d.next_kind, d.next_at,
             ${OVERDUE_NOW_SQL} AS overdue_now,
@@ -266,6 +279,7 @@ export async function listCases(pool: Pool, actor: Actor, asked: CaseFilter): Pr
   const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
   const page = f.page ?? 1;
   const q = f.q?.trim() || null;
+  const pageSql = casePageSql(actor, { ...f, sort }, paged);
   const rows = await pool.query<
     CaseRow & {
       cursor_time: string;
@@ -278,8 +292,8 @@ export async function listCases(pool: Pool, actor: Actor, asked: CaseFilter): Pr
       /** Only numbered pages need it: counting every visible case is what made long lists slow. */
       total: string | null;
     }
-  >(casePageSql(actor, { ...f, sort }, paged), [
-    ...caseListSql(actor, { ...f, sort }).params,
+  >(pageSql.text, [
+    ...pageSql.listParams,
     cursor?.t ?? null,
     cursor?.id ?? null,
     f.limit + 1,
