@@ -62,6 +62,7 @@ async function main(): Promise<void> {
         0,
         obligations,
         '[]',
+        ['passes_doer', 'not_to_doer'],
       ],
     ],
     ['case detail: recorded schedule', RECORDED_SCHEDULE, (i) => [caseAt(i), PROJECTION_SETTLE_MS]],

@@ -26,6 +26,7 @@ export function createProjectCaseSchedule(deps: { pool: Pool }) {
         p.releaseOffsetMinutes ?? 0,
         p.obligations ? JSON.stringify(p.obligations.map(obligationRow)) : null,
         JSON.stringify((p.decisions ?? []).map(decisionRow)),
+        p.escalationRules ?? null,
       ]),
     );
     return { found: rows[0]!.found };
@@ -44,6 +45,7 @@ WITH applied AS (
   UPDATE cases
      SET status = $2, next_due_at = $3, next_due_kind = $4, overdue_count = $5,
          escalation_level = $6, projection_version = $7, release_offset_minutes = $8,
+         escalation_rules = coalesce($11::text[], escalation_rules),
          obligations_projected_at = CASE WHEN $9::jsonb IS NULL THEN obligations_projected_at ELSE now() END,
          schedule_updated_at = now(), updated_at = now()
    WHERE id = $1 AND (projection_version IS NULL OR projection_version <= $7)

@@ -1,5 +1,5 @@
 import type { LadderStepKind } from '../core/ladder';
-import type { ObligationClock } from '../core/case-schedule';
+import type { EscalationRule, ObligationClock } from '../core/case-schedule';
 import type { CaseNews, CaseStatus, ObligationKind, Recipient } from '../core/case-contract';
 
 export interface CaseNotificationRequest {
@@ -57,6 +57,8 @@ export interface CaseProjection {
   obligations?: ProjectedObligation[];
   /** The case's release offset for reminders held by quiet hours; absent means 0. */
   releaseOffsetMinutes?: number;
+  /** The escalation rules the run follows; absent from workers before them (the row keeps its own). */
+  escalationRules?: EscalationRule[];
 }
 
 export interface ProjectedObligation {

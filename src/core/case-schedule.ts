@@ -66,6 +66,29 @@ export interface ScheduleState {
   decisions: Decision[];
 }
 
+/** The escalation rules a run may follow, by the names its projection records (cases.escalation_rules). */
+export type EscalationRule = 'passes_doer' | 'not_to_doer';
+
+/** The rules in force on a run, as its projection records them. */
+export function escalationRulesOf(
+  s: Pick<ScheduleState, 'escalationPassesDoer' | 'noEscalationToDoer'>,
+): EscalationRule[] {
+  return [
+    ...(s.escalationPassesDoer ? (['passes_doer'] as const) : []),
+    ...(s.noEscalationToDoer ? (['not_to_doer'] as const) : []),
+  ];
+}
+
+/** The flags for a run whose projection recorded `rules`; none recorded means a run from before them all. */
+export function escalationRulesFrom(
+  rules: readonly string[] | null | undefined,
+): Pick<ScheduleState, 'escalationPassesDoer' | 'noEscalationToDoer'> {
+  return {
+    ...(rules?.includes('passes_doer') ? { escalationPassesDoer: true } : {}),
+    ...(rules?.includes('not_to_doer') ? { noEscalationToDoer: true } : {}),
+  };
+}
+
 export interface PlannedStep extends LadderStep {
   obligation: Obligation;
   /** When it may leave: the ladder time held to the recipient's working hours, on the minute. */

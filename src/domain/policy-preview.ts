@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import {
   applyPolicyChange,
+  escalationRulesFrom,
   nextStep,
   obligationFromClock,
   recordStepSent,
@@ -39,6 +40,8 @@ export interface PreviewCase {
   zones: Record<string, string>;
   /** The case's minute after the working start for reminders held by quiet hours (0: none). */
   releaseOffsetMinutes?: number;
+  /** The escalation rules its run follows, as projected (`escalationRulesOf`); absent: a run from before them. */
+  escalationRules?: readonly string[];
   /** False when the case's rows were projected before clocks were (it is counted, not compared). */
   known: boolean;
   obligations: {
@@ -105,9 +108,8 @@ function scheduleStateOf(c: PreviewCase, under: PolicyUnderTest, onlyRunning: bo
     calendar: under.calendar,
     zones: c.zones,
     ...(c.releaseOffsetMinutes ? { releaseOffsetMinutes: c.releaseOffsetMinutes } : {}),
-    // As runs since patches 'escalation-passes-doer' and 'no-escalation-to-doer' escalate (see projected-schedule.ts).
-    escalationPassesDoer: true,
-    noEscalationToDoer: true,
+    // Whom the run escalates to, by the rules it follows (see projected-schedule.ts).
+    ...escalationRulesFrom(c.escalationRules),
     obligations: c.obligations
       .filter((o) => !onlyRunning || o.running)
       .map((o) =>
@@ -239,6 +241,7 @@ interface PreviewRow {
   program_manager_id: string | null;
   zones: Record<string, string>;
   release_offset_minutes: number;
+  escalation_rules: string[] | null;
   projected: boolean;
   obligations: {
     id: string;
@@ -257,6 +260,7 @@ export async function loadPreviewCases(pool: Pool, programId: string): Promise<P
     await pool.query<PreviewRow>(
       `SELECT c.id, c.reference, c.status, c.risk_level, c.case_manager_id, c.supervisor_id, p.program_manager_id,
               c.obligations_projected_at IS NOT NULL AS projected, c.release_offset_minutes,
+              c.escalation_rules,
               jsonb_strip_nulls(jsonb_build_object(c.case_manager_id::text, cm.time_zone,
                                                    c.supervisor_id::text, sv.time_zone,
                                                    coalesce(pm.id::text, '-'), pm.time_zone))
@@ -289,6 +293,7 @@ export async function loadPreviewCases(pool: Pool, programId: string): Promise<P
     ...(r.program_manager_id ? { programManagerId: r.program_manager_id } : {}),
     zones: r.zones,
     ...(r.release_offset_minutes ? { releaseOffsetMinutes: r.release_offset_minutes } : {}),
+    ...(r.escalation_rules ? { escalationRules: r.escalation_rules } : {}),
     known: r.projected && r.obligations.every((o) => o.clock !== null),
     obligations: r.obligations
       .filter((o): o is typeof o & { clock: ObligationClock } => o.clock !== null)

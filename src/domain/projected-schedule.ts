@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { prepared } from '../db/prepared';
 import type { CaseSchedule, CaseStatus, Obligation } from '../core/case-contract';
 import {
+  escalationRulesFrom,
   obligationFromClock,
   pendingSteps,
   type ObligationClock,
@@ -38,6 +39,8 @@ interface ProjectionRow {
   holidays: string[];
   zones: Record<string, string>;
   release_offset_minutes: number;
+  /** The escalation rules the run follows, as its projection wrote them (NULL: none written yet). */
+  escalation_rules: string[] | null;
   open: {
     id: string;
     kind: ObligationKind;
@@ -71,7 +74,7 @@ export const RECORDED_SCHEDULE = prepared(
               c.projection_version IS NOT NULL AND c.obligations_projected_at IS NOT NULL AS projected,
               c.updated_at > coalesce(c.schedule_updated_at, '-infinity')
                 AND c.updated_at > now() - make_interval(secs => $2::float8 / 1000) AS settling,
-              pp.policy, p.time_zone, c.release_offset_minutes,
+              pp.policy, p.time_zone, c.release_offset_minutes, c.escalation_rules,
               array(SELECT to_char(h, 'YYYY-MM-DD') FROM unnest(p.holidays) h) AS holidays,
               (SELECT coalesce(jsonb_object_agg(s.id::text, s.time_zone), '{}'::jsonb) FROM staff s
                 WHERE s.id IN (c.case_manager_id, c.supervisor_id, p.program_manager_id)
@@ -204,11 +207,9 @@ function upcomingSteps(row: ProjectionRow): NonNullable<CaseSchedule['upcoming']
     calendar: { timeZone: row.time_zone, holidays: row.holidays },
     zones: row.zones,
     releaseOffsetMinutes: row.release_offset_minutes,
-    // As every run since patches 'escalation-passes-doer' and 'no-escalation-to-doer' (a run started
-    // before them, until it continues as new, still escalates a supervisor's or program manager's own
-    // work to them).
-    escalationPassesDoer: true,
-    noEscalationToDoer: true,
+    // Whom the run escalates to, by the rules it follows (a run started before patches
+    // 'escalation-passes-doer' and 'no-escalation-to-doer' escalates the doer's own work to them).
+    ...escalationRulesFrom(row.escalation_rules),
     obligations,
     decisions: [],
   };

@@ -3,7 +3,7 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import { obligationLabel } from '../core/obligation-catalogue';
 import type { CaseSchedule, CaseWorkflowInput } from '../core/case-contract';
 import { projectCaseSchedule, projectCaseScheduleLocally, titled, titledLocal } from './case-activities';
-import { clockOf } from '../core/case-schedule';
+import { clockOf, escalationRulesOf } from '../core/case-schedule';
 import { isOpen, runsWhileClosing, type CaseState } from './case-state';
 import { PATCHES } from './patches';
 import type { InForce } from './patch-gate';
@@ -49,6 +49,8 @@ function projectionOf(caseId: string, state: CaseState, s: CaseSchedule, withClo
     obligations: openObligations(state, withClocks),
     // Constant for the case; only cases that have one send it (older projections stay as they were).
     ...(state.releaseOffsetMinutes ? { releaseOffsetMinutes: state.releaseOffsetMinutes } : {}),
+    // Constant for the run (decided at its start), so it never makes a projection differ from the last.
+    escalationRules: escalationRulesOf(state),
   };
 }
 

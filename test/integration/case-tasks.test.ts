@@ -197,6 +197,12 @@ describe('case tasks (time-skipping, real API, real SMTP)', () => {
       [caseId, `task-${taskId}`],
     );
     expect(recorded.rows).toEqual([{ level: 2, recipient_id: team.programManager.id }]);
+    // The run's rules are on the record, so the case page and the policy preview escalate as it does.
+    const rules = await db.pool.query<{ escalation_rules: string[] }>(
+      'SELECT escalation_rules FROM cases WHERE id = $1',
+      [caseId],
+    );
+    expect(rules.rows[0]?.escalation_rules).toEqual(['passes_doer', 'not_to_doer']);
   });
 
   it('when a task is cancelled after it fell due, then nothing more is sent for it, and another task on the case runs on', async () => {

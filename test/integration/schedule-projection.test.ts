@@ -88,6 +88,24 @@ describe('the schedule projection: one write of the case row, its obligations an
       )
     ).rows.map((r) => r.decision_key);
 
+  it("when a projection names the run's escalation rules, then the case row keeps them, and a later one from a worker that names none leaves them", async () => {
+    const team = await createTeam(db.pool);
+    const { id } = await createCaseRow(db.pool, team);
+    const rulesOf = async () =>
+      (
+        await db.pool.query<{ escalation_rules: string[] | null }>(
+          'SELECT escalation_rules FROM cases WHERE id = $1',
+          [id],
+        )
+      ).rows[0]!.escalation_rules;
+    // Never projected by a worker that knows them: read as a run from before every rule.
+    expect(await rulesOf()).toBeNull();
+    await project(projection(id, 1, { escalationRules: ['passes_doer', 'not_to_doer'] }));
+    expect(await rulesOf()).toEqual(['passes_doer', 'not_to_doer']);
+    await project(projection(id, 2));
+    expect(await rulesOf()).toEqual(['passes_doer', 'not_to_doer']);
+  });
+
   it('when a projection is written, then the case row (with its earliest running due time) and exactly its open obligations are recorded', async () => {
     const team = await createTeam(db.pool);
     const { id } = await createCaseRow(db.pool, team);

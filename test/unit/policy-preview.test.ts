@@ -127,4 +127,20 @@ describe('policy preview (pure computation)', () => {
     expect(preview.totals.earlier).toBe(1);
     expect(preview.nextDays.proposed).toEqual({ reminders: 0, escalations: 0 });
   });
+
+  it("when the supervisor carries a case, then the preview escalates by the rules the case's run follows: past them to the program manager once, or (a run from before) to them and then on", () => {
+    const now = at('2027-03-04T11:00:00Z');
+    // C-2 of the first test, carried by its supervisor: under the 7-day policy its escalation falls
+    // on Monday 8 March and the program manager's follow-up on Wednesday 10 March, both in the week.
+    const carried = (escalationRules?: string[]): PreviewCase => ({
+      ...assessmentCase('C-2', '2027-02-24T10:00:00.000Z', '2027-03-10T10:00:00.000Z'),
+      caseManagerId: 'sv',
+      ...(escalationRules ? { escalationRules } : {}),
+    });
+    const escalations = (c: PreviewCase): number =>
+      computePreview([c], under(policy()), under(policy({ initialAssessmentDue: 'P7D' })), now).nextDays
+        .proposed.escalations;
+    expect(escalations(carried(['passes_doer', 'not_to_doer']))).toBe(1);
+    expect(escalations(carried())).toBe(2);
+  });
 });
