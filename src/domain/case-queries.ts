@@ -202,15 +202,6 @@ function casePageSql(
   actor: Actor,
   f: CaseFilter & { sort: CaseSort },
   paged: boolean,
-): { text: string; listParams: unknown[] } {
-  const list = caseListSql(actor, f);
-  return { text: casePageText(actor, f, paged, list), listParams: list.params };
-}
-
-function casePageText(
-  actor: Actor,
-  f: CaseFilter & { sort: CaseSort },
-  paged: boolean,
   list: ReturnType<typeof caseListSql>,
 ): string {
   const columns = `c.*, p.program_manager_id, p.name AS program_name, cl.given_name, cl.family_name,
@@ -279,7 +270,7 @@ export async function listCases(pool: Pool, actor: Actor, asked: CaseFilter): Pr
   const cursor = f.cursor ? decodeCursor(f.cursor) : undefined;
   const page = f.page ?? 1;
   const q = f.q?.trim() || null;
-  const pageSql = casePageSql(actor, { ...f, sort }, paged);
+  const list = caseListSql(actor, { ...f, sort });
   const rows = await pool.query<
     CaseRow & {
       cursor_time: string;
@@ -292,8 +283,8 @@ export async function listCases(pool: Pool, actor: Actor, asked: CaseFilter): Pr
       /** Only numbered pages need it: counting every visible case is what made long lists slow. */
       total: string | null;
     }
-  >(pageSql.text, [
-    ...pageSql.listParams,
+  >(casePageSql(actor, { ...f, sort }, paged, list), [
+    ...list.params,
     cursor?.t ?? null,
     cursor?.id ?? null,
     f.limit + 1,
