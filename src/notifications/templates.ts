@@ -259,11 +259,13 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
           dueDay: formatDay(ctx.dueAt, ctx.recipientTimeZone),
           ...(ctx.task ? { assigneeName: ctx.task.assigneeName } : {}),
         }));
-        break;
+      } else {
+        subject = `Escalation: ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
+        lead = `${what} for ${caseLine} (${client.label}), carried by ${ctx.caseManagerName}, has been overdue since ${due}.`;
+        alsoTold = `${ctx.caseManagerName} has had reminders. The program manager is told if this is not acknowledged.`;
       }
-      subject = `Escalation: ${whatLower} overdue ${overdueBy(ctx)} — ${caseLine}`;
-      lead = `${what} for ${caseLine} (${client.label}), carried by ${ctx.caseManagerName}, has been overdue since ${due}.`;
-      alsoTold = `${ctx.caseManagerName} has had reminders. The program manager is told if this is not acknowledged.`;
+      // The program manager's own work: the supervisor is the last to hear of it, so nobody more is promised.
+      if (ctx.doerIsProgramManager) alsoTold = `${doer} (the program manager) has had reminders.`;
       break;
     case 'escalate_program_manager':
       if (supervisorsOwn) {
@@ -280,9 +282,6 @@ export function renderCaseMail(ctx: CaseMailContext): RenderedCaseMail {
           : `${ctx.caseManagerName} (case manager) and ${ctx.supervisorName} (supervisor) have been told.`;
       break;
   }
-  // The program manager's own work: the supervisor is the last to hear of it, so nobody more is promised.
-  if (ctx.step === 'escalate_supervisor' && ctx.doerIsProgramManager)
-    alsoTold = `${doer} (the program manager) has had reminders.`;
   const todo = isEscalationStep(ctx.step)
     ? `Check in with ${ownerIsSupervisor ? ctx.supervisorName : doer} and acknowledge this escalation on the case.`
     : spec.whatToDo;

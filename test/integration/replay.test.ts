@@ -65,6 +65,11 @@ describe('workflows: replay of stored histories', () => {
   /** The patch ids a stored history recorded markers for, in order. */
   const patchesIn = (source: string | HistoryJson): string[] =>
     patchIdsIn(typeof source === 'string' ? (read(source) as HistoryJson) : source);
+  /** The patch ids a stored history recorded before its first local activity (the intake look). */
+  const patchesBeforeFirstLocalActivity = (file: string): string[] => {
+    const history = read(file) as HistoryJson;
+    return patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) });
+  };
 
   it('when the v3 history is read, then its closure request went through the closure-pauses-clocks patch', () => {
     expect(patchesIn('v3-closure-pauses-clocks.json')).toEqual([
@@ -220,9 +225,8 @@ describe('workflows: replay of stored histories', () => {
       PATCHES.clocksV2,
       PATCHES.decidedAtStart,
     ]);
-    const history = read('v15-patches-decided-at-start.json') as HistoryJson;
     // Both before the first local activity (the intake look), so no task completed early can split them off.
-    expect(patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) })).toHaveLength(2);
+    expect(patchesBeforeFirstLocalActivity('v15-patches-decided-at-start.json')).toHaveLength(2);
   });
 
   /** What a new case's first workflow task wrote, besides its patches: up to its first timer. */
@@ -272,20 +276,18 @@ describe('workflows: replay of stored histories', () => {
 
   it('when the v18 history is read, then it asked appointment-times-fixed at its start, right after patches-decided-at-start, and before its first local activity', () => {
     const file = 'v18-appointment-times-fixed.json';
-    const history = read(file) as HistoryJson;
     expect(patchesIn(file)).toEqual([
       PATCHES.clocksV2,
       PATCHES.decidedAtStart,
       PATCHES.appointmentTimesFixed,
     ]);
-    expect(patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) })).toHaveLength(3);
+    expect(patchesBeforeFirstLocalActivity(file)).toHaveLength(3);
     // Recorded before the patch existed: a resume there moves appointment reminders, as it did.
     expect(patchesIn('v17-appointments-handed-over.json')).not.toContain(PATCHES.appointmentTimesFixed);
   });
 
   it('when the v21 history is read, then it asked no-escalation-to-doer at its start, after the patches asked there before it', () => {
     const file = 'v21-no-escalation-to-doer.json';
-    const history = read(file) as HistoryJson;
     expect(patchesIn(file)).toEqual([
       PATCHES.clocksV2,
       PATCHES.decidedAtStart,
@@ -293,7 +295,7 @@ describe('workflows: replay of stored histories', () => {
       PATCHES.escalationPassesDoer,
       PATCHES.noEscalationToDoer,
     ]);
-    expect(patchesIn({ events: history.events.slice(0, localActivityMarkers(history)[0]) })).toHaveLength(5);
+    expect(patchesBeforeFirstLocalActivity(file)).toHaveLength(5);
     // Recorded before the patch existed: a program manager's own task still escalates to them there.
     expect(patchesIn('v20-escalation-passes-doer.json')).not.toContain(PATCHES.noEscalationToDoer);
   });

@@ -781,7 +781,7 @@ describe("no escalation to the one whose work is late (patch 'no-escalation-to-d
     expect(afterSupervisorEscalation(s)).toEqual([]);
   });
 
-  it('when the task is a case manager’s, then the unacknowledged escalation still goes on to the program manager', () => {
+  it("when the task is a case manager's, then the unacknowledged escalation still goes on to the program manager", () => {
     expect(afterSupervisorEscalation(withTask('cm-1', true))).toEqual([
       { kind: 'escalate_program_manager', to: 'pm-1' },
     ]);
